@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AuditEventKind
+
+STATUS_CLASSES = [("", _("All")), ("2", "2xx"), ("3", "3xx"), ("4", "4xx"), ("5", "5xx")]
+
+
+class _PeriodForm(forms.Form):
+    user = forms.CharField(label=_("Login ID"), required=False, max_length=64)
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise ValidationError(_("The start date is after the end date."))
+        return cleaned
+
+
+class AccessLogFilterForm(_PeriodForm):
+    path = forms.CharField(
+        label=_("Path starts with"), required=False, max_length=200, help_text=_("e.g. /hr/")
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CLASSES)
+    status_code = forms.IntegerField(
+        label=_("Exact status code"), required=False, min_value=100, max_value=599
+    )
+
+
+class AuditEventFilterForm(_PeriodForm):
+    kind = forms.ChoiceField(
+        label=_("Event"), required=False, choices=[("", _("All")), *AuditEventKind.choices]
+    )

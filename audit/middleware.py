@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from audit.logging import current_request_id
+from audit.services import access_log_record
+
+
+class AccessLogMiddleware:
+    """Write one AccessLog row for every request (authenticated or not) and tag the request,
+    its log lines and its response (X-Request-ID) with a request id."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.exempt_paths = frozenset(settings.AUDIT_EXEMPT_PATHS)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path in self.exempt_paths:
+            return self.get_response(request)
+        request.request_id = uuid.uuid4()
+        token = current_request_id.set(str(request.request_id))
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            duration_ms = (time.perf_counter() - started) * 1000
+            access_log_record(request=request, response=response, duration_ms=duration_ms)
+            response["X-Request-ID"] = str(request.request_id)
+            return response
+        finally:
+            current_request_id.reset(token)

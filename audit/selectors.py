@@ -1,0 +1,74 @@
+"""Reads of the audit trail for auditors."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from audit.models import AccessLog, AuditEvent
+
+
+@dataclass
+class Page:
+    """A page of rows without a COUNT(*): the audit tables grow to millions of rows."""
+
+    rows: list[Any]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _period(queryset: QuerySet, filters: dict[str, Any]) -> QuerySet:
+    if filters.get("user"):
+        queryset = queryset.filter(username=filters["user"].strip())
+    if filters.get("date_from"):
+        queryset = queryset.filter(occurred_at__gte=_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        end = filters["date_to"] + datetime.timedelta(days=1)
+        queryset = queryset.filter(occurred_at__lt=_day_start(end))
+    return queryset
+
+
+def access_log_filter(filters: dict[str, Any]) -> QuerySet[AccessLog]:
+    queryset = _period(AccessLog.objects.all(), filters)
+    if filters.get("path"):
+        queryset = queryset.filter(path__startswith=filters["path"].strip())
+    if filters.get("status_code"):
+        queryset = queryset.filter(status_code=filters["status_code"])
+    elif filters.get("status"):
+        low = int(filters["status"]) * 100
+        queryset = queryset.filter(status_code__gte=low, status_code__lt=low + 100)
+    return queryset.order_by("-occurred_at", "-id")
+
+
+def audit_event_filter(filters: dict[str, Any]) -> QuerySet[AuditEvent]:
+    queryset = _period(AuditEvent.objects.all(), filters)
+    if filters.get("kind"):
+        queryset = queryset.filter(kind=filters["kind"])
+    return queryset.order_by("-occurred_at", "-id")
+
+
+def page_of(queryset: QuerySet, *, page: int, per_page: int = 50) -> Page:
+    page = max(page, 1)
+    offset = (page - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
+    return Page(rows=rows[:per_page], number=page, has_next=len(rows) > per_page)
+
+
+def recent_access(limit: int = 15) -> list[AccessLog]:
+    return list(AccessLog.objects.order_by("-occurred_at", "-id")[:limit])
+
+
+def recent_events(limit: int = 15) -> list[AuditEvent]:
+    return list(AuditEvent.objects.order_by("-occurred_at", "-id")[:limit])

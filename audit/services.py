@@ -1,0 +1,139 @@
+"""Writes to the audit trail."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from typing import Any
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponseBase
+
+from audit.models import AccessLog, AuditEvent
+
+logger = logging.getLogger("audit")
+
+FAILURE_COUNTER_KEY = "audit:write_failures"
+_local_failures = 0
+_local_failures_lock = threading.Lock()
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client address under the same proxy policy as allauth's rate limits
+    (ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER)."""
+    try:
+        return get_account_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured, ValueError):
+        return None
+
+
+def _request_id(request: HttpRequest | None) -> uuid.UUID | None:
+    return getattr(request, "request_id", None) if request is not None else None
+
+
+def _count_failure() -> None:
+    global _local_failures
+    with _local_failures_lock:
+        _local_failures += 1
+    try:
+        cache.add(FAILURE_COUNTER_KEY, 0, timeout=None)
+        cache.incr(FAILURE_COUNTER_KEY)
+    except Exception:
+        logger.warning("audit failure counter could not be updated in the cache")
+
+
+def write_failures() -> int:
+    """Audit rows that could not be written (shared across processes when the cache is Redis)."""
+    try:
+        shared = cache.get(FAILURE_COUNTER_KEY)
+    except Exception:
+        shared = None
+    return int(shared) if shared is not None else _local_failures
+
+
+def _write_or_report(model: type[AccessLog] | type[AuditEvent], fields: dict[str, Any]) -> None:
+    """Insert the row; if that fails, never break the caller — log the row (it holds ids and
+    paths, no personal data) so it can be recovered, and count the failure."""
+    try:
+        if connection.in_atomic_block:
+            # A savepoint, so a failed insert does not poison the caller's transaction.
+            with transaction.atomic():
+                model.objects.create(**fields)
+        else:
+            model.objects.create(**fields)
+    except Exception:
+        _count_failure()
+        record = {
+            k: (str(v) if not isinstance(v, int | float | type(None)) else v)
+            for k, v in fields.items()
+        }
+        record.pop("username", None)
+        record.pop("login_id", None)
+        logger.exception(
+            "audit row not written: %s %s", model.__name__, json.dumps(record, ensure_ascii=False)
+        )
+
+
+def access_log_record(
+    *, request: HttpRequest, response: HttpResponseBase, duration_ms: float
+) -> None:
+    user = getattr(request, "user", None)
+    authenticated = user is not None and user.is_authenticated
+    match = getattr(request, "resolver_match", None)
+    _write_or_report(
+        AccessLog,
+        {
+            "request_id": request.request_id,
+            "user_id": user.pk if authenticated else None,
+            "username": user.get_username() if authenticated else "",
+            "roles": ",".join(sorted(role.value for role in user.roles)) if authenticated else "",
+            "ip_address": client_ip(request),
+            "method": request.method[:10],
+            "path": request.path[:2000],
+            "query_keys": ",".join(sorted(set(request.GET.keys())))[:500],
+            "view_name": (match.view_name if match else "")[:200],
+            "status_code": response.status_code,
+            "duration_ms": round(duration_ms, 3),
+        },
+    )
+
+
+def audit_event_record(
+    *,
+    kind: str,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    subject_user: Any = None,
+    login_id: str = "",
+    detail: dict[str, Any] | None = None,
+    best_effort: bool = False,
+) -> None:
+    """Record an event. ``user`` is who acted (defaults to the request's user).
+
+    Services call this inside their transaction, so the event and the change it describes are
+    committed together, or neither is. Authentication events (``best_effort=True``) must not
+    stop a login or logout: a failed write is logged and counted instead.
+    """
+    if user is None and request is not None:
+        request_user = getattr(request, "user", None)
+        if request_user is not None and request_user.is_authenticated:
+            user = request_user
+    fields = {
+        "kind": str(kind),
+        "request_id": _request_id(request),
+        "user_id": user.pk if user is not None else None,
+        "username": user.get_username() if user is not None else "",
+        "subject_user_id": subject_user.pk if subject_user is not None else None,
+        "login_id": login_id[:254],
+        "ip_address": client_ip(request) if request is not None else None,
+        "detail": detail or {},
+    }
+    if best_effort:
+        _write_or_report(AuditEvent, fields)
+    else:
+        AuditEvent.objects.create(**fields)

@@ -1,0 +1,16 @@
+"""Test settings: the base settings with speed-ups only (no behaviour is switched off)."""
+
+from __future__ import annotations
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR
+
+# A cheap hasher: the suite creates many users. Password checks still go through Django.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_FILE_PATH = VAR_DIR / "test-mail"
+# Tests override these where they exercise the real thing.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

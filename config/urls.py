@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from config.health import healthz
+
+# The admin has no login form of its own: it sends people to the allauth login (rate limits,
+# MFA, audit events) and back.
+admin.autodiscover()
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = _("Training administration portal — admin")
+admin.site.site_title = _("Training administration portal")
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("audit/", include("audit.urls")),
+    path("", include("trainees.urls")),
+]

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from tests.trainees.factories import OrganisationFactory, UserFactory
+from trainees.roles import Role
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters and TOTP replay markers live in the cache; keep tests independent.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def requires_postgres(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://… (CI does)")
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory(code="200000", name="福祉部")
+
+
+@pytest.fixture
+def trainee(db):
+    return UserFactory(username="300001", full_name="区民 花子", roles=[Role.TRAINEE])
+
+
+@pytest.fixture
+def coordinator(db, organisation):
+    user = UserFactory(
+        username="200001", full_name="福祉 太郎", roles=[Role.COORDINATOR, Role.TRAINEE]
+    )
+    user.coordinated_organisations.add(organisation)
+    return user
+
+
+@pytest.fixture
+def hr_admin(db):
+    return UserFactory(
+        username="100001", full_name="人材 育子", roles=[Role.HR_ADMIN, Role.TRAINEE], totp=True
+    )
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor01", full_name="監査 一郎", roles=[Role.AUDITOR], totp=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI nothing may skip: a skipped test there means a missing service or package."""
+    if not IN_CI:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(
+            f"CI: {len(skipped)} test(s) skipped; nothing may skip in CI.", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,305 @@
+"""Every URL pattern × every persona, with the expected outcome.
+
+A URL pattern without a row here fails ``test_every_url_pattern_has_a_row``: a new page must
+say who may see it. Outcomes are those of the whole redirect chain (as a browser sees it):
+``LOGIN`` — sent to the login page; a number — the final status code.
+"""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from audit.models import AccessLog, AuditEvent
+from trainees.models import User
+
+LOGIN = "LOGIN"
+PERSONAS = ("anonymous", "trainee", "coordinator", "hr_admin", "auditor")
+A, T, C, H, U = range(5)  # column positions, for readability below
+
+
+def _row(anonymous, trainee, coordinator, hr_admin, auditor):
+    return (anonymous, trainee, coordinator, hr_admin, auditor)
+
+
+def every(outcome):
+    return _row(outcome, outcome, outcome, outcome, outcome)
+
+
+def logged_in(outcome, anonymous=LOGIN):
+    return _row(anonymous, outcome, outcome, outcome, outcome)
+
+
+# Admin pages: anonymous users go to the login page, non-staff get 403 (the allauth-protected
+# admin login refuses them), HR administrators get what their permissions allow.
+def admin(hr_admin):
+    return _row(LOGIN, 403, 403, hr_admin, 403)
+
+
+def admin_model(prefix, *, changelist, add, history, delete, change, redirect):
+    """The six URL patterns Django's admin creates for one registered model."""
+    return {
+        f"admin/{prefix}/": admin(changelist),
+        f"admin/{prefix}/add/": admin(add),
+        f"admin/{prefix}/<path:object_id>/history/": admin(history),
+        f"admin/{prefix}/<path:object_id>/delete/": admin(delete),
+        f"admin/{prefix}/<path:object_id>/change/": admin(change),
+        f"admin/{prefix}/<path:object_id>/": admin(redirect),
+    }
+
+
+MATRIX = {
+    "healthz": every(200),
+    # Portal pages
+    "": _row(LOGIN, 200, 200, 200, 200),
+    "me/": _row(LOGIN, 200, 200, 200, 403),
+    "coordinator/": _row(LOGIN, 403, 200, 403, 403),
+    "hr/": _row(LOGIN, 403, 403, 200, 403),
+    "i18n/setlang/": every(405),
+    "audit/": _row(LOGIN, 403, 403, 403, 200),
+    "audit/access-log/": _row(LOGIN, 403, 403, 403, 200),
+    "audit/events/": _row(LOGIN, 403, 403, 403, 200),
+    # allauth: login, password reset, account and MFA management
+    "accounts/login/": every(200),
+    "accounts/logout/": logged_in(200),
+    "accounts/inactive/": every(200),
+    "accounts/signup/": every(200),
+    "accounts/reauthenticate/": logged_in(200),
+    # Reauthentication and login by e-mailed code are off: these send people back.
+    "accounts/reauthenticate/code/": logged_in(200),
+    "accounts/reauthenticate/code/confirm/": logged_in(200),
+    "accounts/email/": logged_in(200),
+    "accounts/confirm-email/": every(200),
+    "accounts/password/change/": logged_in(200),
+    "accounts/password/set/": logged_in(200),
+    "accounts/password/reset/": every(200),
+    "accounts/login/code/confirm/": logged_in(200),
+    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": every(200),  # "invalid link" page
+    "accounts/password/reset/key/done/": every(200),
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": every(200),
+    "accounts/password/reset/done/": every(200),
+    "accounts/2fa/": logged_in(200),
+    "accounts/2fa/authenticate/": logged_in(200),  # only mid-login; others are sent on
+    "accounts/2fa/reauthenticate/": logged_in(200),
+    "accounts/2fa/totp/activate/": logged_in(200),
+    # Without an authenticator (our trainee and coordinator) there is nothing to manage: 404.
+    "accounts/2fa/totp/deactivate/": _row(LOGIN, 404, 404, 200, 200),
+    "accounts/2fa/recovery-codes/": _row(LOGIN, 404, 404, 200, 200),
+    "accounts/2fa/recovery-codes/generate/": logged_in(200),
+    "accounts/2fa/recovery-codes/download/": _row(LOGIN, 404, 404, 200, 200),
+    # Django admin (behind the allauth login)
+    "admin/": admin(200),
+    "admin/login/": admin(200),
+    "admin/logout/": admin(405),
+    "admin/password_change/": admin(200),
+    "admin/password_change/done/": admin(200),
+    "admin/autocomplete/": admin(200),
+    "admin/jsi18n/": admin(200),
+    "admin/r/<path:content_type_id>/<path:object_id>/": admin(404),
+    "admin/^(?P<app_label>auth|account|mfa|trainees|audit)/$": admin(200),
+    "admin/(?P<url>.*)$": admin(404),
+    "admin/trainees/user/<id>/password/": admin(200),
+    "admin/trainees/organisation/process_import/": admin(405),
+    "admin/trainees/organisation/import/": admin(200),
+    "admin/trainees/organisation/export/": admin(200),
+    **admin_model(
+        "auth/group", changelist=403, add=403, history=403, delete=403, change=403, redirect=403
+    ),
+    **admin_model(
+        "account/emailaddress",
+        changelist=403,
+        add=403,
+        history=403,
+        delete=403,
+        change=403,
+        redirect=403,
+    ),
+    **admin_model(
+        "mfa/authenticator",
+        changelist=200,
+        add=403,
+        history=200,
+        delete=200,
+        change=200,
+        redirect=200,
+    ),
+    **admin_model(
+        "trainees/organisation",
+        changelist=200,
+        add=200,
+        history=200,
+        delete=403,
+        change=200,
+        redirect=200,
+    ),
+    **admin_model(
+        "trainees/user", changelist=200, add=200, history=200, delete=403, change=200, redirect=200
+    ),
+    **admin_model(
+        "audit/accesslog",
+        changelist=403,
+        add=403,
+        history=403,
+        delete=403,
+        change=403,
+        redirect=403,
+    ),
+    **admin_model(
+        "audit/auditevent",
+        changelist=403,
+        add=403,
+        history=403,
+        delete=403,
+        change=403,
+        redirect=403,
+    ),
+}
+
+
+def url_patterns():
+    """(pattern string, URLPattern) for every route, resolvers flattened."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern), pattern
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_url_pattern_has_a_row():
+    patterns = {key for key, _ in url_patterns()}
+    missing = sorted(patterns - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - patterns)
+    assert not missing, f"URL patterns without a permission-matrix row: {missing}"
+    assert not stale, f"Matrix rows for URL patterns that no longer exist: {stale}"
+
+
+def concrete_urls(objects):
+    """A real URL for each pattern, with the ids of existing objects where one is needed."""
+    ids = {
+        "auth/group": objects["group"].pk,
+        "account/emailaddress": objects["emailaddress"].pk,
+        "mfa/authenticator": objects["authenticator"].pk,
+        "trainees/organisation": objects["organisation"].pk,
+        "trainees/user": objects["user"].pk,
+        "audit/accesslog": objects["accesslog"].pk,
+        "audit/auditevent": objects["auditevent"].pk,
+    }
+    urls = {}
+    for key, pattern in url_patterns():
+        if key == "admin/r/<path:content_type_id>/<path:object_id>/":
+            ct = ContentType.objects.get_for_model(User)
+            urls[key] = f"/admin/r/{ct.pk}/{objects['user'].pk}/"
+        elif key.startswith("admin/") and "<path:object_id>" in key:
+            prefix = key.split("/<path:object_id>")[0]
+            urls[key] = "/" + key.replace(
+                "<path:object_id>", str(ids[prefix.removeprefix("admin/")])
+            )
+        elif key == "admin/trainees/user/<id>/password/":
+            urls[key] = f"/admin/trainees/user/{objects['user'].pk}/password/"
+        elif key == "admin/autocomplete/":
+            urls[key] = (
+                "/admin/autocomplete/?app_label=trainees&model_name=organisation&field_name=parent"
+            )
+        elif key.startswith("admin/^(?P<app_label>"):
+            urls[key] = "/admin/trainees/"
+        elif key == "admin/(?P<url>.*)$":
+            urls[key] = "/admin/no-such-page/"
+        elif key == "accounts/^confirm-email/(?P<key>[-:\\w]+)/$":
+            urls[key] = "/accounts/confirm-email/not-a-key/"
+        elif key.startswith("accounts/^password/reset/key/"):
+            urls[key] = "/accounts/password/reset/key/1-not-a-token/"
+        else:
+            name = pattern.name
+            namespace = (
+                "audit:"
+                if key.startswith("audit/")
+                else ("admin:" if key.startswith("admin/") else "")
+            )
+            urls[key] = reverse(namespace + name)
+    return urls
+
+
+def outcome(client: Client, url: str):
+    response = client.get(url, follow=True)
+    if response.redirect_chain and response.request["PATH_INFO"] == reverse("account_login"):
+        return LOGIN
+    return response.status_code
+
+
+@pytest.fixture
+def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation):
+    return {
+        "group": Group.objects.get(name="trainee"),
+        "emailaddress": trainee.emailaddress_set.get(),
+        "authenticator": Authenticator.objects.filter(user=hr_admin).first(),
+        "organisation": organisation,
+        "user": trainee,
+        "accesslog": AccessLog.objects.create(
+            request_id="00000000-0000-0000-0000-000000000001",
+            method="GET",
+            path="/",
+            status_code=200,
+            duration_ms=1.0,
+        ),
+        "auditevent": AuditEvent.objects.create(kind="login.failed", login_id="x"),
+        "personas": {
+            "anonymous": None,
+            "trainee": trainee,
+            "coordinator": coordinator,
+            "hr_admin": hr_admin,
+            "auditor": auditor,
+        },
+    }
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_permission_matrix(persona, matrix_objects):
+    client = Client()
+    user = matrix_objects["personas"][persona]
+    if user is not None:
+        client.force_login(user)
+    column = PERSONAS.index(persona)
+    urls = concrete_urls(matrix_objects)
+    mismatches = []
+    for key, url in sorted(urls.items()):
+        expected = MATRIX[key][column]
+        actual = outcome(client, url)
+        if actual != expected:
+            mismatches.append(f"{url} ({key}): expected {expected}, got {actual}")
+        if persona != "anonymous" and not client.session.session_key:
+            client.force_login(user)  # a logout page must not end the rest of the walk
+    assert not mismatches, f"{persona}:\n" + "\n".join(mismatches)
+
+
+# Our own views refuse the wrong HTTP method with 405, whoever asks.
+WRONG_METHODS = [
+    ("post", "home"),
+    ("post", "trainee_home"),
+    ("post", "coordinator_home"),
+    ("post", "hr_home"),
+    ("post", "audit:home"),
+    ("post", "audit:access_log"),
+    ("post", "audit:events"),
+    ("post", "healthz"),
+    ("get", "set_language"),
+    ("delete", "trainee_home"),
+]
+
+
+@pytest.mark.parametrize(("method", "name"), WRONG_METHODS)
+@pytest.mark.parametrize("persona", ["anonymous", "auditor", "hr_admin"])
+def test_wrong_method_is_405(method, name, persona, matrix_objects):
+    client = Client()
+    user = matrix_objects["personas"][persona]
+    if user is not None:
+        client.force_login(user)
+    response = getattr(client, method)(reverse(name))
+    assert response.status_code == 405

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(sender: AppConfig, **kwargs: object) -> None:
+    from trainees.services import role_groups_sync
+
+    role_groups_sync(using=str(kwargs.get("using", "default")))
+
+
+class TraineesConfig(AppConfig):
+    name = "trainees"
+    verbose_name = _("Trainees and accounts")
+
+    def ready(self) -> None:
+        # After every migrate (the permissions exist by then), the role groups hold exactly the
+        # permissions listed in trainees.roles. The audit app migrates after this one, so its
+        # signal is the one that sees every permission; running on both keeps it idempotent.
+        post_migrate.connect(_sync_roles, dispatch_uid="trainees.sync_roles")

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from trainees.forms import LanguageForm
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """The navigation links the current person's roles give them."""
+    user = getattr(request, "user", None)
+    links: list[tuple[str, object]] = []
+    if user is not None and user.is_authenticated:
+        if user.has_perm("trainees.use_trainee_pages"):
+            links.append((reverse("trainee_home"), _("My page")))
+        if user.has_perm("trainees.use_coordinator_pages"):
+            links.append((reverse("coordinator_home"), _("Department")))
+        if user.has_perm("trainees.use_hr_console"):
+            links.append((reverse("hr_home"), _("HR administration")))
+        if user.is_staff:
+            links.append((reverse("admin:index"), _("Admin site")))
+        if user.has_perm("audit.view_accesslog"):
+            links.append((reverse("audit:home"), _("Audit log")))
+        links.append((reverse("mfa_index"), _("Two-factor authentication")))
+        links.append((reverse("account_change_password"), _("Change password")))
+    path = request.get_full_path() if request is not None else "/"
+    return {
+        "nav_links": links,
+        "language_form": LanguageForm(initial={"next": path}),
+    }

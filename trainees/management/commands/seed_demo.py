@@ -1,0 +1,77 @@
+"""Create the demo ward: organisations and one account per role. Safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value
+from allauth.mfa.utils import decrypt
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from trainees.demo import DEMO_ACCOUNTS, DEMO_ORGANISATIONS, DEMO_PASSWORD
+from trainees.models import Organisation, User
+from trainees.services import user_provision
+
+
+def totp_secret(user: User) -> str | None:
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return decrypt(authenticator.data["secret"]) if authenticator else None
+
+
+def current_code(secret: str) -> str:
+    import time
+
+    from allauth.mfa import app_settings
+
+    return f"{hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD):06d}"
+
+
+class Command(BaseCommand):
+    help = "Create (or bring up to date) the demo organisations and accounts."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo creates accounts with a published password: not in production."
+            )
+        with transaction.atomic():
+            by_code: dict[str, Organisation] = {}
+            for code, name, parent_code, external in DEMO_ORGANISATIONS:
+                organisation, _ = Organisation.objects.update_or_create(
+                    code=code,
+                    defaults={
+                        "name": name,
+                        "parent": by_code.get(parent_code) if parent_code else None,
+                        "is_external": external,
+                    },
+                )
+                by_code[code] = organisation
+            for account in DEMO_ACCOUNTS:
+                existing = User.objects.filter(username=account.login_id).first()
+                user = user_provision(
+                    username=account.login_id,
+                    full_name=account.full_name,
+                    email=account.email,
+                    # Keep a password the newcomer may have changed.
+                    password=None if existing and existing.has_usable_password() else DEMO_PASSWORD,
+                    roles=account.roles,
+                    coordinated_organisations=[by_code[c] for c in account.coordinates],
+                )
+                if account.with_totp and totp_secret(user) is None:
+                    TOTP.activate(user, generate_totp_secret())
+                    RecoveryCodes.activate(user)
+
+        self.stdout.write(self.style.SUCCESS("Demo ward ready."))
+        self.stdout.write(f"Demo password for every account: {DEMO_PASSWORD}")
+        for account in DEMO_ACCOUNTS:
+            user = User.objects.get(username=account.login_id)
+            line = f"  {account.login_id:<10} {account.full_name}  — {account.note}"
+            secret = totp_secret(user)
+            if secret:
+                line += f"\n             TOTP secret {secret} (current code {current_code(secret)})"
+            self.stdout.write(line)
+        self.stdout.write("A fresh TOTP code for a demo account: make demo-code LOGIN=100001")

@@ -1,0 +1,47 @@
+"""The four roles, as Django groups with permissions.
+
+A role is a group whose name is the role's code; what a role may do is the set of permissions
+its group holds, kept in step with ``ROLE_PERMISSIONS`` after every ``migrate``. Views check
+permissions (``permission_required``), never group names, so a role can gain a permission
+here without touching the views.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HR_ADMIN = "hr_admin", _("HR administrator")
+    COORDINATOR = "coordinator", _("Department coordinator")
+    TRAINEE = "trainee", _("Trainee")
+    AUDITOR = "auditor", _("Auditor")
+
+
+# "app_label.codename" for each role. HR administrators manage accounts and organisations
+# through the Django admin as well as the portal; auditors only read the audit trail.
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.HR_ADMIN: (
+        "trainees.use_hr_console",
+        "trainees.view_user",
+        "trainees.add_user",
+        "trainees.change_user",
+        "trainees.view_organisation",
+        "trainees.add_organisation",
+        "trainees.change_organisation",
+        # To reset the authenticator of someone who lost their phone.
+        "mfa.view_authenticator",
+        "mfa.delete_authenticator",
+    ),
+    Role.COORDINATOR: ("trainees.use_coordinator_pages",),
+    Role.TRAINEE: ("trainees.use_trainee_pages",),
+    Role.AUDITOR: ("audit.view_accesslog", "audit.view_auditevent"),
+}
+
+# Roles that see other people's personal data or the audit trail must use a second factor.
+MFA_REQUIRED_ROLES = frozenset({Role.HR_ADMIN, Role.AUDITOR})
+# Roles that work in the Django admin (it needs is_staff).
+STAFF_ROLES = frozenset({Role.HR_ADMIN})
+# The home page a person lands on, by the first role they hold in this order.
+HOME_ORDER = (Role.HR_ADMIN, Role.AUDITOR, Role.COORDINATOR, Role.TRAINEE)

@@ -347,4 +347,3 @@ LOGGING = {
 }
 
 ADMINS: list[tuple[str, str]] = []
-SITE_NAME = _("Training administration portal")

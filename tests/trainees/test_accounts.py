@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import io
+
+import pyotp
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from tests.trainees.factories import PASSWORD, UserFactory
+from trainees.models import Organisation, User
+from trainees.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client: Client, login: str, password: str = PASSWORD):
+    return client.post(reverse("account_login"), {"login": login, "password": password})
+
+
+def test_login_by_staff_number_lands_on_trainee_home(client, trainee):
+    response = login(client, "300001")
+    assert response.status_code == 302
+    assert client.get(response["Location"], follow=True).request["PATH_INFO"] == "/me/"
+
+
+def test_login_by_email(client, trainee):
+    response = login(client, trainee.email.upper())
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(trainee.pk)
+
+
+def test_login_with_full_width_staff_number(client, trainee):
+    # Typed with the Japanese IME on: ３００００１
+    response = login(client, "３００００１")
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(trainee.pk)
+
+
+def test_wrong_password_is_refused_in_japanese(client, trainee):
+    response = login(client, "300001", "wrong-password")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "正しくありません" in response.content.decode()
+
+
+def test_signup_is_closed(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"username": "999999", "email": "x@example.jp", "password1": "a-Long-pass-123"},
+    )
+    assert not User.objects.filter(username="999999").exists()
+    assert response.status_code == 200
+
+
+def test_each_role_lands_on_its_home(client, hr_admin, auditor, coordinator):
+    for user, path in [(hr_admin, "/hr/"), (auditor, "/audit/"), (coordinator, "/coordinator/")]:
+        client.force_login(user)
+        assert client.get("/", follow=True).request["PATH_INFO"] == path
+        client.logout()
+
+
+@pytest.mark.django_db(transaction=True)  # allauth sends its MFA signal on commit
+def test_mfa_is_required_for_hr_admin_until_set_up(client, mailoutbox):
+    user = UserFactory(roles=[Role.HR_ADMIN])
+    assert login(client, user.username).status_code == 302
+    # Every page but the set-up (and logout, language) sends them to the TOTP set-up.
+    for path in ["/", "/hr/", "/me/", "/admin/", "/accounts/email/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == reverse("mfa_activate_totp"), path
+    # allauth asks for the password again before an authenticator is added.
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    response = client.post(reverse("mfa_activate_totp"), {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302
+    assert client.get("/hr/").status_code == 200
+    assert AuditEvent.objects.filter(kind="mfa.added", user_id=user.pk).exists()
+    assert [m.to for m in mailoutbox] == [[user.email]]  # "an authenticator app was activated"
+
+
+def test_mfa_is_required_for_auditor_but_optional_for_trainee(client, trainee):
+    auditor = UserFactory(roles=[Role.AUDITOR])
+    client.force_login(auditor)
+    assert client.get("/audit/")["Location"] == reverse("mfa_activate_totp")
+    client.force_login(trainee)
+    assert client.get("/me/").status_code == 200
+
+
+def test_login_with_mfa_asks_for_the_code(client, hr_admin):
+    response = login(client, hr_admin.username)
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(kind="mfa.failed", subject_user_id=hr_admin.pk).exists()
+    code = pyotp.TOTP(hr_admin.totp_secret).now()
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(hr_admin.pk)
+
+
+def test_privileged_users_cannot_switch_mfa_off(client, hr_admin):
+    client.force_login(hr_admin)
+    code = pyotp.TOTP(hr_admin.totp_secret).now()
+    client.post(reverse("mfa_deactivate_totp"), {"code": code})
+    assert hr_admin.authenticator_set.filter(type="totp").exists()
+
+
+def test_admin_login_goes_through_allauth(client, hr_admin):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    # Posting credentials to the admin's own login does not log anyone in.
+    client.post("/admin/login/", {"username": hr_admin.username, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_logins_are_rate_limited_per_account(client, trainee):
+    for _ in range(5):
+        login(client, "300001", "wrong-password")
+    response = login(client, "300001")  # the right password, but locked out now
+    assert "_auth_user_id" not in client.session
+    assert response.status_code in (200, 429)
+    assert AuditEvent.objects.filter(kind="login.rate_limited", login_id="300001").exists()
+    assert AuditEvent.objects.filter(kind="login.failed", login_id="300001").count() == 5
+
+
+def test_admin_roles_get_browser_session_and_everyone_an_idle_timeout(client, trainee, hr_admin):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+    login(client, "300001")
+    client.get("/me/")
+    assert client.session.get_expire_at_browser_close() is False
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+    other = Client()
+    other.force_login(hr_admin)
+    other.get("/hr/")
+    assert other.session.get_expire_at_browser_close() is True
+    assert other.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == ""
+
+
+def test_language_choice_is_kept_on_the_account(client, trainee):
+    client.force_login(trainee)
+    assert "マイページ" in client.get("/me/").content.decode()
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/me/"})
+    assert response["Location"] == "/me/"
+    trainee.refresh_from_db()
+    assert trainee.language == "en"
+    # A new browser (no language cookie, Japanese Accept-Language) still gets English.
+    other = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    other.force_login(trainee)
+    body = other.get("/me/").content.decode()
+    assert "My page" in body
+    assert 'lang="en"' in body
+
+
+def test_language_switch_refuses_foreign_redirects(client):
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+
+
+def test_password_reset_is_audited(client, trainee, mailoutbox):
+    client.post(reverse("account_reset_password"), {"email": trainee.email})
+    assert len(mailoutbox) == 1
+    assert AuditEvent.objects.filter(
+        kind="password.reset_requested", subject_user_id=trainee.pk
+    ).exists()
+
+
+def test_create_account_command(db):
+    Organisation.objects.create(code="210000", name="福祉推進課")
+    out = io.StringIO()
+    call_command(
+        "create_account",
+        "０１２３４５",
+        "--name",
+        " 山田 太郎 ",
+        "--email",
+        "Yamada@Example.JP",
+        "--role",
+        "coordinator",
+        "--coordinates",
+        "210000",
+        stdout=out,
+    )
+    user = User.objects.get(username="012345")  # full-width digits folded, leading zero kept
+    assert user.full_name == "山田 太郎"
+    assert user.email == "Yamada@example.jp"
+    assert user.roles == {Role.COORDINATOR}
+    assert not user.has_usable_password()
+    assert list(user.coordinated_organisations.values_list("code", flat=True)) == ["210000"]
+    assert user.emailaddress_set.get().verified
+    assert AuditEvent.objects.filter(kind="account.provisioned", subject_user_id=user.pk).exists()
+
+
+def test_seed_demo_is_idempotent(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    counts = (User.objects.count(), Organisation.objects.count())
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert (User.objects.count(), Organisation.objects.count()) == counts
+    assert "TOTP secret" in out.getvalue()
+    assert User.objects.get(username="100001").roles == {Role.HR_ADMIN, Role.TRAINEE}
+    assert User.objects.get(username="100001").authenticator_set.filter(type="totp").exists()
+    assert not User.objects.get(username="100002").authenticator_set.exists()
+
+
+@override_settings(DJANGO_ENV="production", PRODUCTION=True)
+def test_seed_demo_refuses_production(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("seed_demo", stdout=io.StringIO())

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(code: str, **environ: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    base.update(environ)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_env_bool_names_the_variable_on_a_bad_value(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG"):
+        env.env_bool("SOME_FLAG", default=False)
+    monkeypatch.setenv("SOME_FLAG", "Yes")
+    assert env.env_bool("SOME_FLAG", default=False) is True
+
+
+def test_env_int_and_choice_are_strict(monkeypatch):
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "thirty")
+    with pytest.raises(ImproperlyConfigured, match="SESSION_IDLE_MINUTES"):
+        env.env_int("SESSION_IDLE_MINUTES", 30)
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        env.env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
+    monkeypatch.setenv("DJANGO_ENV", "staging")
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ENV"):
+        env.env_choice("DJANGO_ENV", "development", {"development", "production"})
+
+
+def test_secrets_can_come_from_files(monkeypatch, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret-from-file\n", encoding="utf-8")
+    monkeypatch.delenv("EMAIL_HOST_PASSWORD", raising=False)
+    monkeypatch.setenv("EMAIL_HOST_PASSWORD_FILE", str(secret))
+    assert env.env_str("EMAIL_HOST_PASSWORD", "") == "s3cret-from-file"
+    monkeypatch.setenv("EMAIL_HOST_PASSWORD", "also-set")
+    with pytest.raises(ImproperlyConfigured, match="not both"):
+        env.env_str("EMAIL_HOST_PASSWORD", "")
+    monkeypatch.delenv("EMAIL_HOST_PASSWORD")
+    monkeypatch.setenv("EMAIL_HOST_PASSWORD_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_HOST_PASSWORD_FILE"):
+        env.env_str("EMAIL_HOST_PASSWORD", "")
+
+
+SHOW_SETTINGS = (
+    "import json, django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings.base';"
+    "from django.conf import settings as s;"
+    "print(json.dumps({'db': s.DATABASES['default']['ENGINE'], 'opts': s.DATABASES['default'].get('OPTIONS', {}),"
+    " 'eager': s.CELERY_TASK_ALWAYS_EAGER, 'cache': s.CACHES['default']['BACKEND'],"
+    " 'mail': s.EMAIL_BACKEND, 'health': s.DATABASES['default'].get('CONN_HEALTH_CHECKS')}))"
+)
+
+
+def test_embedded_defaults_without_environment(tmp_path):
+    result = run_python(SHOW_SETTINGS, VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["db"] == "django.db.backends.sqlite3"
+    assert shown["opts"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in shown["opts"]["init_command"]
+    assert shown["eager"] is True
+    assert shown["cache"].endswith("LocMemCache")
+    assert shown["mail"].endswith("filebased.EmailBackend")
+    assert (tmp_path / "secret_key").exists()  # generated once for development
+
+
+def test_services_from_environment(tmp_path):
+    result = run_python(
+        SHOW_SETTINGS,
+        VAR_DIR=str(tmp_path),
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/kenshu",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        EMAIL_HOST="smtp.example.jp",
+    )
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["db"] == "django.db.backends.postgresql"
+    assert shown["health"] is True
+    assert shown["eager"] is False
+    assert shown["cache"].endswith("RedisCache")
+    assert shown["mail"].endswith("smtp.EmailBackend")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("DATABASE_URL", "mysql://x@y/z"), ("REDIS_URL", "localhost:6379"), ("EMAIL_USE_TLS", "sure")],
+)
+def test_bad_service_settings_fail_naming_the_variable(tmp_path, variable, value):
+    environ = {"VAR_DIR": str(tmp_path), variable: value}
+    if variable == "EMAIL_USE_TLS":
+        environ["EMAIL_HOST"] = "smtp.example.jp"
+    result = run_python(SHOW_SETTINGS, **environ)
+    assert result.returncode != 0
+    assert variable in result.stderr
+
+
+def test_production_requires_a_secret_key(tmp_path):
+    result = run_python(
+        SHOW_SETTINGS,
+        VAR_DIR=str(tmp_path),
+        DJANGO_ENV="production",
+        ALLOWED_HOSTS="kenshu.example.jp",
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_deploy_check_passes_with_zero_warnings_in_production(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
+            "VAR_DIR": str(tmp_path),
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": "x" * 20 + "-production-secret-for-the-deploy-check-1234567890",
+            "ALLOWED_HOSTS": "kenshu.example.jp",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

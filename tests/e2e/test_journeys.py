@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+from audit.models import AccessLog, AuditEvent
+from tests.e2e.conftest import assert_accessible
+from tests.trainees.factories import PASSWORD, UserFactory
+from trainees.roles import Role
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, login: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("ログインID（職員番号）またはメールアドレス").fill(login)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def test_trainee_logs_in_and_sees_the_japanese_home_page(page):
+    user = UserFactory(username="300001", full_name="区民 花子", roles=[Role.TRAINEE])
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    assert_accessible(page)
+
+    log_in(page, "３００００１")  # typed with the IME on
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    expect(page.get_by_role("heading", name="マイページ")).to_be_visible()
+    expect(page.get_by_text("区民 花子").first).to_be_visible()
+    expect(page.get_by_text("受講者")).to_be_visible()
+    assert_accessible(page)
+
+    # The audit trail has the journey, with the right user and statuses.
+    rows = list(AccessLog.objects.order_by("id").values_list("path", "status_code", "user_id"))
+    assert ("/", 302, None) in rows
+    assert ("/accounts/login/", 200, None) in rows
+    assert ("/accounts/login/", 302, user.pk) in rows  # the successful POST
+    assert ("/me/", 200, user.pk) in rows
+    assert AuditEvent.objects.filter(kind="login.succeeded", user_id=user.pk).exists()
+
+
+def test_hr_admin_is_forced_through_totp_setup_then_reaches_admin_home(page):
+    user = UserFactory(
+        username="100002", full_name="研修 新人", roles=[Role.HR_ADMIN, Role.TRAINEE]
+    )
+    log_in(page, "100002")
+    # allauth asks for the password once more before adding an authenticator.
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    assert_accessible(page)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="確認する").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    assert_accessible(page)
+    # Any other page sends them back to the set-up.
+    page.goto("/hr/")
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_label("認証アプリコード").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="有効化する").click()
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/hr/$"))
+    expect(page.get_by_role("heading", name="研修管理（人材育成センター）")).to_be_visible()
+    assert_accessible(page)
+
+    assert AuditEvent.objects.filter(kind="mfa.added", user_id=user.pk).exists()
+    statuses = set(AccessLog.objects.filter(user_id=user.pk).values_list("path", "status_code"))
+    assert ("/hr/", 302) in statuses and ("/hr/", 200) in statuses
+
+
+def test_language_switch_works_and_is_remembered(page, browser, live_server):
+    user = UserFactory(username="300009", roles=[Role.TRAINEE])
+    log_in(page, "300009")
+    expect(page.get_by_role("heading", name="マイページ")).to_be_visible()
+    page.get_by_label("言語").select_option("en")
+    page.get_by_role("button", name="切替").click()
+    expect(page.get_by_role("heading", name="My page")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert_accessible(page)
+    user.refresh_from_db()
+    assert user.language == "en"
+    # Another browser, Japanese by default, shows English after this person logs in.
+    context = browser.new_context(locale="ja-JP", base_url=live_server.url)
+    other = context.new_page()
+    log_in(other, "300009")
+    expect(other.get_by_role("heading", name="My page")).to_be_visible()
+    context.close()
+
+
+def test_auditor_reads_the_log_on_a_phone(phone_page):
+    auditor = UserFactory(username="auditor01", roles=[Role.AUDITOR], totp=True)
+    log_in(phone_page, "auditor01")
+    expect(phone_page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    assert_accessible(phone_page)
+    phone_page.get_by_label(re.compile(r"^コード")).fill(pyotp.TOTP(auditor.totp_secret).now())
+    phone_page.get_by_role("button", name="ログイン").click()
+    expect(phone_page).to_have_url(re.compile(r"/audit/$"))
+    expect(phone_page.get_by_role("heading", name="監査ログ")).to_be_visible()
+    assert_accessible(phone_page)
+    phone_page.get_by_role("link", name="アクセスログを検索").click()
+    phone_page.get_by_label("ログインID").fill("auditor01")
+    phone_page.get_by_role("button", name="検索").click()
+    expect(phone_page.locator("table tbody tr").first).to_contain_text("auditor01")
+    assert_accessible(phone_page)
+    # Nothing overflows the phone's width.
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375

@@ -43,17 +43,17 @@ def _count_failure() -> None:
     try:
         cache.add(FAILURE_COUNTER_KEY, 0, timeout=None)
         cache.incr(FAILURE_COUNTER_KEY)
-    except Exception:
+    except Exception:  # noqa: BLE001 - the cache may be what is down; the local count remains
         logger.warning("audit failure counter could not be updated in the cache")
 
 
 def write_failures() -> int:
-    """Audit rows that could not be written (shared across processes when the cache is Redis)."""
+    """Audit rows that could not be written: the shared count in the cache (across processes
+    when the cache is Redis), or this process's own count when the cache is unreachable."""
     try:
-        shared = cache.get(FAILURE_COUNTER_KEY)
-    except Exception:
-        shared = None
-    return int(shared) if shared is not None else _local_failures
+        return int(cache.get(FAILURE_COUNTER_KEY) or 0)
+    except Exception:  # noqa: BLE001
+        return _local_failures
 
 
 def _write_or_report(model: type[AccessLog] | type[AuditEvent], fields: dict[str, Any]) -> None:
@@ -66,7 +66,7 @@ def _write_or_report(model: type[AccessLog] | type[AuditEvent], fields: dict[str
                 model.objects.create(**fields)
         else:
             model.objects.create(**fields)
-    except Exception:
+    except Exception:  # whatever went wrong, the request must go on
         _count_failure()
         record = {
             k: (str(v) if not isinstance(v, int | float | type(None)) else v)

@@ -20,7 +20,7 @@ def _check(probe: Callable[[], str | None]) -> dict[str, object]:
     started = time.perf_counter()
     try:
         detail = probe()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure is a failed check
         return {"ok": False, "error": type(exc).__name__}
     result: dict[str, object] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
     if detail:

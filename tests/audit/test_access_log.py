@@ -110,9 +110,12 @@ def test_rows_are_append_only_in_the_orm():
 def test_rows_are_append_only_in_postgresql(requires_postgres):
     AuditEvent.objects.create(kind="login.failed", login_id="x")
     for sql in ("UPDATE audit_auditevent SET login_id = 'y'", "DELETE FROM audit_auditevent"):
-        with pytest.raises(Exception, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     assert AuditEvent.objects.get().login_id == "x"
 
 
@@ -147,7 +150,7 @@ def _row(**overrides):
 
 
 def test_auditor_filters_the_access_log(client, auditor):
-    day = timezone.make_aware(datetime.datetime(2026, 4, 1, 10, 0))
+    day = datetime.datetime(2026, 4, 1, 10, 0, tzinfo=timezone.get_default_timezone())
     _row(occurred_at=day, username="300001", path="/me/", status_code=200)
     _row(occurred_at=day, username="300001", path="/hr/", status_code=403)
     _row(

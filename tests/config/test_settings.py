@@ -14,8 +14,16 @@ from config import env
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# The child processes get a clean environment: no services, no test-only switches.
+DROPPED = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
+
+
+def clean_environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in DROPPED}
+
+
 def run_python(code: str, **environ: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    base = clean_environ()
     base.update(environ)
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -65,9 +73,10 @@ def test_secrets_can_come_from_files(monkeypatch, tmp_path):
 SHOW_SETTINGS = (
     "import json, django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings.base';"
     "from django.conf import settings as s;"
-    "print(json.dumps({'db': s.DATABASES['default']['ENGINE'], 'opts': s.DATABASES['default'].get('OPTIONS', {}),"
+    "db = s.DATABASES['default'];"
+    "print(json.dumps({'db': db['ENGINE'], 'opts': db.get('OPTIONS', {}),"
     " 'eager': s.CELERY_TASK_ALWAYS_EAGER, 'cache': s.CACHES['default']['BACKEND'],"
-    " 'mail': s.EMAIL_BACKEND, 'health': s.DATABASES['default'].get('CONN_HEALTH_CHECKS')}))"
+    " 'mail': s.EMAIL_BACKEND, 'health': db.get('CONN_HEALTH_CHECKS')}))"
 )
 
 
@@ -130,7 +139,7 @@ def test_deploy_check_passes_with_zero_warnings_in_production(tmp_path):
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
+            **clean_environ(),
             "VAR_DIR": str(tmp_path),
             "DJANGO_ENV": "production",
             "SECRET_KEY": "x" * 20 + "-production-secret-for-the-deploy-check-1234567890",

@@ -129,6 +129,22 @@ if DATABASE_URL:
         "django.db.backends.sqlite3",
     }:
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:// URL.")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "AUDIT_ASYNC_COMMIT", default=True
+    ):
+        # The access log is written on every request. On its own connection with asynchronous
+        # commit, the insert does not wait for the WAL flush (about half its cost on a typical
+        # disk). A PostgreSQL server crash can then lose the last fraction of a second of
+        # access-log rows (never corrupt them); business data and audit events stay on the
+        # default, synchronous connection. AUDIT_ASYNC_COMMIT=false makes every row durable.
+        DATABASES["audit"] = {
+            **DATABASES["default"],
+            "OPTIONS": {
+                **DATABASES["default"].get("OPTIONS", {}),
+                "options": "-c synchronous_commit=off",
+            },
+            "TEST": {"MIRROR": "default"},
+        }
 else:
     DATABASES = {
         "default": {
@@ -308,6 +324,7 @@ if PRODUCTION:
     LANGUAGE_COOKIE_SECURE = True
 
 # --- Audit ----------------------------------------------------------------------------------
+AUDIT_DB_ALIAS = "audit" if "audit" in DATABASES else "default"
 # Paths answered without an access-log row: the container health probe (every few seconds,
 # carries no personal data). Static files are served by WhiteNoise before the audit middleware.
 AUDIT_EXEMPT_PATHS = {"/healthz"}

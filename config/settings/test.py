@@ -14,3 +14,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test runs in a transaction on the default connection; access-log rows written through
+# the separate "audit" connection would escape its rollback. tests/audit covers that connection.
+AUDIT_DB_ALIAS = "default"

@@ -219,7 +219,7 @@ def test_audit_home_shows_recent_activity(client, auditor, trainee):
     assert "300001" in body
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", "audit"])
+@pytest.mark.django_db(transaction=True, databases="__all__")
 def test_on_postgresql_the_access_log_uses_its_asynchronous_commit_connection(
     requires_postgres, client, trainee, settings
 ):

@@ -109,3 +109,31 @@ def test_auditor_reads_the_log_on_a_phone(phone_page):
     # Nothing overflows the phone's width.
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+    phone_page.goto("/audit/events/?kind=login.succeeded")
+    expect(phone_page.locator("table tbody tr").first).to_contain_text("ログイン成功")
+    assert_accessible(phone_page)
+
+
+def test_every_portal_page_passes_axe(page):
+    """The pages no journey above visits, each checked with axe-core."""
+    page.goto("/accounts/password/reset/")
+    assert_accessible(page)
+    coordinator = UserFactory(username="200001", roles=[Role.COORDINATOR, Role.TRAINEE])
+    from tests.trainees.factories import OrganisationFactory
+
+    parent = OrganisationFactory(code="200000", name="福祉部")
+    OrganisationFactory(code="210000", name="福祉推進課", parent=parent)
+    coordinator.coordinated_organisations.add(parent)
+    log_in(page, "200001")
+    for path, heading in [
+        ("/coordinator/", "所属研修担当"),
+        ("/accounts/password/change/", None),
+        ("/accounts/2fa/", None),
+        ("/accounts/email/", None),
+    ]:
+        page.goto(path)
+        if heading:
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        assert_accessible(page)
+    page.goto("/coordinator/")
+    expect(page.get_by_text("福祉推進課")).to_be_visible()

@@ -221,3 +221,26 @@ def test_seed_demo_refuses_production(db):
 
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_hr_cannot_make_anyone_an_auditor_in_the_admin(client, hr_admin, trainee):
+    client.force_login(hr_admin)
+    page = client.get(reverse("admin:trainees_user_change", args=[trainee.pk]))
+    assert page.status_code == 200
+    offered = {group.name for group in page.context["adminform"].form.fields["groups"].queryset}
+    assert offered == {"hr_admin", "coordinator", "trainee"}
+    fields = page.context["adminform"].form.fields
+    assert "is_superuser" not in fields and "user_permissions" not in fields
+
+
+def test_an_idle_session_ends(client, trainee):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.force_login(trainee)
+    assert client.get("/me/").status_code == 200
+    # Nothing happened for longer than the idle period: the stored session has expired.
+    Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    response = client.get("/me/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))

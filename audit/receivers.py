@@ -36,37 +36,25 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit_event_record(kind=AuditEventKind.LOGOUT, request=request, user=user, best_effort=True)
 
 
-@receiver(mfa_signals.authenticator_added, dispatch_uid="audit.mfa_added")
-def on_mfa_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    audit_event_record(
-        kind=AuditEventKind.MFA_ADDED,
-        request=request,
-        user=user,
-        detail={"type": authenticator.type},
-        best_effort=True,
-    )
+def _record_authenticator_change(kind: AuditEventKind):
+    def receive(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+        audit_event_record(
+            kind=kind,
+            request=request,
+            user=user,
+            detail={"type": authenticator.type},
+            best_effort=True,
+        )
+
+    return receive
 
 
-@receiver(mfa_signals.authenticator_removed, dispatch_uid="audit.mfa_removed")
-def on_mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    audit_event_record(
-        kind=AuditEventKind.MFA_REMOVED,
-        request=request,
-        user=user,
-        detail={"type": authenticator.type},
-        best_effort=True,
-    )
-
-
-@receiver(mfa_signals.authenticator_reset, dispatch_uid="audit.mfa_reset")
-def on_mfa_reset(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    audit_event_record(
-        kind=AuditEventKind.MFA_RECOVERY_CODES_RESET,
-        request=request,
-        user=user,
-        detail={"type": authenticator.type},
-        best_effort=True,
-    )
+for _signal, _kind in (
+    (mfa_signals.authenticator_added, AuditEventKind.MFA_ADDED),
+    (mfa_signals.authenticator_removed, AuditEventKind.MFA_REMOVED),
+    (mfa_signals.authenticator_reset, AuditEventKind.MFA_RECOVERY_CODES_RESET),
+):
+    _signal.connect(_record_authenticator_change(_kind), weak=False, dispatch_uid=f"audit.{_kind}")
 
 
 @receiver(mfa_signals.authentication_failed, dispatch_uid="audit.mfa_failed")

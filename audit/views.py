@@ -37,20 +37,25 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-@login_required
-@permission_required("audit.view_accesslog", raise_exception=True)
-def access_log(request: HttpRequest) -> HttpResponse:
-    form = AccessLogFilterForm(request.GET or None)
+def _search(request: HttpRequest, form_class, select, template: str) -> HttpResponse:
+    """A filter form over one audit table, one page of matching rows (newest first)."""
+    form = form_class(request.GET or None)
     if form.is_bound and not form.is_valid():
         page = selectors.Page(rows=[], number=1, has_next=False)
     else:
         filters = form.cleaned_data if form.is_bound else {}
-        page = selectors.page_of(selectors.access_log_filter(filters), page=_page_number(request))
+        page = selectors.page_of(select(filters), page=_page_number(request))
     return render(
-        request,
-        "audit/access_log.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        request, template, {"form": form, "page": page, "query": _query_without_page(request)}
+    )
+
+
+@require_GET
+@login_required
+@permission_required("audit.view_accesslog", raise_exception=True)
+def access_log(request: HttpRequest) -> HttpResponse:
+    return _search(
+        request, AccessLogFilterForm, selectors.access_log_filter, "audit/access_log.html"
     )
 
 
@@ -58,14 +63,4 @@ def access_log(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("audit.view_auditevent", raise_exception=True)
 def events(request: HttpRequest) -> HttpResponse:
-    form = AuditEventFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        page = selectors.Page(rows=[], number=1, has_next=False)
-    else:
-        filters = form.cleaned_data if form.is_bound else {}
-        page = selectors.page_of(selectors.audit_event_filter(filters), page=_page_number(request))
-    return render(
-        request,
-        "audit/events.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
-    )
+    return _search(request, AuditEventFilterForm, selectors.audit_event_filter, "audit/events.html")

@@ -28,7 +28,7 @@ def requires_postgres(db):
 
 @pytest.fixture
 def organisation(db):
-    return OrganisationFactory(code="200000", name="福祉部")
+    return OrganisationFactory(code="140000", name="福祉部")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AccessLog, AuditEvent
+from tests.trainees.factories import RosterImportFactory, TraineeFactory
 from trainees.models import User
 
 LOGIN = "LOGIN"
@@ -63,6 +64,16 @@ MATRIX = {
     "audit/": _row(LOGIN, 403, 403, 403, 200),
     "audit/access-log/": _row(LOGIN, 403, 403, 403, 200),
     "audit/events/": _row(LOGIN, 403, 403, 403, 200),
+    # Roster import (HR only) and the registry (HR all, coordinators their organisations)
+    "hr/roster/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/roster/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/roster/<int:pk>/commit/": every(405),
+    "hr/roster/<int:pk>/problems.csv": _row(LOGIN, 403, 403, 200, 403),
+    "hr/roster/<int:pk>/invite/": every(405),
+    "trainees/": _row(LOGIN, 403, 200, 200, 403),
+    "trainees/export/": _row(LOGIN, 403, 200, 200, 403),
+    "trainees/<int:pk>/": _row(LOGIN, 403, 200, 200, 403),
+    "trainees/<int:pk>/invite/": every(405),
     # allauth: login, password reset, account and MFA management
     "accounts/login/": every(200),
     "accounts/logout/": logged_in(200),
@@ -204,6 +215,9 @@ def concrete_urls(objects):
             )
         elif key == "admin/trainees/user/<id>/password/":
             urls[key] = f"/admin/trainees/user/{objects['user'].pk}/password/"
+        elif "<int:pk>" in key:
+            pk = objects["trainee"].pk if key.startswith("trainees/") else objects["import"].pk
+            urls[key] = "/" + key.replace("<int:pk>", str(pk))
         elif key == "admin/autocomplete/":
             urls[key] = (
                 "/admin/autocomplete/?app_label=trainees&model_name=organisation&field_name=parent"
@@ -250,6 +264,8 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation):
             duration_ms=1.0,
         ),
         "auditevent": AuditEvent.objects.create(kind="login.failed", login_id="x"),
+        "trainee": TraineeFactory(organisation=organisation),
+        "import": RosterImportFactory(),
         "personas": {
             "anonymous": None,
             "trainee": trainee,

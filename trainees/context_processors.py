@@ -18,6 +18,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             links.append((reverse("coordinator_home"), _("Department")))
         if user.has_perm("trainees.use_hr_console"):
             links.append((reverse("hr_home"), _("HR administration")))
+            links.append((reverse("roster_imports"), _("Roster import")))
+        if user.has_perm("trainees.use_hr_console") or user.has_perm(
+            "trainees.use_coordinator_pages"
+        ):
+            links.append((reverse("trainee_list"), _("Staff registry")))
         if user.is_staff:
             links.append((reverse("admin:index"), _("Admin site")))
         if user.has_perm("audit.view_accesslog"):

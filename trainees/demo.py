@@ -8,19 +8,27 @@ from trainees.roles import Role
 
 DEMO_PASSWORD = "kenshu-demo-2026"  # noqa: S105 - printed for newcomers; demo data only
 
-# (code, name, parent code, external)
+# (code, name, parent code, external). Section codes and names are those of the HR system's
+# roster (see tests/fixtures/roster_sample_cp932.csv), so a sample import lands in known places.
 DEMO_ORGANISATIONS: list[tuple[str, str, str | None, bool]] = [
-    ("100000", "総務部", None, False),
-    ("110000", "総務課", "100000", False),
-    ("120000", "人事課", "100000", False),
-    ("120100", "人材育成センター", "120000", False),
-    ("200000", "福祉部", None, False),
-    ("210000", "福祉推進課", "200000", False),
-    ("220000", "障害者福祉課", "200000", False),
-    ("220100", "障害者支援係", "220000", False),
-    ("300000", "区民部", None, False),
-    ("310000", "戸籍住民課", "300000", False),
-    ("900001", "区社会福祉協議会", None, True),
+    ("110000", "総務部", None, False),
+    ("110100", "総務部 総務課", "110000", False),
+    ("110200", "総務部 人事課", "110000", False),
+    ("110210", "総務部 人事課 人材育成センター", "110200", False),
+    ("120000", "企画政策部", None, False),
+    ("120100", "企画政策部 企画政策課", "120000", False),
+    ("130000", "区民部", None, False),
+    ("130100", "区民部 区政情報課", "130000", False),
+    ("130200", "区民部 戸籍住民課", "130000", False),
+    ("140000", "福祉部", None, False),
+    ("140100", "福祉部 福祉政策課", "140000", False),
+    ("140200", "福祉部 地域福祉課", "140000", False),
+    ("150000", "子ども家庭部", None, False),
+    ("150100", "子ども家庭部 子ども家庭課", "150000", False),
+    ("200000", "教育委員会事務局", None, False),
+    ("200100", "教育委員会事務局 教育調整課", "200000", False),
+    ("EX01", "新宿区シルバー人材センター", None, True),
+    ("EX02", "新宿区社会福祉協議会", None, True),
 ]
 
 
@@ -56,7 +64,7 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "福祉 太郎",
         "coordinator@example.jp",
         (Role.COORDINATOR, Role.TRAINEE),
-        coordinates=("200000",),
+        coordinates=("140000",),
         note="department coordinator for 福祉部",
     ),
     DemoAccount("300001", "区民 花子", "trainee@example.jp", (Role.TRAINEE,), note="trainee"),

@@ -7,6 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from trainees.models import EmploymentType, ImportMode, Organisation, TraineeStatus
+
 
 class LoginForm(AllauthLoginForm):
     """allauth's login form, tolerant of how Japanese keyboards type a staff number.
@@ -32,3 +34,69 @@ class LoginForm(AllauthLoginForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_(
+            "CSV (UTF-8 or Shift_JIS/CP932) or Excel (.xlsx), as exported by the HR system."
+        ),
+    )
+    mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, initial=ImportMode.FULL)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation (add mode)"),
+        queryset=Organisation.objects.filter(is_active=True).order_by("-is_external", "code"),
+        required=False,
+        help_text=_("For an affiliated organisation's list: every row is for this organisation."),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Encoding"),
+        choices=[
+            ("auto", _("Detect (UTF-8, then Shift_JIS)")),
+            ("utf-8", "UTF-8"),
+            ("cp932", "Shift_JIS (CP932)"),
+        ],
+        initial="auto",
+    )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        limit = settings.ROSTER_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
+            )
+        return upload
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        if cleaned.get("mode") == ImportMode.FULL and cleaned.get("organisation"):
+            self.add_error(
+                "organisation", _("The full roster covers all ward staff: leave this empty.")
+            )
+        return cleaned
+
+
+class TraineeSearchForm(forms.Form):
+    q = forms.CharField(label=_("Staff number, name or kana"), required=False, max_length=100)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), required=False
+    )
+    employment_type = forms.ChoiceField(
+        label=_("Employment type"),
+        required=False,
+        choices=[("", _("All")), *EmploymentType.choices],
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *TraineeStatus.choices],
+        initial=TraineeStatus.ACTIVE,
+    )
+
+    def __init__(self, *args, organisations=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = (
+            organisations if organisations is not None else Organisation.objects.order_by("code")
+        )

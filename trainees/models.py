@@ -5,6 +5,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trainees.roles import MFA_REQUIRED_ROLES, Role
@@ -130,3 +131,202 @@ class User(AbstractUser):
     @property
     def requires_mfa(self) -> bool:
         return self.is_superuser or bool(self.roles & MFA_REQUIRED_ROLES)
+
+
+class EmploymentType(models.TextChoices):
+    """雇用区分, as the HR system spells it (the value) — the roster file uses these words."""
+
+    REGULAR = "正規", _("Regular")
+    REAPPOINTED = "再任用", _("Reappointed")
+    REEMPLOYED = "再雇用", _("Re-employed")
+    FISCAL_YEAR = "会計年度", _("Fiscal-year appointee")
+    FIXED_TERM = "任期付き", _("Fixed-term")
+    TEMPORARY = "臨時", _("Temporary")
+    EXTERNAL = "他団体", _("Other organisation")
+
+
+class Gender(models.TextChoices):
+    MALE = "男", _("Male")
+    FEMALE = "女", _("Female")
+    OTHER = "その他", _("Other")
+
+
+class TraineeStatus(models.TextChoices):
+    ACTIVE = "active", _("In post")
+    LEFT = "left", _("Left or transferred")
+
+
+class Trainee(models.Model):
+    """職員 / 研修生: a person who takes training — ward staff, or staff of an affiliated
+    organisation. Never deleted when they leave: their training history refers to them."""
+
+    staff_number = models.CharField(_("staff number"), max_length=20)
+    # Ward staff are unique by staff number; external staff by (organisation, staff number).
+    is_external = models.BooleanField(_("external organisation staff"), default=False)
+    name = models.CharField(_("name"), max_length=100)
+    name_kana = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="trainees",
+    )
+    concurrent_posts = models.JSONField(
+        _("concurrent posts"),
+        default=list,
+        blank=True,
+        help_text=_("兼務先, as named in the roster."),
+    )
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    job_category = models.CharField(_("job category"), max_length=100, blank=True)
+    duty = models.CharField(_("duty"), max_length=100, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    # Some rosters carry 年齢 instead of a birth date: the age, and the day it was true.
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+    age_as_of = models.DateField(_("age as of"), null=True, blank=True)
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    promotion_date = models.DateField(_("promotion date"), null=True, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    employment_type = models.CharField(
+        _("employment type"), max_length=8, choices=EmploymentType.choices
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=TraineeStatus.choices, default=TraineeStatus.ACTIVE
+    )
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True)
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("login account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trainee",
+    )
+    invited_at = models.DateTimeField(_("invitation sent"), null=True, blank=True)
+    # Staff number, name and kana folded (NFKC, katakana, no spaces) for search as people type.
+    search_text = models.CharField(max_length=400, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("trainee")
+        verbose_name_plural = _("trainees")
+        ordering = ["organisation__code", "staff_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff_number"],
+                condition=models.Q(is_external=False),
+                name="trainee_ward_staff_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "staff_number"],
+                condition=models.Q(is_external=True),
+                name="trainee_external_staff_number_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "organisation"], name="trainee_status_org"),
+            models.Index(fields=["employment_type"], name="trainee_employment_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_number} {self.name}"
+
+    def age_on(self, day):  # type: ignore[no-untyped-def]
+        """Age on ``day``: from the birth date, else from the recorded age and its as-of date."""
+        if self.birth_date:
+            years = day.year - self.birth_date.year
+            return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        if self.age is not None and self.age_as_of:
+            return (
+                self.age
+                + (day.year - self.age_as_of.year)
+                - ((day.month, day.day) < (self.age_as_of.month, self.age_as_of.day))
+            )
+        return None
+
+
+class TraineeChange(models.Model):
+    """One change to a trainee: who, when, from where, and each field's old and new value."""
+
+    trainee = models.ForeignKey(Trainee, on_delete=models.CASCADE, related_name="changes")
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        User, verbose_name=_("changed by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    roster_import = models.ForeignKey(
+        "RosterImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
+    kind = models.CharField(_("kind"), max_length=16)  # created / updated / deactivated / edited
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        verbose_name = _("trainee change")
+        verbose_name_plural = _("trainee changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["trainee", "-changed_at"], name="traineechange_trainee")]
+
+    def __str__(self) -> str:
+        return f"{self.trainee_id} {self.kind} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class ImportMode(models.TextChoices):
+    FULL = "full", _("Full roster (annual): leavers are deactivated")
+    ADD = "add", _("Add / update only (external organisation or mid-year)")
+
+
+class RosterImport(models.Model):
+    """One upload of a roster file: what was previewed, and whether (and by whom) it was applied."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        INVALID = "invalid", _("Has errors")
+        COMMITTED = "committed", _("Committed")
+        STALE = "stale", _("Refused: registry changed after the preview")
+
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
+    mode = models.CharField(_("mode"), max_length=8, choices=ImportMode.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    deactivated = models.PositiveIntegerField(_("deactivated"), default=0)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    # The exact plan shown in the preview (zlib-compressed JSON): confirm applies this, never a
+    # second parse of the file, and only if the registry still has this fingerprint.
+    plan = models.BinaryField(null=True, blank=True, editable=False)
+    registry_fingerprint = models.CharField(max_length=200, blank=True, editable=False)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    committed_by = models.ForeignKey(
+        User,
+        verbose_name=_("committed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"

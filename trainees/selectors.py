@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from allauth.mfa.models import Authenticator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
-from trainees.models import Organisation, User
+from trainees.models import Organisation, RosterImport, Trainee, TraineeChange, User
 from trainees.roles import Role
+from trainees.roster import search_key
 
 
 def user_counts_by_role() -> list[tuple[Role, int, int]]:
@@ -73,3 +74,48 @@ def organisations_in_scope(user: User) -> list[Organisation]:
 
 def user_has_totp(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def trainee_scope(user: User) -> QuerySet[Trainee]:
+    """The trainees this person may see: HR all, a coordinator their organisations' staff
+    (sub-units included), anyone else nobody. Lookups through this give outsiders a 404."""
+    if user.has_perm("trainees.use_hr_console"):
+        return Trainee.objects.all()
+    if user.has_perm("trainees.use_coordinator_pages"):
+        ids = [organisation.id for organisation in organisations_in_scope(user)]
+        return Trainee.objects.filter(organisation_id__in=ids)
+    return Trainee.objects.none()
+
+
+def trainee_search(queryset: QuerySet[Trainee], filters: dict) -> QuerySet[Trainee]:
+    """Search as Japanese users type: staff number in full- or half-width digits, name with or
+    without the space, kana in hiragana, katakana or half-width katakana."""
+    if filters.get("q"):
+        for word in filters["q"].split():
+            queryset = queryset.filter(search_text__contains=search_key(word))
+    if filters.get("organisation"):
+        queryset = queryset.filter(organisation=filters["organisation"])
+    if filters.get("employment_type"):
+        queryset = queryset.filter(employment_type=filters["employment_type"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    return queryset.select_related("organisation").order_by("organisation__code", "staff_number")
+
+
+def trainee_changes(trainee: Trainee) -> list[TraineeChange]:
+    return list(
+        trainee.changes.select_related("changed_by", "roster_import").order_by("-changed_at", "-id")
+    )
+
+
+def roster_imports_recent(limit: int = 20) -> list[RosterImport]:
+    return list(
+        RosterImport.objects.select_related("uploaded_by", "committed_by", "organisation")
+        .defer("plan")
+        .order_by("-uploaded_at", "-id")[:limit]
+    )
+
+
+def trainee_of(user: User) -> Trainee | None:
+    """The person's own registry record, if the roster has one."""
+    return Trainee.objects.select_related("organisation").filter(user=user).first()

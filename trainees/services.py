@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
@@ -102,3 +103,28 @@ def user_set_language(*, user: User, language: str) -> None:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+def invitations_send(*, trainee_ids: Iterable[int], actor: User | None) -> int:
+    """Queue a one-time set-password e-mail for each active trainee with an address and an
+    account that has never had a password. Returns how many were queued."""
+    from trainees.models import Trainee, TraineeStatus
+    from trainees.tasks import send_invitation
+
+    candidates = list(
+        Trainee.objects.filter(
+            id__in=list(trainee_ids), status=TraineeStatus.ACTIVE, user__is_active=True
+        )
+        .exclude(email="")
+        .select_related("user")
+    )
+    targets = [t for t in candidates if not t.user.has_usable_password()]
+    if not targets:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        Trainee.objects.filter(id__in=[t.id for t in targets]).update(invited_at=now)
+        audit_event_record(kind="account.invited", user=actor, detail={"count": len(targets)})
+        user_ids = [t.user_id for t in targets]
+        transaction.on_commit(lambda: [send_invitation.delay(uid) for uid in user_ids])
+    return len(targets)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from trainees import views
+from trainees import registry_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,4 +10,25 @@ urlpatterns = [
     path("coordinator/", views.coordinator_home, name="coordinator_home"),
     path("hr/", views.hr_home, name="hr_home"),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    path("hr/roster/", registry_views.roster_imports, name="roster_imports"),
+    path("hr/roster/<int:pk>/", registry_views.roster_import_detail, name="roster_import_detail"),
+    path(
+        "hr/roster/<int:pk>/commit/",
+        registry_views.roster_import_commit_view,
+        name="roster_import_commit",
+    ),
+    path(
+        "hr/roster/<int:pk>/problems.csv",
+        registry_views.roster_import_errors,
+        name="roster_import_errors",
+    ),
+    path(
+        "hr/roster/<int:pk>/invite/",
+        registry_views.roster_import_invite,
+        name="roster_import_invite",
+    ),
+    path("trainees/", registry_views.trainee_list, name="trainee_list"),
+    path("trainees/export/", registry_views.trainee_export, name="trainee_export"),
+    path("trainees/<int:pk>/", registry_views.trainee_detail, name="trainee_detail"),
+    path("trainees/<int:pk>/invite/", registry_views.trainee_invite, name="trainee_invite"),
 ]

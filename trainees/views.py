@@ -42,6 +42,7 @@ def trainee_home(request: HttpRequest) -> HttpResponse:
         {
             "roles": [role.label for role in HOME_ORDER if user.has_role(role)],
             "has_totp": selectors.user_has_totp(user),
+            "trainee": selectors.trainee_of(user),
         },
     )
 

@@ -325,6 +325,12 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
 
+# --- Roster import ----------------------------------------------------------------------------
+ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_MB", 20, minimum=1) * 1024 * 1024
+# Django's own cap on a request body must let the upload through to our clearer message.
+DATA_UPLOAD_MAX_MEMORY_SIZE = ROSTER_MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 # --- Audit ----------------------------------------------------------------------------------
 AUDIT_DB_ALIAS = "audit" if "audit" in DATABASES else "default"
 # Paths answered without an access-log row: the container health probe (every few seconds,

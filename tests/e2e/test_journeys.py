@@ -121,7 +121,7 @@ def test_every_portal_page_passes_axe(page):
     coordinator = UserFactory(username="200001", roles=[Role.COORDINATOR, Role.TRAINEE])
     from tests.trainees.factories import OrganisationFactory
 
-    parent = OrganisationFactory(code="200000", name="福祉部")
+    parent = OrganisationFactory(code="140000", name="福祉部")
     OrganisationFactory(code="210000", name="福祉推進課", parent=parent)
     coordinator.coordinated_organisations.add(parent)
     log_in(page, "200001")

@@ -6,7 +6,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
-from trainees.models import Organisation, User
+from trainees.models import EmploymentType, Organisation, RosterImport, Trainee, User
 from trainees.roles import STAFF_ROLES, Role
 
 PASSWORD = "correct-horse-battery"
@@ -53,3 +53,26 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.totp_secret = generate_totp_secret()
             TOTP.activate(self, self.totp_secret)
             RecoveryCodes.activate(self)
+
+
+class TraineeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Trainee
+
+    staff_number = factory.Sequence(lambda n: f"{800000 + n:06d}")
+    name = factory.Sequence(lambda n: f"名簿 花子{n}")
+    name_kana = "メイボ ハナコ"
+    organisation = factory.SubFactory(OrganisationFactory)
+    employment_type = EmploymentType.REGULAR
+    email = factory.LazyAttribute(lambda o: f"t{o.staff_number}@city.example.jp")
+
+
+class RosterImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RosterImport
+
+    file_name = "roster.csv"
+    sha256 = "0" * 64
+    size = 100
+    mode = "full"
+    status = RosterImport.Status.COMMITTED

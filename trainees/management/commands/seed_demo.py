@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from allauth.mfa.models import Authenticator
@@ -13,8 +14,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from trainees.demo import DEMO_ACCOUNTS, DEMO_ORGANISATIONS, DEMO_PASSWORD
-from trainees.models import Organisation, User
+from trainees.models import ImportMode, Organisation, RosterImport, User
+from trainees.roster_import import roster_import_run
 from trainees.services import user_provision
+
+DEMO_DATA = Path(__file__).resolve().parents[2] / "demo_data"
 
 
 def totp_secret(user: User) -> str | None:
@@ -65,6 +69,8 @@ class Command(BaseCommand):
                     TOTP.activate(user, generate_totp_secret())
                     RecoveryCodes.activate(user)
 
+            self._import_demo_rosters(by_code)
+
         self.stdout.write(self.style.SUCCESS("Demo ward ready."))
         self.stdout.write(f"Demo password for every account: {DEMO_PASSWORD}")
         for account in DEMO_ACCOUNTS:
@@ -75,3 +81,22 @@ class Command(BaseCommand):
                 line += f"\n             TOTP secret {secret} (current code {current_code(secret)})"
             self.stdout.write(line)
         self.stdout.write("A fresh TOTP code for a demo account: make demo-code LOGIN=100001")
+
+    def _import_demo_rosters(self, by_code: dict[str, Organisation]) -> None:
+        """The registry: this year's ward roster and a list from the 社会福祉協議会, imported the
+        way HR does it (once; re-running leaves what is there)."""
+        if RosterImport.objects.filter(status=RosterImport.Status.COMMITTED).exists():
+            return
+        for file_name, mode, organisation in (
+            ("ward_roster.csv", ImportMode.FULL, None),
+            ("external_shakyo.csv", ImportMode.ADD, by_code["EX02"]),
+        ):
+            result = roster_import_run(
+                data=(DEMO_DATA / file_name).read_bytes(),
+                file_name=file_name,
+                mode=mode,
+                actor=None,
+                organisation=organisation,
+            )
+            if not result.committed:
+                raise CommandError(f"demo roster {file_name}: {result.roster_import.errors}")

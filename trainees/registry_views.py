@@ -1,0 +1,248 @@
+"""HR's roster import, and the trainee registry for HR and department coordinators."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.services import audit_event_record
+from trainees import exports, selectors, services
+from trainees.forms import RosterUploadForm, TraineeSearchForm
+from trainees.models import RosterImport, Trainee
+from trainees.roster_import import (
+    StaleImportError,
+    changes_for_display,
+    roster_import_commit,
+    roster_import_preview,
+)
+
+HR = "trainees.use_hr_console"
+FIELD_LABELS = {field.name: field.verbose_name for field in Trainee._meta.fields} | {
+    "organisation_id": Trainee._meta.get_field("organisation").verbose_name
+}
+
+
+def _may_see_registry(user) -> bool:  # type: ignore[no-untyped-def]
+    return user.has_perm(HR) or user.has_perm("trainees.use_coordinator_pages")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(HR, raise_exception=True)
+def roster_imports(request: HttpRequest) -> HttpResponse:
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            record = roster_import_preview(
+                data=upload.read(),
+                file_name=upload.name,
+                mode=form.cleaned_data["mode"],
+                organisation=form.cleaned_data["organisation"],
+                encoding=form.cleaned_data["encoding"],
+                uploaded_by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("roster_import_detail", pk=record.pk)
+    return render(
+        request,
+        "trainees/roster_imports.html",
+        {"form": form, "imports": selectors.roster_imports_recent()},
+    )
+
+
+@require_GET
+@login_required
+@permission_required(HR, raise_exception=True)
+def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(
+        RosterImport.objects.select_related("uploaded_by", "committed_by"), pk=pk
+    )
+    kind = request.GET.get("kind", "")
+    changes = changes_for_display(record) if record.plan else []
+    counts = {
+        k: sum(1 for c in changes if c["kind"] == k) for k in ("created", "updated", "deactivated")
+    }
+    if kind in counts:
+        changes = [c for c in changes if c["kind"] == kind]
+    for change in changes:
+        change["changes"] = [
+            (FIELD_LABELS.get(f, f), old, new) for f, old, new in change["changes"]
+        ]
+    page = Paginator(changes, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "trainees/roster_import_detail.html",
+        {"record": record, "page": page, "kind": kind, "counts": counts},
+    )
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def roster_import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(RosterImport, pk=pk)
+    try:
+        roster_import_commit(roster_import_id=record.pk, committed_by=request.user)
+    except StaleImportError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The roster has been imported."))
+    return redirect("roster_import_detail", pk=record.pk)
+
+
+@require_GET
+@login_required
+@permission_required(HR, raise_exception=True)
+def roster_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The errors and warnings of an import as CSV (UTF-8 with BOM, for Excel)."""
+    record = get_object_or_404(RosterImport.objects.defer("plan"), pk=pk)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_("Kind"), _("Line"), _("Column"), _("Value"), _("Message")])
+    for kind, problems in ((_("Error"), record.errors), (_("Warning"), record.warnings)):
+        for p in problems:
+            writer.writerow(
+                [kind, p["line"] or "", p["column"], exports.neutralise(p["value"]), p["message"]]
+            )
+    response = HttpResponse(
+        buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="roster-import-{record.pk}-problems.csv"'
+    )
+    return response
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def roster_import_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invite everyone this import created (one action for the whole import)."""
+    record = get_object_or_404(
+        RosterImport.objects.defer("plan"), pk=pk, status=RosterImport.Status.COMMITTED
+    )
+    ids = record.changes.filter(kind="created").values_list("trainee_id", flat=True)
+    sent = services.invitations_send(trainee_ids=ids, actor=request.user)
+    messages.success(request, _("%(count)s invitations are being sent.") % {"count": sent})
+    return redirect("roster_import_detail", pk=record.pk)
+
+
+def _search_form(request: HttpRequest) -> tuple[TraineeSearchForm, dict]:
+    scope_orgs = None
+    if not request.user.has_perm(HR):
+        ids = [o.id for o in selectors.organisations_in_scope(request.user)]
+        from trainees.models import Organisation
+
+        scope_orgs = Organisation.objects.filter(id__in=ids).order_by("code")
+    form = TraineeSearchForm(request.GET or {"status": "active"}, organisations=scope_orgs)
+    filters = form.cleaned_data if form.is_valid() else {"status": "active"}
+    return form, filters
+
+
+@require_GET
+@login_required
+def trainee_list(request: HttpRequest) -> HttpResponse:
+    if not _may_see_registry(request.user):
+        raise PermissionDenied
+    form, filters = _search_form(request)
+    queryset = selectors.trainee_search(selectors.trainee_scope(request.user), filters)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "trainees/trainee_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "is_hr": request.user.has_perm(HR),
+        },
+    )
+
+
+@require_GET
+@login_required
+def trainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _may_see_registry(request.user):
+        raise PermissionDenied
+    trainee = get_object_or_404(
+        selectors.trainee_scope(request.user).select_related("organisation", "user"), pk=pk
+    )
+    return render(
+        request,
+        "trainees/trainee_detail.html",
+        {
+            "trainee": trainee,
+            "changes": selectors.trainee_changes(trainee),
+            "labels": FIELD_LABELS,
+            "age": trainee.age_on(timezone.localdate()),
+            "is_hr": request.user.has_perm(HR),
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def trainee_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    trainee = get_object_or_404(Trainee, pk=pk)
+    sent = services.invitations_send(trainee_ids=[trainee.pk], actor=request.user)
+    if sent:
+        messages.success(request, _("The invitation is being sent."))
+    else:
+        messages.error(
+            request,
+            _("No invitation sent: it needs an e-mail address and an account without a password."),
+        )
+    return redirect("trainee_detail", pk=trainee.pk)
+
+
+@require_GET
+@login_required
+def trainee_export(request: HttpRequest) -> HttpResponse:
+    if not _may_see_registry(request.user):
+        raise PermissionDenied
+    _form, filters = _search_form(request)
+    queryset = selectors.trainee_search(selectors.trainee_scope(request.user), filters)
+    file_format = request.GET.get("format", "csv")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if file_format == "xlsx":
+        body = exports.to_xlsx(queryset)
+        response = HttpResponse(
+            body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="trainees-{stamp}.xlsx"'
+        replaced = 0
+    else:
+        encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8"
+        body, replaced = exports.to_csv(queryset, encoding=encoding)
+        charset = "shift_jis" if encoding == "cp932" else "utf-8"
+        response = HttpResponse(body, content_type=f"text/csv; charset={charset}")
+        response["Content-Disposition"] = f'attachment; filename="trainees-{stamp}.csv"'
+        response["X-Replaced-Characters"] = str(replaced)
+    audit_event_record(
+        kind="trainees.exported",
+        request=request,
+        detail={
+            "format": file_format,
+            "rows": queryset.count(),
+            "filters": sorted(k for k, v in filters.items() if v),
+        },
+    )
+    return response

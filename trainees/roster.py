@@ -1,0 +1,511 @@
+"""Reading the roster file exported by the HR system (人事給与システム).
+
+``parse_roster(data, file_name=…, encoding=…)`` turns the uploaded bytes into normalised rows, plus
+the errors and warnings a careful HR clerk would raise, each naming the line as it appears in the
+file (the header is line 1), the column as written in the header, and the value. Nothing here
+touches the database; ``trainees.roster_import`` compares the rows with the registry.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import jaconv
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
+
+from trainees.models import EmploymentType, Gender
+
+# Column -> field. Japanese names as the HR system exports them, and English equivalents.
+COLUMNS: dict[str, str] = {
+    "職員番号": "staff_number",
+    "氏名": "name",
+    "氏名カナ": "name_kana",
+    "カナ氏名": "name_kana",
+    "所属コード": "organisation_code",
+    "所属": "organisation_name",
+    "所属名": "organisation_name",
+    "兼務先": "concurrent_posts",
+    "職名": "job_title",
+    "職種": "job_category",
+    "職務名": "duty",
+    "性別": "gender",
+    "生年月日": "birth_date",
+    "年齢": "age",
+    "採用年月日": "hire_date",
+    "昇任年月日": "promotion_date",
+    "メールアドレス": "email",
+    "雇用区分": "employment_type",
+}
+FIELDS = sorted(set(COLUMNS.values()) | {"organisation"})
+ENGLISH_COLUMNS = {name: name for name in COLUMNS.values()} | {"organisation": "organisation_name"}
+
+DATE_FIELDS = ("birth_date", "hire_date", "promotion_date")
+MAX_ROWS = 200_000
+
+# Japanese eras: (names as written, first day, last day).
+ERAS = [
+    (("明治", "M"), datetime.date(1868, 1, 25), datetime.date(1912, 7, 29)),
+    (("大正", "T"), datetime.date(1912, 7, 30), datetime.date(1926, 12, 24)),
+    (("昭和", "S"), datetime.date(1926, 12, 25), datetime.date(1989, 1, 7)),
+    (("平成", "H"), datetime.date(1989, 1, 8), datetime.date(2019, 4, 30)),
+    (("令和", "R"), datetime.date(2019, 5, 1), datetime.date(9999, 12, 31)),
+]
+_ERA_BY_NAME = {name: era for era in ERAS for name in era[0]}
+_ERA_DATE = re.compile(
+    r"^(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?$",
+    re.IGNORECASE,
+)
+_WESTERN_DATE = re.compile(r"^(\d{4})\s*[年/\-.]\s*(\d{1,2})\s*[月/\-.]\s*(\d{1,2})\s*日?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_STAFF_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-_]*$")
+_LIST_SEPARATORS = re.compile(r"[、,;／/]")
+_GENDERS = {
+    "男": Gender.MALE,
+    "男性": Gender.MALE,
+    "m": Gender.MALE,
+    "male": Gender.MALE,
+    "女": Gender.FEMALE,
+    "女性": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "その他": Gender.OTHER,
+    "other": Gender.OTHER,
+}
+_EMPLOYMENT_TYPES = {choice.value: choice.value for choice in EmploymentType} | {
+    "regular": EmploymentType.REGULAR,
+    "reappointed": EmploymentType.REAPPOINTED,
+    "reemployed": EmploymentType.REEMPLOYED,
+    "fiscal_year": EmploymentType.FISCAL_YEAR,
+    "fixed_term": EmploymentType.FIXED_TERM,
+    "temporary": EmploymentType.TEMPORARY,
+    "external": EmploymentType.EXTERNAL,
+    "任期付": EmploymentType.FIXED_TERM,
+    "会計年度任用": EmploymentType.FISCAL_YEAR,
+    "会計年度任用職員": EmploymentType.FISCAL_YEAR,
+}
+_validate_email = EmailValidator()
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read (encoding, format, no header, …)."""
+
+
+@dataclass
+class Problem:
+    line: int | None
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class RosterRow:
+    line: int
+    values: dict[str, Any]
+
+
+@dataclass
+class ParsedRoster:
+    encoding: str = ""
+    rows: list[RosterRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+
+
+# --- Values -------------------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width digits and letters to ASCII, half-width kana to full-width) and trim."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def trim(text: str) -> str:
+    """Trim ASCII and full-width spaces at both ends; keep the text as received otherwise."""
+    return text.strip(" \t\r\n\u3000")
+
+
+def to_katakana(text: str) -> str:
+    """Kana as full-width katakana whatever was typed: hiragana, katakana, half-width katakana."""
+    text = jaconv.h2z(trim(text), kana=True, ascii=False, digit=False)
+    text = jaconv.hira2kata(text)
+    return re.sub(r"[\s\u3000]+", " ", text)
+
+
+def search_key(text: str) -> str:
+    """The form stored in Trainee.search_text and applied to what people type into search."""
+    return re.sub(r"[\s\u3000]+", "", to_katakana(fold(text))).lower()
+
+
+def parse_date(raw: str) -> datetime.date:
+    """A date as Japanese offices write it; ValueError with a message on anything else."""
+    text = fold(raw)
+    if match := _ERA_DATE.match(text):
+        era_name, year_text, month, day = match.groups()
+        names, first_day, last_day = _ERA_BY_NAME.get(era_name) or _ERA_BY_NAME[era_name.upper()]
+        era_year = 1 if year_text == "元" else int(year_text)
+        try:
+            value = datetime.date(first_day.year + era_year - 1, int(month), int(day))
+        except ValueError:
+            raise ValueError(_("This date does not exist.")) from None
+        if not first_day <= value <= last_day:
+            raise ValueError(
+                _("This date is outside the %(era)s era (%(first)s to %(last)s).")
+                % {
+                    "era": names[0],
+                    "first": first_day.strftime("%Y/%m/%d"),
+                    "last": last_day.strftime("%Y/%m/%d") if last_day.year < 9999 else "",
+                }
+            )
+        return value
+    match = _WESTERN_DATE.match(text) or _COMPACT_DATE.match(text)
+    if not match:
+        raise ValueError(
+            _("Not a date. Write it as 2024/4/1, 2024-04-01, 20240401, 令和6年4月1日 or R06.04.01.")
+        )
+    try:
+        return datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise ValueError(_("This date does not exist.")) from None
+
+
+def _has_private_use(text: str) -> bool:
+    return any(unicodedata.category(char) == "Co" for char in text)
+
+
+# --- The file -----------------------------------------------------------------------------
+
+
+def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
+    """The text of a CSV upload and the encoding used. Strict: no replacement characters."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
+        raise RosterFileError(
+            _("The file is UTF-16 or binary. Save it as CSV in UTF-8 or Shift_JIS (CP932).")
+        )
+    if data.startswith(b"PK\x03\x04"):
+        raise RosterFileError(
+            _("This is an Excel (XLSX) file named .csv. Upload it as .xlsx, or save it as CSV.")
+        )
+    if encoding not in {"auto", "utf-8", "cp932"}:
+        raise RosterFileError(_("Unknown encoding %(encoding)s.") % {"encoding": encoding})
+    candidates = ["utf-8", "cp932"] if encoding == "auto" else [encoding]
+    for candidate in candidates:
+        try:
+            text = data.decode("utf-8-sig" if candidate == "utf-8" else candidate)
+        except UnicodeDecodeError:
+            continue
+        return text, candidate
+    if encoding == "auto":
+        raise RosterFileError(
+            _("The file is neither UTF-8 nor Shift_JIS (CP932). Save it as CSV in one of them.")
+        )
+    raise RosterFileError(
+        _("The file cannot be read as %(encoding)s. Choose the right encoding or “auto”.")
+        % {"encoding": encoding}
+    )
+
+
+def _csv_records(text: str) -> list[tuple[int, list[str]]]:
+    """(line where the record starts, cells) for each CSV record; quoted newlines allowed."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records = []
+    previous_line = 0
+    try:
+        for cells in reader:
+            records.append((previous_line + 1, cells))
+            previous_line = reader.line_num
+    except csv.Error as exc:
+        raise RosterFileError(
+            _("Line %(line)s cannot be read as CSV (%(error)s).")
+            % {"line": reader.line_num, "error": exc}
+        ) from None
+    return records
+
+
+def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for a damaged file
+        raise RosterFileError(_("The Excel file cannot be opened.")) from None
+    sheet = workbook.worksheets[0]
+    records = []
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = []
+        for value in row:
+            if value is None:
+                cells.append("")
+            elif isinstance(value, datetime.datetime):
+                cells.append(value.date().isoformat())
+            elif isinstance(value, datetime.date):
+                cells.append(value.isoformat())
+            elif isinstance(value, float) and value.is_integer():
+                cells.append(str(int(value)))
+            else:
+                cells.append(str(value))
+        while cells and cells[-1] == "":
+            cells.pop()
+        records.append((number, cells))
+    workbook.close()
+    return records
+
+
+def _map_header(cells: list[str], parsed: ParsedRoster) -> dict[int, str]:
+    """Column index -> field name; unknown columns are warnings, missing required ones errors."""
+    mapping: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    for index, cell in enumerate(cells):
+        name = fold(cell)
+        key = COLUMNS.get(name) or ENGLISH_COLUMNS.get(name.lower().replace(" ", "_"))
+        if key is None:
+            if name:
+                parsed.warnings.append(Problem(1, cell, "", _("Unknown column: ignored.")))
+            continue
+        if key in seen:
+            parsed.errors.append(
+                Problem(
+                    1,
+                    cell,
+                    "",
+                    _("This column appears twice (also as “%(other)s”).") % {"other": seen[key]},
+                )
+            )
+            continue
+        seen[key] = cell
+        mapping[index] = key
+    missing = [
+        label
+        for label, keys in (
+            ("職員番号", {"staff_number"}),
+            ("氏名", {"name"}),
+            ("所属 / 所属コード", {"organisation_name", "organisation_code"}),
+            ("雇用区分", {"employment_type"}),
+        )
+        if not keys & set(seen)
+    ]
+    for label in missing:
+        parsed.errors.append(Problem(1, label, "", _("A required column is missing.")))
+    return mapping
+
+
+def parse_roster(
+    data: bytes,
+    *,
+    file_name: str = "roster.csv",
+    encoding: str = "auto",
+    today: datetime.date | None = None,
+) -> ParsedRoster:
+    """Read and check a roster; never raises for content problems (they are in ``errors``),
+    only ``RosterFileError`` when the file as a whole cannot be read."""
+    today = today or datetime.date.today()  # noqa: DTZ011 - a calendar date in the office's zone
+    parsed = ParsedRoster()
+    if not data.strip():
+        raise RosterFileError(_("The file is empty."))
+    if file_name.lower().endswith((".xlsx", ".xlsm")):
+        if not data.startswith(b"PK\x03\x04"):
+            raise RosterFileError(_("This file has an Excel name but is not an Excel (XLSX) file."))
+        records = _xlsx_records(data)
+        parsed.encoding = "xlsx"
+    else:
+        text, parsed.encoding = decode(data, encoding)
+        records = _csv_records(text)
+    records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
+    if not records:
+        raise RosterFileError(_("The file has only blank lines."))
+    header_line, header = records[0]
+    if header_line != 1:
+        raise RosterFileError(_("The first line must be the header (column names)."))
+    parsed.header = header
+    mapping = _map_header(header, parsed)
+    if parsed.errors:
+        return parsed  # no row is read without the required columns
+    if len(records) == 1:
+        raise RosterFileError(_("The file has a header but no staff rows."))
+    if len(records) - 1 > MAX_ROWS:
+        raise RosterFileError(_("The file has more than %(max)s rows.") % {"max": f"{MAX_ROWS:,}"})
+    column_of = {key: header[index] for index, key in mapping.items()}
+    for line, cells in records[1:]:
+        if len(cells) > len(header):
+            parsed.errors.append(
+                Problem(
+                    line,
+                    "",
+                    "",
+                    _("This line has more values (%(n)s) than the header (%(h)s).")
+                    % {"n": len(cells), "h": len(header)},
+                )
+            )
+            continue
+        raw = {key: cells[index] if index < len(cells) else "" for index, key in mapping.items()}
+        parsed.rows.append(RosterRow(line, _clean_row(line, raw, column_of, parsed, today)))
+    _check_across_rows(parsed, column_of)
+    return parsed
+
+
+def _clean_row(
+    line: int,
+    raw: dict[str, str],
+    column_of: dict[str, str],
+    parsed: ParsedRoster,
+    today: datetime.date,
+) -> dict[str, Any]:
+    def error(key: str, message: str) -> None:
+        parsed.errors.append(Problem(line, column_of.get(key, key), raw.get(key, ""), message))
+
+    for key, value in raw.items():
+        if _has_private_use(value):
+            parsed.warnings.append(
+                Problem(
+                    line,
+                    column_of[key],
+                    value,
+                    _("Contains a character from the private-use area (外字); it may not display."),
+                )
+            )
+    values: dict[str, Any] = {}
+    staff_number = fold(raw.get("staff_number", ""))
+    if not staff_number:
+        error("staff_number", _("The staff number is empty."))
+    elif not _STAFF_NUMBER.match(staff_number) or len(staff_number) > 20:
+        error("staff_number", _("Use letters and digits only (at most 20)."))
+    values["staff_number"] = staff_number
+
+    name = trim(raw.get("name", ""))
+    if not name:
+        error("name", _("The name is empty."))
+    elif len(name) > 100:
+        error("name", _("The name is longer than 100 characters."))
+    values["name"] = name
+    values["name_kana"] = to_katakana(raw.get("name_kana", ""))
+    values["organisation_code"] = fold(raw.get("organisation_code", ""))
+    values["organisation_name"] = trim(raw.get("organisation_name", ""))
+    if not values["organisation_code"] and not values["organisation_name"]:
+        error(
+            "organisation_code" if "organisation_code" in raw else "organisation_name",
+            _("The organisation is empty."),
+        )
+    posts = raw.get("concurrent_posts", "")
+    values["concurrent_posts"] = [trim(p) for p in _LIST_SEPARATORS.split(posts) if trim(p)]
+    for key in ("job_title", "job_category", "duty"):
+        values[key] = trim(raw.get(key, ""))[:100]
+
+    gender = fold(raw.get("gender", "")).lower()
+    if gender and gender not in _GENDERS:
+        error("gender", _("Use 男, 女, その他 or leave it blank."))
+    values["gender"] = _GENDERS.get(gender, "") if gender else ""
+
+    for key in DATE_FIELDS:
+        text = raw.get(key, "")
+        values[key] = None
+        if fold(text):
+            try:
+                values[key] = parse_date(text).isoformat()
+            except ValueError as exc:
+                error(key, str(exc))
+    values["age"] = None
+    values["age_as_of"] = None
+    age_text = fold(raw.get("age", ""))
+    if age_text:
+        if not age_text.isdigit() or not 15 <= int(age_text) <= 100:
+            error("age", _("The age must be a whole number from 15 to 100."))
+        else:
+            values["age"] = int(age_text)
+            values["age_as_of"] = today.isoformat()
+
+    email = trim(fold(raw.get("email", "")))
+    if email:
+        local, _at, domain = email.rpartition("@")
+        email = f"{local}@{domain.lower()}" if local else email
+        try:
+            _validate_email(email)
+        except ValidationError:
+            error("email", _("Not a valid e-mail address."))
+    values["email"] = email
+
+    employment = fold(raw.get("employment_type", ""))
+    employment_type = _EMPLOYMENT_TYPES.get(employment) or _EMPLOYMENT_TYPES.get(employment.lower())
+    if not employment:
+        error("employment_type", _("The employment type is empty."))
+    elif employment_type is None:
+        allowed = "、".join(choice.value for choice in EmploymentType)
+        error(
+            "employment_type",
+            _("Unknown employment type. Use one of: %(allowed)s.") % {"allowed": allowed},
+        )
+    values["employment_type"] = str(employment_type or "")
+
+    _check_dates(values, error, today)
+    return values
+
+
+def _check_dates(values: dict[str, Any], error, today: datetime.date) -> None:  # type: ignore[no-untyped-def]
+    birth = values["birth_date"] and datetime.date.fromisoformat(values["birth_date"])
+    hire = values["hire_date"] and datetime.date.fromisoformat(values["hire_date"])
+    promotion = values["promotion_date"] and datetime.date.fromisoformat(values["promotion_date"])
+    if birth and birth > today:
+        error("birth_date", _("The birth date is in the future."))
+    if birth and hire:
+        try:
+            fifteenth = birth.replace(year=birth.year + 15)
+        except ValueError:  # born on 29 February
+            fifteenth = birth.replace(year=birth.year + 15, day=28)
+        if hire < fifteenth:
+            error("hire_date", _("The hire date is before the person's 15th birthday."))
+    if hire and hire > today + datetime.timedelta(days=366):
+        error("hire_date", _("The hire date is more than a year ahead."))
+    if hire and promotion and promotion < hire:
+        error("promotion_date", _("The promotion date is before the hire date."))
+
+
+def _check_across_rows(parsed: ParsedRoster, column_of: dict[str, str]) -> None:
+    first_line_of: dict[tuple[str, str], int] = {}
+    email_line: dict[str, int] = {}
+    for row in parsed.rows:
+        values = row.values
+        if values["staff_number"]:
+            external = values["employment_type"] == EmploymentType.EXTERNAL
+            key = (values["organisation_code"] if external else "", values["staff_number"])
+            if key in first_line_of:
+                parsed.errors.append(
+                    Problem(
+                        row.line,
+                        column_of.get("staff_number", "職員番号"),
+                        values["staff_number"],
+                        _("This staff number is already on line %(line)s.")
+                        % {"line": first_line_of[key]},
+                    )
+                )
+            else:
+                first_line_of[key] = row.line
+        email = values["email"].lower()
+        if email:
+            if email in email_line:
+                parsed.errors.append(
+                    Problem(
+                        row.line,
+                        column_of.get("email", "メールアドレス"),
+                        values["email"],
+                        _("This e-mail address is already on line %(line)s.")
+                        % {"line": email_line[email]},
+                    )
+                )
+            else:
+                email_line[email] = row.line

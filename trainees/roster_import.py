@@ -1,0 +1,668 @@
+"""The roster import: preview (parse, compare with the registry, store the plan), then commit.
+
+The preview stores the exact plan, compressed, on the RosterImport row together with a
+fingerprint of the registry. ``roster_import_commit`` applies that plan — the file is not parsed
+again — and only if the registry still has the same fingerprint; otherwise the preview is stale
+and nothing is written. Writes are set-based (bulk inserts and updates in batches), so a
+100,000-row roster is a few dozen statements per table, not a loop of saves.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_event_record
+from trainees.models import (
+    EmploymentType,
+    ImportMode,
+    Organisation,
+    RosterImport,
+    Trainee,
+    TraineeChange,
+    TraineeStatus,
+    User,
+)
+from trainees.roles import Role
+from trainees.roster import ParsedRoster, Problem, RosterFileError, parse_roster, search_key
+
+BATCH = 2000
+# Fields compared between the file and the registry, in display order.
+COMPARED = [
+    "name",
+    "name_kana",
+    "organisation_id",
+    "concurrent_posts",
+    "job_title",
+    "job_category",
+    "duty",
+    "gender",
+    "birth_date",
+    "age",
+    "hire_date",
+    "promotion_date",
+    "email",
+    "employment_type",
+    "status",
+]
+DATE_COLUMNS = {"birth_date", "hire_date", "promotion_date", "age_as_of", "status_changed_on"}
+
+
+class StaleImportError(Exception):
+    """The registry changed after the preview: it must be previewed again."""
+
+
+@dataclass
+class ImportResult:
+    roster_import: RosterImport
+    committed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        record = self.roster_import
+        return {
+            "rows": record.rows,
+            "created": record.created,
+            "updated": record.updated,
+            "unchanged": record.unchanged,
+            "deactivated": record.deactivated,
+            "warnings": record.warnings,
+            "errors": record.errors,
+            "committed": self.committed,
+        }
+
+
+def registry_fingerprint() -> str:
+    """Changes whenever a trainee or organisation is added or changed (two aggregate queries)."""
+    trainees = Trainee.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    organisations = Organisation.objects.aggregate(n=Count("id"), last=Max("id"))
+    last = trainees["last"].isoformat() if trainees["last"] else "-"
+    return f"t{trainees['n']}:{last}:o{organisations['n']}:{organisations['last']}"
+
+
+def _pack(plan: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(plan, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+
+
+def unpack_plan(record: RosterImport) -> dict[str, Any]:
+    return json.loads(zlib.decompress(bytes(record.plan))) if record.plan else {}
+
+
+def _external_username(organisation_code: str, staff_number: str) -> str:
+    return f"{organisation_code}-{staff_number}"
+
+
+# --- Preview ------------------------------------------------------------------------------
+
+
+def _plan(
+    parsed: ParsedRoster, *, mode: str, scope: Organisation | None, today: datetime.date
+) -> dict[str, Any]:
+    """Compare the parsed rows with the registry. Adds problems to ``parsed``."""
+    organisations = {
+        code: (pk, name, external)
+        for pk, code, name, external in Organisation.objects.values_list(
+            "id", "code", "name", "is_external"
+        )
+    }
+    code_by_name = {name: code for code, (_pk, name, _ext) in organisations.items()}
+    new_organisations: dict[str, dict[str, Any]] = {}
+
+    def error(row, column: str, value: str, message: str) -> None:  # type: ignore[no-untyped-def]
+        parsed.errors.append(Problem(row.line, column, value, message))
+
+    resolved = []
+    for row in parsed.rows:
+        values = row.values
+        code, name = values["organisation_code"], values["organisation_name"]
+        if scope is not None:
+            if code and code != scope.code:
+                error(
+                    row,
+                    "所属コード",
+                    code,
+                    _("This import is for %(name)s (%(code)s) only.")
+                    % {"name": scope.name, "code": scope.code},
+                )
+                continue
+            code = scope.code
+        elif not code:
+            code = code_by_name.get(name, "")
+            if not code:
+                error(row, "所属", name, _("Unknown organisation. Add the 所属コード column."))
+                continue
+        if code in organisations:
+            external = organisations[code][2]
+        else:
+            external = values["employment_type"] == EmploymentType.EXTERNAL
+            if code not in new_organisations:
+                new_organisations[code] = {
+                    "code": code,
+                    "name": name or code,
+                    "is_external": external,
+                }
+                parsed.warnings.append(
+                    Problem(
+                        row.line,
+                        "所属コード",
+                        code,
+                        _("New organisation “%(name)s”: it will be created.")
+                        % {"name": name or code},
+                    )
+                )
+        if mode == ImportMode.FULL and (
+            external or values["employment_type"] == EmploymentType.EXTERNAL
+        ):
+            error(
+                row,
+                "雇用区分",
+                values["employment_type"],
+                _("Other organisations’ staff are imported in “add” mode, not in the ward roster."),
+            )
+            continue
+        resolved.append((row, code, external))
+
+    # The registry side, in a handful of queries.
+    existing_fields = [
+        "id",
+        "staff_number",
+        "organisation_id",
+        "is_external",
+        "user_id",
+        "age_as_of",
+        *[f for f in COMPARED if f != "organisation_id"],
+    ]
+    if mode == ImportMode.FULL:
+        existing_qs = Trainee.objects.filter(is_external=False)
+    else:
+        codes = {code for _row, code, _ext in resolved}
+        existing_qs = Trainee.objects.filter(organisation__code__in=codes)
+    existing = {}
+    for record in existing_qs.values(*existing_fields):
+        key = (record["organisation_id"] if record["is_external"] else None, record["staff_number"])
+        existing[key] = record
+    org_id = {code: pk for code, (pk, _n, _e) in organisations.items()}
+
+    usernames = {}
+    for row, code, external in resolved:
+        number = row.values["staff_number"]
+        usernames[row.line] = _external_username(code, number) if external else number
+    users = dict(User.objects.filter(username__in=usernames.values()).values_list("username", "id"))
+    linked_users = set(
+        Trainee.objects.filter(user_id__in=users.values()).values_list("user_id", flat=True)
+    )
+    emails = {row.values["email"].lower() for row, _c, _e in resolved if row.values["email"]}
+    email_owner = dict(
+        EmailAddress.objects.filter(email__in=emails, verified=True).values_list("email", "user_id")
+    )
+
+    creates, updates, seen_ids = [], [], set()
+    unchanged = 0
+    for row, code, external in resolved:
+        values = row.values
+        key = (org_id.get(code) if external else None, values["staff_number"])
+        current = existing.get(key) if (not external or code in org_id) else None
+        new = {field: values[field] for field in COMPARED if field in values}
+        new["organisation_id"] = org_id.get(code)
+        new["status"] = TraineeStatus.ACTIVE
+        if current is None:
+            user_id = users.get(usernames[row.line])
+            if user_id in linked_users:
+                error(
+                    row,
+                    "職員番号",
+                    values["staff_number"],
+                    _("The login ID %(login)s belongs to another person's account.")
+                    % {"login": usernames[row.line]},
+                )
+                continue
+        else:
+            user_id = current["user_id"]
+            seen_ids.add(current["id"])
+        owner = email_owner.get(values["email"].lower()) if values["email"] else None
+        if owner is not None and owner != user_id:
+            error(
+                row,
+                "メールアドレス",
+                values["email"],
+                _("This e-mail address belongs to another person's account."),
+            )
+            continue
+        if current is None:
+            creates.append(
+                {
+                    "line": row.line,
+                    "code": code,
+                    "external": external,
+                    "username": usernames[row.line],
+                    "user_id": user_id,
+                    "values": {**new, "age_as_of": values.get("age_as_of")},
+                }
+            )
+            continue
+        changes = {}
+        for field in COMPARED:
+            old = current[field]
+            if field in DATE_COLUMNS and old is not None:
+                old = old.isoformat()
+            value = new.get(field, old)
+            if (
+                field == "age"
+                and value is not None
+                and current["age"] is not None
+                and current["age_as_of"]
+            ):
+                # The same person a year later has a different age but no change.
+                recorded = Trainee(age=current["age"], age_as_of=current["age_as_of"])
+                if recorded.age_on(today) == value:
+                    continue
+            if value != old:
+                changes[field] = [old, value]
+        if changes:
+            if "age" in changes:
+                changes["age_as_of"] = [
+                    current["age_as_of"].isoformat() if current["age_as_of"] else None,
+                    values.get("age_as_of"),
+                ]
+            updates.append({"line": row.line, "id": current["id"], "changes": changes})
+        else:
+            unchanged += 1
+
+    deactivations = []
+    if mode == ImportMode.FULL:
+        for record in existing.values():
+            if record["id"] not in seen_ids and record["status"] == TraineeStatus.ACTIVE:
+                deactivations.append(
+                    {
+                        "id": record["id"],
+                        "staff_number": record["staff_number"],
+                        "name": record["name"],
+                    }
+                )
+    deactivations.sort(key=lambda item: item["staff_number"])
+    return {
+        "mode": mode,
+        "today": today.isoformat(),
+        "new_organisations": list(new_organisations.values()),
+        "creates": creates,
+        "updates": updates,
+        "deactivations": deactivations,
+        "unchanged": unchanged,
+    }
+
+
+def roster_import_preview(
+    *,
+    data: bytes,
+    file_name: str,
+    mode: str,
+    uploaded_by: User | None,
+    organisation: Organisation | None = None,
+    encoding: str = "auto",
+    today: datetime.date | None = None,
+) -> RosterImport:
+    """Parse and compare; record the import with its plan. Writes nothing to the registry."""
+    today = today or timezone.localdate()
+    if mode not in ImportMode.values:
+        raise ValidationError(_("Unknown import mode."))
+    if mode == ImportMode.FULL and organisation is not None:
+        raise ValidationError(
+            _("The full roster covers all ward staff: do not choose an organisation.")
+        )
+    record = RosterImport(
+        uploaded_by=uploaded_by,
+        file_name=file_name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        mode=mode,
+        organisation=organisation,
+    )
+    fingerprint = registry_fingerprint()
+    try:
+        parsed = parse_roster(data, file_name=file_name, encoding=encoding, today=today)
+    except RosterFileError as exc:
+        parsed = ParsedRoster(errors=[Problem(None, "", "", str(exc))])
+    plan = None
+    if not parsed.errors:
+        plan = _plan(parsed, mode=mode, scope=organisation, today=today)
+    parsed.errors.sort(key=lambda p: (p.line or 0, p.column))
+    parsed.warnings.sort(key=lambda p: (p.line or 0, p.column))
+    record.encoding = parsed.encoding
+    record.rows = len(parsed.rows)
+    record.errors = [p.as_dict() for p in parsed.errors]
+    record.warnings = [p.as_dict() for p in parsed.warnings]
+    if parsed.errors or plan is None:
+        record.status = RosterImport.Status.INVALID
+    else:
+        record.status = RosterImport.Status.PREVIEWED
+        record.plan = _pack(plan)
+        record.registry_fingerprint = fingerprint
+        record.created = len(plan["creates"])
+        record.updated = len(plan["updates"])
+        record.unchanged = plan["unchanged"]
+        record.deactivated = len(plan["deactivations"])
+    record.save()
+    return record
+
+
+# --- Commit -------------------------------------------------------------------------------
+
+
+def _lock_registry() -> None:
+    """One roster import commits at a time (SQLite already serialises writers)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('trainees.roster_import'))")
+
+
+def _to_field(field: str, value: Any) -> Any:
+    if field in DATE_COLUMNS and value:
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+@transaction.atomic
+def roster_import_commit(*, roster_import_id: int, committed_by: User | None) -> RosterImport:
+    """Apply the previewed plan, all or nothing. Raises StaleImportError if the registry changed."""
+    _lock_registry()
+    record = RosterImport.objects.select_for_update().get(pk=roster_import_id)
+    if record.status != RosterImport.Status.PREVIEWED:
+        raise ValidationError(
+            _("This import cannot be committed (status: %(status)s).")
+            % {"status": record.get_status_display()}
+        )
+    if registry_fingerprint() != record.registry_fingerprint:
+        RosterImport.objects.filter(pk=record.pk).update(status=RosterImport.Status.STALE)
+        raise StaleImportError(
+            _("The registry changed after this preview. Upload the file again to see the changes.")
+        )
+    plan = unpack_plan(record)
+    now = timezone.now()
+    today = datetime.date.fromisoformat(plan["today"])
+    change_rows: list[TraineeChange] = []
+
+    # New organisations first: trainees refer to them.
+    if plan["new_organisations"]:
+        Organisation.objects.bulk_create(
+            [
+                Organisation(
+                    code=o["code"], name=o["name"], is_external=o["is_external"], valid_from=today
+                )
+                for o in plan["new_organisations"]
+            ],
+            batch_size=BATCH,
+        )
+    org_id = dict(
+        Organisation.objects.filter(code__in={c["code"] for c in plan["creates"]}).values_list(
+            "code", "id"
+        )
+    )
+
+    trainee_group = Group.objects.get(name=Role.TRAINEE.value)
+    _create_trainees(plan["creates"], org_id, trainee_group, now, record, committed_by, change_rows)
+    _update_trainees(plan["updates"], now, today, record, committed_by, change_rows)
+
+    deactivated_ids = [item["id"] for item in plan["deactivations"]]
+    for start in range(0, len(deactivated_ids), BATCH):
+        chunk = deactivated_ids[start : start + BATCH]
+        Trainee.objects.filter(id__in=chunk).update(
+            status=TraineeStatus.LEFT, status_changed_on=today, updated_at=now
+        )
+        User.objects.filter(trainee__id__in=chunk).update(is_active=False)
+        change_rows.extend(
+            TraineeChange(
+                trainee_id=pk,
+                changed_at=now,
+                changed_by=committed_by,
+                roster_import=record,
+                kind="deactivated",
+                changes={"status": [TraineeStatus.ACTIVE, TraineeStatus.LEFT]},
+            )
+            for pk in chunk
+        )
+    TraineeChange.objects.bulk_create(change_rows, batch_size=BATCH)
+
+    record.status = RosterImport.Status.COMMITTED
+    record.committed_at = now
+    record.committed_by = committed_by
+    record.save(update_fields=["status", "committed_at", "committed_by"])
+    audit_event_record(
+        kind="roster.imported",
+        user=committed_by,
+        detail={
+            "roster_import": record.pk,
+            "mode": record.mode,
+            "sha256": record.sha256,
+            "created": record.created,
+            "updated": record.updated,
+            "deactivated": record.deactivated,
+        },
+    )
+    return record
+
+
+def _search_text(values: dict[str, Any], staff_number: str) -> str:
+    return search_key(f"{staff_number} {values.get('name', '')} {values.get('name_kana', '')}")[
+        :400
+    ]
+
+
+def _create_trainees(creates, org_id, trainee_group, now, record, actor, change_rows) -> None:  # type: ignore[no-untyped-def]
+    if not creates:
+        return
+    new_users = [
+        User(
+            username=item["username"],
+            full_name=item["values"]["name"],
+            email=item["values"]["email"],
+            password=make_password(None),
+            is_active=True,
+            date_joined=now,
+        )
+        for item in creates
+        if item["user_id"] is None
+    ]
+    User.objects.bulk_create(new_users, batch_size=BATCH)
+    user_id = dict(
+        User.objects.filter(username__in=[item["username"] for item in creates]).values_list(
+            "username", "id"
+        )
+    )
+    existing_user_ids = [item["user_id"] for item in creates if item["user_id"] is not None]
+    if existing_user_ids:  # accounts made by hand before the roster knew the person
+        User.objects.filter(id__in=existing_user_ids).update(is_active=True)
+    Membership = User.groups.through
+    Membership.objects.bulk_create(
+        [
+            Membership(user_id=user_id[item["username"]], group_id=trainee_group.id)
+            for item in creates
+        ],
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
+    EmailAddress.objects.bulk_create(
+        [
+            EmailAddress(
+                user_id=user_id[item["username"]],
+                email=item["values"]["email"].lower(),
+                verified=True,
+                primary=True,
+            )
+            for item in creates
+            if item["values"]["email"]
+        ],
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
+    trainees = []
+    for item in creates:
+        values = item["values"]
+        fields = {
+            field: _to_field(field, values.get(field))
+            for field in COMPARED
+            if field != "organisation_id"
+        }
+        trainees.append(
+            Trainee(
+                **fields,
+                staff_number=item["username"].split("-", 1)[1]
+                if item["external"]
+                else item["username"],
+                is_external=item["external"],
+                organisation_id=org_id[item["code"]],
+                age_as_of=_to_field("age_as_of", values.get("age_as_of")),
+                user_id=user_id[item["username"]],
+                search_text=_search_text(values, item["username"]),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    Trainee.objects.bulk_create(trainees, batch_size=BATCH)
+    created = dict(
+        Trainee.objects.filter(user_id__in=user_id.values()).values_list("user_id", "id")
+    )
+    for item in creates:
+        values = {k: v for k, v in item["values"].items() if v not in (None, "", [])}
+        change_rows.append(
+            TraineeChange(
+                trainee_id=created[user_id[item["username"]]],
+                changed_at=now,
+                changed_by=actor,
+                roster_import=record,
+                kind="created",
+                changes={k: [None, v] for k, v in values.items()},
+            )
+        )
+
+
+def _update_trainees(updates, now, today, record, actor, change_rows) -> None:  # type: ignore[no-untyped-def]
+    by_id = {item["id"]: item for item in updates}
+    ids = list(by_id)
+    for start in range(0, len(ids), BATCH):
+        chunk = Trainee.objects.filter(id__in=ids[start : start + BATCH])
+        trainees, users, fields, user_fields, email_changes = [], [], set(), set(), {}
+        for trainee in chunk.select_related("user"):
+            changes = by_id[trainee.pk]["changes"]
+            for field, (_old, new) in changes.items():
+                setattr(trainee, field, _to_field(field, new))
+                fields.add(field)
+            if "status" in changes:  # back in post: a re-hire or a return from secondment
+                trainee.status_changed_on = today
+                fields.add("status_changed_on")
+            trainee.search_text = _search_text(
+                {"name": trainee.name, "name_kana": trainee.name_kana}, trainee.staff_number
+            )
+            trainee.updated_at = now
+            trainees.append(trainee)
+            if trainee.user is not None and {"name", "email", "status"} & changes.keys():
+                trainee.user.full_name = trainee.name
+                trainee.user.email = trainee.email
+                trainee.user.is_active = True
+                users.append(trainee.user)
+                user_fields |= {"full_name", "email", "is_active"}
+                if "email" in changes:
+                    email_changes[trainee.user_id] = trainee.email.lower()
+            change_rows.append(
+                TraineeChange(
+                    trainee_id=trainee.pk,
+                    changed_at=now,
+                    changed_by=actor,
+                    roster_import=record,
+                    kind="updated",
+                    changes=changes,
+                )
+            )
+        Trainee.objects.bulk_update(trainees, [*sorted(fields), "search_text", "updated_at"])
+        if users:
+            User.objects.bulk_update(users, sorted(user_fields))
+        if email_changes:
+            EmailAddress.objects.filter(user_id__in=email_changes).delete()
+            EmailAddress.objects.bulk_create(
+                [
+                    EmailAddress(user_id=uid, email=email, verified=True, primary=True)
+                    for uid, email in email_changes.items()
+                    if email
+                ],
+                ignore_conflicts=True,
+            )
+
+
+def roster_import_run(
+    *,
+    data: bytes,
+    file_name: str,
+    mode: str,
+    actor: User | None,
+    organisation: Organisation | None = None,
+    encoding: str = "auto",
+    dry_run: bool = False,
+) -> ImportResult:
+    """Preview and, unless a dry run or the file has errors, commit at once (command line)."""
+    record = roster_import_preview(
+        data=data,
+        file_name=file_name,
+        mode=mode,
+        uploaded_by=actor,
+        organisation=organisation,
+        encoding=encoding,
+    )
+    if dry_run or record.status != RosterImport.Status.PREVIEWED:
+        return ImportResult(record, committed=False)
+    return ImportResult(
+        roster_import_commit(roster_import_id=record.pk, committed_by=actor), committed=True
+    )
+
+
+def changes_for_display(record: RosterImport) -> list[dict[str, Any]]:
+    """Every change of a preview as rows for the page: kind, line, staff number, name, fields."""
+    plan = unpack_plan(record)
+    names = dict(
+        Trainee.objects.filter(id__in=[u["id"] for u in plan.get("updates", [])]).values_list(
+            "id", "staff_number"
+        )
+    )
+    rows: list[dict[str, Any]] = []
+    for item in plan.get("creates", []):
+        rows.append(
+            {
+                "kind": "created",
+                "line": item["line"],
+                "staff_number": item["username"],
+                "name": item["values"]["name"],
+                "changes": [],
+            }
+        )
+    for item in plan.get("updates", []):
+        rows.append(
+            {
+                "kind": "updated",
+                "line": item["line"],
+                "staff_number": names.get(item["id"], ""),
+                "name": "",
+                "changes": [(f, old, new) for f, (old, new) in item["changes"].items()],
+            }
+        )
+    for item in plan.get("deactivations", []):
+        rows.append(
+            {
+                "kind": "deactivated",
+                "line": None,
+                "staff_number": item["staff_number"],
+                "name": item["name"],
+                "changes": [],
+            }
+        )
+    rows.sort(key=lambda r: (r["line"] is None, r["line"] or 0, r["staff_number"]))
+    return rows

@@ -68,3 +68,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             f"CI: {len(skipped)} test(s) skipped; nothing may skip in CI.", red=True
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def fixtures():
+    from pathlib import Path
+
+    return Path(__file__).parent / "fixtures"

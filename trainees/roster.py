@@ -317,7 +317,7 @@ def parse_roster(
     only ``RosterFileError`` when the file as a whole cannot be read."""
     today = today or datetime.date.today()  # noqa: DTZ011 - a calendar date in the office's zone
     parsed = ParsedRoster()
-    if not data.strip():
+    if not data:
         raise RosterFileError(_("The file is empty."))
     if file_name.lower().endswith((".xlsx", ".xlsm")):
         if not data.startswith(b"PK\x03\x04"):

@@ -373,21 +373,30 @@ def _to_field(field: str, value: Any) -> Any:
     return value
 
 
-@transaction.atomic
 def roster_import_commit(*, roster_import_id: int, committed_by: User | None) -> RosterImport:
-    """Apply the previewed plan, all or nothing. Raises StaleImportError if the registry changed."""
-    _lock_registry()
-    record = RosterImport.objects.select_for_update().get(pk=roster_import_id)
-    if record.status != RosterImport.Status.PREVIEWED:
-        raise ValidationError(
-            _("This import cannot be committed (status: %(status)s).")
-            % {"status": record.get_status_display()}
-        )
-    if registry_fingerprint() != record.registry_fingerprint:
-        RosterImport.objects.filter(pk=record.pk).update(status=RosterImport.Status.STALE)
+    """Apply the previewed plan, all or nothing. Raises StaleImportError if the registry changed
+    since the preview (the import is then marked stale and nothing else is written)."""
+    with transaction.atomic():
+        _lock_registry()
+        record = RosterImport.objects.select_for_update().get(pk=roster_import_id)
+        if record.status != RosterImport.Status.PREVIEWED:
+            raise ValidationError(
+                _("This import cannot be committed (status: %(status)s).")
+                % {"status": record.get_status_display()}
+            )
+        stale = registry_fingerprint() != record.registry_fingerprint
+        if stale:
+            RosterImport.objects.filter(pk=record.pk).update(status=RosterImport.Status.STALE)
+        else:
+            _apply(record, committed_by)
+    if stale:
         raise StaleImportError(
             _("The registry changed after this preview. Upload the file again to see the changes.")
         )
+    return record
+
+
+def _apply(record: RosterImport, committed_by: User | None) -> None:
     plan = unpack_plan(record)
     now = timezone.now()
     today = datetime.date.fromisoformat(plan["today"])
@@ -450,7 +459,6 @@ def roster_import_commit(*, roster_import_id: int, committed_by: User | None) ->
             "deactivated": record.deactivated,
         },
     )
-    return record
 
 
 def _search_text(values: dict[str, Any], staff_number: str) -> str:

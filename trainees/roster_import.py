@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
+from trainees.bulk import insert_rows
 from trainees.models import (
     EmploymentType,
     ImportMode,
@@ -441,7 +442,12 @@ def _apply(record: RosterImport, committed_by: User | None) -> None:
             )
             for pk in chunk
         )
-    TraineeChange.objects.bulk_create(change_rows, batch_size=BATCH)
+    insert_rows(
+        TraineeChange,
+        ["trainee_id", "changed_at", "changed_by_id", "roster_import_id", "kind", "changes"],
+        ([c.trainee_id, c.changed_at, c.changed_by_id, c.roster_import_id, c.kind, c.changes]
+         for c in change_rows),
+    )  # fmt: skip
 
     record.status = RosterImport.Status.COMMITTED
     record.committed_at = now
@@ -470,74 +476,66 @@ def _search_text(values: dict[str, Any], staff_number: str) -> str:
 def _create_trainees(creates, org_id, trainee_group, now, record, actor, change_rows) -> None:  # type: ignore[no-untyped-def]
     if not creates:
         return
-    new_users = [
-        User(
-            username=item["username"],
-            full_name=item["values"]["name"],
-            email=item["values"]["email"],
-            password=make_password(None),
-            is_active=True,
-            date_joined=now,
-        )
-        for item in creates
-        if item["user_id"] is None
-    ]
-    User.objects.bulk_create(new_users, batch_size=BATCH)
+    fresh = [item for item in creates if item["user_id"] is None]
+    # Accounts: login ID = staff number (ward) or CODE-number (external); no usable password.
+    insert_rows(
+        User,
+        ["username", "full_name", "email", "password", "is_active", "is_staff", "is_superuser",
+         "date_joined", "language"],
+        ([item["username"], item["values"]["name"], item["values"]["email"], make_password(None),
+          True, False, False, now, ""] for item in fresh),
+    )  # fmt: skip
     user_id = dict(
         User.objects.filter(username__in=[item["username"] for item in creates]).values_list(
             "username", "id"
         )
     )
-    existing_user_ids = [item["user_id"] for item in creates if item["user_id"] is not None]
-    if existing_user_ids:  # accounts made by hand before the roster knew the person
-        User.objects.filter(id__in=existing_user_ids).update(is_active=True)
     Membership = User.groups.through
-    Membership.objects.bulk_create(
-        [
-            Membership(user_id=user_id[item["username"]], group_id=trainee_group.id)
-            for item in creates
-        ],
-        batch_size=BATCH,
-        ignore_conflicts=True,
+    insert_rows(
+        Membership,
+        ["user_id", "group_id"],
+        ([user_id[i["username"]], trainee_group.id] for i in fresh),
     )
-    EmailAddress.objects.bulk_create(
-        [
-            EmailAddress(
-                user_id=user_id[item["username"]],
-                email=item["values"]["email"].lower(),
-                verified=True,
-                primary=True,
-            )
-            for item in creates
-            if item["values"]["email"]
-        ],
-        batch_size=BATCH,
-        ignore_conflicts=True,
-    )
-    trainees = []
-    for item in creates:
-        values = item["values"]
-        fields = {
-            field: _to_field(field, values.get(field))
-            for field in COMPARED
-            if field != "organisation_id"
-        }
-        trainees.append(
-            Trainee(
-                **fields,
-                staff_number=item["username"].split("-", 1)[1]
-                if item["external"]
-                else item["username"],
-                is_external=item["external"],
-                organisation_id=org_id[item["code"]],
-                age_as_of=_to_field("age_as_of", values.get("age_as_of")),
-                user_id=user_id[item["username"]],
-                search_text=_search_text(values, item["username"]),
-                created_at=now,
-                updated_at=now,
-            )
+    insert_rows(
+        EmailAddress,
+        ["user_id", "email", "verified", "primary"],
+        ([user_id[i["username"]], i["values"]["email"].lower(), True, True]
+         for i in fresh if i["values"]["email"]),
+    )  # fmt: skip
+    linked = [item for item in creates if item["user_id"] is not None]
+    if linked:  # accounts made by hand before the roster knew the person
+        User.objects.filter(id__in=[item["user_id"] for item in linked]).update(is_active=True)
+        Membership.objects.bulk_create(
+            [Membership(user_id=item["user_id"], group_id=trainee_group.id) for item in linked],
+            ignore_conflicts=True,
         )
-    Trainee.objects.bulk_create(trainees, batch_size=BATCH)
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user_id=item["user_id"], email=item["values"]["email"].lower(),
+                          verified=True, primary=True)
+             for item in linked if item["values"]["email"]],
+            ignore_conflicts=True,
+        )  # fmt: skip
+
+    compared = [field for field in COMPARED if field != "organisation_id"]
+    insert_rows(
+        Trainee,
+        [*compared, "staff_number", "is_external", "organisation_id", "age_as_of", "user_id",
+         "search_text", "created_at", "updated_at"],
+        (
+            [
+                *(_to_field(field, item["values"].get(field)) for field in compared),
+                item["username"].split("-", 1)[1] if item["external"] else item["username"],
+                item["external"],
+                org_id[item["code"]],
+                _to_field("age_as_of", item["values"].get("age_as_of")),
+                user_id[item["username"]],
+                _search_text(item["values"], item["username"]),
+                now,
+                now,
+            ]
+            for item in creates
+        ),
+    )  # fmt: skip
     created = dict(
         Trainee.objects.filter(user_id__in=user_id.values()).values_list("user_id", "id")
     )

@@ -98,7 +98,7 @@ def test_explicit_encoding_overrides_detection():
         (b"", "r.csv", "empty"),
         (b"\r\n\r\n  \r\n", "r.csv", "blank"),
         (HEADER.encode() + b"\r\n", "r.csv", "no staff rows"),
-        (b"\x81\x00\xff\xfe\x80" * 10, "r.csv", ""),
+        (b"\x81\x00\xff\xfe\x80" * 10, "r.csv", "binary"),
         (b"not an excel file", "r.xlsx", "not an Excel"),
     ],
 )

@@ -206,8 +206,10 @@ class Trainee(models.Model):
     invited_at = models.DateTimeField(_("invitation sent"), null=True, blank=True)
     # Staff number, name and kana folded (NFKC, katakana, no spaces) for search as people type.
     search_text = models.CharField(max_length=400, blank=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set explicitly by the services (bulk writes share one timestamp; the registry
+    # fingerprint of a roster preview is built on updated_at).
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
         verbose_name = _("trainee")

@@ -48,6 +48,10 @@ FIELDS = sorted(set(COLUMNS.values()) | {"organisation"})
 ENGLISH_COLUMNS = {name: name for name in COLUMNS.values()} | {"organisation": "organisation_name"}
 
 DATE_FIELDS = ("birth_date", "hire_date", "promotion_date")
+OPTIONAL_FIELDS = {
+    "name_kana", "concurrent_posts", "job_title", "job_category", "duty", "gender",
+    "birth_date", "age", "hire_date", "promotion_date", "email",
+}  # fmt: skip
 MAX_ROWS = 200_000
 
 # Japanese eras: (names as written, first day, last day).
@@ -186,8 +190,12 @@ def parse_date(raw: str) -> datetime.date:
         raise ValueError(_("This date does not exist.")) from None
 
 
+# Unicode private-use areas: where HR systems put their 外字 (custom kanji).
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+
+
 def _has_private_use(text: str) -> bool:
-    return any(unicodedata.category(char) == "Co" for char in text)
+    return _PRIVATE_USE.search(text) is not None
 
 
 # --- The file -----------------------------------------------------------------------------
@@ -342,7 +350,8 @@ def parse_roster(
     if len(records) - 1 > MAX_ROWS:
         raise RosterFileError(_("The file has more than %(max)s rows.") % {"max": f"{MAX_ROWS:,}"})
     column_of = {key: header[index] for index, key in mapping.items()}
-    for line, cells in records[1:]:
+    body, records = records[1:], None  # let the raw cells go as rows are cleaned
+    for line, cells in body:
         if len(cells) > len(header):
             parsed.errors.append(
                 Problem(
@@ -453,13 +462,18 @@ def _clean_row(
     values["employment_type"] = str(employment_type or "")
 
     _check_dates(values, error, today)
+    # A column the file does not have is not "empty": leave those fields as the registry has them.
+    for key in OPTIONAL_FIELDS - raw.keys():
+        values.pop(key, None)
+    if "age" not in raw:
+        values.pop("age_as_of", None)
     return values
 
 
 def _check_dates(values: dict[str, Any], error, today: datetime.date) -> None:  # type: ignore[no-untyped-def]
-    birth = values["birth_date"] and datetime.date.fromisoformat(values["birth_date"])
-    hire = values["hire_date"] and datetime.date.fromisoformat(values["hire_date"])
-    promotion = values["promotion_date"] and datetime.date.fromisoformat(values["promotion_date"])
+    birth, hire, promotion = (
+        values[key] and datetime.date.fromisoformat(values[key]) for key in DATE_FIELDS
+    )
     if birth and birth > today:
         error("birth_date", _("The birth date is in the future."))
     if birth and hire:
@@ -495,7 +509,7 @@ def _check_across_rows(parsed: ParsedRoster, column_of: dict[str, str]) -> None:
                 )
             else:
                 first_line_of[key] = row.line
-        email = values["email"].lower()
+        email = values.get("email", "").lower()
         if email:
             if email in email_line:
                 parsed.errors.append(

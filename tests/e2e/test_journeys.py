@@ -137,3 +137,55 @@ def test_every_portal_page_passes_axe(page):
         assert_accessible(page)
     page.goto("/coordinator/")
     expect(page.get_by_text("福祉推進課")).to_be_visible()
+
+
+def test_hr_imports_the_roster_and_a_new_trainee_logs_in(
+    page, fixtures, mailoutbox, browser, live_server
+):
+    import re as _re
+
+    hr = UserFactory(username="100001", roles=[Role.HR_ADMIN, Role.TRAINEE], totp=True)
+    log_in(page, "100001")
+    page.get_by_label(re.compile(r"^コード")).fill(pyotp.TOTP(hr.totp_secret).now())
+    page.get_by_role("button", name="ログイン").click()
+    expect(page).to_have_url(re.compile(r"/hr/$"))
+
+    page.get_by_role("link", name="名簿取込").first.click()
+    assert_accessible(page)
+    page.locator("#id_file").set_input_files(str(fixtures / "roster_sample_cp932.csv"))
+    page.get_by_role("button", name="ファイルを確認する").click()
+    expect(page.get_by_role("heading", name="確認中（未反映）")).to_be_visible()
+    expect(page.locator(".counts")).to_contain_text("12")
+    expect(page.get_by_text("小林　恵")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="この内容で反映する").click()
+    expect(page.get_by_text("名簿を反映しました。")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role(
+        "button", name="新しいアカウント全員にパスワード設定用リンクをメールで送る"
+    ).click()
+    expect(page.get_by_text("12 件の招待メールを送信しています。")).to_be_visible()
+
+    page.goto("/trainees/?q=すずき")
+    expect(page.locator("table tbody tr")).to_have_count(1)
+    expect(page.locator("table tbody")).to_contain_text("鈴木 裕子")
+    assert_accessible(page)
+    page.get_by_role("link", name="001004").click()
+    expect(page.get_by_role("heading", name="変更履歴")).to_be_visible()
+    assert_accessible(page)
+
+    # The new trainee follows the link in the e-mail, sets a password and logs in.
+    message = next(m for m in mailoutbox if m.to == ["staff001004@city.example.jp"])
+    link = _re.search(r"http://[^\s]+/accounts/password/reset/key/[^\s]+/", message.body).group(0)
+    context = browser.new_context(locale="ja-JP", base_url=live_server.url)
+    trainee_page = context.new_page()
+    trainee_page.goto(link.split("8000", 1)[1])
+    trainee_page.locator("#id_password1").fill("Suzuki-2026-pass")
+    trainee_page.get_by_label(re.compile(r"^新しいパスワード \(再入力\)")).fill("Suzuki-2026-pass")
+    trainee_page.get_by_role("button", name="パスワード変更").click()
+    log_in(trainee_page, "001004", "Suzuki-2026-pass")
+    expect(trainee_page.get_by_role("heading", name="マイページ")).to_be_visible()
+    expect(trainee_page.get_by_text("福祉部 福祉政策課")).to_be_visible()
+    assert_accessible(trainee_page)
+    context.close()

@@ -40,7 +40,9 @@ def test_invite_a_whole_import_then_set_password_and_log_in(client, hr_admin, fi
     password = "Kobayashi-2026-pass"
     client.post(page.request["PATH_INFO"], {"password1": password, "password2": password})
     client.post(reverse("account_login"), {"login": "001000", "password": password})
-    assert client.session["_auth_user_id"] == str(Trainee.objects.get(staff_number="001000").user_id)
+    assert client.session["_auth_user_id"] == str(
+        Trainee.objects.get(staff_number="001000").user_id
+    )
     assert "小林　恵" in client.get(reverse("trainee_home")).content.decode()
 
     # The link works once; a second invitation is not sent to someone with a password.

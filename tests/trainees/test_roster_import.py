@@ -341,3 +341,22 @@ def test_registry_list_has_a_fixed_query_budget(
     with django_assert_max_num_queries(15):
         response = client.get(reverse("trainee_list"))
     assert len(response.context["page"]) == 50
+
+
+def test_a_column_the_file_lacks_leaves_the_registry_alone(fixtures):
+    run((fixtures / "roster_sample_cp932.csv").read_bytes())
+    without_email = "職員番号,氏名,所属コード,所属,雇用区分\r\n" + "\r\n".join(
+        f"{t.staff_number},{t.name},{t.organisation.code},{t.organisation.name},{t.employment_type}"
+        for t in Trainee.objects.select_related("organisation")
+    )
+    record = run(without_email.encode("cp932"))
+    assert counts(record) == (0, 0, 12, 0)
+    assert Trainee.objects.get(staff_number="001000").email == "staff001000@city.example.jp"
+    assert Trainee.objects.get(staff_number="001000").birth_date == datetime.date(1966, 10, 11)
+
+
+def test_new_staff_from_a_minimal_roster_get_blank_optional_fields():
+    record = run("職員番号,氏名,所属コード,所属,雇用区分\r\n000100,新人 一郎,110100,総務課,正規\r\n".encode("cp932"))
+    assert record.created == 1
+    trainee = Trainee.objects.get(staff_number="000100")
+    assert (trainee.email, trainee.name_kana, trainee.concurrent_posts) == ("", "", [])

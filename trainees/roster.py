@@ -138,6 +138,8 @@ class ParsedRoster:
 
 def fold(text: str) -> str:
     """NFKC (full-width digits and letters to ASCII, half-width kana to full-width) and trim."""
+    if text.isascii():  # most cells: NFKC would change nothing
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 
@@ -332,9 +334,12 @@ def parse_roster(
             raise RosterFileError(_("This file has an Excel name but is not an Excel (XLSX) file."))
         records = _xlsx_records(data)
         parsed.encoding = "xlsx"
+        has_private_use = True
     else:
         text, parsed.encoding = decode(data, encoding)
         records = _csv_records(text)
+        # One scan of the whole file; cells are only checked one by one when it has 外字.
+        has_private_use = _has_private_use(text)
     records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
     if not records:
         raise RosterFileError(_("The file has only blank lines."))
@@ -364,7 +369,9 @@ def parse_roster(
             )
             continue
         raw = {key: cells[index] if index < len(cells) else "" for index, key in mapping.items()}
-        parsed.rows.append(RosterRow(line, _clean_row(line, raw, column_of, parsed, today)))
+        parsed.rows.append(
+            RosterRow(line, _clean_row(line, raw, column_of, parsed, today, has_private_use))
+        )
     _check_across_rows(parsed, column_of)
     return parsed
 
@@ -379,7 +386,7 @@ def _clean_row(
     def error(key: str, message: str) -> None:
         parsed.errors.append(Problem(line, column_of.get(key, key), raw.get(key, ""), message))
 
-    for key, value in raw.items():
+    for key, value in raw.items() if check_private_use else ():
         if _has_private_use(value):
             parsed.warnings.append(
                 Problem(

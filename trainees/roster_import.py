@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from trainees.bulk import insert_rows
+from trainees.bulk import insert_rows, update_rows
 from trainees.models import (
     EmploymentType,
     ImportMode,
@@ -98,12 +98,7 @@ def registry_fingerprint() -> str:
 
 
 def _pack(plan: dict[str, Any]) -> bytes:
-    """Compressed JSON, encoded in chunks (no 50 MB string for a 100,000-row plan)."""
-    compressor = zlib.compressobj(6)
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-    chunks = [compressor.compress(piece.encode()) for piece in encoder.iterencode(plan)]
-    chunks.append(compressor.flush())
-    return b"".join(chunks)
+    return zlib.compress(json.dumps(plan, ensure_ascii=False, separators=(",", ":")).encode(), 6)
 
 
 def unpack_plan(record: RosterImport) -> dict[str, Any]:
@@ -560,15 +555,16 @@ def _create_trainees(creates, org_id, trainee_group, now, record, actor, change_
     )  # fmt: skip
     # Everything this commit created carries its timestamp: one query for the new ids.
     created = dict(Trainee.objects.filter(created_at=now).values_list("user_id", "id"))
-    for item in creates:
-        values = {k: v for k, v in item["values"].items() if v not in (None, "", [])}
-        change_rows.append(
-            (
-                created[user_id[item["username"]]],
-                "created",
-                {k: [None, v] for k, v in values.items()},
-            )
-        )
+    actor_id = actor.pk if actor else None
+    insert_rows(  # written as they are made: 100,000 change records never sit in memory at once
+        TraineeChange,
+        ["trainee_id", "changed_at", "changed_by_id", "roster_import_id", "kind", "changes"],
+        (
+            [created[user_id[item["username"]]], now, actor_id, record.pk, "created",
+             {k: [None, v] for k, v in item["values"].items() if v not in (None, "", [])}]
+            for item in creates
+        ),
+    )  # fmt: skip
 
 
 def _update_trainees(updates, now, today, record, actor, change_rows) -> None:  # type: ignore[no-untyped-def]
@@ -599,9 +595,8 @@ def _update_trainees(updates, now, today, record, actor, change_rows) -> None:  
                 if "email" in changes:
                     email_changes[trainee.user_id] = trainee.email.lower()
             change_rows.append((trainee.pk, "updated", changes))
-        Trainee.objects.bulk_update(trainees, [*sorted(fields), "search_text", "updated_at"])
-        if users:
-            User.objects.bulk_update(users, sorted(user_fields))
+        update_rows(Trainee, [*sorted(fields), "search_text", "updated_at"], trainees)
+        update_rows(User, sorted(user_fields), users)
         if email_changes:
             EmailAddress.objects.filter(user_id__in=email_changes).delete()
             EmailAddress.objects.bulk_create(

@@ -356,7 +356,11 @@ def test_a_column_the_file_lacks_leaves_the_registry_alone(fixtures):
 
 
 def test_new_staff_from_a_minimal_roster_get_blank_optional_fields():
-    record = run("職員番号,氏名,所属コード,所属,雇用区分\r\n000100,新人 一郎,110100,総務課,正規\r\n".encode("cp932"))
+    record = run(
+        "職員番号,氏名,所属コード,所属,雇用区分\r\n000100,新人 一郎,110100,総務課,正規\r\n".encode(
+            "cp932"
+        )
+    )
     assert record.created == 1
     trainee = Trainee.objects.get(staff_number="000100")
     assert (trainee.email, trainee.name_kana, trainee.concurrent_posts) == ("", "", [])

@@ -382,6 +382,7 @@ def _clean_row(
     column_of: dict[str, str],
     parsed: ParsedRoster,
     today: datetime.date,
+    check_private_use: bool = True,
 ) -> dict[str, Any]:
     def error(key: str, message: str) -> None:
         parsed.errors.append(Problem(line, column_of.get(key, key), raw.get(key, ""), message))

@@ -75,3 +75,15 @@ def fixtures():
     from pathlib import Path
 
     return Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def eager_celery():
+    """Run Celery tasks in-process for this test, even when REDIS_URL points at a broker
+    (tests/config/test_celery_worker.py covers the real worker)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

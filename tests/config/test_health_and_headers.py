@@ -50,3 +50,19 @@ def test_redis_is_the_cache_and_broker_when_configured(settings):
     with app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1)
         assert connection.transport_cls == "redis" or "redis" in str(connection.as_uri())
+
+
+def test_tasks_use_the_configured_celery_app_in_every_thread():
+    """gunicorn serves requests in threads: a task queued there must go to our broker,
+    not to Celery's unconfigured fallback app."""
+    import threading
+
+    from config.celery import app
+    from trainees.tasks import send_invitation
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(send_invitation.app))
+    thread.start()
+    thread.join()
+    assert seen == [app]
+    assert app.conf.broker_url == (os.environ.get("REDIS_URL") or "memory://")

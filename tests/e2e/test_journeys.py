@@ -140,7 +140,7 @@ def test_every_portal_page_passes_axe(page):
 
 
 def test_hr_imports_the_roster_and_a_new_trainee_logs_in(
-    page, fixtures, mailoutbox, browser, live_server
+    page, fixtures, mailoutbox, browser, live_server, eager_celery
 ):
     import re as _re
 
@@ -176,6 +176,7 @@ def test_hr_imports_the_roster_and_a_new_trainee_logs_in(
     assert_accessible(page)
 
     # The new trainee follows the link in the e-mail, sets a password and logs in.
+    assert len(mailoutbox) == 12, [m.to for m in mailoutbox]
     message = next(m for m in mailoutbox if m.to == ["staff001004@city.example.jp"])
     link = _re.search(r"http://[^\s]+/accounts/password/reset/key/[^\s]+/", message.body).group(0)
     context = browser.new_context(locale="ja-JP", base_url=live_server.url)

@@ -24,7 +24,9 @@ def import_sample(fixtures) -> RosterImport:
     return roster_import_commit(roster_import_id=record.pk, committed_by=None)
 
 
-def test_invite_a_whole_import_then_set_password_and_log_in(client, hr_admin, fixtures, mailoutbox):
+def test_invite_a_whole_import_then_set_password_and_log_in(
+    client, hr_admin, fixtures, mailoutbox, eager_celery
+):
     record = import_sample(fixtures)
     client.force_login(hr_admin)
     client.post(reverse("roster_import_invite", args=[record.pk]))

@@ -229,7 +229,7 @@ def test_import_roster_command_json_and_exit_codes(fixtures, capsys):
     }  # fmt: skip
 
 
-def test_import_roster_usage_errors_exit_2(fixtures):
+def test_import_roster_usage_errors_exit_2(fixtures, db):
     import subprocess
     import sys
 
@@ -237,8 +237,21 @@ def test_import_roster_usage_errors_exit_2(fixtures):
         [sys.executable, "manage.py", "import_roster", "/no/such/file.csv"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert result.returncode == 2 or result.returncode == 1
+    assert result.returncode == 2
     assert "No such file" in result.stderr
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_roster", "x.csv", "--mode", "sideways"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Unknown organisation code") as raised:
+        call_command(
+            "import_roster", str(fixtures / "external_org_sample.csv"), "--mode", "add",
+            "--organisation", "NOPE",
+        )  # fmt: skip
+    assert raised.value.returncode == 2
 
 
 # --- HR in the browser (Django test client) --------------------------------------------------

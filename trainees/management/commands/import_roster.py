@@ -36,14 +36,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
         if not path.is_file():
-            raise CommandError(f"No such file: {path}")
+            raise CommandError(f"No such file: {path}", returncode=2)
         if path.stat().st_size > settings.ROSTER_MAX_UPLOAD_BYTES:
-            raise CommandError(f"The file is larger than {settings.ROSTER_MAX_UPLOAD_BYTES} bytes.")
+            raise CommandError(
+                f"The file is larger than {settings.ROSTER_MAX_UPLOAD_BYTES} bytes.", returncode=2
+            )
         organisation = None
         if options["organisation"]:
             organisation = Organisation.objects.filter(code=options["organisation"]).first()
             if organisation is None:
-                raise CommandError(f"Unknown organisation code: {options['organisation']}")
+                raise CommandError(
+                    f"Unknown organisation code: {options['organisation']}", returncode=2
+                )
         try:
             result = roster_import_run(
                 data=path.read_bytes(),
@@ -55,7 +59,9 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
             )
         except (ValidationError, StaleImportError) as exc:
-            raise CommandError("; ".join(getattr(exc, "messages", [str(exc)]))) from exc
+            raise CommandError(
+                "; ".join(getattr(exc, "messages", [str(exc)])), returncode=2
+            ) from exc
         summary = result.as_dict()
         if options["format"] == "json":
             self.stdout.write(json.dumps(summary, ensure_ascii=False))

@@ -81,7 +81,10 @@ class RosterUploadForm(forms.Form):
 class TraineeSearchForm(forms.Form):
     q = forms.CharField(label=_("Staff number, name or kana"), required=False, max_length=100)
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), required=False
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     employment_type = forms.ChoiceField(
         label=_("Employment type"),

@@ -27,9 +27,6 @@ from trainees.roster_import import (
 )
 
 HR = "trainees.use_hr_console"
-FIELD_LABELS = {field.name: field.verbose_name for field in Trainee._meta.fields} | {
-    "organisation_id": Trainee._meta.get_field("organisation").verbose_name
-}
 
 
 def _may_see_registry(user) -> bool:  # type: ignore[no-untyped-def]
@@ -77,11 +74,10 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if kind in counts:
         changes = [c for c in changes if c["kind"] == kind]
-    for change in changes:
-        change["changes"] = [
-            (FIELD_LABELS.get(f, f), old, new) for f, old, new in change["changes"]
-        ]
     page = Paginator(changes, 100).get_page(request.GET.get("page"))
+    described = selectors.describe_changes([{f: [o, n] for f, o, n in c["changes"]} for c in page])
+    for change, fields in zip(page, described, strict=True):
+        change["changes"] = fields
     return render(
         request,
         "trainees/roster_import_detail.html",
@@ -184,13 +180,17 @@ def trainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     trainee = get_object_or_404(
         selectors.trainee_scope(request.user).select_related("organisation", "user"), pk=pk
     )
+    changes = selectors.trainee_changes(trainee)
+    for change, fields in zip(
+        changes, selectors.describe_changes([c.changes for c in changes]), strict=True
+    ):
+        change.display = fields
     return render(
         request,
         "trainees/trainee_detail.html",
         {
             "trainee": trainee,
-            "changes": selectors.trainee_changes(trainee),
-            "labels": FIELD_LABELS,
+            "changes": changes,
             "age": trainee.age_on(timezone.localdate()),
             "is_hr": request.user.has_perm(HR),
         },

@@ -66,6 +66,9 @@ _EMPTY = {"name_kana": "", "concurrent_posts": [], "job_title": "", "job_categor
 DATE_COLUMNS = {"birth_date", "hire_date", "promotion_date", "age_as_of", "status_changed_on"}
 
 
+NEW_ORGANISATION = "new:"
+
+
 class StaleImportError(Exception):
     """The registry changed after the preview: it must be previewed again."""
 
@@ -225,7 +228,8 @@ def _plan(
         new = values
         for parse_only in ("organisation_code", "organisation_name"):
             new.pop(parse_only, None)
-        new["organisation_id"] = org_id.get(code)
+        # An organisation this import creates has no id yet: the commit resolves "new:CODE".
+        new["organisation_id"] = org_id.get(code, f"{NEW_ORGANISATION}{code}")
         new["status"] = TraineeStatus.ACTIVE
         if current is None:
             user_id = users.get(usernames[row.line])
@@ -434,11 +438,12 @@ def _apply(record: RosterImport, committed_by: User | None) -> None:
             ],
             batch_size=BATCH,
         )
-    org_id = dict(
-        Organisation.objects.filter(code__in={c["code"] for c in plan["creates"]}).values_list(
-            "code", "id"
-        )
-    )
+    codes = {c["code"] for c in plan["creates"]} | {o["code"] for o in plan["new_organisations"]}
+    org_id = dict(Organisation.objects.filter(code__in=codes).values_list("code", "id"))
+    for item in plan["updates"]:
+        moved = item["changes"].get("organisation_id")
+        if moved and isinstance(moved[1], str) and moved[1].startswith(NEW_ORGANISATION):
+            moved[1] = org_id[moved[1].removeprefix(NEW_ORGANISATION)]
 
     trainee_group = Group.objects.get(name=Role.TRAINEE.value)
     _create_trainees(plan["creates"], org_id, trainee_group, now, record, committed_by, change_rows)
@@ -561,7 +566,8 @@ def _create_trainees(creates, org_id, trainee_group, now, record, actor, change_
         ["trainee_id", "changed_at", "changed_by_id", "roster_import_id", "kind", "changes"],
         (
             [created[user_id[item["username"]]], now, actor_id, record.pk, "created",
-             {k: [None, v] for k, v in item["values"].items() if v not in (None, "", [])}]
+             {k: [None, org_id[item["code"]] if k == "organisation_id" else v]
+              for k, v in item["values"].items() if v not in (None, "", [])}]
             for item in creates
         ),
     )  # fmt: skip

@@ -119,3 +119,33 @@ def roster_imports_recent(limit: int = 20) -> list[RosterImport]:
 def trainee_of(user: User) -> Trainee | None:
     """The person's own registry record, if the roster has one."""
     return Trainee.objects.select_related("organisation").filter(user=user).first()
+
+
+def describe_changes(change_sets: list[dict]) -> list[list[tuple[str, object, object]]]:
+    """Each {field: [old, new]} as (label, old, new) people can read: field labels, organisation
+    names instead of ids, status and other choices by their label (one query for the names)."""
+    labels = {f.name: f.verbose_name for f in Trainee._meta.fields}
+    labels["organisation_id"] = labels["organisation"]
+    org_ids = set()
+    for changes in change_sets:
+        org_ids.update(v for v in changes.get("organisation_id", ()) if isinstance(v, int))
+    names = dict(Organisation.objects.filter(id__in=org_ids).values_list("id", "name"))
+    choices = {field.name: dict(field.choices) for field in Trainee._meta.fields if field.choices}
+
+    def shown(field: str, value: object) -> object:
+        if value in (None, "", []):
+            return None
+        if field == "organisation_id":
+            if isinstance(value, str):  # "new:CODE" in a preview: created on commit
+                return value.removeprefix("new:")
+            return names.get(value, value)
+        if field in choices:
+            return choices[field].get(value, value)
+        if isinstance(value, list):
+            return "、".join(str(v) for v in value)
+        return value
+
+    return [
+        [(labels.get(f, f), shown(f, old), shown(f, new)) for f, (old, new) in changes.items()]
+        for changes in change_sets
+    ]

@@ -377,3 +377,17 @@ def test_new_staff_from_a_minimal_roster_get_blank_optional_fields():
     assert record.created == 1
     trainee = Trainee.objects.get(staff_number="000100")
     assert (trainee.email, trainee.name_kana, trainee.concurrent_posts) == ("", "", [])
+
+
+def test_trainee_page_shows_the_history_in_words(client, hr_admin):
+    run(csv_bytes("000002,井上 二郎,イノウエ ジロウ,110100,総務部 総務課,正規,1981/1/1,2006/4/1,"))
+    run(
+        csv_bytes(
+            "000002,井上 二郎,イノウエ ジロウ,120100,企画政策部 企画政策課,正規,1981/1/1,2006/4/1,"
+        )
+    )
+    client.force_login(hr_admin)
+    trainee = Trainee.objects.get(staff_number="000002")
+    body = client.get(reverse("trainee_detail", args=[trainee.pk])).content.decode()
+    assert "総務部 総務課 → 企画政策部 企画政策課" in body
+    assert "organisation_id" not in body and "在職" in body

@@ -498,36 +498,31 @@ def _check_dates(values: dict[str, Any], error, today: datetime.date) -> None:  
 
 
 def _check_across_rows(parsed: ParsedRoster, column_of: dict[str, str]) -> None:
-    first_line_of: dict[tuple[str, str], int] = {}
-    email_line: dict[str, int] = {}
-    for row in parsed.rows:
-        values = row.values
-        if values["staff_number"]:
-            external = values["employment_type"] == EmploymentType.EXTERNAL
-            key = (values["organisation_code"] if external else "", values["staff_number"])
-            if key in first_line_of:
+    """Duplicates within the file: staff numbers (per organisation for external staff) and
+    e-mail addresses. The later line is the error; it names the earlier one."""
+    checks = [
+        ("staff_number", "職員番号", _("This staff number is already on line %(line)s."),
+         lambda v: v["staff_number"] and (
+             v["organisation_code"] if v["employment_type"] == EmploymentType.EXTERNAL else "",
+             v["staff_number"],
+         )),
+        ("email", "メールアドレス", _("This e-mail address is already on line %(line)s."),
+         lambda v: v.get("email", "").lower()),
+    ]  # fmt: skip
+    for key_field, default_column, message, key_of in checks:
+        first_line: dict[Any, int] = {}
+        for row in parsed.rows:
+            key = key_of(row.values)
+            if not key:
+                continue
+            if key in first_line:
                 parsed.errors.append(
                     Problem(
                         row.line,
-                        column_of.get("staff_number", "職員番号"),
-                        values["staff_number"],
-                        _("This staff number is already on line %(line)s.")
-                        % {"line": first_line_of[key]},
+                        column_of.get(key_field, default_column),
+                        row.values[key_field],
+                        message % {"line": first_line[key]},
                     )
                 )
             else:
-                first_line_of[key] = row.line
-        email = values.get("email", "").lower()
-        if email:
-            if email in email_line:
-                parsed.errors.append(
-                    Problem(
-                        row.line,
-                        column_of.get("email", "メールアドレス"),
-                        values["email"],
-                        _("This e-mail address is already on line %(line)s.")
-                        % {"line": email_line[email]},
-                    )
-                )
-            else:
-                email_line[email] = row.line
+                first_line[key] = row.line

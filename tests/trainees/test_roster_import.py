@@ -391,3 +391,21 @@ def test_trainee_page_shows_the_history_in_words(client, hr_admin):
     body = client.get(reverse("trainee_detail", args=[trainee.pk])).content.decode()
     assert "総務部 総務課 → 企画政策部 企画政策課" in body
     assert "organisation_id" not in body and "在職" in body
+
+
+def test_a_large_preview_is_paginated_and_filterable(client, hr_admin):
+    lines = [f"{n:06d},職員 {n},ショクイン,110100,総務課,正規,,," for n in range(1, 151)]
+    record = roster_import_preview(
+        data=csv_bytes(*lines), file_name="big.csv", mode="full", uploaded_by=None
+    )
+    client.force_login(hr_admin)
+    first = client.get(reverse("roster_import_detail", args=[record.pk]), {"kind": "created"})
+    assert len(first.context["page"]) == 100
+    assert "?kind=created&amp;page=2" in first.content.decode()
+    second = client.get(
+        reverse("roster_import_detail", args=[record.pk]), {"kind": "created", "page": 2}
+    )
+    assert len(second.context["page"]) == 50
+    assert second.context["page"][0]["staff_number"] == "000101"
+    none = client.get(reverse("roster_import_detail", args=[record.pk]), {"kind": "deactivated"})
+    assert len(none.context["page"]) == 0

@@ -51,7 +51,7 @@ system-deps:
 test: setup system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: migrate
+bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lint: setup

@@ -150,6 +150,26 @@ MATRIX = {
     **admin_model(
         "trainees/user", changelist=200, add=200, history=200, delete=403, change=200, redirect=200
     ),
+    # The registry is read-only in the admin (it changes through the roster import).
+    **admin_model(
+        "trainees/trainee",
+        changelist=200,
+        add=403,
+        history=200,
+        delete=403,
+        change=200,
+        redirect=200,
+    ),
+    "admin/trainees/trainee/export/": admin(200),
+    **admin_model(
+        "trainees/rosterimport",
+        changelist=200,
+        add=403,
+        history=200,
+        delete=403,
+        change=200,
+        redirect=200,
+    ),
     **admin_model(
         "audit/accesslog",
         changelist=403,
@@ -202,6 +222,8 @@ def concrete_urls(objects):
         "trainees/user": objects["user"].pk,
         "audit/accesslog": objects["accesslog"].pk,
         "audit/auditevent": objects["auditevent"].pk,
+        "trainees/trainee": objects["trainee"].pk,
+        "trainees/rosterimport": objects["import"].pk,
     }
     urls = {}
     for key, pattern in url_patterns():

@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ExportMixin, ImportExportModelAdmin
 
-from trainees.models import Organisation, User
-from trainees.resources import OrganisationResource
+from trainees.models import Organisation, RosterImport, Trainee, User
+from trainees.resources import OrganisationResource, TraineeResource
 from trainees.roles import Role
 
 
@@ -73,3 +75,60 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
+
+
+@admin.register(Trainee)
+class TraineeAdmin(ExportMixin, admin.ModelAdmin):
+    """The registry, read-only here: it changes through the roster import, which previews,
+    records who changed what, and keeps accounts in step. Export formats come from
+    django-import-export."""
+
+    resource_classes = [TraineeResource]
+    list_display = (
+        "staff_number",
+        "name",
+        "organisation",
+        "employment_type",
+        "status",
+        "portal_link",
+    )
+    list_filter = ("status", "employment_type", "is_external")
+    search_fields = ("staff_number", "name", "name_kana", "email")
+    list_select_related = ("organisation",)
+    readonly_fields = [f.name for f in Trainee._meta.fields if f.name != "id"]
+    exclude = ("search_text",)
+
+    @admin.display(description=_("Portal"))
+    def portal_link(self, obj: Trainee) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("trainee_detail", args=[obj.pk]), _("history")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    list_display = (
+        "uploaded_at",
+        "file_name",
+        "mode",
+        "status",
+        "rows",
+        "created",
+        "updated",
+        "deactivated",
+    )
+    list_filter = ("status", "mode")
+    exclude = ("plan",)
+    readonly_fields = [f.name for f in RosterImport._meta.fields if f.name not in {"id", "plan"}]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

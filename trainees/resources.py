@@ -3,7 +3,8 @@ from __future__ import annotations
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
-from trainees.models import Organisation
+from trainees.exports import neutralise
+from trainees.models import Organisation, Trainee
 
 
 class OrganisationResource(resources.ModelResource):
@@ -23,3 +24,25 @@ class OrganisationResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
+
+
+class TraineeResource(resources.ModelResource):
+    """The registry for the admin's export (CSV, XLSX, JSON …, through django-import-export).
+    Imports go through the roster import (preview, confirm, change history), not this."""
+
+    organisation_code = fields.Field(attribute="organisation__code", column_name="所属コード")
+    organisation_name = fields.Field(attribute="organisation__name", column_name="所属")
+
+    class Meta:
+        model = Trainee
+        fields = (
+            "staff_number", "name", "name_kana", "organisation_code", "organisation_name",
+            "job_title", "job_category", "duty", "gender", "birth_date", "hire_date",
+            "promotion_date", "email", "employment_type", "status", "status_changed_on",
+        )  # fmt: skip
+        export_order = fields
+
+    def export_field(self, field, instance, **kwargs):  # type: ignore[no-untyped-def]
+        # Spreadsheet formula injection: a name such as =HYPERLINK(…) stays text.
+        value = super().export_field(field, instance, **kwargs)
+        return neutralise(value) if isinstance(value, str) else value

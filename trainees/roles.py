@@ -30,6 +30,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "trainees.view_organisation",
         "trainees.add_organisation",
         "trainees.change_organisation",
+        "trainees.view_trainee",
+        "trainees.view_rosterimport",
         # To reset the authenticator of someone who lost their phone.
         "mfa.view_authenticator",
         "mfa.delete_authenticator",

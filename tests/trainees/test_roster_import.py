@@ -414,7 +414,7 @@ def test_a_large_preview_is_paginated_and_filterable(client, hr_admin):
 def test_admin_export_through_import_export_neutralises_formulas():
     from trainees.resources import TraineeResource
 
-    run(csv_bytes('000010,"=cmd|\' /C calc\'!A0",カナ,110100,総務課,正規,,,'))
+    run(csv_bytes("000010,\"=cmd|' /C calc'!A0\",カナ,110100,総務課,正規,,,"))
     dataset = TraineeResource().export(Trainee.objects.all())
     row = dict(zip(dataset.headers, dataset[0], strict=True))
     assert row["name"].startswith("'=cmd")

@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
+    path("", include("courses.urls")),
     path("", include("trainees.urls")),
 ]

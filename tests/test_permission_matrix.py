@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AccessLog, AuditEvent
+from tests.courses.factories import SessionFactory, VenueFactory
 from tests.trainees.factories import RosterImportFactory, TraineeFactory
 from trainees.models import User
 
@@ -64,6 +65,14 @@ MATRIX = {
     "audit/": _row(LOGIN, 403, 403, 403, 200),
     "audit/access-log/": _row(LOGIN, 403, 403, 403, 200),
     "audit/events/": _row(LOGIN, 403, 403, 403, 200),
+    # Courses and sessions (HR only)
+    "hr/courses/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/new/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/edit/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/copy/": every(405),
+    "hr/courses/<int:course_pk>/sessions/new/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:course_pk>/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     # Roster import (HR only) and the registry (HR all, coordinators their organisations)
     "hr/roster/": _row(LOGIN, 403, 403, 200, 403),
     "hr/roster/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
@@ -111,7 +120,7 @@ MATRIX = {
     "admin/autocomplete/": admin(200),
     "admin/jsi18n/": admin(200),
     "admin/r/<path:content_type_id>/<path:object_id>/": admin(404),
-    "admin/^(?P<app_label>auth|account|mfa|trainees|audit)/$": admin(200),
+    "admin/^(?P<app_label>auth|account|mfa|trainees|courses|audit)/$": admin(200),
     "admin/(?P<url>.*)$": admin(404),
     "admin/trainees/user/<id>/password/": admin(200),
     "admin/trainees/organisation/process_import/": admin(405),
@@ -171,6 +180,9 @@ MATRIX = {
         redirect=200,
     ),
     **admin_model(
+        "courses/venue", changelist=200, add=200, history=200, delete=403, change=200, redirect=200
+    ),
+    **admin_model(
         "audit/accesslog",
         changelist=403,
         add=403,
@@ -224,6 +236,7 @@ def concrete_urls(objects):
         "audit/auditevent": objects["auditevent"].pk,
         "trainees/trainee": objects["trainee"].pk,
         "trainees/rosterimport": objects["import"].pk,
+        "courses/venue": objects["venue"].pk,
     }
     urls = {}
     for key, pattern in url_patterns():
@@ -237,8 +250,16 @@ def concrete_urls(objects):
             )
         elif key == "admin/trainees/user/<id>/password/":
             urls[key] = f"/admin/trainees/user/{objects['user'].pk}/password/"
+        elif key.startswith("hr/courses/<int:course_pk>/sessions/"):
+            session = objects["session"]
+            urls[key] = "/" + key.replace("<int:course_pk>", str(session.course_id)).replace(
+                "<int:pk>", str(session.pk)
+            )
         elif "<int:pk>" in key:
-            pk = objects["trainee"].pk if key.startswith("trainees/") else objects["import"].pk
+            pk = {"trainees/": objects["trainee"].pk, "hr/courses/": objects["session"].course_id}
+            pk = next(
+                (v for prefix, v in pk.items() if key.startswith(prefix)), objects["import"].pk
+            )
             urls[key] = "/" + key.replace("<int:pk>", str(pk))
         elif key == "admin/autocomplete/":
             urls[key] = (
@@ -288,6 +309,8 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation):
         "auditevent": AuditEvent.objects.create(kind="login.failed", login_id="x"),
         "trainee": TraineeFactory(organisation=organisation),
         "import": RosterImportFactory(),
+        "session": SessionFactory(),
+        "venue": VenueFactory(),
         "personas": {
             "anonymous": None,
             "trainee": trainee,

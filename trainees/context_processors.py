@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         if user.has_perm("trainees.use_hr_console"):
             links.append((reverse("hr_home"), _("HR administration")))
             links.append((reverse("roster_imports"), _("Roster import")))
+            links.append((reverse("course_list"), _("Courses")))
         if user.has_perm("trainees.use_hr_console") or user.has_perm(
             "trainees.use_coordinator_pages"
         ):

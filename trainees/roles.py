@@ -31,6 +31,13 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "trainees.add_organisation",
         "trainees.change_organisation",
         "trainees.view_trainee",
+        "courses.view_venue",
+        "courses.add_venue",
+        "courses.change_venue",
+        "courses.view_room",
+        "courses.add_room",
+        "courses.change_room",
+        "courses.delete_room",
         "trainees.view_rosterimport",
         # To reset the authenticator of someone who lost their phone.
         "mfa.view_authenticator",

@@ -190,3 +190,22 @@ def test_hr_imports_the_roster_and_a_new_trainee_logs_in(
     expect(trainee_page.get_by_text("福祉部 福祉政策課")).to_be_visible()
     assert_accessible(trainee_page)
     context.close()
+
+
+def test_hr_course_pages_pass_axe(page):
+    from tests.courses.factories import SessionFactory
+
+    session = SessionFactory()
+    hr = UserFactory(username="100003", roles=[Role.HR_ADMIN], totp=True)
+    log_in(page, "100003")
+    page.get_by_label(re.compile(r"^コード")).fill(pyotp.TOTP(hr.totp_secret).now())
+    page.get_by_role("button", name="ログイン").click()
+    for path in [
+        "/hr/courses/?fiscal_year=2026",
+        "/hr/courses/new/",
+        f"/hr/courses/{session.course_id}/",
+        f"/hr/courses/{session.course_id}/sessions/{session.pk}/",
+    ]:
+        page.goto(path)
+        assert_accessible(page)
+    expect(page.locator("#id_days-0-date")).to_have_value("2026-05-12")

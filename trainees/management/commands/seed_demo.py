@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from courses.demo import seed_courses
 from trainees.demo import DEMO_ACCOUNTS, DEMO_ORGANISATIONS, DEMO_PASSWORD
 from trainees.models import ImportMode, Organisation, RosterImport, User
 from trainees.roster_import import roster_import_run
@@ -70,6 +71,7 @@ class Command(BaseCommand):
                     RecoveryCodes.activate(user)
 
             self._import_demo_rosters(by_code)
+            seed_courses()
 
         self.stdout.write(self.style.SUCCESS("Demo ward ready."))
         self.stdout.write(f"Demo password for every account: {DEMO_PASSWORD}")

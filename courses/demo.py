@@ -1,0 +1,79 @@
+"""Demo courses for ``seed_demo``: this fiscal year's programme at the ward office."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from courses.models import (
+    Category,
+    Course,
+    CourseKind,
+    Delivery,
+    Room,
+    Session,
+    SessionDay,
+    Venue,
+    current_fiscal_year,
+)
+
+
+@transaction.atomic
+def seed_courses() -> None:
+    year = current_fiscal_year()
+    venue, _ = Venue.objects.get_or_create(
+        name="区役所本庁舎", defaults={"address": "東京都新宿区歌舞伎町1-4-1"}
+    )
+    room, _ = Room.objects.get_or_create(venue=venue, name="5階 研修室A", defaults={"capacity": 60})
+    # (code, title, category, kind, delivery, [(first day, number of days)], capacity)
+    programme = [
+        ("K01", "新規採用職員研修（前期）", Category.HIERARCHICAL, CourseKind.ORDERED,
+         Delivery.CLASSROOM, [(datetime.date(year, 4, 7), 2), (datetime.date(year, 4, 14), 2)], 60),
+        ("S01", "情報セキュリティ研修", Category.SPECIALIST, CourseKind.ORDERED,
+         Delivery.ELEARNING, [], 0),
+        ("E03", "接遇・コミュニケーション研修", Category.ELECTIVE, CourseKind.OPEN,
+         Delivery.CLASSROOM, [(datetime.date(year, 6, 10), 1), (datetime.date(year, 7, 8), 1)], 30),
+    ]  # fmt: skip
+    for code, title, category, kind, delivery, sessions, capacity in programme:
+        course, created = Course.objects.get_or_create(
+            fiscal_year=year,
+            code=code,
+            defaults={
+                "title": title,
+                "category": category,
+                "kind": kind,
+                "delivery": delivery,
+                "requires_materials": delivery == Delivery.ELEARNING,
+                "requires_attendance": delivery != Delivery.ELEARNING,
+                "requires_report": True,
+            },
+        )
+        if not created:
+            continue
+        for number, (first_day, length) in enumerate(sessions, start=1):
+            session = Session.objects.create(
+                course=course,
+                number=number,
+                capacity=capacity,
+                room=room,
+                application_opens_at=timezone.make_aware(
+                    datetime.datetime.combine(
+                        first_day - datetime.timedelta(days=35), datetime.time(9)
+                    )
+                ),
+                application_closes_at=timezone.make_aware(
+                    datetime.datetime.combine(
+                        first_day - datetime.timedelta(days=14), datetime.time(17)
+                    )
+                ),
+                instructor="人材育成センター",
+            )
+            for offset in range(length):
+                SessionDay.objects.create(
+                    session=session,
+                    date=first_day + datetime.timedelta(days=offset),
+                    starts_at=datetime.time(9, 30),
+                    ends_at=datetime.time(17, 0),
+                )

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Category, Course, Session, SessionDay
+
+
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = [
+            "fiscal_year", "code", "title", "category", "kind", "delivery", "description",
+            "external_allowed", "requires_attendance", "requires_materials", "materials_threshold",
+            "requires_test", "requires_survey", "requires_report",
+        ]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_code(self) -> str:
+        import unicodedata
+
+        return unicodedata.normalize("NFKC", self.cleaned_data["code"]).strip()
+
+
+class CourseFilterForm(forms.Form):
+    fiscal_year = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int, required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("All")), *Category.choices]
+    )
+
+    def __init__(self, *args, years: list[int], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["fiscal_year"].choices = [("", _("All"))] + [(y, str(y)) for y in years]
+
+
+class SessionForm(forms.ModelForm):
+    online_url = forms.URLField(
+        label=Session._meta.get_field("online_url").verbose_name,
+        required=False,
+        assume_scheme="https",
+    )
+
+    class Meta:
+        model = Session
+        fields = [
+            "number", "capacity", "room", "online_url", "application_opens_at",
+            "application_closes_at", "cancellation_deadline", "instructor", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "application_opens_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "application_closes_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "cancellation_deadline": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class SessionDayForm(forms.ModelForm):
+    class Meta:
+        model = SessionDay
+        fields = ["date", "starts_at", "ends_at"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        if (
+            cleaned.get("starts_at")
+            and cleaned.get("ends_at")
+            and cleaned["ends_at"] <= cleaned["starts_at"]
+        ):
+            self.add_error("ends_at", _("The end time must be after the start time."))
+        return cleaned
+
+
+class BaseSessionDayFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            day = form.cleaned_data.get("date")
+            if day in seen:
+                raise forms.ValidationError(_("The same date is entered twice."))
+            if day:
+                seen.add(day)
+
+    def days(self) -> list[dict]:
+        return [f.cleaned_data for f in self.forms if f.cleaned_data.get("date")]
+
+
+SessionDayFormSet = forms.formset_factory(
+    SessionDayForm,
+    formset=BaseSessionDayFormSet,
+    extra=2,
+    min_num=1,
+    validate_min=True,
+    max_num=20,
+)

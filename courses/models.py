@@ -1,0 +1,192 @@
+"""Courses (研修), their sessions (日程/回) and where they happen."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def fiscal_year_of(day: datetime.date) -> int:
+    """The Japanese fiscal year (年度) a day belongs to: April to March."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def current_fiscal_year() -> int:
+    return fiscal_year_of(timezone.localdate())
+
+
+class Category(models.TextChoices):
+    HIERARCHICAL = "階層別研修", _("Rank-based training")
+    SPECIALIST = "専門研修", _("Specialist training")
+    ELECTIVE = "選択研修", _("Elective training")
+    SECONDMENT = "派遣研修", _("External (secondment) training")
+    OTHER = "その他", _("Other")
+
+
+class CourseKind(models.TextChoices):
+    ORDERED = "ordered", _("Ordered (HR designates the trainees)")
+    OPEN = "open", _("Open (trainees apply, coordinators may nominate)")
+
+
+class Delivery(models.TextChoices):
+    ELEARNING = "elearning", _("E-learning")
+    CLASSROOM = "classroom", _("Classroom")
+    ONLINE = "online", _("Live online")
+    HYBRID = "hybrid", _("Hybrid")
+
+
+class Venue(models.Model):
+    """A ward facility where classroom sessions take place."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Room(models.Model):
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="rooms"
+    )
+    name = models.CharField(_("room"), max_length=100)
+    capacity = models.PositiveIntegerField(_("seats"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        ordering = ["venue__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "name"], name="room_unique_in_venue")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue.name} {self.name}"
+
+
+class Course(models.Model):
+    """研修: one fiscal year's run of a training programme. Next year's is a copy."""
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    code = models.CharField(_("course code"), max_length=20)
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=CourseKind.choices)
+    delivery = models.CharField(_("delivery"), max_length=12, choices=Delivery.choices)
+    external_allowed = models.BooleanField(
+        _("open to affiliated organisations' staff"), default=False
+    )
+    # Completion requirements, as data: later features check each one.
+    requires_attendance = models.BooleanField(_("attendance of every session day"), default=True)
+    requires_materials = models.BooleanField(_("materials watched"), default=False)
+    materials_threshold = models.PositiveSmallIntegerField(
+        _("watched at least (%)"),
+        default=95,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    requires_test = models.BooleanField(_("test passed"), default=False)
+    requires_survey = models.BooleanField(_("survey answered"), default=False)
+    requires_report = models.BooleanField(_("completion report submitted"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["-fiscal_year", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "code"], name="course_code_unique_per_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(materials_threshold__gte=1, materials_threshold__lte=100),
+                name="course_materials_threshold_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} {self.code} {self.title}"
+
+    @property
+    def requirements(self) -> list[str]:
+        labels = []
+        for name in ("requires_attendance", "requires_materials", "requires_test",
+                     "requires_survey", "requires_report"):  # fmt: skip
+            if getattr(self, name):
+                labels.append(str(self._meta.get_field(name).verbose_name))
+        return labels
+
+
+class Session(models.Model):
+    """日程 / 回: one scheduled run of a course, over one or more days."""
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    number = models.PositiveSmallIntegerField(_("session number"))
+    capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
+    room = models.ForeignKey(
+        Room, verbose_name=_("room"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    online_url = models.URLField(_("online URL"), blank=True)
+    application_opens_at = models.DateTimeField(_("applications open"), null=True, blank=True)
+    application_closes_at = models.DateTimeField(_("applications close"), null=True, blank=True)
+    cancellation_deadline = models.DateTimeField(_("cancellation deadline"), null=True, blank=True)
+    instructor = models.CharField(_("instructor"), max_length=200, blank=True)
+    notes = models.TextField(
+        _("notes for trainees"), blank=True, help_text=_("What to bring, dress code …")
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["course", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="session_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1), name="session_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(application_closes_at__isnull=True)
+                | models.Q(application_opens_at__isnull=True)
+                | models.Q(application_closes_at__gt=models.F("application_opens_at")),
+                name="session_application_window_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.title} 第{self.number}回"
+
+
+class SessionDay(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"))
+    starts_at = models.TimeField(_("starts"))
+    ends_at = models.TimeField(_("ends"))
+
+    class Meta:
+        verbose_name = _("session day")
+        verbose_name_plural = _("session days")
+        ordering = ["date", "starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "date"], name="session_day_unique"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_day_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"

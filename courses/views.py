@@ -1,0 +1,109 @@
+"""HR's course catalogue: courses, sessions, and next year's copy."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses import selectors, services
+from courses.forms import CourseFilterForm, CourseForm, SessionDayFormSet, SessionForm
+from courses.models import Course, Session, current_fiscal_year
+
+HR = "trainees.use_hr_console"
+
+
+@require_GET
+@login_required
+@permission_required(HR, raise_exception=True)
+def course_list(request: HttpRequest) -> HttpResponse:
+    years = sorted(set(selectors.fiscal_years()) | {current_fiscal_year()}, reverse=True)
+    form = CourseFilterForm(request.GET or {"fiscal_year": current_fiscal_year()}, years=years)
+    filters = form.cleaned_data if form.is_valid() else {}
+    courses = selectors.course_list(
+        fiscal_year=filters.get("fiscal_year"), category=filters.get("category", "")
+    )
+    return render(request, "courses/course_list.html", {"form": form, "courses": courses})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(HR, raise_exception=True)
+def course_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    course = get_object_or_404(Course, pk=pk) if pk else Course(fiscal_year=current_fiscal_year())
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.course_save(course=form.save(commit=False), actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The course has been saved."))
+            return redirect("course_detail", pk=course.pk)
+    return render(request, "courses/course_form.html", {"form": form, "course": course})
+
+
+@require_GET
+@login_required
+@permission_required(HR, raise_exception=True)
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        course = selectors.course_detail(pk)
+    except Course.DoesNotExist:
+        from django.http import Http404
+
+        raise Http404 from None
+    return render(request, "courses/course_detail.html", {"course": course})
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def course_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course, pk=pk)
+    try:
+        copy = services.course_copy_to_next_year(course=course, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("course_detail", pk=course.pk)
+    messages.success(
+        request, _("Copied to fiscal year %(year)s. Check the dates.") % {"year": copy.fiscal_year}
+    )
+    return redirect("course_detail", pk=copy.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(HR, raise_exception=True)
+def session_edit(request: HttpRequest, course_pk: int, pk: int | None = None) -> HttpResponse:
+    course = get_object_or_404(Course, pk=course_pk)
+    if pk:
+        session = get_object_or_404(Session, pk=pk, course=course)
+        initial_days = list(session.days.values("date", "starts_at", "ends_at"))
+    else:
+        number = (
+            course.sessions.order_by("-number").values_list("number", flat=True).first() or 0
+        ) + 1
+        session = Session(course=course, number=number)
+        initial_days = []
+    form = SessionForm(request.POST or None, instance=session)
+    days = SessionDayFormSet(request.POST or None, initial=initial_days, prefix="days")
+    if request.method == "POST" and form.is_valid() and days.is_valid():
+        try:
+            services.session_save(
+                session=form.save(commit=False), days=days.days(), actor=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The session has been saved."))
+            return redirect("course_detail", pk=course.pk)
+    return render(
+        request,
+        "courses/session_form.html",
+        {"form": form, "days": days, "course": course, "session": session},
+    )

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Category, Course, Session, SessionDay
+from courses.models import Category, Course, Session, SessionDay, TargetRule
+from trainees.models import EmploymentType, Organisation
 
 
 class CourseForm(forms.ModelForm):
@@ -105,3 +106,77 @@ SessionDayFormSet = forms.formset_factory(
     validate_min=True,
     max_num=20,
 )
+
+
+def _split_words(text: str) -> list[str]:
+    import re
+    import unicodedata
+
+    return [
+        w
+        for w in (unicodedata.normalize("NFKC", p).strip() for p in re.split(r"[、,，\n]", text))
+        if w
+    ]
+
+
+class TargetRuleForm(forms.ModelForm):
+    employment_types = forms.MultipleChoiceField(
+        label=_("Employment types"),
+        choices=EmploymentType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    job_titles = forms.CharField(
+        label=_("Job titles"),
+        required=False,
+        help_text=_("Separate with 、 or commas. Empty: any."),
+    )
+    job_categories = forms.CharField(
+        label=_("Job categories"),
+        required=False,
+        help_text=_("Separate with 、 or commas. Empty: any."),
+    )
+
+    class Meta:
+        model = TargetRule
+        fields = [
+            "organisations", "include_sub_organisations", "employment_types", "job_titles",
+            "job_categories", "hired_from", "hired_to", "hired_this_fiscal_year",
+            "promoted_this_fiscal_year", "min_years_of_service", "max_years_of_service",
+            "include_external",
+        ]  # fmt: skip
+        widgets = {
+            "organisations": forms.SelectMultiple(attrs={"size": 8}),
+            "hired_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "hired_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["organisations"].queryset = Organisation.objects.filter(
+            is_active=True
+        ).order_by("code")
+        self.fields["organisations"].help_text = _("Empty: every organisation.")
+        if self.instance.pk:
+            self.initial["job_titles"] = "、".join(self.instance.job_titles)
+            self.initial["job_categories"] = "、".join(self.instance.job_categories)
+
+    def clean_job_titles(self) -> list[str]:
+        return _split_words(self.cleaned_data["job_titles"])
+
+    def clean_job_categories(self) -> list[str]:
+        return _split_words(self.cleaned_data["job_categories"])
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        low, high = cleaned.get("min_years_of_service"), cleaned.get("max_years_of_service")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_years_of_service", _("This is less than the minimum."))
+        start, end = cleaned.get("hired_from"), cleaned.get("hired_to")
+        if start and end and start > end:
+            self.add_error("hired_to", _("The start date is after the end date."))
+        return cleaned
+
+
+class TargetAddForm(forms.Form):
+    staff_number = forms.CharField(label=_("Staff number"), max_length=20)

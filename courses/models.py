@@ -190,3 +190,67 @@ class SessionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class TargetRule(models.Model):
+    """研修対象者の条件: who a course is for. Empty criteria match everyone active."""
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="target_rule")
+    organisations = models.ManyToManyField(
+        "trainees.Organisation", verbose_name=_("organisations"), blank=True, related_name="+"
+    )
+    include_sub_organisations = models.BooleanField(_("include their sub-units"), default=True)
+    employment_types = models.JSONField(_("employment types"), default=list, blank=True)
+    job_titles = models.JSONField(_("job titles"), default=list, blank=True)
+    job_categories = models.JSONField(_("job categories"), default=list, blank=True)
+    hired_from = models.DateField(_("hired on or after"), null=True, blank=True)
+    hired_to = models.DateField(_("hired on or before"), null=True, blank=True)
+    hired_this_fiscal_year = models.BooleanField(
+        _("hired in the course's fiscal year"), default=False
+    )
+    promoted_this_fiscal_year = models.BooleanField(
+        _("promoted in the course's fiscal year"), default=False
+    )
+    min_years_of_service = models.PositiveSmallIntegerField(
+        _("at least … years of service"), null=True, blank=True
+    )
+    max_years_of_service = models.PositiveSmallIntegerField(
+        _("at most … years of service"), null=True, blank=True
+    )
+    include_external = models.BooleanField(
+        _("include affiliated organisations' staff"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("target rule")
+        verbose_name_plural = _("target rules")
+
+    def __str__(self) -> str:
+        return f"{self.course}"
+
+
+class TargetMember(models.Model):
+    """One person on a course's frozen target list (研修対象者名簿)."""
+
+    class Source(models.TextChoices):
+        RULE = "rule", _("Matched the conditions")
+        MANUAL = "manual", _("Added by HR")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="target_members")
+    trainee = models.ForeignKey("trainees.Trainee", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    reasons = models.JSONField(_("why"), default=list, blank=True)
+    # Removed by HR although the conditions match: kept so that re-freezing does not add them back.
+    excluded = models.BooleanField(_("removed by HR"), default=False)
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("target list member")
+        verbose_name_plural = _("target list")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "trainee"], name="target_member_unique")
+        ]
+        indexes = [models.Index(fields=["course", "excluded"], name="target_member_course")]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}:{self.trainee_id}"

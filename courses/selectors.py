@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Min, Prefetch, QuerySet
+import datetime
+from dataclasses import dataclass
 
-from courses.models import Course, Session, SessionDay
+from django.db.models import Count, Min, Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Course, Session, SessionDay, TargetMember, TargetRule
 
 
 def course_list(*, fiscal_year: int | None = None, category: str = "") -> QuerySet[Course]:
@@ -29,4 +33,108 @@ def course_detail(pk: int) -> Course:
 def fiscal_years() -> list[int]:
     return list(
         Course.objects.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+    )
+
+
+# Why someone is on a target list: codes stored with the member, shown in the reader's language.
+REASONS = {
+    "organisation": _("organisation"),
+    "employment_type": _("employment type"),
+    "job_title": _("job title"),
+    "job_category": _("job category"),
+    "hire_date": _("hire date"),
+    "hired_this_fiscal_year": _("hired this fiscal year"),
+    "promoted_this_fiscal_year": _("promoted this fiscal year"),
+    "years_of_service": _("years of service"),
+    "all": _("all staff in post"),
+    "manual": _("added by HR"),
+}
+
+
+def reason_labels(codes: list[str]) -> str:
+    return "、".join(str(REASONS.get(code, code)) for code in codes)
+
+
+@dataclass
+class TargetMatch:
+    trainee_id: int
+    staff_number: str
+    name: str
+    organisation: str
+    reasons: list[str]
+
+
+def target_matches(course: Course, rule: TargetRule | None = None) -> list[TargetMatch]:
+    """Everyone the course's conditions select, with why — one query, whatever the registry's
+    size (the conditions become one WHERE clause; the reasons are worked out in memory)."""
+    from trainees.models import Trainee, TraineeStatus
+    from trainees.selectors import organisation_descendants
+
+    if rule is None:
+        rule = TargetRule.objects.filter(course=course).first()
+    if rule is None or rule.pk is None:
+        return []
+    queryset = Trainee.objects.filter(status=TraineeStatus.ACTIVE)
+    reasons: list[str] = []
+    if not rule.include_external:
+        queryset = queryset.filter(is_external=False)
+    org_ids = list(rule.organisations.values_list("id", flat=True))
+    if org_ids:
+        scope = (
+            organisation_descendants(org_ids) if rule.include_sub_organisations else set(org_ids)
+        )
+        queryset = queryset.filter(organisation_id__in=scope)
+        reasons.append("organisation")
+    for field, values in (
+        ("employment_type", rule.employment_types),
+        ("job_title", rule.job_titles),
+        ("job_category", rule.job_categories),
+    ):
+        if values:
+            queryset = queryset.filter(**{f"{field}__in": values})
+            reasons.append(field)
+    start = datetime.date(course.fiscal_year, 4, 1)
+    end = datetime.date(course.fiscal_year + 1, 3, 31)
+    if rule.hired_from:
+        queryset = queryset.filter(hire_date__gte=rule.hired_from)
+    if rule.hired_to:
+        queryset = queryset.filter(hire_date__lte=rule.hired_to)
+    if rule.hired_from or rule.hired_to:
+        reasons.append("hire_date")
+    if rule.hired_this_fiscal_year:
+        queryset = queryset.filter(hire_date__range=(start, end))
+        reasons.append("hired_this_fiscal_year")
+    if rule.promoted_this_fiscal_year:
+        queryset = queryset.filter(promotion_date__range=(start, end))
+        reasons.append("promoted_this_fiscal_year")
+    # Years of service as of 1 April of the course's fiscal year.
+    if rule.min_years_of_service is not None:
+        queryset = queryset.filter(hire_date__lte=_years_before(start, rule.min_years_of_service))
+    if rule.max_years_of_service is not None:
+        queryset = queryset.filter(
+            hire_date__gt=_years_before(start, rule.max_years_of_service + 1)
+        )
+    if rule.min_years_of_service is not None or rule.max_years_of_service is not None:
+        reasons.append("years_of_service")
+    why = reasons or ["all"]
+    rows = queryset.order_by("organisation__code", "staff_number").values_list(
+        "id", "staff_number", "name", "organisation__name"
+    )
+    return [
+        TargetMatch(pk, number, name, organisation, why) for pk, number, name, organisation in rows
+    ]
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def target_members(course: Course) -> QuerySet[TargetMember]:
+    return (
+        TargetMember.objects.filter(course=course, excluded=False)
+        .select_related("trainee__organisation")
+        .order_by("trainee__organisation__code", "trainee__staff_number")
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from courses.models import Course, Session, SessionDay
+from courses.models import Course, Session, SessionDay, TargetMember
 from trainees.models import User
 
 # Next year's sessions fall on the same weekday: 52 weeks later.
@@ -102,3 +102,84 @@ def course_copy_to_next_year(*, course: Course, actor: User | None) -> Course:
         detail={"from": course.pk, "to": copy.pk, "fiscal_year": target_year},
     )
     return copy
+
+
+@transaction.atomic
+def target_list_freeze(*, course: Course, actor: User | None) -> int:
+    """Replace the condition-matched part of the target list with who matches now. People HR
+    added by hand stay; people HR removed stay removed. Returns the list's size."""
+    from courses.selectors import target_matches
+    from trainees.bulk import insert_rows
+
+    matches = target_matches(course)
+    TargetMember.objects.filter(
+        course=course, source=TargetMember.Source.RULE, excluded=False
+    ).delete()
+    kept = set(TargetMember.objects.filter(course=course).values_list("trainee_id", flat=True))
+    now = timezone.now()
+    insert_rows(
+        TargetMember,
+        ["course_id", "trainee_id", "source", "reasons", "excluded", "added_at"],
+        (
+            [course.pk, m.trainee_id, TargetMember.Source.RULE, m.reasons, False, now]
+            for m in matches
+            if m.trainee_id not in kept
+        ),
+    )
+    size = TargetMember.objects.filter(course=course, excluded=False).count()
+    audit_event_record(
+        kind="targets.frozen", user=actor, detail={"course": course.pk, "members": size}
+    )
+    return size
+
+
+@transaction.atomic
+def target_member_add(*, course: Course, staff_number: str, actor: User | None) -> TargetMember:
+    import unicodedata
+
+    from trainees.models import Trainee, TraineeStatus
+
+    number = unicodedata.normalize("NFKC", staff_number).strip()
+    trainee = (
+        Trainee.objects.filter(staff_number=number, status=TraineeStatus.ACTIVE)
+        .order_by("is_external")
+        .first()
+    )
+    if trainee is None:
+        raise ValidationError(
+            _("No staff member in post has the number %(number)s.") % {"number": number}
+        )
+    member, created = TargetMember.objects.get_or_create(
+        course=course,
+        trainee=trainee,
+        defaults={"source": TargetMember.Source.MANUAL, "reasons": ["manual"]},
+    )
+    if not created and member.excluded:
+        member.excluded = False
+        member.save(update_fields=["excluded"])
+    audit_event_record(
+        kind="targets.added", user=actor, detail={"course": course.pk, "trainee": trainee.pk}
+    )
+    return member
+
+
+@transaction.atomic
+def target_member_remove(*, member: TargetMember, actor: User | None) -> None:
+    if member.source == TargetMember.Source.MANUAL:
+        member.delete()
+    else:
+        member.excluded = True
+        member.save(update_fields=["excluded"])
+    audit_event_record(
+        kind="targets.removed",
+        user=actor,
+        detail={"course": member.course_id, "trainee": member.trainee_id},
+    )
+
+
+@transaction.atomic
+def target_rule_save(*, form, actor: User | None) -> None:  # type: ignore[no-untyped-def]
+    """Save the target conditions (a validated TargetRuleForm). The list itself changes only
+    when HR freezes it."""
+    rule = form.save()
+    audit_event_record(kind="targets.rule_saved", user=actor, detail={"course": rule.course_id})

@@ -10,6 +10,18 @@ urlpatterns = [
     path("hr/courses/<int:pk>/", views.course_detail, name="course_detail"),
     path("hr/courses/<int:pk>/edit/", views.course_edit, name="course_edit"),
     path("hr/courses/<int:pk>/copy/", views.course_copy, name="course_copy"),
+    path("hr/courses/<int:pk>/targets/", views.course_targets, name="course_targets"),
+    path(
+        "hr/courses/<int:pk>/targets/freeze/",
+        views.course_targets_freeze,
+        name="course_targets_freeze",
+    ),
+    path("hr/courses/<int:pk>/targets/add/", views.course_targets_add, name="course_targets_add"),
+    path(
+        "hr/courses/<int:pk>/targets/<int:member_pk>/remove/",
+        views.course_targets_remove,
+        name="course_targets_remove",
+    ),
     path("hr/courses/<int:course_pk>/sessions/new/", views.session_edit, name="session_create"),
     path("hr/courses/<int:course_pk>/sessions/<int:pk>/", views.session_edit, name="session_edit"),
 ]

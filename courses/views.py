@@ -5,14 +5,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import selectors, services
-from courses.forms import CourseFilterForm, CourseForm, SessionDayFormSet, SessionForm
-from courses.models import Course, Session, current_fiscal_year
+from courses.forms import (
+    CourseFilterForm,
+    CourseForm,
+    SessionDayFormSet,
+    SessionForm,
+    TargetAddForm,
+    TargetRuleForm,
+)
+from courses.models import Course, Session, TargetMember, TargetRule, current_fiscal_year
 
 HR = "trainees.use_hr_console"
 
@@ -107,3 +115,71 @@ def session_edit(request: HttpRequest, course_pk: int, pk: int | None = None) ->
         "courses/session_form.html",
         {"form": form, "days": days, "course": course, "session": session},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(HR, raise_exception=True)
+def course_targets(request: HttpRequest, pk: int) -> HttpResponse:
+    """研修対象者の設定: the conditions, who they select now (with why), and the frozen list."""
+    course = get_object_or_404(Course, pk=pk)
+    rule = TargetRule.objects.filter(course=course).first() or TargetRule(course=course)
+    form = TargetRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        services.target_rule_save(form=form, actor=request.user)
+        messages.success(
+            request, _("The conditions have been saved. Check the preview, then freeze the list.")
+        )
+        return redirect("course_targets", pk=course.pk)
+    matches = selectors.target_matches(course, rule=rule)
+    members = Paginator(selectors.target_members(course), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/course_targets.html",
+        {
+            "course": course,
+            "form": form,
+            "matches": matches[:100],
+            "match_count": len(matches),
+            "members": members,
+            "add_form": TargetAddForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def course_targets_freeze(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course, pk=pk)
+    size = services.target_list_freeze(course=course, actor=request.user)
+    messages.success(request, _("The target list now has %(count)s people.") % {"count": size})
+    return redirect("course_targets", pk=course.pk)
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def course_targets_add(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course, pk=pk)
+    form = TargetAddForm(request.POST)
+    if form.is_valid():
+        try:
+            services.target_member_add(
+                course=course, staff_number=form.cleaned_data["staff_number"], actor=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Added to the target list."))
+    return redirect("course_targets", pk=course.pk)
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def course_targets_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    member = get_object_or_404(TargetMember, pk=member_pk, course_id=pk, excluded=False)
+    services.target_member_remove(member=member, actor=request.user)
+    messages.success(request, _("Removed from the target list."))
+    return redirect("course_targets", pk=pk)

@@ -71,6 +71,10 @@ MATRIX = {
     "hr/courses/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:pk>/edit/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:pk>/copy/": every(405),
+    "hr/courses/<int:pk>/targets/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/targets/freeze/": every(405),
+    "hr/courses/<int:pk>/targets/add/": every(405),
+    "hr/courses/<int:pk>/targets/<int:member_pk>/remove/": every(405),
     "hr/courses/<int:course_pk>/sessions/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:course_pk>/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     # Roster import (HR only) and the registry (HR all, coordinators their organisations)
@@ -255,6 +259,8 @@ def concrete_urls(objects):
             urls[key] = "/" + key.replace("<int:course_pk>", str(session.course_id)).replace(
                 "<int:pk>", str(session.pk)
             )
+        elif "<int:member_pk>" in key:
+            urls[key] = f"/hr/courses/{objects['session'].course_id}/targets/1/remove/"
         elif "<int:pk>" in key:
             pk = {"trainees/": objects["trainee"].pk, "hr/courses/": objects["session"].course_id}
             pk = next(

@@ -41,6 +41,21 @@ def organisation_totals() -> dict[str, int]:
     )
 
 
+def organisation_descendants(root_ids: list[int]) -> set[int]:
+    """The given organisations and all their sub-units (one query, walked in memory)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent in Organisation.objects.values_list("id", "parent_id"):
+        children[parent].append(pk)
+    found: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children[pk])
+    return found
+
+
 def organisations_in_scope(user: User) -> list[Organisation]:
     """The organisations a coordinator acts for, with all their sub-units, in tree order.
 

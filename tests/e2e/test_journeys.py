@@ -204,6 +204,7 @@ def test_hr_course_pages_pass_axe(page):
         "/hr/courses/?fiscal_year=2026",
         "/hr/courses/new/",
         f"/hr/courses/{session.course_id}/",
+        f"/hr/courses/{session.course_id}/targets/",
         f"/hr/courses/{session.course_id}/sessions/{session.pk}/",
     ]:
         page.goto(path)

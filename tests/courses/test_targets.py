@@ -1,0 +1,125 @@
+"""研修対象者: conditions, preview with reasons, frozen list, manual additions and removals."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from courses.models import TargetMember, TargetRule
+from courses.selectors import target_matches
+from courses.services import target_list_freeze, target_member_add, target_member_remove
+from tests.courses.factories import CourseFactory
+from tests.trainees.factories import OrganisationFactory, TraineeFactory
+from trainees.models import EmploymentType, TraineeStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ward():
+    welfare = OrganisationFactory(code="140000", name="福祉部")
+    section = OrganisationFactory(code="140100", name="福祉部 福祉政策課", parent=welfare)
+    other = OrganisationFactory(code="110100", name="総務部 総務課")
+    external = OrganisationFactory(code="EX02", name="社会福祉協議会", is_external=True)
+    people = {
+        "new_welfare": TraineeFactory(organisation=section, hire_date=datetime.date(2026, 4, 1)),
+        "old_welfare": TraineeFactory(organisation=section, hire_date=datetime.date(2001, 4, 1),
+                                      promotion_date=datetime.date(2026, 4, 1)),
+        "new_other": TraineeFactory(organisation=other, hire_date=datetime.date(2026, 4, 1)),
+        "fiscal": TraineeFactory(organisation=section, hire_date=datetime.date(2026, 4, 1),
+                                 employment_type=EmploymentType.FISCAL_YEAR),
+        "left": TraineeFactory(organisation=section, hire_date=datetime.date(2026, 4, 1),
+                               status=TraineeStatus.LEFT),
+        "external": TraineeFactory(organisation=external, is_external=True,
+                                   hire_date=datetime.date(2026, 4, 1)),
+    }  # fmt: skip
+    return welfare, people
+
+
+def matched(course):
+    return {m.trainee_id for m in target_matches(course)}
+
+
+def test_new_hires_of_an_organisation_and_its_sub_units(ward):
+    welfare, people = ward
+    course = CourseFactory(fiscal_year=2026)
+    rule = TargetRule.objects.create(course=course, hired_this_fiscal_year=True)
+    rule.organisations.add(welfare)
+    assert matched(course) == {people["new_welfare"].pk, people["fiscal"].pk}
+    rule.employment_types = [EmploymentType.REGULAR]
+    rule.save()
+    assert matched(course) == {people["new_welfare"].pk}
+    assert target_matches(course)[0].reasons == [
+        "organisation", "employment_type", "hired_this_fiscal_year",
+    ]  # fmt: skip
+    rule.include_sub_organisations = False
+    rule.save()
+    assert matched(course) == set()
+
+
+def test_promoted_this_year_and_years_of_service(ward):
+    _welfare, people = ward
+    course = CourseFactory(fiscal_year=2026)
+    TargetRule.objects.create(course=course, promoted_this_fiscal_year=True)
+    assert matched(course) == {people["old_welfare"].pk}
+    course2 = CourseFactory(fiscal_year=2026)
+    TargetRule.objects.create(course=course2, min_years_of_service=20)
+    assert matched(course2) == {people["old_welfare"].pk}
+    course3 = CourseFactory(fiscal_year=2026)
+    TargetRule.objects.create(course=course3, max_years_of_service=0, include_external=True)
+    assert matched(course3) == {
+        people["new_welfare"].pk, people["new_other"].pk, people["fiscal"].pk, people["external"].pk,
+    }  # fmt: skip
+
+
+def test_freeze_keeps_manual_additions_and_removals(ward):
+    welfare, people = ward
+    course = CourseFactory(fiscal_year=2026)
+    rule = TargetRule.objects.create(course=course, hired_this_fiscal_year=True)
+    rule.organisations.add(welfare)
+    assert target_list_freeze(course=course, actor=None) == 2
+    target_member_add(course=course, staff_number=people["new_other"].staff_number, actor=None)
+    fiscal = TargetMember.objects.get(course=course, trainee=people["fiscal"])
+    target_member_remove(member=fiscal, actor=None)
+    # Freezing again: the manual addition stays, the removal sticks.
+    assert target_list_freeze(course=course, actor=None) == 2
+    listed = set(
+        TargetMember.objects.filter(course=course, excluded=False).values_list(
+            "trainee_id", flat=True
+        )
+    )
+    assert listed == {people["new_welfare"].pk, people["new_other"].pk}
+
+
+def test_target_page_previews_and_freezes(client, hr_admin, ward, django_assert_max_num_queries):
+    welfare, people = ward
+    course = CourseFactory(fiscal_year=2026)
+    client.force_login(hr_admin)
+    response = client.post(
+        reverse("course_targets", args=[course.pk]),
+        {"organisations": [welfare.pk], "include_sub_organisations": "on", "hired_this_fiscal_year": "on",
+         "employment_types": ["正規"], "job_titles": "", "job_categories": ""},
+    )  # fmt: skip
+    assert response.status_code == 302
+    page = client.get(reverse("course_targets", args=[course.pk]))
+    assert page.context["match_count"] == 1
+    assert "今年度の採用" in page.content.decode()
+    client.post(reverse("course_targets_freeze", args=[course.pk]))
+    assert TargetMember.objects.filter(course=course).count() == 1
+    response = client.post(
+        reverse("course_targets_add", args=[course.pk]), {"staff_number": "999999"}, follow=True
+    )
+    assert "999999" in response.content.decode()  # "no staff member in post has the number"
+    TraineeFactory.create_batch(
+        30, organisation=people["new_welfare"].organisation, hire_date=datetime.date(2026, 5, 1)
+    )
+    client.post(reverse("course_targets_freeze", args=[course.pk]))
+    # The page's queries do not grow with the people matched or listed: session, user, roles,
+    # MFA, permissions (2), course, rule, its organisations, the organisation tree, the matches,
+    # the list's count and page, the form's organisation choices (2), then the session save and
+    # the access-log insert inside SAVEPOINT/RELEASE pairs.
+    with django_assert_max_num_queries(21):
+        page = client.get(reverse("course_targets", args=[course.pk]))
+    assert page.context["match_count"] == 31

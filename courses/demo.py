@@ -77,3 +77,20 @@ def seed_courses() -> None:
                     starts_at=datetime.time(9, 30),
                     ends_at=datetime.time(17, 0),
                 )
+
+
+def seed_notices() -> None:
+    """A first message in every demo account's inbox."""
+    from courses.models import Notice
+    from courses.services import notices_send
+    from trainees.models import User
+
+    if Notice.objects.exists():
+        return
+    notices_send(
+        user_ids=User.objects.filter(is_active=True).values_list("id", flat=True),
+        kind="info",
+        title="研修管理システムの利用開始について",
+        body="人材育成センターです。今年度から研修の申込・受講・報告はこのシステムで行います。"
+        "研修命令や受講決定の通知もこの受信箱とメールでお届けします。",
+    )

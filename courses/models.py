@@ -254,3 +254,96 @@ class TargetMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course_id}:{self.trainee_id}"
+
+
+class NoticeKind(models.TextChoices):
+    ORDER = "order", _("Training order")
+    DECISION = "decision", _("Decision")
+    REMINDER = "reminder", _("Reminder")
+    INFO = "info", _("Information")
+
+
+class Notice(models.Model):
+    """A message in a person's in-system inbox (受信箱)."""
+
+    user = models.ForeignKey(
+        "trainees.User",
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"))
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notice_user_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# Placeholders a notification template may use, with what they stand for.
+TEMPLATE_PLACEHOLDERS = {
+    "name": _("the trainee's name"),
+    "course": _("the course title"),
+    "session": _("the session (第n回)"),
+    "dates": _("the session's days and times"),
+    "venue": _("the venue or online URL"),
+    "deadline": _("the cancellation deadline"),
+    "order_number": _("the order number"),
+    "order_date": _("the order date"),
+    "portal_link": _("the link to the portal"),
+}
+
+
+def validate_placeholders(text: str) -> None:
+    """Reject a template whose placeholders are malformed or unknown — when it is saved, not
+    when 4,000 e-mails are being sent."""
+    import string
+
+    from django.core.exceptions import ValidationError
+
+    try:
+        fields = [
+            name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None
+        ]
+    except ValueError as exc:
+        raise ValidationError(
+            _("A placeholder is malformed (%(error)s). Write it as {name}.") % {"error": exc}
+        ) from None
+    unknown = sorted({name for name in fields if name not in TEMPLATE_PLACEHOLDERS})
+    if unknown:
+        raise ValidationError(
+            _("Unknown placeholder: %(names)s. Use: %(allowed)s.")
+            % {"names": ", ".join("{" + n + "}" for n in unknown),
+               "allowed": ", ".join("{" + n + "}" for n in TEMPLATE_PLACEHOLDERS)}
+        )  # fmt: skip
+
+
+class NotificationTemplate(models.Model):
+    """The subject and body HR edits for each kind of notice (sent in the inbox and by e-mail)."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices, unique=True)
+    subject = models.CharField(_("subject"), max_length=200, validators=[validate_placeholders])
+    body = models.TextField(_("body"), validators=[validate_placeholders])
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification template")
+        verbose_name_plural = _("notification templates")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    def render(self, values: dict[str, str]) -> tuple[str, str]:
+        """(subject, body) with the placeholders filled in."""
+        filled = {name: values.get(name, "") for name in TEMPLATE_PLACEHOLDERS}
+        return self.subject.format_map(filled), self.body.format_map(filled)

@@ -138,3 +138,15 @@ def target_members(course: Course) -> QuerySet[TargetMember]:
         .select_related("trainee__organisation")
         .order_by("trainee__organisation__code", "trainee__staff_number")
     )
+
+
+def unread_notices(user) -> int:  # type: ignore[no-untyped-def]
+    from courses.models import Notice
+
+    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def inbox(user) -> QuerySet:  # type: ignore[no-untyped-def]
+    from courses.models import Notice
+
+    return Notice.objects.filter(user=user).order_by("-created_at", "-id")

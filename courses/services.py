@@ -183,3 +183,30 @@ def target_rule_save(*, form, actor: User | None) -> None:  # type: ignore[no-un
     when HR freezes it."""
     rule = form.save()
     audit_event_record(kind="targets.rule_saved", user=actor, detail={"course": rule.course_id})
+
+
+def notices_send(
+    *, user_ids: Iterable[int], kind: str, title: str, body: str, link: str = ""
+) -> int:
+    """Put the same notice in each person's inbox (set-based: one statement per 2,000)."""
+    from courses.models import Notice
+    from trainees.bulk import insert_rows
+
+    now = timezone.now()
+    ids = list(user_ids)
+    insert_rows(
+        Notice,
+        ["user_id", "kind", "title", "body", "link", "created_at", "read_at"],
+        ([uid, kind, title, body, link, now, None] for uid in ids),
+    )
+    return len(ids)
+
+
+def notice_mark_read(*, user: User, notice_id: int | None = None) -> int:
+    """Mark one notice (or, without an id, all of them) read; only the person's own."""
+    from courses.models import Notice
+
+    notices = Notice.objects.filter(user=user, read_at__isnull=True)
+    if notice_id is not None:
+        notices = notices.filter(pk=notice_id)
+    return notices.update(read_at=timezone.now())

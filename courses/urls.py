@@ -5,6 +5,9 @@ from django.urls import path
 from courses import views
 
 urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_mark_read, name="inbox_mark_all_read"),
+    path("inbox/<int:pk>/read/", views.inbox_mark_read, name="inbox_mark_read"),
     path("hr/courses/", views.course_list, name="course_list"),
     path("hr/courses/new/", views.course_edit, name="course_create"),
     path("hr/courses/<int:pk>/", views.course_detail, name="course_detail"),

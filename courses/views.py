@@ -183,3 +183,20 @@ def course_targets_remove(request: HttpRequest, pk: int, member_pk: int) -> Http
     services.target_member_remove(member=member, actor=request.user)
     messages.success(request, _("Removed from the target list."))
     return redirect("course_targets", pk=pk)
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """受信箱: the person's own notices, newest first."""
+    page = Paginator(selectors.inbox(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "courses/inbox.html", {"page": page})
+
+
+@require_POST
+@login_required
+def inbox_mark_read(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if pk is not None:
+        get_object_or_404(selectors.inbox(request.user), pk=pk)  # someone else's: 404
+    services.notice_mark_read(user=request.user, notice_id=pk)
+    return redirect("inbox")

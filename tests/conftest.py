@@ -87,3 +87,15 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+def totp_code(secret: str) -> str:
+    """The current TOTP code, never one about to expire (allauth accepts only the current
+    30-second window, so a code made at :29.9 and checked at :30.1 would fail the test)."""
+    import time
+
+    import pyotp
+
+    while 30 - time.time() % 30 < 3:
+        time.sleep(0.5)
+    return pyotp.TOTP(secret).now()

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AccessLog, AuditEvent
+from courses.models import NotificationTemplate
 from tests.courses.factories import SessionFactory, VenueFactory
 from tests.trainees.factories import RosterImportFactory, TraineeFactory
 from trainees.models import User
@@ -65,6 +66,10 @@ MATRIX = {
     "audit/": _row(LOGIN, 403, 403, 403, 200),
     "audit/access-log/": _row(LOGIN, 403, 403, 403, 200),
     "audit/events/": _row(LOGIN, 403, 403, 403, 200),
+    # The inbox: everyone's own
+    "inbox/": logged_in(200),
+    "inbox/read/": every(405),
+    "inbox/<int:pk>/read/": every(405),
     # Courses and sessions (HR only)
     "hr/courses/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/new/": _row(LOGIN, 403, 403, 200, 403),
@@ -184,6 +189,15 @@ MATRIX = {
         redirect=200,
     ),
     **admin_model(
+        "courses/notificationtemplate",
+        changelist=200,
+        add=403,
+        history=200,
+        delete=403,
+        change=200,
+        redirect=200,
+    ),
+    **admin_model(
         "courses/venue", changelist=200, add=200, history=200, delete=403, change=200, redirect=200
     ),
     **admin_model(
@@ -241,6 +255,7 @@ def concrete_urls(objects):
         "trainees/trainee": objects["trainee"].pk,
         "trainees/rosterimport": objects["import"].pk,
         "courses/venue": objects["venue"].pk,
+        "courses/notificationtemplate": NotificationTemplate.objects.get(kind="order").pk,
     }
     urls = {}
     for key, pattern in url_patterns():
@@ -261,6 +276,8 @@ def concrete_urls(objects):
             )
         elif "<int:member_pk>" in key:
             urls[key] = f"/hr/courses/{objects['session'].course_id}/targets/1/remove/"
+        elif key == "inbox/<int:pk>/read/":
+            urls[key] = "/inbox/1/read/"
         elif "<int:pk>" in key:
             pk = {"trainees/": objects["trainee"].pk, "hr/courses/": objects["session"].course_id}
             pk = next(

@@ -28,10 +28,17 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             links.append((reverse("admin:index"), _("Admin site")))
         if user.has_perm("audit.view_accesslog"):
             links.append((reverse("audit:home"), _("Audit log")))
+        links.insert(0, (reverse("inbox"), _("Inbox")))
         links.append((reverse("mfa_index"), _("Two-factor authentication")))
         links.append((reverse("account_change_password"), _("Change password")))
     path = request.get_full_path() if request is not None else "/"
+    unread = 0
+    if user is not None and user.is_authenticated:
+        from courses.selectors import unread_notices
+
+        unread = unread_notices(user)
     return {
         "nav_links": links,
+        "unread_notices": unread,
         "language_form": LanguageForm(initial={"next": path}),
     }

@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "courses.add_room",
         "courses.change_room",
         "courses.delete_room",
+        "courses.view_notificationtemplate",
+        "courses.change_notificationtemplate",
         "trainees.view_rosterimport",
         # To reset the authenticator of someone who lost their phone.
         "mfa.view_authenticator",

@@ -197,16 +197,16 @@ def test_access_log_page_has_a_fixed_query_budget(client, auditor, django_assert
     client.get(reverse("audit:access_log"))  # warm caches (content types, session)
     for _ in range(60):
         _row()
-    # session, user, roles, MFA check, permissions (user + group), one page of rows, session
+    # session, user, roles, MFA check, permissions (user + group), unread notices, one page of rows, session
     # save and the access-log insert; each write inside the test's transaction adds a
     # SAVEPOINT and a RELEASE (4 more). No COUNT(*): the log grows to millions of rows.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("audit:access_log"), {"user": "300001"})
     assert len(response.context["page"].rows) == 50
     assert response.context["page"].has_next
     for _ in range(200):
         _row()
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         client.get(reverse("audit:access_log"), {"user": "300001", "page": 2})
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-import pyotp
 import pytest
 from django.urls import reverse
 
+from tests.conftest import totp_code
 from tests.trainees.factories import UserFactory
 from trainees.roles import Role
 
@@ -28,7 +28,7 @@ def test_login_and_pages_leave_no_personal_data_in_logs(client, caplog, capfd, s
         roles=[Role.HR_ADMIN, Role.TRAINEE],
         totp=True,
     )
-    code = pyotp.TOTP(user.totp_secret).now()
+    code = totp_code(user.totp_secret)
     with caplog.at_level(logging.DEBUG):
         client.post(reverse("account_login"), {"login": SENTINEL_EMAIL, "password": SENTINEL_WRONG})
         client.post(reverse("account_login"), {"login": "424242", "password": SENTINEL_PASSWORD})

@@ -122,17 +122,18 @@ def test_course_pages_have_fixed_query_budgets(client, hr_admin, django_assert_m
         SessionFactory(course=course, days=[datetime.date(2026, 6, 1), datetime.date(2026, 6, 2)])
     client.force_login(hr_admin)
     client.get(reverse("course_list"))
-    # session, user, roles, MFA, permissions (2), fiscal years, courses; session save and the
+    # session, user, roles, MFA, permissions (2), unread notices, fiscal years, courses; the
+    # session save and the
     # access-log insert (each inside SAVEPOINT/RELEASE in the test's transaction)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         client.get(reverse("course_list"))
     # … course, its sessions with rooms, their days
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         client.get(reverse("course_detail", args=[course.pk]))
     for _ in range(5):
         SessionFactory(course=course, days=[datetime.date(2026, 7, 1)])
         CourseFactory()
-    with django_assert_max_num_queries(14):
-        client.get(reverse("course_list"))
     with django_assert_max_num_queries(15):
+        client.get(reverse("course_list"))
+    with django_assert_max_num_queries(16):
         client.get(reverse("course_detail", args=[course.pk]))

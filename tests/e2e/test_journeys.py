@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import re
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
 from audit.models import AccessLog, AuditEvent
+from tests.conftest import totp_code
 from tests.e2e.conftest import assert_accessible
 from tests.trainees.factories import PASSWORD, UserFactory
 from trainees.roles import Role
@@ -60,7 +60,7 @@ def test_hr_admin_is_forced_through_totp_setup_then_reaches_admin_home(page):
     page.goto("/hr/")
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
     secret = page.locator("#authenticator_secret").input_value()
-    page.get_by_label("認証アプリコード").fill(pyotp.TOTP(secret).now())
+    page.get_by_label("認証アプリコード").fill(totp_code(secret))
     page.get_by_role("button", name="有効化する").click()
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/hr/$"))
@@ -96,7 +96,7 @@ def test_auditor_reads_the_log_on_a_phone(phone_page):
     log_in(phone_page, "auditor01")
     expect(phone_page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
     assert_accessible(phone_page)
-    phone_page.get_by_label(re.compile(r"^コード")).fill(pyotp.TOTP(auditor.totp_secret).now())
+    phone_page.get_by_label(re.compile(r"^コード")).fill(totp_code(auditor.totp_secret))
     phone_page.get_by_role("button", name="ログイン").click()
     expect(phone_page).to_have_url(re.compile(r"/audit/$"))
     expect(phone_page.get_by_role("heading", name="監査ログ")).to_be_visible()
@@ -124,8 +124,14 @@ def test_every_portal_page_passes_axe(page):
     parent = OrganisationFactory(code="140000", name="福祉部")
     OrganisationFactory(code="210000", name="福祉推進課", parent=parent)
     coordinator.coordinated_organisations.add(parent)
+    from courses.services import notices_send
+
+    notices_send(
+        user_ids=[coordinator.pk], kind="info", title="研修計画のお知らせ", body="本文です。"
+    )
     log_in(page, "200001")
     for path, heading in [
+        ("/inbox/", "受信箱"),
         ("/coordinator/", "所属研修担当"),
         ("/accounts/password/change/", None),
         ("/accounts/2fa/", None),
@@ -146,7 +152,7 @@ def test_hr_imports_the_roster_and_a_new_trainee_logs_in(
 
     hr = UserFactory(username="100001", roles=[Role.HR_ADMIN, Role.TRAINEE], totp=True)
     log_in(page, "100001")
-    page.get_by_label(re.compile(r"^コード")).fill(pyotp.TOTP(hr.totp_secret).now())
+    page.get_by_label(re.compile(r"^コード")).fill(totp_code(hr.totp_secret))
     page.get_by_role("button", name="ログイン").click()
     expect(page).to_have_url(re.compile(r"/hr/$"))
 
@@ -198,7 +204,7 @@ def test_hr_course_pages_pass_axe(page):
     session = SessionFactory()
     hr = UserFactory(username="100003", roles=[Role.HR_ADMIN], totp=True)
     log_in(page, "100003")
-    page.get_by_label(re.compile(r"^コード")).fill(pyotp.TOTP(hr.totp_secret).now())
+    page.get_by_label(re.compile(r"^コード")).fill(totp_code(hr.totp_secret))
     page.get_by_role("button", name="ログイン").click()
     for path in [
         "/hr/courses/?fiscal_year=2026",

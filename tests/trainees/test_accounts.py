@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 
-import pyotp
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -10,6 +9,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from tests.conftest import totp_code
 from tests.trainees.factories import PASSWORD, UserFactory
 from trainees.models import Organisation, User
 from trainees.roles import Role
@@ -79,7 +79,7 @@ def test_mfa_is_required_for_hr_admin_until_set_up(client, mailoutbox):
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
     secret = page.context["form"].secret
-    response = client.post(reverse("mfa_activate_totp"), {"code": pyotp.TOTP(secret).now()})
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert response.status_code == 302
     assert client.get("/hr/").status_code == 200
     assert AuditEvent.objects.filter(kind="mfa.added", user_id=user.pk).exists()
@@ -101,7 +101,7 @@ def test_login_with_mfa_asks_for_the_code(client, hr_admin):
     response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert "_auth_user_id" not in client.session
     assert AuditEvent.objects.filter(kind="mfa.failed", subject_user_id=hr_admin.pk).exists()
-    code = pyotp.TOTP(hr_admin.totp_secret).now()
+    code = totp_code(hr_admin.totp_secret)
     response = client.post(reverse("mfa_authenticate"), {"code": code})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(hr_admin.pk)
@@ -109,7 +109,7 @@ def test_login_with_mfa_asks_for_the_code(client, hr_admin):
 
 def test_privileged_users_cannot_switch_mfa_off(client, hr_admin):
     client.force_login(hr_admin)
-    code = pyotp.TOTP(hr_admin.totp_secret).now()
+    code = totp_code(hr_admin.totp_secret)
     client.post(reverse("mfa_deactivate_totp"), {"code": code})
     assert hr_admin.authenticator_set.filter(type="totp").exists()
 

@@ -342,16 +342,16 @@ def test_registry_list_has_a_fixed_query_budget(
     run((fixtures / "roster_sample_cp932.csv").read_bytes())
     client.force_login(hr_admin)
     client.get(reverse("trainee_list"))
-    # session, user, roles, MFA check, permissions (2), count, organisations for the filter,
+    # session, user, roles, MFA check, permissions (2), unread notices, count, organisations for the filter,
     # one page of trainees with their organisations, then the session save and the access-log
     # insert (each inside a SAVEPOINT/RELEASE pair in the test's transaction).
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("trainee_list"))
     assert len(response.context["page"]) == 12
     from tests.trainees.factories import TraineeFactory
 
     TraineeFactory.create_batch(60)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("trainee_list"))
     assert len(response.context["page"]) == 50
 

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from courses.demo import seed_courses
+from courses.demo import seed_courses, seed_notices
+from courses.models import Course, current_fiscal_year
 from trainees.demo import DEMO_ACCOUNTS, DEMO_ORGANISATIONS, DEMO_PASSWORD
-from trainees.models import ImportMode, Organisation, RosterImport, User
+from trainees.models import ImportMode, Organisation, RosterImport, Trainee, User
 from trainees.roster_import import roster_import_run
 from trainees.services import user_provision
 
@@ -72,8 +73,13 @@ class Command(BaseCommand):
 
             self._import_demo_rosters(by_code)
             seed_courses()
+            seed_notices()
 
         self.stdout.write(self.style.SUCCESS("Demo ward ready."))
+        self.stdout.write(
+            f"Registry: {Trainee.objects.count()} staff; courses this fiscal year: "
+            f"{Course.objects.filter(fiscal_year=current_fiscal_year()).count()}."
+        )
         self.stdout.write(f"Demo password for every account: {DEMO_PASSWORD}")
         for account in DEMO_ACCOUNTS:
             user = User.objects.get(username=account.login_id)

@@ -11,7 +11,7 @@ from courses.models import (
     Category,
     Course,
     CourseKind,
-    Delivery,
+    DeliveryMode,
     Room,
     Session,
     SessionDay,
@@ -30,11 +30,13 @@ def seed_courses() -> None:
     # (code, title, category, kind, delivery, [(first day, number of days)], capacity)
     programme = [
         ("K01", "新規採用職員研修（前期）", Category.HIERARCHICAL, CourseKind.ORDERED,
-         Delivery.CLASSROOM, [(datetime.date(year, 4, 7), 2), (datetime.date(year, 4, 14), 2)], 60),
+         DeliveryMode.CLASSROOM,
+         [(datetime.date(year, 4, 7), 2), (datetime.date(year, 4, 14), 2)], 60),
         ("S01", "情報セキュリティ研修", Category.SPECIALIST, CourseKind.ORDERED,
-         Delivery.ELEARNING, [], 0),
+         DeliveryMode.ELEARNING, [], 0),
         ("E03", "接遇・コミュニケーション研修", Category.ELECTIVE, CourseKind.OPEN,
-         Delivery.CLASSROOM, [(datetime.date(year, 6, 10), 1), (datetime.date(year, 7, 8), 1)], 30),
+         DeliveryMode.CLASSROOM,
+         [(datetime.date(year, 6, 10), 1), (datetime.date(year, 7, 8), 1)], 30),
     ]  # fmt: skip
     for code, title, category, kind, delivery, sessions, capacity in programme:
         course, created = Course.objects.get_or_create(
@@ -45,8 +47,8 @@ def seed_courses() -> None:
                 "category": category,
                 "kind": kind,
                 "delivery": delivery,
-                "requires_materials": delivery == Delivery.ELEARNING,
-                "requires_attendance": delivery != Delivery.ELEARNING,
+                "requires_materials": delivery == DeliveryMode.ELEARNING,
+                "requires_attendance": delivery != DeliveryMode.ELEARNING,
                 "requires_report": True,
             },
         )

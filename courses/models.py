@@ -32,7 +32,7 @@ class CourseKind(models.TextChoices):
     OPEN = "open", _("Open (trainees apply, coordinators may nominate)")
 
 
-class Delivery(models.TextChoices):
+class DeliveryMode(models.TextChoices):
     ELEARNING = "elearning", _("E-learning")
     CLASSROOM = "classroom", _("Classroom")
     ONLINE = "online", _("Live online")
@@ -84,7 +84,7 @@ class Course(models.Model):
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=8, choices=CourseKind.choices)
-    delivery = models.CharField(_("delivery"), max_length=12, choices=Delivery.choices)
+    delivery = models.CharField(_("delivery"), max_length=12, choices=DeliveryMode.choices)
     external_allowed = models.BooleanField(
         _("open to affiliated organisations' staff"), default=False
     )
@@ -327,6 +327,30 @@ def validate_placeholders(text: str) -> None:
         )  # fmt: skip
 
 
+DEFAULT_TEMPLATES = {
+    "order": (
+        "【研修命令】{course}（{session}）",
+        "{name} 様\n\n次の研修の受講を命じます。\n\n"
+        "研修名：{course}（{session}）\n日時：{dates}\n会場：{venue}\n"
+        "命令番号：{order_number}（{order_date}）\n取消・欠席の連絡期限：{deadline}\n\n"
+        "詳細は研修管理システムで確認してください。\n{portal_link}\n\n人材育成センター",
+    ),
+    "decision": (
+        "【受講決定通知】{course}（{session}）",
+        "{name} 様\n\n次の研修の受講が決定しました。\n\n"
+        "研修名：{course}（{session}）\n日時：{dates}\n"
+        "会場：{venue}\n取消期限：{deadline}\n\n{portal_link}\n\n人材育成センター",
+    ),
+    "reminder": (
+        "【お知らせ】{course}（{session}）",
+        "{name} 様\n\n{course}（{session}）についてのお知らせです。\n"
+        "日時：{dates}\n会場：{venue}\n\n"
+        "研修管理システムで、未完了の項目を確認してください。\n{portal_link}\n\n人材育成センター",
+    ),
+    "info": ("{course}", "{name} 様\n\n{portal_link}"),
+}
+
+
 class NotificationTemplate(models.Model):
     """The subject and body HR edits for each kind of notice (sent in the inbox and by e-mail)."""
 
@@ -343,7 +367,99 @@ class NotificationTemplate(models.Model):
     def __str__(self) -> str:
         return self.get_kind_display()
 
+    @classmethod
+    def for_kind(cls, kind: str) -> NotificationTemplate:
+        """The template for a kind of notice, created with the default wording if missing."""
+        subject, body = DEFAULT_TEMPLATES[kind]
+        return cls.objects.get_or_create(kind=kind, defaults={"subject": subject, "body": body})[0]
+
     def render(self, values: dict[str, str]) -> tuple[str, str]:
         """(subject, body) with the placeholders filled in."""
         filled = {name: values.get(name, "") for name in TEMPLATE_PLACEHOLDERS}
         return self.subject.format_map(filled), self.body.format_map(filled)
+
+
+class TrainingOrder(models.Model):
+    """研修命令: HR's formal order for a session, to a set of trainees."""
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="orders"
+    )
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="orders"
+    )
+    number = models.CharField(_("order number"), max_length=30, unique=True)
+    issued_on = models.DateField(_("order date"))
+    issued_by = models.ForeignKey(
+        "trainees.User",
+        verbose_name=_("issued by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("training order")
+        verbose_name_plural = _("training orders")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Delivery(models.Model):
+    """One order to one trainee: its notice and its e-mail. Unique per (order, trainee), so a
+    retry, a double click or a restarted worker can never make a second one."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        NO_EMAIL = "no_email", _("No e-mail address (notice only)")
+
+    order = models.ForeignKey(TrainingOrder, on_delete=models.CASCADE, related_name="deliveries")
+    trainee = models.ForeignKey("trainees.Trainee", on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField(_("e-mail"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("reason"), max_length=300, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "trainee"], name="delivery_once_per_trainee")
+        ]
+        indexes = [models.Index(fields=["order", "status"], name="delivery_order_status")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}:{self.trainee_id} {self.status}"
+
+
+class OutboxMessage(models.Model):
+    """A task to enqueue, written in the same transaction as what it is about. The relay
+    publishes it to the broker after commit; if the broker is down it stays here until it is
+    back — nothing committed is lost, and the deliveries it names are idempotent."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    relayed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending",
+                condition=models.Q(relayed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -25,7 +25,7 @@ def course_list(*, fiscal_year: int | None = None, category: str = "") -> QueryS
 def course_detail(pk: int) -> Course:
     """A course with its sessions, their days and rooms: three queries."""
     sessions = Session.objects.select_related("room__venue").prefetch_related(
-        Prefetch("days", queryset=SessionDay.objects.order_by("date", "starts_at"))
+        Prefetch("days", queryset=SessionDay.objects.order_by("date", "starts_at")), "orders"
     )
     return Course.objects.prefetch_related(Prefetch("sessions", queryset=sessions)).get(pk=pk)
 
@@ -150,3 +150,23 @@ def inbox(user) -> QuerySet:  # type: ignore[no-untyped-def]
     from courses.models import Notice
 
     return Notice.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def delivery_counts(order) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    """(status label, count) for every status, in one query."""
+    from courses.models import Delivery
+
+    found = dict(Delivery.objects.filter(order=order).values_list("status").annotate(n=Count("id")))
+    return [(label, found.get(value, 0)) for value, label in Delivery.Status.choices]
+
+
+def delivery_problems(order, limit: int = 500):  # type: ignore[no-untyped-def]
+    from courses.models import Delivery
+
+    return list(
+        Delivery.objects.filter(
+            order=order, status__in=[Delivery.Status.FAILED, Delivery.Status.NO_EMAIL]
+        )
+        .select_related("trainee__organisation")
+        .order_by("trainee__staff_number")[:limit]
+    )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from courses.models import Course, Session, SessionDay, TargetMember
+from courses.models import Course, Notice, Session, SessionDay, TargetMember, TrainingOrder
 from trainees.models import User
 
 # Next year's sessions fall on the same weekday: 52 weeks later.
@@ -210,3 +210,97 @@ def notice_mark_read(*, user: User, notice_id: int | None = None) -> int:
     if notice_id is not None:
         notices = notices.filter(pk=notice_id)
     return notices.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def order_issue(
+    *, session: Session, trainee_ids: Iterable[int], actor: User | None
+) -> TrainingOrder | None:
+    """研修命令: one order for the session to these trainees — minus anyone already ordered for
+    this course, so a second click orders nobody twice. Each gets an inbox notice now; e-mails
+    go out through the outbox after commit. Returns None when nobody was left to order."""
+    from courses.delivery import BATCH, DELIVER_TASK, order_values, outbox_add
+    from courses.models import Delivery, NoticeKind, NotificationTemplate
+    from trainees.bulk import insert_rows
+    from trainees.models import Trainee, TraineeStatus
+
+    course = Course.objects.select_for_update().get(pk=session.course_id)  # one issuer at a time
+    already = Delivery.objects.filter(order__course=course).values_list("trainee_id", flat=True)
+    trainees = list(
+        Trainee.objects.filter(id__in=list(trainee_ids), status=TraineeStatus.ACTIVE)
+        .exclude(id__in=already)
+        .values_list("id", "name", "email", "user_id")
+    )
+    if not trainees:
+        return None
+    sequence = TrainingOrder.objects.filter(course__fiscal_year=course.fiscal_year).count() + 1
+    order = TrainingOrder.objects.create(
+        course=course,
+        session=session,
+        number=f"{course.fiscal_year}-{sequence:04d}",
+        issued_on=timezone.localdate(),
+        issued_by=actor,
+    )
+    insert_rows(
+        Delivery,
+        ["order_id", "trainee_id", "email", "status", "attempts", "last_error"],
+        (
+            [
+                order.pk,
+                pk,
+                email,
+                Delivery.Status.QUEUED if email else Delivery.Status.NO_EMAIL,
+                0,
+                "",
+            ]
+            for pk, _name, email, _user in trainees
+        ),
+    )
+    template = NotificationTemplate.for_kind(NoticeKind.ORDER)
+    order = TrainingOrder.objects.select_related("course", "session__room__venue").get(pk=order.pk)
+    values = order_values(order, name="")  # every query is made here, before the COPY starts
+    now = timezone.now()
+    insert_rows(
+        Notice,
+        ["user_id", "kind", "title", "body", "link", "created_at", "read_at"],
+        (
+            [user_id, NoticeKind.ORDER, *template.render({**values, "name": name}), "", now, None]
+            for _pk, name, _email, user_id in trainees
+            if user_id
+        ),
+    )
+    queued = list(
+        Delivery.objects.filter(order=order, status=Delivery.Status.QUEUED).values_list(
+            "id", flat=True
+        )
+    )
+    outbox_add(DELIVER_TASK, (queued[i : i + BATCH] for i in range(0, len(queued), BATCH)))
+    audit_event_record(
+        kind="order.issued",
+        user=actor,
+        detail={"order": order.pk, "session": session.pk, "recipients": len(trainees)},
+    )
+    return order
+
+
+@transaction.atomic
+def order_resend_failed(*, order: TrainingOrder, actor: User | None) -> int:
+    """Queue the failed e-mails of an order again (after HR corrected the addresses)."""
+    from courses.delivery import BATCH, DELIVER_TASK, outbox_add
+    from courses.models import Delivery
+
+    failed = Delivery.objects.filter(order=order, status=Delivery.Status.FAILED).select_related(
+        "trainee"
+    )
+    ids = []
+    for delivery in failed:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.QUEUED, email=delivery.trainee.email, last_error=""
+        )
+        ids.append(delivery.pk)
+    if ids:
+        outbox_add(DELIVER_TASK, (ids[i : i + BATCH] for i in range(0, len(ids), BATCH)))
+        audit_event_record(
+            kind="order.resent", user=actor, detail={"order": order.pk, "count": len(ids)}
+        )
+    return len(ids)

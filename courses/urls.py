@@ -27,4 +27,11 @@ urlpatterns = [
     ),
     path("hr/courses/<int:course_pk>/sessions/new/", views.session_edit, name="session_create"),
     path("hr/courses/<int:course_pk>/sessions/<int:pk>/", views.session_edit, name="session_edit"),
+    path(
+        "hr/courses/<int:course_pk>/sessions/<int:pk>/orders/",
+        views.session_issue_orders,
+        name="session_issue_orders",
+    ),
+    path("hr/orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("hr/orders/<int:pk>/resend/", views.order_resend, name="order_resend"),
 ]

@@ -20,7 +20,14 @@ from courses.forms import (
     TargetAddForm,
     TargetRuleForm,
 )
-from courses.models import Course, Session, TargetMember, TargetRule, current_fiscal_year
+from courses.models import (
+    Course,
+    Session,
+    TargetMember,
+    TargetRule,
+    TrainingOrder,
+    current_fiscal_year,
+)
 
 HR = "trainees.use_hr_console"
 
@@ -200,3 +207,50 @@ def inbox_mark_read(request: HttpRequest, pk: int | None = None) -> HttpResponse
         get_object_or_404(selectors.inbox(request.user), pk=pk)  # someone else's: 404
     services.notice_mark_read(user=request.user, notice_id=pk)
     return redirect("inbox")
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def session_issue_orders(request: HttpRequest, course_pk: int, pk: int) -> HttpResponse:
+    """Order the course's target list to this session (people already ordered are skipped)."""
+    session = get_object_or_404(Session, pk=pk, course_id=course_pk)
+    members = TargetMember.objects.filter(course_id=course_pk, excluded=False).values_list(
+        "trainee_id", flat=True
+    )
+    order = services.order_issue(session=session, trainee_ids=members, actor=request.user)
+    if order is None:
+        messages.error(
+            request, _("Nobody to order: the target list is empty or everyone has been ordered.")
+        )
+        return redirect("course_detail", pk=course_pk)
+    messages.success(request, _("Order %(number)s has been issued.") % {"number": order.number})
+    return redirect("order_detail", pk=order.pk)
+
+
+@require_GET
+@login_required
+@permission_required(HR, raise_exception=True)
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(
+        TrainingOrder.objects.select_related("course", "session", "issued_by"), pk=pk
+    )
+    return render(
+        request,
+        "courses/order_detail.html",
+        {
+            "order": order,
+            "counts": selectors.delivery_counts(order),
+            "problems": selectors.delivery_problems(order),
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def order_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(TrainingOrder, pk=pk)
+    count = services.order_resend_failed(order=order, actor=request.user)
+    messages.success(request, _("%(count)s e-mails queued again.") % {"count": count})
+    return redirect("order_detail", pk=order.pk)

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AccessLog, AuditEvent
 from courses.models import NotificationTemplate
-from tests.courses.factories import SessionFactory, VenueFactory
+from tests.courses.factories import SessionFactory, TrainingOrderFactory, VenueFactory
 from tests.trainees.factories import RosterImportFactory, TraineeFactory
 from trainees.models import User
 
@@ -82,6 +82,9 @@ MATRIX = {
     "hr/courses/<int:pk>/targets/<int:member_pk>/remove/": every(405),
     "hr/courses/<int:course_pk>/sessions/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:course_pk>/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:course_pk>/sessions/<int:pk>/orders/": every(405),
+    "hr/orders/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/orders/<int:pk>/resend/": every(405),
     # Roster import (HR only) and the registry (HR all, coordinators their organisations)
     "hr/roster/": _row(LOGIN, 403, 403, 200, 403),
     "hr/roster/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
@@ -255,7 +258,7 @@ def concrete_urls(objects):
         "trainees/trainee": objects["trainee"].pk,
         "trainees/rosterimport": objects["import"].pk,
         "courses/venue": objects["venue"].pk,
-        "courses/notificationtemplate": NotificationTemplate.objects.get(kind="order").pk,
+        "courses/notificationtemplate": NotificationTemplate.for_kind("order").pk,
     }
     urls = {}
     for key, pattern in url_patterns():
@@ -269,6 +272,8 @@ def concrete_urls(objects):
             )
         elif key == "admin/trainees/user/<id>/password/":
             urls[key] = f"/admin/trainees/user/{objects['user'].pk}/password/"
+        elif key.startswith("hr/orders/"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["order"].pk))
         elif key.startswith("hr/courses/<int:course_pk>/sessions/"):
             session = objects["session"]
             urls[key] = "/" + key.replace("<int:course_pk>", str(session.course_id)).replace(
@@ -334,6 +339,7 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation):
         "import": RosterImportFactory(),
         "session": SessionFactory(),
         "venue": VenueFactory(),
+        "order": TrainingOrderFactory(),
         "personas": {
             "anonymous": None,
             "trainee": trainee,

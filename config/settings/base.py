@@ -189,6 +189,7 @@ CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "trainees.tasks.clear_expired_sessions", "schedule": 3600.0},
+    "relay-outbox": {"task": "courses.tasks.relay_outbox", "schedule": 5.0},
 }
 
 # --- E-mail ---------------------------------------------------------------------------------

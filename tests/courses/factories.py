@@ -4,7 +4,17 @@ import datetime
 
 import factory
 
-from courses.models import Category, Course, CourseKind, Delivery, Room, Session, SessionDay, Venue
+from courses.models import (
+    Category,
+    Course,
+    CourseKind,
+    DeliveryMode,
+    Room,
+    Session,
+    SessionDay,
+    TrainingOrder,
+    Venue,
+)
 
 
 class VenueFactory(factory.django.DjangoModelFactory):
@@ -32,7 +42,7 @@ class CourseFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"情報セキュリティ研修{n}")
     category = Category.HIERARCHICAL
     kind = CourseKind.ORDERED
-    delivery = Delivery.CLASSROOM
+    delivery = DeliveryMode.CLASSROOM
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
@@ -51,3 +61,13 @@ class SessionFactory(factory.django.DjangoModelFactory):
             SessionDay.objects.create(
                 session=self, date=day, starts_at=datetime.time(9, 30), ends_at=datetime.time(17, 0)
             )
+
+
+class TrainingOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingOrder
+
+    session = factory.SubFactory(SessionFactory)
+    course = factory.LazyAttribute(lambda o: o.session.course)
+    number = factory.Sequence(lambda n: f"2026-{n + 1:04d}")
+    issued_on = datetime.date(2026, 5, 1)

@@ -127,13 +127,13 @@ def test_course_pages_have_fixed_query_budgets(client, hr_admin, django_assert_m
     # access-log insert (each inside SAVEPOINT/RELEASE in the test's transaction)
     with django_assert_max_num_queries(15):
         client.get(reverse("course_list"))
-    # … course, its sessions with rooms, their days
-    with django_assert_max_num_queries(16):
+    # … course, its sessions with rooms, their days, their orders
+    with django_assert_max_num_queries(17):
         client.get(reverse("course_detail", args=[course.pk]))
     for _ in range(5):
         SessionFactory(course=course, days=[datetime.date(2026, 7, 1)])
         CourseFactory()
     with django_assert_max_num_queries(15):
         client.get(reverse("course_list"))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         client.get(reverse("course_detail", args=[course.pk]))

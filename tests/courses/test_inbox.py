@@ -51,7 +51,7 @@ def test_inbox_has_a_fixed_query_budget(client, trainee, django_assert_max_num_q
 
 
 def test_templates_refuse_bad_placeholders_when_saved():
-    template = NotificationTemplate.objects.get(kind="order")
+    template = NotificationTemplate.for_kind("order")
     template.subject = "【研修命令】{course}（{氏名}）"
     with pytest.raises(ValidationError, match="氏名"):
         template.full_clean()
@@ -61,7 +61,7 @@ def test_templates_refuse_bad_placeholders_when_saved():
 
 
 def test_default_order_template_renders_in_japanese():
-    subject, body = NotificationTemplate.objects.get(kind="order").render(
+    subject, body = NotificationTemplate.for_kind("order").render(
         {"name": "区民 花子", "course": "接遇研修", "session": "第1回", "dates": "2026年6月10日 9:30–17:00",
          "venue": "区役所本庁舎 5階 研修室A", "order_number": "2026-0001", "order_date": "2026年5月1日",
          "deadline": "2026年6月3日", "portal_link": "https://kenshu.example.jp/"}
@@ -71,7 +71,7 @@ def test_default_order_template_renders_in_japanese():
 
 
 def test_hr_edits_a_template_in_the_admin(client, hr_admin):
-    template = NotificationTemplate.objects.get(kind="reminder")
+    template = NotificationTemplate.for_kind("reminder")
     client.force_login(hr_admin)
     url = reverse("admin:courses_notificationtemplate_change", args=[template.pk])
     response = client.post(url, {"subject": "督促 {course} {unknown}", "body": "x"})

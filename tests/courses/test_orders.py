@@ -1,0 +1,105 @@
+"""研修命令: orders to the target list, inbox notices, e-mail delivery exactly once."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from courses.delivery import relay_outbox
+from courses.models import Delivery, Notice, OutboxMessage, TargetMember
+from courses.services import order_issue, order_resend_failed
+from tests.courses.factories import SessionFactory
+from tests.trainees.factories import TraineeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)  # e-mails are queued on commit
+
+
+def target(session, *trainees):
+    for t in trainees:
+        TargetMember.objects.create(course=session.course, trainee=t, source="rule")
+
+
+def with_account(**kwargs):
+    trainee = TraineeFactory(**kwargs)
+    trainee.user = UserFactory(username=f"u{trainee.staff_number}", email=trainee.email)
+    trainee.save()
+    return trainee
+
+
+def test_order_reaches_inbox_and_mail_once(client, hr_admin, eager_celery, mailoutbox):
+    session = SessionFactory(days=[datetime.date(2026, 6, 10)])
+    people = [with_account() for _ in range(3)]
+    no_mail = with_account(email="")
+    target(session, *people, no_mail)
+    client.force_login(hr_admin)
+    response = client.post(reverse("session_issue_orders", args=[session.course_id, session.pk]))
+    order = session.orders.get()
+    assert response["Location"] == reverse("order_detail", args=[order.pk])
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
+    message = mailoutbox[0]
+    assert message.subject.startswith("【研修命令】") and "2026年6月10日" in message.body
+    assert message.encoding is None or message.encoding.lower() == "utf-8"
+    assert Notice.objects.filter(kind="order").count() == 4  # the one without e-mail too
+    statuses = dict(Delivery.objects.filter(order=order).values_list("trainee_id", "status"))
+    assert statuses[no_mail.pk] == "no_email" and list(statuses.values()).count("sent") == 3
+    page = client.get(reverse("order_detail", args=[order.pk])).content.decode()
+    assert no_mail.name in page  # flagged for HR
+    # A second click orders nobody again and sends nothing.
+    mailoutbox.clear()
+    client.post(reverse("session_issue_orders", args=[session.course_id, session.pk]))
+    assert session.orders.count() == 1 and mailoutbox == []
+
+
+def test_the_relay_keeps_what_the_broker_refused(monkeypatch, eager_celery, mailoutbox):
+    session = SessionFactory()
+    target(session, with_account())
+    from config.celery import app
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(app.tasks["courses.tasks.deliver_orders"], "apply_async", broker_down)
+    order_issue(
+        session=session, trainee_ids=[m.trainee_id for m in TargetMember.objects.all()], actor=None
+    )
+    assert mailoutbox == []
+    pending = OutboxMessage.objects.get()
+    assert pending.relayed_at is None and "broker down" in pending.last_error
+    monkeypatch.undo()
+    app.conf.task_always_eager = True
+    assert relay_outbox() == 1
+    assert len(mailoutbox) == 1
+    assert relay_outbox() == 0  # published once
+    assert Delivery.objects.get().status == "sent"
+
+
+def test_a_delivery_is_never_sent_twice(eager_celery, mailoutbox):
+    from courses.delivery import deliver
+
+    session = SessionFactory()
+    target(session, with_account(), with_account())
+    order = order_issue(
+        session=session, trainee_ids=[m.trainee_id for m in TargetMember.objects.all()], actor=None
+    )
+    assert len(mailoutbox) == 2
+    ids = list(Delivery.objects.filter(order=order).values_list("id", flat=True))
+    assert deliver(ids) == {"sent": 0, "failed": 0, "retry": 0, "skipped": 2}  # a retried task
+    assert len(mailoutbox) == 2
+
+
+def test_resend_failed_after_the_address_is_corrected(eager_celery, mailoutbox):
+    session = SessionFactory()
+    person = with_account()
+    target(session, person)
+    order = order_issue(session=session, trainee_ids=[person.pk], actor=None)
+    Delivery.objects.filter(order=order).update(status="failed", last_error="550 no such user")
+    person.email = "corrected@city.example.jp"
+    person.save()
+    mailoutbox.clear()
+    assert order_resend_failed(order=order, actor=None) == 1
+    assert [m.to for m in mailoutbox] == [["corrected@city.example.jp"]]
+    assert Delivery.objects.get().status == "sent"
+    assert mail.outbox is mailoutbox

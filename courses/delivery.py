@@ -30,7 +30,12 @@ logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "courses.tasks.deliver_orders"
 BATCH = 200
-LEASE = datetime.timedelta(seconds=60)
+
+
+def lease() -> datetime.timedelta:
+    """How long a claimed row is left to the worker that claimed it before another may take it
+    (that worker is presumed dead)."""
+    return datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
 
 
 def outbox_add(task: str, batches: Iterable[list[int]]) -> None:
@@ -69,13 +74,18 @@ def _claim(delivery_id: int) -> bool:
     """Take a delivery for sending: only if queued, or left 'sending' by a worker that died."""
     now = timezone.now()
     claimable = Q(status=Delivery.Status.QUEUED) | Q(
-        status=Delivery.Status.SENDING, claimed_at__lt=now - LEASE
+        status=Delivery.Status.SENDING, claimed_at__lt=now - lease()
     )
     return bool(
         Delivery.objects.filter(claimable, pk=delivery_id).update(
             status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
     )
+
+
+def _held_elsewhere(delivery_id: int) -> bool:
+    """Claimed by a worker whose lease has not run out: come back later rather than drop it."""
+    return Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).exists()
 
 
 def order_values(order: TrainingOrder, name: str) -> dict[str, str]:
@@ -118,7 +128,10 @@ def deliver(delivery_ids: list[int]) -> dict[str, int]:
     try:
         for delivery in rows:
             if not _claim(delivery.pk):
-                counts["skipped"] += 1
+                if _held_elsewhere(delivery.pk):
+                    counts["retry"] += 1  # a worker that died mid-send: retried after its lease
+                else:
+                    counts["skipped"] += 1  # already sent, failed for good, or no address
                 continue
             subject, body = template.render(order_values(delivery.order, delivery.trainee.name))
             message = EmailMessage(subject, body, to=[delivery.email], connection=connection)

@@ -99,3 +99,78 @@ def test_worker_delivers_each_order_once_with_retries(requires_postgres):
     assert Delivery.objects.get(email="bounce@city.example.jp").last_error.startswith("550")
     assert Delivery.objects.get(email="greylisted@city.example.jp").attempts == 2
     assert smtp.received == Counter({address: 1 for address in statuses})  # each exactly once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(requires_postgres, tmp_path):
+    """Everything real: a private redis-server that is down at first, the order issued by
+    another process, a Celery worker, the outbox relay (what beat runs every 5 s), aiosmtpd."""
+    import shutil
+
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server on PATH")
+    smtp = FlakySmtp()
+    smtp_port, redis_port = free_port(), free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_USE_TLS": "false",
+        "LOG_LEVEL": "ERROR",
+    }
+    session = SessionFactory()
+    people = [TraineeFactory(email=f"down{n}@city.example.jp") for n in range(30)]
+    issue = (
+        "from courses.models import Session; from courses.services import order_issue;"
+        f"order_issue(session=Session.objects.get(pk={session.pk}),"
+        f" trainee_ids={[p.pk for p in people]}, actor=None)"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", issue],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr  # the order commits although Redis is down
+    assert Delivery.objects.filter(order__session=session, status="queued").count() == 30
+    from courses.models import OutboxMessage
+
+    pending = OutboxMessage.objects.get(relayed_at__isnull=True)
+    assert pending.attempts == 1 and pending.last_error
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        time.sleep(1)
+        relay = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c",
+             "from courses.delivery import relay_outbox; print(relay_outbox())"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert relay.stdout.strip().endswith("1"), relay.stderr
+        deadline = time.monotonic() + 90
+        while sum(smtp.received.values()) < 30:
+            assert time.monotonic() < deadline, smtp.received
+            time.sleep(0.3)
+        time.sleep(1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        redis.terminate()
+        redis.wait(timeout=30)
+        controller.stop()
+    assert smtp.received == Counter({p.email: 1 for p in people})
+    assert set(
+        Delivery.objects.filter(order__session=session).values_list("status", flat=True)
+    ) == {"sent"}

@@ -103,3 +103,28 @@ def test_resend_failed_after_the_address_is_corrected(eager_celery, mailoutbox):
     assert [m.to for m in mailoutbox] == [["corrected@city.example.jp"]]
     assert Delivery.objects.get().status == "sent"
     assert mail.outbox is mailoutbox
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_retried_after_its_lease(
+    settings, mailoutbox, eager_celery
+):
+    from django.utils import timezone
+
+    from courses.delivery import TransientDeliveryError, deliver
+
+    session = SessionFactory()
+    person = with_account()
+    target(session, person)
+    order = order_issue(session=session, trainee_ids=[person.pk], actor=None)
+    mailoutbox.clear()
+    row = Delivery.objects.get(order=order)
+    Delivery.objects.filter(pk=row.pk).update(status="sending", claimed_at=timezone.now())
+    with pytest.raises(TransientDeliveryError):  # held: not dropped, the task comes back later
+        deliver([row.pk])
+    assert mailoutbox == []
+    settings.DELIVERY_LEASE_SECONDS = 1
+    Delivery.objects.filter(pk=row.pk).update(
+        claimed_at=timezone.now() - datetime.timedelta(seconds=5)
+    )
+    assert deliver([row.pk])["sent"] == 1
+    assert len(mailoutbox) == 1

@@ -174,3 +174,110 @@ def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(requires_p
     assert set(
         Delivery.objects.filter(order__session=session).values_list("status", flat=True)
     ) == {"sent"}
+
+
+class KillingSmtp(FlakySmtp):
+    """Accepts mail, but SIGKILLs the worker in the middle of the 16th message, before answering."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.victim: int | None = None
+        self.killed = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.killed and sum(self.received.values()) == 15 and self.victim:
+            import signal
+
+            os.kill(self.victim, signal.SIGKILL)
+            self.killed = True
+            return "451 4.3.0 worker gone"
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+    requires_postgres, tmp_path
+):
+    import shutil
+
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server on PATH")
+    smtp = KillingSmtp()
+    smtp_port, redis_port = free_port(), free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_USE_TLS": "false",
+        "LOG_LEVEL": "ERROR",
+        # Short timeouts so the test does not wait an hour for the broker to hand the batch out again.
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "DELIVERY_LEASE_SECONDS": "3",
+    }
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker_command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+                      "--without-gossip", "--without-mingle", "--loglevel", "WARNING"]  # fmt: skip
+    workers = [
+        subprocess.Popen(
+            worker_command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    ]
+    smtp.victim = workers[0].pid
+    try:
+        session = SessionFactory()
+        people = [TraineeFactory(email=f"batch{n:02d}@city.example.jp") for n in range(40)]
+        time.sleep(1)
+        issue = (
+            "from courses.models import Session; from courses.services import order_issue;"
+            f"order_issue(session=Session.objects.get(pk={session.pk}),"
+            f" trainee_ids={[p.pk for p in people]}, actor=None)"
+        )
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", issue],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        deadline = time.monotonic() + 60
+        while workers[0].poll() is None:
+            assert time.monotonic() < deadline, "the worker was never killed"
+            time.sleep(0.2)
+        assert workers[0].returncode == -9 and sum(smtp.received.values()) == 15
+        workers.append(
+            subprocess.Popen(
+                worker_command,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        deadline = time.monotonic() + 120
+        while sum(smtp.received.values()) < 40:
+            assert time.monotonic() < deadline, (
+                sum(smtp.received.values()),
+                dict(Counter(Delivery.objects.values_list("status", flat=True))),
+            )
+            time.sleep(0.5)
+        time.sleep(2)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(timeout=30)
+        redis.terminate()
+        redis.wait(timeout=30)
+        controller.stop()
+    assert smtp.received == Counter({p.email: 1 for p in people})  # all delivered, none twice
+    assert set(
+        Delivery.objects.filter(order__session=session).values_list("status", flat=True)
+    ) == {"sent"}

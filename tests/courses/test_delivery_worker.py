@@ -51,6 +51,60 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def service_env(*, smtp_port: int, redis_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a worker or command run against the test database and SMTP server."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_USE_TLS": "false",
+        "LOG_LEVEL": "ERROR",
+        **extra,
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def start_redis(port: int, directory: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(directory)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def issue_in_another_process(env: dict[str, str], session, people) -> None:  # type: ignore[no-untyped-def]
+    code = (
+        "from courses.models import Session; from courses.services import order_issue;"
+        f"order_issue(session=Session.objects.get(pk={session.pk}),"
+        f" trainee_ids={[p.pk for p in people]}, actor=None)"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_worker_delivers_each_order_once_with_retries(requires_postgres):
     redis_url = os.environ.get("REDIS_URL")
@@ -60,20 +114,7 @@ def test_worker_delivers_each_order_once_with_retries(requires_postgres):
     port = free_port()
     controller = Controller(smtp, hostname="127.0.0.1", port=port)
     controller.start()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
-        "EMAIL_USE_TLS": "false",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    worker = start_worker(service_env(smtp_port=port, redis_url=redis_url))
     try:
         session = SessionFactory()
         people = [TraineeFactory(email=f"ok{n}@city.example.jp") for n in range(20)]
@@ -84,14 +125,13 @@ def test_worker_delivers_each_order_once_with_retries(requires_postgres):
         while Delivery.objects.filter(
             order__session=session, status__in=["queued", "sending"]
         ).exists():
-            assert worker.poll() is None, worker.stdout.read().decode()
+            assert worker.poll() is None, "the worker died"
             assert time.monotonic() < deadline, dict(
                 Delivery.objects.values_list("email", "status")
             )
             time.sleep(0.5)
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop(worker)
         controller.stop()
     statuses = dict(Delivery.objects.values_list("email", "status"))
     assert statuses.pop("bounce@city.example.jp") == "failed"
@@ -107,50 +147,23 @@ def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(requires_p
     another process, a Celery worker, the outbox relay (what beat runs every 5 s), aiosmtpd."""
     import shutil
 
+    from courses.models import OutboxMessage
+
     if not shutil.which("redis-server"):
         pytest.skip("needs redis-server on PATH")
     smtp = FlakySmtp()
     smtp_port, redis_port = free_port(), free_port()
     controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "EMAIL_USE_TLS": "false",
-        "LOG_LEVEL": "ERROR",
-    }
+    env = service_env(smtp_port=smtp_port, redis_url=f"redis://127.0.0.1:{redis_port}/0")
     session = SessionFactory()
     people = [TraineeFactory(email=f"down{n}@city.example.jp") for n in range(30)]
-    issue = (
-        "from courses.models import Session; from courses.services import order_issue;"
-        f"order_issue(session=Session.objects.get(pk={session.pk}),"
-        f" trainee_ids={[p.pk for p in people]}, actor=None)"
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", issue],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr  # the order commits although Redis is down
+    issue_in_another_process(env, session, people)  # commits although Redis is down
     assert Delivery.objects.filter(order__session=session, status="queued").count() == 30
-    from courses.models import OutboxMessage
-
     pending = OutboxMessage.objects.get(relayed_at__isnull=True)
     assert pending.attempts == 1 and pending.last_error
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    redis = start_redis(redis_port, tmp_path)
+    worker = start_worker(env)
     try:
         time.sleep(1)
         relay = subprocess.run(
@@ -165,10 +178,7 @@ def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(requires_p
             time.sleep(0.3)
         time.sleep(1)
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        redis.terminate()
-        redis.wait(timeout=30)
+        stop(worker, redis)
         controller.stop()
     assert smtp.received == Counter({p.email: 1 for p in people})
     assert set(
@@ -206,76 +216,34 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     smtp_port, redis_port = free_port(), free_port()
     controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "EMAIL_USE_TLS": "false",
-        "LOG_LEVEL": "ERROR",
-        # Short timeouts so the test does not wait an hour for the broker to hand the batch out again.
-        "CELERY_VISIBILITY_TIMEOUT": "5",
-        "DELIVERY_LEASE_SECONDS": "3",
-    }
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    worker_command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-                      "--without-gossip", "--without-mingle", "--loglevel", "WARNING"]  # fmt: skip
-    workers = [
-        subprocess.Popen(
-            worker_command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-    ]
+    # Short timeouts so the test does not wait an hour for the broker to hand the batch out again.
+    env = service_env(
+        smtp_port=smtp_port,
+        redis_url=f"redis://127.0.0.1:{redis_port}/0",
+        CELERY_VISIBILITY_TIMEOUT="5",
+        DELIVERY_LEASE_SECONDS="3",
+    )
+    redis = start_redis(redis_port, tmp_path)
+    workers = [start_worker(env)]
     smtp.victim = workers[0].pid
     try:
         session = SessionFactory()
         people = [TraineeFactory(email=f"batch{n:02d}@city.example.jp") for n in range(40)]
         time.sleep(1)
-        issue = (
-            "from courses.models import Session; from courses.services import order_issue;"
-            f"order_issue(session=Session.objects.get(pk={session.pk}),"
-            f" trainee_ids={[p.pk for p in people]}, actor=None)"
-        )
-        result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", issue],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stderr
+        issue_in_another_process(env, session, people)
         deadline = time.monotonic() + 60
         while workers[0].poll() is None:
             assert time.monotonic() < deadline, "the worker was never killed"
             time.sleep(0.2)
         assert workers[0].returncode == -9 and sum(smtp.received.values()) == 15
-        workers.append(
-            subprocess.Popen(
-                worker_command,
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+        workers.append(start_worker(env))
         deadline = time.monotonic() + 120
         while sum(smtp.received.values()) < 40:
-            assert time.monotonic() < deadline, (
-                sum(smtp.received.values()),
-                dict(Counter(Delivery.objects.values_list("status", flat=True))),
-            )
+            assert time.monotonic() < deadline, sum(smtp.received.values())
             time.sleep(0.5)
         time.sleep(2)
     finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-                worker.wait(timeout=30)
-        redis.terminate()
-        redis.wait(timeout=30)
+        stop(*workers, redis)
         controller.stop()
     assert smtp.received == Counter({p.email: 1 for p in people})  # all delivered, none twice
     assert set(

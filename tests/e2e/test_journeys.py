@@ -216,3 +216,39 @@ def test_hr_course_pages_pass_axe(page):
         page.goto(path)
         assert_accessible(page)
     expect(page.locator("#id_days-0-date")).to_have_value("2026-05-12")
+
+
+def test_hr_orders_the_target_list_and_the_trainee_finds_it(
+    page, browser, live_server, mailoutbox, eager_celery
+):
+    from courses.models import TargetMember
+    from tests.courses.factories import SessionFactory
+    from tests.trainees.factories import TraineeFactory
+
+    session = SessionFactory(course__title="接遇研修")
+    trainee_user = UserFactory(username="300001", full_name="区民 花子", roles=[Role.TRAINEE])
+    trainee = TraineeFactory(name="区民 花子", email=trainee_user.email, user=trainee_user)
+    TargetMember.objects.create(course=session.course, trainee=trainee, source="rule")
+    hr = UserFactory(username="100004", roles=[Role.HR_ADMIN], totp=True)
+    log_in(page, "100004")
+    page.get_by_label(re.compile(r"^コード")).fill(totp_code(hr.totp_secret))
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"/hr/courses/{session.course_id}/")
+    page.get_by_role("button", name="対象者に研修命令を出す").click()
+    expect(page.get_by_role("heading", name=re.compile("研修命令 2026-0001"))).to_be_visible()
+    expect(page.locator(".counts")).to_contain_text("1 送信済み")
+    assert_accessible(page)
+    assert [m.to for m in mailoutbox] == [[trainee.email]]
+    assert mailoutbox[0].subject == "【研修命令】接遇研修（第" + str(session.number) + "回）"
+
+    context = browser.new_context(locale="ja-JP", base_url=live_server.url)
+    mine = context.new_page()
+    log_in(mine, "300001")
+    expect(mine.get_by_role("link", name=re.compile("受信箱.*1 件の未読"))).to_be_visible()
+    mine.get_by_role("link", name=re.compile("受信箱")).first.click()
+    mine.get_by_text("【研修命令】接遇研修").click()
+    expect(mine.get_by_text("次の研修の受講を命じます。")).to_be_visible()
+    assert_accessible(mine)
+    mine.get_by_role("button", name="既読にする", exact=True).click()
+    expect(mine.get_by_role("link", name=re.compile("未読"))).to_have_count(0)
+    context.close()

@@ -286,18 +286,23 @@ def order_issue(
 @transaction.atomic
 def order_resend_failed(*, order: TrainingOrder, actor: User | None) -> int:
     """Queue the failed e-mails of an order again (after HR corrected the addresses)."""
+    from django.db.models import OuterRef, Subquery
+
     from courses.delivery import BATCH, DELIVER_TASK, outbox_add
     from courses.models import Delivery
+    from trainees.models import Trainee
 
-    failed = Delivery.objects.filter(order=order, status=Delivery.Status.FAILED).select_related(
-        "trainee"
-    )
-    ids = []
-    for delivery in failed:
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.QUEUED, email=delivery.trainee.email, last_error=""
+    ids = list(
+        Delivery.objects.filter(order=order, status=Delivery.Status.FAILED).values_list(
+            "id", flat=True
         )
-        ids.append(delivery.pk)
+    )
+    # One statement, taking each person's current (corrected) address from the registry.
+    Delivery.objects.filter(id__in=ids).update(
+        status=Delivery.Status.QUEUED,
+        last_error="",
+        email=Subquery(Trainee.objects.filter(pk=OuterRef("trainee_id")).values("email")[:1]),
+    )
     if ids:
         outbox_add(DELIVER_TASK, (ids[i : i + BATCH] for i in range(0, len(ids), BATCH)))
         audit_event_record(

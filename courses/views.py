@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -69,8 +69,6 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         course = selectors.course_detail(pk)
     except Course.DoesNotExist:
-        from django.http import Http404
-
         raise Http404 from None
     return render(request, "courses/course_detail.html", {"course": course})
 

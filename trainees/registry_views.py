@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.services import audit_event_record
 from trainees import exports, selectors, services
 from trainees.forms import RosterUploadForm, TraineeSearchForm
-from trainees.models import RosterImport, Trainee
+from trainees.models import Organisation, RosterImport, Trainee
 from trainees.roster_import import (
     StaleImportError,
     changes_for_display,
@@ -142,8 +142,6 @@ def _search_form(request: HttpRequest) -> tuple[TraineeSearchForm, dict]:
     scope_orgs = None
     if not request.user.has_perm(HR):
         ids = [o.id for o in selectors.organisations_in_scope(request.user)]
-        from trainees.models import Organisation
-
         scope_orgs = Organisation.objects.filter(id__in=ids).order_by("code")
     form = TraineeSearchForm(request.GET or {"status": "active"}, organisations=scope_orgs)
     filters = form.cleaned_data if form.is_valid() else {"status": "active"}

@@ -44,7 +44,6 @@ COLUMNS: dict[str, str] = {
     "メールアドレス": "email",
     "雇用区分": "employment_type",
 }
-FIELDS = sorted(set(COLUMNS.values()) | {"organisation"})
 ENGLISH_COLUMNS = {name: name for name in COLUMNS.values()} | {"organisation": "organisation_name"}
 
 DATE_FIELDS = ("birth_date", "hire_date", "promotion_date")

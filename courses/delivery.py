@@ -117,7 +117,7 @@ class TransientDeliveryError(Exception):
 
 def deliver(delivery_ids: list[int]) -> dict[str, int]:
     """Send the e-mails of these deliveries (one SMTP connection for the batch)."""
-    template = NotificationTemplate.for_kind("order")
+    templates = {kind: NotificationTemplate.for_kind(kind) for kind in Delivery.Kind.values}
     counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
     rows = (
         Delivery.objects.filter(pk__in=delivery_ids)
@@ -133,10 +133,14 @@ def deliver(delivery_ids: list[int]) -> dict[str, int]:
                 else:
                     counts["skipped"] += 1  # already sent, failed for good, or no address
                 continue
-            subject, body = template.render(order_values(delivery.order, delivery.trainee.name))
+            subject, body = templates[delivery.kind].render(
+                order_values(delivery.order, delivery.trainee.name)
+            )
             message = EmailMessage(subject, body, to=[delivery.email], connection=connection)
+            # The same id for a resend, so a mail client shows one message, never two.
             message.extra_headers["Message-ID"] = (
-                f"<order-{delivery.order_id}-{delivery.trainee_id}@kenshu>"
+                f"<{delivery.kind}-{delivery.order_id}-{delivery.trainee_id}"
+                f"{'-' + delivery.rule if delivery.rule else ''}@kenshu>"
             )
             try:
                 message.send()

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Category, Course, Session, SessionDay, TargetRule
+from courses.materials import Inspected, MaterialFileError, inspect_upload
+from courses.models import Category, Course, Material, Session, SessionDay, TargetRule
 from trainees.models import EmploymentType, Organisation
 
 
@@ -13,9 +14,13 @@ class CourseForm(forms.ModelForm):
         fields = [
             "fiscal_year", "code", "title", "category", "kind", "delivery", "description",
             "external_allowed", "requires_attendance", "requires_materials", "materials_threshold",
-            "requires_test", "requires_survey", "requires_report",
+            "requires_test", "requires_survey", "requires_report", "completion_deadline",
+            "remind_days_before_session", "remind_days_before_deadline",
         ]  # fmt: skip
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "completion_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
     def clean_code(self) -> str:
         import unicodedata
@@ -180,3 +185,110 @@ class TargetRuleForm(forms.ModelForm):
 
 class TargetAddForm(forms.Form):
     staff_number = forms.CharField(label=_("Staff number"), max_length=20)
+
+
+class MaterialForm(forms.Form):
+    """A new material: a file (video or PDF, checked by its content) or a link."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    upload = forms.FileField(
+        label=_("File (MP4 or WebM video, PDF)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "video/mp4,video/webm,application/pdf,.mp4,.webm,.pdf"}
+        ),
+    )
+    url = forms.URLField(label=_("or a link"), required=False, assume_scheme="https")
+
+    inspected: Inspected | None = None
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        upload, url = cleaned.get("upload"), cleaned.get("url")
+        if self.errors:
+            return cleaned
+        if bool(upload) == bool(url):
+            raise forms.ValidationError(_("Choose a file or give a link (one of the two)."))
+        if upload:
+            try:
+                self.inspected = inspect_upload(upload)
+            except MaterialFileError as exc:
+                self.add_error("upload", str(exc))
+        return cleaned
+
+
+class MaterialEditForm(forms.ModelForm):
+    url = forms.URLField(label=_("Link"), max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Material
+        fields = ["title", "description", "url"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if self.instance.kind != Material.Kind.LINK:
+            del self.fields["url"]
+        else:
+            self.fields["url"].required = True
+
+
+class ProgressForm(forms.Form):
+    """What the player reports: the ranges played since the page was opened, and where it is."""
+
+    played = forms.JSONField(required=False)
+    position = forms.FloatField(min_value=0, required=False)
+
+    def clean_played(self) -> list[list[float]]:
+        import math
+
+        value = self.cleaned_data.get("played") or []
+        message = _("Played ranges must be a list of [start, end] pairs in seconds.")
+        if not isinstance(value, list) or len(value) > 2000:
+            raise forms.ValidationError(message)
+        ranges = []
+        for item in value:
+            if (
+                not isinstance(item, list)
+                or len(item) != 2
+                or not all(isinstance(x, int | float) and math.isfinite(x) for x in item)
+                or item[1] < item[0]
+            ):
+                raise forms.ValidationError(message)
+            ranges.append([float(item[0]), float(item[1])])
+        return ranges
+
+
+class OrderTargetsForm(forms.Form):
+    """研修命令 to part of the target list: one session, optionally one organisation (with its
+    sub-units) and/or the staff numbers HR pastes in."""
+
+    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Only this organisation (and its sub-units)"),
+        queryset=Organisation.objects.order_by("code"),
+        required=False,
+    )
+    staff_numbers = forms.CharField(
+        label=_("Only these staff numbers"),
+        help_text=_("One per line or separated by commas; leave empty for everyone selected."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, course: Course, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = course.sessions.order_by("number")
+        self.fields["session"].label_from_instance = lambda s: (
+            _("Session %(number)s") % {"number": s.number}
+        )
+
+    def clean_staff_numbers(self) -> list[str]:
+        import re
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", self.cleaned_data.get("staff_numbers") or "")
+        return [n for n in re.split(r"[\s,、]+", text) if n]

@@ -99,6 +99,19 @@ class Course(models.Model):
     requires_test = models.BooleanField(_("test passed"), default=False)
     requires_survey = models.BooleanField(_("survey answered"), default=False)
     requires_report = models.BooleanField(_("completion report submitted"), default=False)
+    completion_deadline = models.DateField(
+        _("completion deadline"),
+        null=True,
+        blank=True,
+        help_text=_("The day by which trainees must meet the requirements (e-learning, reports)."),
+    )
+    # Reminders (督促), each sent at most once per trainee per rule; empty = no reminder.
+    remind_days_before_session = models.PositiveSmallIntegerField(
+        _("remind … days before a session"), null=True, blank=True, default=3
+    )
+    remind_days_before_deadline = models.PositiveSmallIntegerField(
+        _("remind … days before the completion deadline"), null=True, blank=True, default=7
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -419,8 +432,16 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         NO_EMAIL = "no_email", _("No e-mail address (notice only)")
 
+    class Kind(models.TextChoices):
+        ORDER = "order", _("Training order")
+        REMINDER = "reminder", _("Reminder")
+
     order = models.ForeignKey(TrainingOrder, on_delete=models.CASCADE, related_name="deliveries")
     trainee = models.ForeignKey("trainees.Trainee", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ORDER)
+    # For reminders: which rule sent it ("session:3" = 3 days before the session). Unique with
+    # the order and trainee, so a rule reminds a person once, however often the job runs.
+    rule = models.CharField(_("rule"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -432,7 +453,9 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         constraints = [
-            models.UniqueConstraint(fields=["order", "trainee"], name="delivery_once_per_trainee")
+            models.UniqueConstraint(
+                fields=["order", "trainee", "kind", "rule"], name="delivery_once_per_trainee"
+            )
         ]
         indexes = [models.Index(fields=["order", "status"], name="delivery_order_status")]
 
@@ -463,3 +486,100 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+def materials_storage():  # type: ignore[no-untyped-def]
+    """The private storage for materials (settings.STORAGES["materials"])."""
+    from django.core.files.storage import storages
+
+    return storages["materials"]
+
+
+def material_upload_to(material: Material, filename: str) -> str:
+    """A random name: the original name (which may say anything) is kept only as data."""
+    import pathlib
+    import uuid
+
+    suffix = {"video/mp4": ".mp4", "video/webm": ".webm", "application/pdf": ".pdf"}.get(
+        material.content_type, pathlib.Path(filename).suffix.lower()[:8]
+    )
+    return f"courses/{material.course_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Material(models.Model):
+    """教材: a video, a PDF or a link on a course, in the order HR sets."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", _("Video")
+        PDF = "pdf", _("PDF document")
+        LINK = "link", _("Link")
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="materials"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    file = models.FileField(
+        _("file"), storage=materials_storage, upload_to=material_upload_to, blank=True,
+        max_length=200,
+    )  # fmt: skip
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=50, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    duration = models.FloatField(_("length (seconds)"), null=True, blank=True)
+    url = models.URLField(_("link"), blank=True, max_length=500)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["course", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="link") & ~models.Q(url=""))
+                | (models.Q(kind__in=["video", "pdf"]) & ~models.Q(file="")),
+                name="material_has_file_or_link",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="video") | models.Q(duration__gt=0),
+                name="material_video_has_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MaterialView(models.Model):
+    """How much of a material one trainee has really watched: the merged ranges played,
+    where to resume, and when it counted as watched."""
+
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="views")
+    trainee = models.ForeignKey("trainees.Trainee", on_delete=models.CASCADE, related_name="+")
+    ranges = models.JSONField(default=list)  # [[start, end], …] seconds, merged and sorted
+    watched_seconds = models.FloatField(default=0)
+    position = models.FloatField(_("resume at (seconds)"), default=0)
+    opened_at = models.DateTimeField(_("first opened"), default=timezone.now)
+    # The server's clock at the last accepted report: growth is measured against it.
+    reported_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(_("watched"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("viewing record")
+        verbose_name_plural = _("viewing records")
+        constraints = [
+            models.UniqueConstraint(fields=["material", "trainee"], name="material_view_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material_id}:{self.trainee_id}"
+
+    @property
+    def coverage(self) -> float:
+        """The share of the material watched, 0–100."""
+        duration = self.material.duration
+        if not duration:
+            return 100.0 if self.completed_at else 0.0
+        return min(100.0, 100.0 * self.watched_seconds / duration)

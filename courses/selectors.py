@@ -156,7 +156,11 @@ def delivery_counts(order) -> list[tuple[str, int]]:  # type: ignore[no-untyped-
     """(status label, count) for every status, in one query."""
     from courses.models import Delivery
 
-    found = dict(Delivery.objects.filter(order=order).values_list("status").annotate(n=Count("id")))
+    found = dict(
+        Delivery.objects.filter(order=order, kind=Delivery.Kind.ORDER)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
     return [(label, found.get(value, 0)) for value, label in Delivery.Status.choices]
 
 
@@ -165,8 +169,212 @@ def delivery_problems(order, limit: int = 500):  # type: ignore[no-untyped-def]
 
     return list(
         Delivery.objects.filter(
-            order=order, status__in=[Delivery.Status.FAILED, Delivery.Status.NO_EMAIL]
+            order=order,
+            kind=Delivery.Kind.ORDER,
+            status__in=[Delivery.Status.FAILED, Delivery.Status.NO_EMAIL],
         )
         .select_related("trainee__organisation")
         .order_by("trainee__staff_number")[:limit]
     )
+
+
+# --- Materials and viewing ---------------------------------------------------------------------
+
+HR_PERMISSION = "trainees.use_hr_console"
+
+
+def learner_trainee(user):  # type: ignore[no-untyped-def]
+    """The registry record of the person logged in, if they have one."""
+    from trainees.models import Trainee
+
+    return Trainee.objects.filter(user=user).first() if user.is_authenticated else None
+
+
+def assigned_courses(trainee) -> QuerySet[Course]:  # type: ignore[no-untyped-def]
+    """Courses the trainee has been ordered to (enrolments join these with the next issue),
+    with how many of their materials the trainee has viewed — one query."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from courses.models import Delivery
+
+    ordered = Delivery.objects.filter(
+        order__course=OuterRef("pk"), trainee=trainee, kind=Delivery.Kind.ORDER
+    )
+    return (
+        Course.objects.filter(Exists(ordered))
+        .annotate(
+            material_count=Count("materials", distinct=True),
+            viewed_count=Count(
+                "materials__views",
+                filter=Q(
+                    materials__views__trainee=trainee,
+                    materials__views__completed_at__isnull=False,
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("-fiscal_year", "code")
+    )
+
+
+def learner_course(user, pk: int):  # type: ignore[no-untyped-def]
+    """(course, trainee) for someone who may see the course's materials: HR, or a trainee
+    ordered to it. Anyone else gets Course.DoesNotExist (a 404: the course's existence does not
+    leak). trainee is None for HR previewing a course they are not ordered to."""
+    from courses.models import Delivery
+
+    trainee = learner_trainee(user)
+    course = Course.objects.get(pk=pk)
+    ordered = (
+        trainee is not None
+        and Delivery.objects.filter(
+            order__course=course, trainee=trainee, kind=Delivery.Kind.ORDER
+        ).exists()
+    )
+    if ordered:
+        return course, trainee
+    if user.has_perm(HR_PERMISSION):
+        return course, None
+    raise Course.DoesNotExist
+
+
+def course_materials(course: Course, trainee=None) -> list:  # type: ignore[no-untyped-def]
+    """The course's materials in order, each with `.view` (the trainee's record or None)."""
+    from courses.models import Material, MaterialView
+
+    materials = list(Material.objects.filter(course=course).order_by("position", "id"))
+    views = {}
+    if trainee is not None and materials:
+        views = {
+            v.material_id: v
+            for v in MaterialView.objects.filter(trainee=trainee, material__in=materials)
+        }
+    for material in materials:
+        material.view = views.get(material.pk)
+        if material.view is not None:
+            material.view.material = material  # coverage reads the duration without a query
+    return materials
+
+
+def learner_material(user, pk: int):  # type: ignore[no-untyped-def]
+    """(material, trainee) under the same rule as learner_course; Material.DoesNotExist
+    otherwise."""
+    from courses.models import Material
+
+    material = Material.objects.select_related("course").get(pk=pk)
+    try:
+        _course, trainee = learner_course(user, material.course_id)
+    except Course.DoesNotExist:
+        raise Material.DoesNotExist from None
+    return material, trainee
+
+
+def material_progress_summary(course: Course) -> dict[int, tuple[int, int]]:
+    """{material id: (people who opened it, people who completed it)} in one query."""
+    from django.db.models import Q
+
+    from courses.models import MaterialView
+
+    rows = (
+        MaterialView.objects.filter(material__course=course)
+        .values_list("material_id")
+        .annotate(opened=Count("id"), done=Count("id", filter=Q(completed_at__isnull=False)))
+    )
+    return {pk: (opened, done) for pk, opened, done in rows}
+
+
+@dataclass
+class DueReminder:
+    order_id: int
+    trainee_id: int
+    user_id: int | None
+    name: str
+    email: str
+    rule: str
+
+
+def reminders_due(today: datetime.date) -> list[DueReminder]:
+    """Who should be reminded today and by which rule, minus who already was: a few queries
+    per course or session due, none per trainee."""
+    from django.db.models import Exists, OuterRef
+
+    from courses.models import Delivery
+
+    def pending(ordered: QuerySet, rule: str) -> list[DueReminder]:
+        already = Delivery.objects.filter(
+            kind=Delivery.Kind.REMINDER, order=OuterRef("order"), trainee=OuterRef("trainee"),
+            rule=rule,
+        )  # fmt: skip
+        rows = ordered.filter(kind=Delivery.Kind.ORDER).exclude(Exists(already))
+        fields = ("order_id", "trainee_id", "trainee__user_id", "trainee__name", "trainee__email")
+        return [DueReminder(*row, rule=rule) for row in rows.values_list(*fields)]
+
+    due: list[DueReminder] = []
+    # Before a session: from N days before its first day until the day before.
+    sessions = (
+        Session.objects.filter(course__remind_days_before_session__isnull=False)
+        .annotate(first_day=Min("days__date"))
+        .filter(first_day__gt=today)
+        .select_related("course")
+    )
+    for session in sessions:
+        days = session.course.remind_days_before_session
+        if session.first_day - datetime.timedelta(days=days) <= today:
+            due += pending(Delivery.objects.filter(order__session=session), f"session:{days}")
+    # Before the completion deadline: to those who have not met the requirements yet.
+    courses = Course.objects.filter(
+        completion_deadline__gte=today, remind_days_before_deadline__isnull=False
+    )
+    for course in courses:
+        days = course.remind_days_before_deadline
+        if course.completion_deadline - datetime.timedelta(days=days) > today:
+            continue
+        incomplete = incomplete_trainee_ids(course)
+        if incomplete is not None:
+            ordered = Delivery.objects.filter(order__course=course, trainee_id__in=incomplete)
+            due += pending(ordered, f"deadline:{days}")
+    return due
+
+
+def incomplete_trainee_ids(course: Course):  # type: ignore[no-untyped-def]
+    """A subquery of the ordered trainees who have not yet met the requirements that can be
+    checked today (materials watched); None when the course has none of those."""
+    from courses.models import Delivery, Material, MaterialView
+
+    if not course.requires_materials:
+        return None
+    total = Material.objects.filter(course=course).count()
+    if not total:
+        return None
+    complete = (
+        MaterialView.objects.filter(material__course=course, completed_at__isnull=False)
+        .values("trainee_id")
+        .annotate(done=Count("material_id", distinct=True))
+        .filter(done__gte=total)
+        .values("trainee_id")
+    )
+    return (
+        Delivery.objects.filter(order__course=course, kind=Delivery.Kind.ORDER)
+        .exclude(trainee_id__in=complete)
+        .values("trainee_id")
+    )
+
+
+def target_member_ids(
+    course: Course, *, organisation_id: int | None = None, staff_numbers: list[str] | None = None
+) -> tuple[list[int], list[str]]:
+    """(trainee ids on the course's target list narrowed as asked, staff numbers asked for
+    that are not on the list)."""
+    from trainees.selectors import organisation_descendants
+
+    members = TargetMember.objects.filter(course=course, excluded=False)
+    if organisation_id is not None:
+        members = members.filter(
+            trainee__organisation_id__in=organisation_descendants([organisation_id])
+        )
+    if staff_numbers:
+        members = members.filter(trainee__staff_number__in=staff_numbers)
+    rows = list(members.values_list("trainee_id", "trainee__staff_number"))
+    found = {number for _pk, number in rows}
+    missing = [n for n in staff_numbers or [] if n not in found]
+    return [pk for pk, _number in rows], missing

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,6 +97,16 @@ def course_copy_to_next_year(*, course: Course, actor: User | None) -> Course:
                 for d in days
             ]
         )
+    # Materials come along; the files are shared, not copied (a file is removed only when
+    # no course uses it any more).
+    from courses.models import Material
+
+    materials = list(Material.objects.filter(course=course).order_by("position", "id"))
+    for material in materials:
+        material.pk = None
+        material.course = copy
+        material.created_at = timezone.now()
+    Material.objects.bulk_create(materials)
     audit_event_record(
         kind="course.copied",
         user=actor,
@@ -225,7 +236,9 @@ def order_issue(
     from trainees.models import Trainee, TraineeStatus
 
     course = Course.objects.select_for_update().get(pk=session.course_id)  # one issuer at a time
-    already = Delivery.objects.filter(order__course=course).values_list("trainee_id", flat=True)
+    already = Delivery.objects.filter(order__course=course, kind=Delivery.Kind.ORDER).values_list(
+        "trainee_id", flat=True
+    )
     trainees = list(
         Trainee.objects.filter(id__in=list(trainee_ids), status=TraineeStatus.ACTIVE)
         .exclude(id__in=already)
@@ -243,11 +256,13 @@ def order_issue(
     )
     insert_rows(
         Delivery,
-        ["order_id", "trainee_id", "email", "status", "attempts", "last_error"],
+        ["order_id", "trainee_id", "kind", "rule", "email", "status", "attempts", "last_error"],
         (
             [
                 order.pk,
                 pk,
+                Delivery.Kind.ORDER,
+                "",
                 email,
                 Delivery.Status.QUEUED if email else Delivery.Status.NO_EMAIL,
                 0,
@@ -259,12 +274,13 @@ def order_issue(
     template = NotificationTemplate.for_kind(NoticeKind.ORDER)
     order = TrainingOrder.objects.select_related("course", "session__room__venue").get(pk=order.pk)
     values = order_values(order, name="")  # every query is made here, before the COPY starts
+    link = reverse("learning_course", args=[course.pk])
     now = timezone.now()
     insert_rows(
         Notice,
         ["user_id", "kind", "title", "body", "link", "created_at", "read_at"],
         (
-            [user_id, NoticeKind.ORDER, *template.render({**values, "name": name}), "", now, None]
+            [user_id, NoticeKind.ORDER, *template.render({**values, "name": name}), link, now, None]
             for _pk, name, _email, user_id in trainees
             if user_id
         ),
@@ -293,9 +309,9 @@ def order_resend_failed(*, order: TrainingOrder, actor: User | None) -> int:
     from trainees.models import Trainee
 
     ids = list(
-        Delivery.objects.filter(order=order, status=Delivery.Status.FAILED).values_list(
-            "id", flat=True
-        )
+        Delivery.objects.filter(
+            order=order, kind=Delivery.Kind.ORDER, status=Delivery.Status.FAILED
+        ).values_list("id", flat=True)
     )
     # One statement, taking each person's current (corrected) address from the registry.
     Delivery.objects.filter(id__in=ids).update(
@@ -309,3 +325,249 @@ def order_resend_failed(*, order: TrainingOrder, actor: User | None) -> int:
             kind="order.resent", user=actor, detail={"order": order.pk, "count": len(ids)}
         )
     return len(ids)
+
+
+# --- Materials (教材) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def material_add(
+    *,
+    course: Course,
+    title: str,
+    description: str = "",
+    upload=None,  # type: ignore[no-untyped-def]  # an UploadedFile, already inspected
+    inspected=None,  # type: ignore[no-untyped-def]  # courses.materials.Inspected
+    url: str = "",
+    actor: User | None,
+):  # type: ignore[no-untyped-def]
+    """Add a material at the end of the course's list: a file (checked by
+    courses.materials.inspect_upload) or a link."""
+    from django.db.models import Max
+
+    from courses.models import Material
+
+    Course.objects.select_for_update().get(pk=course.pk)  # positions are handed out in turn
+    position = (course.materials.aggregate(last=Max("position"))["last"] or 0) + 1
+    material = Material(course=course, position=position, title=title, description=description)
+    if upload is not None:
+        material.kind = inspected.kind
+        material.content_type = inspected.content_type
+        material.duration = inspected.duration
+        material.size = upload.size
+        material.original_name = upload.name[-200:]
+        material.file.save(upload.name, upload, save=False)
+        # The file is written before the row: if the row cannot be saved, remove the file again.
+        try:
+            material.full_clean()
+            material.save()
+        except Exception:
+            material.file.storage.delete(material.file.name)
+            raise
+    else:
+        material.kind = Material.Kind.LINK
+        material.url = url
+        material.full_clean()
+        material.save()
+    audit_event_record(
+        kind="material.added",
+        user=actor,
+        detail={"course": course.pk, "material": material.pk, "kind": material.kind},
+    )
+    return material
+
+
+@transaction.atomic
+def material_update(*, material, title: str, description: str, url: str = "", actor: User | None):  # type: ignore[no-untyped-def]
+    from courses.models import Material
+
+    material.title = title
+    material.description = description
+    if material.kind == Material.Kind.LINK:
+        material.url = url
+    material.full_clean()
+    material.save(update_fields=["title", "description", "url"])
+    audit_event_record(
+        kind="material.updated",
+        user=actor,
+        detail={"course": material.course_id, "material": material.pk},
+    )
+    return material
+
+
+@transaction.atomic
+def material_delete(*, material, actor: User | None) -> None:  # type: ignore[no-untyped-def]
+    """Remove a material and its viewing records; its file too, unless next year's copy of the
+    course still uses it."""
+    from courses.models import Material
+
+    name = material.file.name if material.file else ""
+    storage = material.file.storage
+    detail = {"course": material.course_id, "material": material.pk, "title": material.title}
+    material.delete()
+    if name and not Material.objects.filter(file=name).exists():
+        transaction.on_commit(lambda: storage.delete(name))
+    audit_event_record(kind="material.deleted", user=actor, detail=detail)
+
+
+@transaction.atomic
+def material_move(*, material, up: bool, actor: User | None) -> None:  # type: ignore[no-untyped-def]
+    """Swap a material with its neighbour above (or below)."""
+    from courses.models import Material
+
+    Course.objects.select_for_update().get(pk=material.course_id)
+    siblings = list(
+        Material.objects.filter(course_id=material.course_id).order_by("position", "id")
+    )
+    index = next(i for i, m in enumerate(siblings) if m.pk == material.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, item in enumerate(siblings, start=1):
+        if item.position != position:
+            Material.objects.filter(pk=item.pk).update(position=position)
+    audit_event_record(
+        kind="material.moved",
+        user=actor,
+        detail={"course": material.course_id, "material": material.pk},
+    )
+
+
+class ProgressRefused(Exception):
+    """A viewing report claims more than could have been watched since the last one."""
+
+
+def _merge_ranges(ranges: Iterable[Iterable[float]]) -> list[list[float]]:
+    merged: list[list[float]] = []
+    for start, end in sorted((float(s), float(e)) for s, e in ranges):
+        if merged and start <= merged[-1][1] + 0.5:  # a gap under half a second is no gap
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [[round(s, 2), round(e, 2)] for s, e in merged]
+
+
+def material_view_open(*, material, trainee):  # type: ignore[no-untyped-def]
+    """The trainee opened the material. A PDF or a link counts as viewed now; for a video the
+    clock for the next progress report starts now."""
+    from courses.models import Material, MaterialView
+
+    now = timezone.now()
+    view, created = MaterialView.objects.get_or_create(
+        material=material, trainee=trainee, defaults={"opened_at": now, "reported_at": now}
+    )
+    fields = []
+    if not created:
+        view.reported_at = now  # no credit for the time the page was closed
+        fields.append("reported_at")
+    if material.kind != Material.Kind.VIDEO and view.completed_at is None:
+        view.completed_at = now
+        fields.append("completed_at")
+    if fields:
+        view.save(update_fields=fields)
+    return view
+
+
+@transaction.atomic
+def material_progress_record(*, material, trainee, played: list[list[float]], position: float):  # type: ignore[no-untyped-def]
+    """Merge the ranges the player says it played into the trainee's record. Refused (nothing
+    saved) when the watched time grew faster than real time since the last accepted report —
+    a single "I watched it all" post does not complete a video. The player keeps its ranges
+    and sends them again, so a refused report is never lost for someone really watching."""
+    from django.conf import settings
+
+    from courses.models import MaterialView
+
+    now = timezone.now()
+    duration = material.duration or 0
+    view, _created = MaterialView.objects.select_for_update().get_or_create(
+        material=material, trainee=trainee, defaults={"opened_at": now, "reported_at": now}
+    )
+    clipped = [[max(0.0, s), min(duration, e)] for s, e in played if min(duration, e) > max(0.0, s)]
+    ranges = _merge_ranges([*view.ranges, *clipped])
+    watched = sum(e - s for s, e in ranges)
+    growth = watched - view.watched_seconds
+    elapsed = (now - view.reported_at).total_seconds()
+    allowed = (
+        elapsed * settings.MATERIALS_MAX_PLAYBACK_RATE + settings.MATERIALS_PROGRESS_SLACK_SECONDS
+    )
+    if growth > allowed:
+        raise ProgressRefused(f"{growth:.1f}s in {elapsed:.1f}s")
+    view.ranges = ranges
+    view.watched_seconds = watched
+    view.position = min(max(0.0, position), duration)
+    view.reported_at = now
+    fields = ["ranges", "watched_seconds", "position", "reported_at"]
+    threshold = material.course.materials_threshold
+    if view.completed_at is None and duration and watched * 100 >= duration * threshold:
+        view.completed_at = now
+        fields.append("completed_at")
+    view.save(update_fields=fields)
+    return view
+
+
+# --- Reminders (督促) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Send the reminders that are due: before a session starts, and before a course's
+    completion deadline to those who have not met its requirements yet. Each rule reminds a
+    trainee once (a Delivery row unique per order, trainee, kind and rule), however often this
+    runs; a run missed while the scheduler was down is caught up on the next day."""
+    from courses import selectors
+    from courses.delivery import BATCH, DELIVER_TASK, order_values, outbox_add
+    from courses.models import Delivery, NoticeKind, NotificationTemplate
+
+    today = today or timezone.localdate()
+    due = selectors.reminders_due(today)
+    if not due:
+        return {"reminders": 0}
+    template = NotificationTemplate.for_kind(NoticeKind.REMINDER)
+    now = timezone.now()
+    values_by_order: dict[int, dict[str, str]] = {}
+    notices = []
+    created = Delivery.objects.bulk_create(
+        [
+            Delivery(
+                order_id=item.order_id,
+                trainee_id=item.trainee_id,
+                kind=Delivery.Kind.REMINDER,
+                rule=item.rule,
+                email=item.email,
+                status=Delivery.Status.QUEUED if item.email else Delivery.Status.NO_EMAIL,
+            )
+            for item in due
+        ]
+    )
+    orders = {
+        o.pk: o
+        for o in TrainingOrder.objects.filter(pk__in={i.order_id for i in due})
+        .select_related("course", "session__room__venue")
+        .prefetch_related("session__days")
+    }
+    for item in due:
+        if item.order_id not in values_by_order:
+            values_by_order[item.order_id] = order_values(orders[item.order_id], name="")
+        if item.user_id:
+            subject, body = template.render({**values_by_order[item.order_id], "name": item.name})
+            notices.append(
+                Notice(
+                    user_id=item.user_id,
+                    kind=NoticeKind.REMINDER,
+                    title=subject,
+                    body=body,
+                    link=reverse("learning_course", args=[orders[item.order_id].course_id]),
+                    created_at=now,
+                )
+            )
+    Notice.objects.bulk_create(notices)
+    queued = [d.pk for d in created if d.status == Delivery.Status.QUEUED]
+    outbox_add(DELIVER_TASK, (queued[i : i + BATCH] for i in range(0, len(queued), BATCH)))
+    audit_event_record(
+        kind="reminders.sent",
+        user=None,
+        detail={"count": len(due), "rules": sorted({i.rule for i in due})},
+    )
+    return {"reminders": len(due)}

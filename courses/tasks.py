@@ -26,3 +26,11 @@ def deliver_orders(self, delivery_ids: list[int]) -> dict[str, int]:  # type: ig
 def relay_outbox() -> int:
     """Publish outbox rows left behind while the broker was down (Celery beat, every 5 s)."""
     return delivery.relay_outbox()
+
+
+@shared_task(ignore_result=True)
+def send_reminders() -> dict[str, int]:
+    """Reminders due today (Celery beat, every morning). Safe to run again the same day."""
+    from courses.services import reminders_send
+
+    return reminders_send()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from courses import views
+from courses import material_views, views
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
@@ -21,6 +21,11 @@ urlpatterns = [
     ),
     path("hr/courses/<int:pk>/targets/add/", views.course_targets_add, name="course_targets_add"),
     path(
+        "hr/courses/<int:pk>/targets/order/",
+        views.course_targets_order,
+        name="course_targets_order",
+    ),
+    path(
         "hr/courses/<int:pk>/targets/<int:member_pk>/remove/",
         views.course_targets_remove,
         name="course_targets_remove",
@@ -31,6 +36,35 @@ urlpatterns = [
         "hr/courses/<int:course_pk>/sessions/<int:pk>/orders/",
         views.session_issue_orders,
         name="session_issue_orders",
+    ),
+    path(
+        "hr/courses/<int:course_pk>/materials/new/",
+        material_views.material_create,
+        name="material_create",
+    ),
+    path(
+        "hr/courses/<int:course_pk>/materials/<int:pk>/",
+        material_views.material_edit,
+        name="material_edit",
+    ),
+    path(
+        "hr/courses/<int:course_pk>/materials/<int:pk>/delete/",
+        material_views.material_delete,
+        name="material_delete",
+    ),
+    path(
+        "hr/courses/<int:course_pk>/materials/<int:pk>/move/",
+        material_views.material_move,
+        name="material_move",
+    ),
+    path("learn/", material_views.learning, name="learning"),
+    path("learn/courses/<int:pk>/", material_views.learning_course, name="learning_course"),
+    path("learn/materials/<int:pk>/", material_views.material_view, name="material_view"),
+    path("learn/materials/<int:pk>/file/", material_views.material_file, name="material_file"),
+    path(
+        "learn/materials/<int:pk>/progress/",
+        material_views.material_progress,
+        name="material_progress",
     ),
     path("hr/orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("hr/orders/<int:pk>/resend/", views.order_resend, name="order_resend"),

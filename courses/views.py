@@ -15,6 +15,7 @@ from courses import selectors, services
 from courses.forms import (
     CourseFilterForm,
     CourseForm,
+    OrderTargetsForm,
     SessionDayFormSet,
     SessionForm,
     TargetAddForm,
@@ -70,7 +71,11 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         course = selectors.course_detail(pk)
     except Course.DoesNotExist:
         raise Http404 from None
-    return render(request, "courses/course_detail.html", {"course": course})
+    materials = selectors.course_materials(course)
+    progress = selectors.material_progress_summary(course)
+    for material in materials:
+        material.opened, material.completed = progress.get(material.pk, (0, 0))
+    return render(request, "courses/course_detail.html", {"course": course, "materials": materials})
 
 
 @require_POST
@@ -148,6 +153,7 @@ def course_targets(request: HttpRequest, pk: int) -> HttpResponse:
             "match_count": len(matches),
             "members": members,
             "add_form": TargetAddForm(),
+            "order_form": OrderTargetsForm(course=course),
         },
     )
 
@@ -222,6 +228,40 @@ def session_issue_orders(request: HttpRequest, course_pk: int, pk: int) -> HttpR
             request, _("Nobody to order: the target list is empty or everyone has been ordered.")
         )
         return redirect("course_detail", pk=course_pk)
+    messages.success(request, _("Order %(number)s has been issued.") % {"number": order.number})
+    return redirect("order_detail", pk=order.pk)
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def course_targets_order(request: HttpRequest, pk: int) -> HttpResponse:
+    """Order part of the target list (an organisation, pasted staff numbers) to a session."""
+    course = get_object_or_404(Course, pk=pk)
+    form = OrderTargetsForm(request.POST, course=course)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("course_targets", pk=pk)
+    organisation = form.cleaned_data["organisation"]
+    trainee_ids, missing = selectors.target_member_ids(
+        course,
+        organisation_id=organisation.pk if organisation else None,
+        staff_numbers=form.cleaned_data["staff_numbers"],
+    )
+    if missing:
+        messages.error(
+            request,
+            _("Not on the target list: %(numbers)s. Nobody was ordered.")
+            % {"numbers": "、".join(missing)},
+        )
+        return redirect("course_targets", pk=pk)
+    order = services.order_issue(
+        session=form.cleaned_data["session"], trainee_ids=trainee_ids, actor=request.user
+    )
+    if order is None:
+        messages.error(request, _("Nobody to order: everyone selected has been ordered already."))
+        return redirect("course_targets", pk=pk)
     messages.success(request, _("Order %(number)s has been issued.") % {"number": order.number})
     return redirect("order_detail", pk=order.pk)
 

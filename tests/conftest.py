@@ -99,3 +99,28 @@ def totp_code(secret: str) -> str:
     while 30 - time.time() % 30 < 3:
         time.sleep(0.5)
     return pyotp.TOTP(secret).now()
+
+
+def use_materials_storage(settings, monkeypatch, config: dict) -> None:
+    """Point the materials storage somewhere else. The file field takes its storage once, when
+    models load (as in production, where settings do not change), so it is re-pointed too."""
+    from django.core.files.storage import storages
+
+    from courses.models import Material
+
+    settings.STORAGES = {**settings.STORAGES, "materials": config}
+    monkeypatch.setattr(Material._meta.get_field("file"), "storage", storages["materials"])
+
+
+@pytest.fixture
+def private_storage(settings, monkeypatch, tmp_path):
+    """Course materials written to this test's own directory."""
+    use_materials_storage(
+        settings,
+        monkeypatch,
+        {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "materials"},
+        },
+    )
+    return tmp_path / "materials"

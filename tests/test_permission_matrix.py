@@ -16,7 +16,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AccessLog, AuditEvent
 from courses.models import NotificationTemplate
-from tests.courses.factories import SessionFactory, TrainingOrderFactory, VenueFactory
+from tests.courses.factories import (
+    SAMPLE_PDF,
+    SessionFactory,
+    TrainingOrderFactory,
+    VenueFactory,
+    add_material,
+)
 from tests.trainees.factories import RosterImportFactory, TraineeFactory
 from trainees.models import User
 
@@ -79,11 +85,23 @@ MATRIX = {
     "hr/courses/<int:pk>/targets/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:pk>/targets/freeze/": every(405),
     "hr/courses/<int:pk>/targets/add/": every(405),
+    "hr/courses/<int:pk>/targets/order/": every(405),
     "hr/courses/<int:pk>/targets/<int:member_pk>/remove/": every(405),
     "hr/courses/<int:course_pk>/sessions/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:course_pk>/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:course_pk>/sessions/<int:pk>/orders/": every(405),
     "hr/orders/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    # Materials: HR manages them; trainees see them once ordered (none of these personas is
+    # ordered to the course, so they get 404 — tests/courses/test_materials.py has the 200s).
+    "hr/courses/<int:course_pk>/materials/new/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:course_pk>/materials/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:course_pk>/materials/<int:pk>/delete/": every(405),
+    "hr/courses/<int:course_pk>/materials/<int:pk>/move/": every(405),
+    "learn/": _row(LOGIN, 200, 200, 200, 403),
+    "learn/courses/<int:pk>/": _row(LOGIN, 404, 404, 200, 404),
+    "learn/materials/<int:pk>/": _row(LOGIN, 404, 404, 200, 404),
+    "learn/materials/<int:pk>/file/": _row(LOGIN, 404, 404, 200, 404),
+    "learn/materials/<int:pk>/progress/": every(405),
     "hr/orders/<int:pk>/resend/": every(405),
     # Roster import (HR only) and the registry (HR all, coordinators their organisations)
     "hr/roster/": _row(LOGIN, 403, 403, 200, 403),
@@ -274,6 +292,15 @@ def concrete_urls(objects):
             urls[key] = f"/admin/trainees/user/{objects['user'].pk}/password/"
         elif key.startswith("hr/orders/"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["order"].pk))
+        elif key.startswith("hr/courses/<int:course_pk>/materials/"):
+            material = objects["material"]
+            urls[key] = "/" + key.replace("<int:course_pk>", str(material.course_id)).replace(
+                "<int:pk>", str(material.pk)
+            )
+        elif key.startswith("learn/materials/"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["material"].pk))
+        elif key == "learn/courses/<int:pk>/":
+            urls[key] = f"/learn/courses/{objects['material'].course_id}/"
         elif key.startswith("hr/courses/<int:course_pk>/sessions/"):
             session = objects["session"]
             urls[key] = "/" + key.replace("<int:course_pk>", str(session.course_id)).replace(
@@ -320,7 +347,8 @@ def outcome(client: Client, url: str):
 
 
 @pytest.fixture
-def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation):
+def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, private_storage):
+    session = SessionFactory()
     return {
         "group": Group.objects.get(name="trainee"),
         "emailaddress": trainee.emailaddress_set.get(),
@@ -337,7 +365,8 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation):
         "auditevent": AuditEvent.objects.create(kind="login.failed", login_id="x"),
         "trainee": TraineeFactory(organisation=organisation),
         "import": RosterImportFactory(),
-        "session": SessionFactory(),
+        "session": session,
+        "material": add_material(session.course, name="handout.pdf", content=SAMPLE_PDF),
         "venue": VenueFactory(),
         "order": TrainingOrderFactory(),
         "personas": {

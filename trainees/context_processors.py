@@ -14,6 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is not None and user.is_authenticated:
         if user.has_perm("trainees.use_trainee_pages"):
             links.append((reverse("trainee_home"), _("My page")))
+            links.append((reverse("learning"), _("My training")))
         if user.has_perm("trainees.use_coordinator_pages"):
             links.append((reverse("coordinator_home"), _("Department")))
         if user.has_perm("trainees.use_hr_console"):

@@ -11,10 +11,19 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_raw, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_raw,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -196,6 +205,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "trainees.tasks.clear_expired_sessions", "schedule": 3600.0},
     "relay-outbox": {"task": "courses.tasks.relay_outbox", "schedule": 5.0},
+    # 08:00 Asia/Tokyo: people read reminders at the start of the working day.
+    "send-reminders": {
+        "task": "courses.tasks.send_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -299,6 +313,42 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# --- Course materials (教材) -------------------------------------------------------------------
+# Private: never under a public URL. Every request goes through the portal's access check, which
+# then streams the bytes itself (development), hands the file to nginx with X-Accel-Redirect
+# (MATERIALS_SERVE=nginx, production), or redirects to a short-lived signed URL (S3).
+MATERIALS_STORAGE = env_choice("MATERIALS_STORAGE", "filesystem", {"filesystem", "s3"})
+MATERIALS_ROOT = Path(env_str("MATERIALS_ROOT", str(VAR_DIR / "materials")))
+if MATERIALS_STORAGE == "s3":
+    STORAGES["materials"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("MATERIALS_S3_BUCKET"),
+            "endpoint_url": env_raw("MATERIALS_S3_ENDPOINT_URL"),
+            "region_name": env_raw("MATERIALS_S3_REGION"),
+            # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            "querystring_expire": env_int("MATERIALS_S3_URL_SECONDS", 300, minimum=30),
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["materials"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MATERIALS_ROOT, "base_url": "/_materials/"},
+    }
+MATERIALS_SERVE = env_choice("MATERIALS_SERVE", "django", {"django", "nginx"})
+# nginx's `internal` location that maps onto MATERIALS_ROOT (deploy/nginx.conf).
+MATERIALS_ACCEL_PREFIX = env_str("MATERIALS_ACCEL_PREFIX", "/_materials/")
+MATERIALS_MAX_UPLOAD_BYTES = env_int("MATERIALS_MAX_UPLOAD_MB", 1024, minimum=1) * 1024 * 1024
+# Viewing progress: how much faster than real time the played ranges may grow between two
+# reports (1.0 = normal speed; the player offers no faster speed than this), plus a few
+# seconds' slack for network delay.
+MATERIALS_MAX_PLAYBACK_RATE = env_float("MATERIALS_MAX_PLAYBACK_RATE", 1.0, minimum=0.5)
+MATERIALS_PROGRESS_SLACK_SECONDS = env_int("MATERIALS_PROGRESS_SLACK_SECONDS", 5, minimum=0)
 
 # --- Security headers -----------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -13,6 +13,10 @@ EMAIL_FILE_PATH = VAR_DIR / "test-mail"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "materials": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "test-materials"},
+    },
 }
 # Each test runs in a transaction on the default connection; access-log rows written through
 # the separate "audit" connection would escape its rollback. tests/audit covers that connection.

@@ -7,4 +7,9 @@
   if (menu && window.matchMedia("(max-width: 59.99rem)").matches) {
     menu.removeAttribute("open");
   }
+  // Forms that remove something ask first (without JavaScript they simply submit).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
 })();

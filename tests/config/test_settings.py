@@ -151,3 +151,52 @@ def test_deploy_check_passes_with_zero_warnings_in_production(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+SHOW_MATERIALS = (
+    "import json, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings.base';"
+    "from django.conf import settings as s;"
+    "m = s.STORAGES['materials'];"
+    "print(json.dumps({'backend': m['BACKEND'], 'options': {k: str(v) for k, v in"
+    " m['OPTIONS'].items()}, 'serve': s.MATERIALS_SERVE, 'limit': s.MATERIALS_MAX_UPLOAD_BYTES}))"
+)
+
+
+def test_materials_are_private_files_by_default(tmp_path):
+    result = run_python(SHOW_MATERIALS, VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["backend"].endswith("FileSystemStorage")
+    assert shown["options"]["location"] == str(tmp_path / "materials")
+    assert (shown["serve"], shown["limit"]) == ("django", 1024 * 1024 * 1024)
+
+
+def test_materials_on_s3_by_settings_alone(tmp_path):
+    result = run_python(
+        SHOW_MATERIALS,
+        VAR_DIR=str(tmp_path),
+        MATERIALS_STORAGE="s3",
+        MATERIALS_S3_BUCKET="kenshu-materials",
+        MATERIALS_S3_ENDPOINT_URL="https://s3.example.jp",
+        MATERIALS_MAX_UPLOAD_MB="2048",
+    )
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["backend"] == "storages.backends.s3.S3Storage"
+    assert shown["options"]["bucket_name"] == "kenshu-materials"
+    assert shown["options"]["default_acl"] == "private"
+    assert shown["options"]["querystring_auth"] == "True"
+    assert shown["limit"] == 2048 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"MATERIALS_STORAGE": "s3"}, "MATERIALS_S3_BUCKET"),
+        ({"MATERIALS_SERVE": "apache"}, "MATERIALS_SERVE"),
+        ({"MATERIALS_MAX_PLAYBACK_RATE": "fast"}, "MATERIALS_MAX_PLAYBACK_RATE"),
+    ],
+)
+def test_bad_materials_settings_fail_naming_the_variable(tmp_path, environ, named):
+    result = run_python(SHOW_MATERIALS, VAR_DIR=str(tmp_path), **environ)
+    assert result.returncode != 0 and named in result.stderr

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import factory
 
@@ -71,3 +72,23 @@ class TrainingOrderFactory(factory.django.DjangoModelFactory):
     course = factory.LazyAttribute(lambda o: o.session.course)
     number = factory.Sequence(lambda n: f"2026-{n + 1:04d}")
     issued_on = datetime.date(2026, 5, 1)
+
+
+DEMO_VIDEO = Path(__file__).resolve().parents[2] / "courses" / "demo_data" / "introduction.webm"
+SAMPLE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def add_material(course, *, name="introduction.webm", content=None, title="動画で学ぶ"):  # type: ignore[no-untyped-def]
+    """A material added the way HR adds one (content inspected, stored privately)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.materials import inspect_upload
+    from courses.services import material_add
+
+    upload = SimpleUploadedFile(name, content if content is not None else DEMO_VIDEO.read_bytes())
+    return material_add(
+        course=course, title=title, upload=upload, inspected=inspect_upload(upload), actor=None
+    )

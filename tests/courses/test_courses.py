@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from courses.models import Course, Session, SessionDay, fiscal_year_of
-from tests.courses.factories import CourseFactory, RoomFactory, SessionFactory
+from tests.courses.factories import (
+    SAMPLE_PDF,
+    CourseFactory,
+    RoomFactory,
+    SessionFactory,
+    add_material,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +122,9 @@ def test_database_refuses_impossible_sessions():
         )  # fmt: skip
 
 
-def test_course_pages_have_fixed_query_budgets(client, hr_admin, django_assert_max_num_queries):
+def test_course_pages_have_fixed_query_budgets(
+    client, hr_admin, django_assert_max_num_queries, private_storage
+):
     course = CourseFactory()
     for _ in range(3):
         SessionFactory(course=course, days=[datetime.date(2026, 6, 1), datetime.date(2026, 6, 2)])
@@ -127,13 +135,15 @@ def test_course_pages_have_fixed_query_budgets(client, hr_admin, django_assert_m
     # access-log insert (each inside SAVEPOINT/RELEASE in the test's transaction)
     with django_assert_max_num_queries(15):
         client.get(reverse("course_list"))
-    # … course, its sessions with rooms, their days, their orders
-    with django_assert_max_num_queries(17):
+    # … course, its sessions with rooms, their days, their orders, its materials, their
+    # viewing counts
+    with django_assert_max_num_queries(19):
         client.get(reverse("course_detail", args=[course.pk]))
     for _ in range(5):
         SessionFactory(course=course, days=[datetime.date(2026, 7, 1)])
         CourseFactory()
+        add_material(course, name="a.pdf", content=SAMPLE_PDF)
     with django_assert_max_num_queries(15):
         client.get(reverse("course_list"))
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         client.get(reverse("course_detail", args=[course.pk]))

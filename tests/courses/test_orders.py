@@ -128,3 +128,39 @@ def test_a_row_left_sending_by_a_dead_worker_is_retried_after_its_lease(
     )
     assert deliver([row.pk])["sent"] == 1
     assert len(mailoutbox) == 1
+
+
+def test_part_of_the_list_by_organisation_and_staff_numbers(
+    client, hr_admin, eager_celery, mailoutbox
+):
+    from tests.trainees.factories import OrganisationFactory
+
+    welfare = OrganisationFactory(code="140000", name="福祉部")
+    section = OrganisationFactory(code="140100", name="福祉課", parent=welfare)
+    other = OrganisationFactory(code="150000", name="環境部")
+    first = SessionFactory(days=[datetime.date(2026, 6, 10)])
+    second = SessionFactory(course=first.course, days=[datetime.date(2026, 7, 10)])
+    in_section, in_welfare, elsewhere = (
+        with_account(organisation=section),
+        with_account(organisation=welfare),
+        with_account(organisation=other),
+    )
+    target(first, in_section, in_welfare, elsewhere)
+    client.force_login(hr_admin)
+    url = reverse("course_targets_order", args=[first.course_id])
+
+    client.post(url, {"session": first.pk, "organisation": welfare.pk})
+    assert {d.trainee_id for d in first.orders.get().deliveries.all()} == {
+        in_section.pk, in_welfare.pk,
+    }  # fmt: skip
+    # Staff numbers not on the list: refused, nothing ordered (full-width digits are folded).
+    wide = elsewhere.staff_number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    response = client.post(
+        url, {"session": second.pk, "staff_numbers": f"{wide}\n999999"}, follow=True
+    )
+    assert "999999" in response.content.decode() and not second.orders.exists()
+    client.post(url, {"session": second.pk, "staff_numbers": wide})
+    assert [d.trainee_id for d in second.orders.get().deliveries.all()] == [elsewhere.pk]
+    # Everyone is ordered now: a further order is refused with a message.
+    response = client.post(url, {"session": second.pk}, follow=True)
+    assert second.orders.count() == 1 and "messages" in response.context

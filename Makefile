@@ -34,11 +34,13 @@ run: migrate
 demo-code: setup
 	@$(BIN)/python manage.py demo_code $(LOGIN)
 
-# Browser tests need the system Chromium and Japanese fonts; as root on Debian they are installed.
+# Browser tests need the system Chromium and Japanese fonts, the materials test nginx; as root on
+# Debian they are installed.
 system-deps:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	  missing=""; \
 	  [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	  [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	  dpkg -s fonts-ipaexfont >/dev/null 2>&1 || missing="$$missing fonts-ipaexfont"; \
 	  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	  command -v msgfmt >/dev/null || missing="$$missing gettext"; \

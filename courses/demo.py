@@ -33,7 +33,7 @@ def seed_courses() -> None:
          DeliveryMode.CLASSROOM,
          [(datetime.date(year, 4, 7), 2), (datetime.date(year, 4, 14), 2)], 60),
         ("S01", "情報セキュリティ研修", Category.SPECIALIST, CourseKind.ORDERED,
-         DeliveryMode.ELEARNING, [], 0),
+         DeliveryMode.ELEARNING, [(datetime.date(year, 6, 1), 1)], 4000),
         ("E03", "接遇・コミュニケーション研修", Category.ELECTIVE, CourseKind.OPEN,
          DeliveryMode.CLASSROOM,
          [(datetime.date(year, 6, 10), 1), (datetime.date(year, 7, 8), 1)], 30),
@@ -50,6 +50,9 @@ def seed_courses() -> None:
                 "requires_materials": delivery == DeliveryMode.ELEARNING,
                 "requires_attendance": delivery != DeliveryMode.ELEARNING,
                 "requires_report": True,
+                "completion_deadline": (
+                    datetime.date(year, 9, 30) if delivery == DeliveryMode.ELEARNING else None
+                ),
             },
         )
         if not created:
@@ -96,3 +99,52 @@ def seed_notices() -> None:
         body="人材育成センターです。今年度から研修の申込・受講・報告はこのシステムで行います。"
         "研修命令や受講決定の通知もこの受信箱とメールでお届けします。",
     )
+
+
+# A minimal one-page PDF (the demo handout); real handouts are uploaded by HR.
+HANDOUT = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 62>>stream\nBT /F1 24 Tf 72 760 Td (Information security handbook) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def seed_elearning() -> None:
+    """情報セキュリティ研修 as e-learning: a video, a PDF and a link, ordered to the demo
+    accounts' registry records (their order is in the inbox and var/mail/)."""
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.materials import inspect_upload
+    from courses.models import Material, TrainingOrder
+    from courses.services import material_add, order_issue
+    from trainees.models import Trainee
+
+    course = Course.objects.filter(fiscal_year=current_fiscal_year(), code="S01").first()
+    if course is None or Material.objects.filter(course=course).exists():
+        return
+    video = Path(__file__).parent / "demo_data" / "introduction.webm"
+    for name, content, title in (
+        ("introduction.webm", video.read_bytes(), "情報セキュリティの基本（動画・20秒）"),
+        ("handbook.pdf", HANDOUT, "情報セキュリティハンドブック"),
+    ):
+        upload = SimpleUploadedFile(name, content)
+        material_add(
+            course=course, title=title, upload=upload, inspected=inspect_upload(upload),
+            actor=None,
+        )  # fmt: skip
+    material_add(
+        course=course,
+        title="国民のためのサイバーセキュリティサイト（総務省）",
+        url="https://www.soumu.go.jp/main_sosiki/cybersecurity/kokumin/",
+        actor=None,
+    )
+    session = course.sessions.first()
+    if session and not TrainingOrder.objects.filter(course=course).exists():
+        trainees = Trainee.objects.filter(user__isnull=False).values_list("id", flat=True)
+        order_issue(session=session, trainee_ids=list(trainees), actor=None)

@@ -162,9 +162,9 @@ class TargetRuleForm(forms.ModelForm):
             is_active=True
         ).order_by("code")
         self.fields["organisations"].help_text = _("Empty: every organisation.")
-        if self.instance.pk:
-            self.initial["job_titles"] = "、".join(self.instance.job_titles)
-            self.initial["job_categories"] = "、".join(self.instance.job_categories)
+        # Lists shown as the words people type (a new rule's [] must not become the text "[]").
+        self.initial["job_titles"] = "、".join(self.instance.job_titles or [])
+        self.initial["job_categories"] = "、".join(self.instance.job_categories or [])
 
     def clean_job_titles(self) -> list[str]:
         return _split_words(self.cleaned_data["job_titles"])
@@ -190,9 +190,11 @@ class TargetAddForm(forms.Form):
 class MaterialForm(forms.Form):
     """A new material: a file (video or PDF, checked by its content) or a link."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("material title"), max_length=200)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("explanation for trainees"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     upload = forms.FileField(
         label=_("File (MP4 or WebM video, PDF)"),
@@ -281,7 +283,9 @@ class OrderTargetsForm(forms.Form):
 
     def __init__(self, *args, course: Course, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = course.sessions.order_by("number")
+        sessions = course.sessions.order_by("number")
+        self.fields["session"].queryset = sessions
+        self.fields["session"].empty_label = None  # an order is always for one session
         self.fields["session"].label_from_instance = lambda s: (
             _("Session %(number)s") % {"number": s.number}
         )

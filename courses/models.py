@@ -518,8 +518,8 @@ class Material(models.Model):
         Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="materials"
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(_("material title"), max_length=200)
+    description = models.TextField(_("explanation for trainees"), blank=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     file = models.FileField(
         _("file"), storage=materials_storage, upload_to=material_upload_to, blank=True,

@@ -119,8 +119,20 @@ def test_target_page_previews_and_freezes(client, hr_admin, ward, django_assert_
     # The page's queries do not grow with the people matched or listed: session, user, roles,
     # MFA, permissions (2), unread notices, course, rule, its organisations, the organisation tree, the matches,
     # the list's count and page, the form's organisation choices (2), the order form's sessions
-    # and organisations, then the session save and the access-log insert inside
-    # SAVEPOINT/RELEASE pairs.
-    with django_assert_max_num_queries(24):
+    # (2: Django reads a select's options for rendering and for its "required" attribute) and
+    # organisations, then the session save and the access-log insert inside SAVEPOINT/RELEASE
+    # pairs.
+    with django_assert_max_num_queries(25):
         page = client.get(reverse("course_targets", args=[course.pk]))
     assert page.context["match_count"] == 31
+
+
+def test_a_new_rules_empty_lists_are_shown_empty(client, hr_admin):
+    """Regression: the empty job-title list of a new rule was rendered as the text "[]", and
+    saving the form unchanged then matched nobody."""
+    from courses.forms import TargetRuleForm
+    from courses.models import TargetRule
+
+    course = CourseFactory()
+    form = TargetRuleForm(instance=TargetRule(course=course))
+    assert form["job_titles"].value() == "" and form["job_categories"].value() == ""

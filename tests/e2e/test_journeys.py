@@ -252,3 +252,118 @@ def test_hr_orders_the_target_list_and_the_trainee_finds_it(
     mine.get_by_role("button", name="既読にする", exact=True).click()
     expect(mine.get_by_role("link", name=re.compile("未読"))).to_have_count(0)
     context.close()
+
+
+def test_hr_puts_a_video_online_orders_it_and_the_trainee_watches(
+    page, browser, live_server, eager_celery, settings, tmp_path, private_storage
+):
+    """HR: course, session, video, target list, order. Trainee: the order in the inbox and in
+    the mail file, the video played with a seek, progress recorded and resumed."""
+    import email
+    import email.header
+
+    from courses.models import Course, MaterialView
+    from tests.courses.factories import DEMO_VIDEO
+    from tests.trainees.factories import OrganisationFactory, TraineeFactory
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    trainee_user = UserFactory(username="300001", full_name="区民 花子", roles=[Role.TRAINEE])
+    trainee = TraineeFactory(
+        name="区民 花子", email="hanako@city.example.jp", user=trainee_user,
+        organisation=OrganisationFactory(code="140000", name="福祉部"),
+    )  # fmt: skip
+    hr = UserFactory(username="100005", roles=[Role.HR_ADMIN], totp=True)
+    log_in(page, "100005")
+    page.get_by_label(re.compile(r"^コード")).fill(totp_code(hr.totp_secret))
+    page.get_by_role("button", name="ログイン").click()
+
+    # The course, its session and its video.
+    page.goto("/hr/courses/new/")
+    page.locator("#id_code").fill("EL01")
+    page.locator("#id_title").fill("情報セキュリティ研修")
+    page.locator("#id_category").select_option("階層別研修")
+    page.locator("#id_kind").select_option("ordered")
+    page.locator("#id_delivery").select_option("elearning")
+    page.locator("#id_requires_attendance").uncheck()
+    page.locator("#id_requires_materials").check()
+    page.get_by_role("button", name="保存").click()
+    course = Course.objects.get(code="EL01")
+    expect(page).to_have_url(re.compile(rf"/hr/courses/{course.pk}/$"))
+    page.get_by_role("link", name="日程を追加").click()
+    page.locator("#id_capacity").fill("100")
+    page.locator("#id_days-0-date").fill("2026-06-01")
+    page.locator("#id_days-0-starts_at").fill("09:00")
+    page.locator("#id_days-0-ends_at").fill("17:00")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_role("link", name="教材を追加").click()
+    assert_accessible(page)
+    page.get_by_label("教材名").fill("個人情報の取扱い（動画）")
+    page.get_by_label("ファイル（MP4・WebM の動画、PDF）").set_input_files(str(DEMO_VIDEO))
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("link", name="個人情報の取扱い（動画）")).to_be_visible()
+    expect(page.get_by_text("動画（0:20）")).to_be_visible()
+    assert_accessible(page)
+
+    # Target list (everyone in post: the conditions are left empty), then the order.
+    page.get_by_role("link", name="対象者").first.click()
+    page.get_by_role("button", name="条件を保存").click()
+    page.get_by_role("button", name="この内容で対象者名簿を確定").click()
+    expect(page.get_by_text("名簿には 1 人が登録されています。")).to_be_visible()
+    page.locator("#id_session").select_option(label="第1回")
+    page.get_by_role("button", name="研修命令を出す").click()
+    expect(page.locator(".counts")).to_contain_text("1 送信済み")
+
+    # The mail file, as a newcomer would open it.
+    [mail_file] = list((tmp_path / "mail").iterdir())
+    message = email.message_from_bytes(mail_file.read_bytes().split(b"\n" + b"-" * 79)[0])
+    subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
+    assert subject == "【研修命令】情報セキュリティ研修（第1回）"
+    assert message["To"] == "hanako@city.example.jp"
+    assert "区民 花子 様" in message.get_payload(decode=True).decode("utf-8")
+
+    # The trainee: inbox, the course, the video.
+    context = browser.new_context(locale="ja-JP", base_url=live_server.url)
+    mine = context.new_page()
+    statuses: list[int] = []
+    mine.on("response", lambda r: statuses.append(r.status) if "/file/" in r.url else None)
+    log_in(mine, "300001")
+    mine.get_by_role("link", name=re.compile("受信箱")).first.click()
+    mine.get_by_text("【研修命令】情報セキュリティ研修").click()
+    mine.get_by_role("link", name="開く").click()
+    expect(mine.get_by_role("heading", name="情報セキュリティ研修")).to_be_visible()
+    expect(mine.get_by_text("まだ開いていません")).to_be_visible()
+    assert_accessible(mine)
+    mine.get_by_role("link", name="個人情報の取扱い（動画）").click()
+    video = mine.locator("video#player")
+    mine.wait_for_function("() => document.querySelector('#player').readyState >= 1")
+    assert_accessible(mine)
+    # Play from the start for about three seconds, seek to 12 s, play two more, pause.
+    mine.evaluate(
+        "() => { const v = document.querySelector('#player'); v.muted = true; return v.play(); }"
+    )
+    mine.wait_for_function(
+        "() => document.querySelector('#player').currentTime >= 3", timeout=15_000
+    )
+    mine.evaluate("() => { document.querySelector('#player').currentTime = 12; }")
+    mine.wait_for_function(
+        "() => { const v = document.querySelector('#player'); return !v.seeking && v.currentTime >= 14; }",
+        timeout=15_000,
+    )
+    with mine.expect_response(lambda r: "/progress/" in r.url) as answer:
+        video.evaluate("v => v.pause()")
+    assert answer.value.json()["recorded"] is True
+    assert 206 in statuses  # the browser fetched byte ranges (seeking needs them)
+
+    record = MaterialView.objects.get(trainee=trainee)
+    starts = [round(s) for s, _e in record.ranges]
+    assert starts[0] == 0 and 12 in starts, record.ranges
+    assert not any(s < 7 < e for s, e in record.ranges)  # the skipped part does not count
+    assert 20 <= record.coverage < 60 and record.completed_at is None
+    expect(mine.get_by_role("status")).to_contain_text("% 視聴")
+    # Coming back later resumes where the trainee stopped.
+    mine.reload()
+    mine.wait_for_function(
+        f"() => document.querySelector('#player').currentTime >= {record.position - 0.5}"
+    )
+    context.close()

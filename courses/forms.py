@@ -148,7 +148,7 @@ class TargetRuleForm(forms.ModelForm):
             "organisations", "include_sub_organisations", "employment_types", "job_titles",
             "job_categories", "hired_from", "hired_to", "hired_this_fiscal_year",
             "promoted_this_fiscal_year", "min_years_of_service", "max_years_of_service",
-            "include_external",
+            "include_external", "exclude_completed_years",
         ]  # fmt: skip
         widgets = {
             "organisations": forms.SelectMultiple(attrs={"size": 8}),

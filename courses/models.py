@@ -233,6 +233,16 @@ class TargetRule(models.Model):
     include_external = models.BooleanField(
         _("include affiliated organisations' staff"), default=False
     )
+    # Annual compulsory courses (情報セキュリティ研修): leave out who already completed it.
+    exclude_completed_years = models.PositiveSmallIntegerField(
+        _("leave out who completed this course (same code) in the last … fiscal years"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(20)],
+        help_text=_(
+            "0: this fiscal year only; 1: this year or last year; empty: nobody is left out."
+        ),
+    )
 
     class Meta:
         verbose_name = _("target rule")

@@ -46,6 +46,7 @@ REASONS = {
     "hired_this_fiscal_year": _("hired this fiscal year"),
     "promoted_this_fiscal_year": _("promoted this fiscal year"),
     "years_of_service": _("years of service"),
+    "not_completed": _("not completed yet"),
     "all": _("all staff in post"),
     "manual": _("added by HR"),
 }
@@ -116,6 +117,13 @@ def target_matches(course: Course, rule: TargetRule | None = None) -> list[Targe
         )
     if rule.min_years_of_service is not None or rule.max_years_of_service is not None:
         reasons.append("years_of_service")
+    if rule.exclude_completed_years is not None:
+        queryset = queryset.exclude(
+            id__in=completed_trainee_ids(
+                course.code, course.fiscal_year - rule.exclude_completed_years, course.fiscal_year
+            )
+        )
+        reasons.append("not_completed")
     why = reasons or ["all"]
     rows = queryset.order_by("organisation__code", "staff_number").values_list(
         "id", "staff_number", "name", "organisation__name"
@@ -378,3 +386,39 @@ def target_member_ids(
     found = {number for _pk, number in rows}
     missing = [n for n in staff_numbers or [] if n not in found]
     return [pk for pk, _number in rows], missing
+
+
+def completed_trainee_ids(code: str, first_year: int, last_year: int) -> QuerySet:
+    """A subquery of the trainees who completed the course with this code in one of these
+    fiscal years.
+
+    Completion is judged from the requirements the portal can check today: a run whose only
+    requirement is its materials counts as completed by whoever completed all of its
+    materials. Runs with attendance, a test, a survey or a report as requirements are judged by
+    the enrolment records (enrollments app), which replace this source when they exist."""
+    from django.db.models import F, OuterRef, Subquery
+
+    from courses.models import Material, MaterialView
+
+    totals = (
+        Material.objects.filter(course=OuterRef("material__course"))
+        .values("course")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        MaterialView.objects.filter(
+            completed_at__isnull=False,
+            material__course__code=code,
+            material__course__fiscal_year__range=(first_year, last_year),
+            material__course__requires_materials=True,
+            material__course__requires_attendance=False,
+            material__course__requires_test=False,
+            material__course__requires_survey=False,
+            material__course__requires_report=False,
+        )
+        .values("trainee_id", "material__course_id")
+        .annotate(done=Count("material_id", distinct=True), total=Subquery(totals))
+        .filter(done__gte=F("total"))
+        .values("trainee_id")
+    )

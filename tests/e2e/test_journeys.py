@@ -133,6 +133,7 @@ def test_every_portal_page_passes_axe(page):
     for path, heading in [
         ("/inbox/", "受信箱"),
         ("/coordinator/", "所属研修担当"),
+        ("/learn/", "受講中の研修"),
         ("/accounts/password/change/", None),
         ("/accounts/2fa/", None),
         ("/accounts/email/", None),

@@ -124,15 +124,20 @@ def learning_course(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _material_or_404(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+    """(material, trainee) for someone allowed to see it; 404 for anyone else."""
+    try:
+        return selectors.learner_material(request.user, pk)
+    except Material.DoesNotExist:
+        raise Http404 from None
+
+
 @require_GET
 @login_required
 def material_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The player (video), or the document/link, for someone allowed to see it. Opening it is
     what counts a PDF or a link as viewed."""
-    try:
-        material, trainee = selectors.learner_material(request.user, pk)
-    except Material.DoesNotExist:
-        raise Http404 from None
+    material, trainee = _material_or_404(request, pk)
     view = services.material_view_open(material=material, trainee=trainee) if trainee else None
     if view is not None:
         view.material = material
@@ -151,10 +156,7 @@ def material_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def material_file(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        material, _trainee = selectors.learner_material(request.user, pk)
-    except Material.DoesNotExist:
-        raise Http404 from None
+    material, _trainee = _material_or_404(request, pk)
     if not material.file:
         raise Http404
     return file_response(request, material)
@@ -164,10 +166,7 @@ def material_file(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def material_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The player's report (fetch every ~15 s, sendBeacon on page hide): JSON back."""
-    try:
-        material, trainee = selectors.learner_material(request.user, pk)
-    except Material.DoesNotExist:
-        raise Http404 from None
+    material, trainee = _material_or_404(request, pk)
     if trainee is None or material.kind != Material.Kind.VIDEO:
         return JsonResponse({"recorded": False}, status=409)
     form = ProgressForm(request.POST)

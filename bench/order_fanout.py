@@ -101,7 +101,7 @@ def main() -> None:
               f"staff{n:06d}@city.example.jp", "正規", "active", f"{n:06d}", now, now]
              for n in range(recipients)),
         )  # fmt: skip
-        session = SessionFactory()
+        session = SessionFactory(capacity=recipients)
         ids = list(Trainee.objects.values_list("id", flat=True))
         time.sleep(2)  # let the worker connect
         started = time.perf_counter()

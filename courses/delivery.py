@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 
-from courses.models import Delivery, NotificationTemplate, OutboxMessage, TrainingOrder
+from courses.models import Delivery, NotificationTemplate, OutboxMessage, Session, TrainingOrder
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +88,17 @@ def _held_elsewhere(delivery_id: int) -> bool:
     return Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).exists()
 
 
-def order_values(order: TrainingOrder, name: str) -> dict[str, str]:
-    session = order.session
+def session_values(
+    session: Session, *, name: str, order: TrainingOrder | None = None
+) -> dict[str, str]:
+    """The placeholders of a notice about a session (and the order, for orders)."""
     days = "、".join(
         f"{formats.date_format(d.date)} {d.starts_at:%H:%M}–{d.ends_at:%H:%M}"
         for d in session.days.all()
     )
     return {
         "name": name,
-        "course": order.course.title,
+        "course": session.course.title,
         "session": f"第{session.number}回",
         "dates": days,
         "venue": str(session.room) if session.room else session.online_url,
@@ -105,10 +107,14 @@ def order_values(order: TrainingOrder, name: str) -> dict[str, str]:
         )
         if session.cancellation_deadline
         else "",
-        "order_number": order.number,
-        "order_date": formats.date_format(order.issued_on),
+        "order_number": order.number if order else "",
+        "order_date": formats.date_format(order.issued_on) if order else "",
         "portal_link": f"{settings.PORTAL_BASE_URL}/inbox/",
     }
+
+
+def order_values(order: TrainingOrder, name: str) -> dict[str, str]:
+    return session_values(order.session, name=name, order=order)
 
 
 class TransientDeliveryError(Exception):
@@ -117,12 +123,13 @@ class TransientDeliveryError(Exception):
 
 def deliver(delivery_ids: list[int]) -> dict[str, int]:
     """Send the e-mails of these deliveries (one SMTP connection for the batch)."""
-    templates = {kind: NotificationTemplate.for_kind(kind) for kind in Delivery.Kind.values}
+    kinds = set(Delivery.objects.filter(pk__in=delivery_ids).values_list("kind", flat=True))
+    templates = {kind: NotificationTemplate.for_kind(kind) for kind in kinds}
     counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
     rows = (
         Delivery.objects.filter(pk__in=delivery_ids)
-        .select_related("order__course", "order__session__room__venue", "trainee")
-        .prefetch_related("order__session__days")
+        .select_related("order", "session__course", "session__room__venue", "trainee")
+        .prefetch_related("session__days")
     )
     connection = get_connection()
     try:
@@ -134,13 +141,14 @@ def deliver(delivery_ids: list[int]) -> dict[str, int]:
                     counts["skipped"] += 1  # already sent, failed for good, or no address
                 continue
             subject, body = templates[delivery.kind].render(
-                order_values(delivery.order, delivery.trainee.name)
+                session_values(delivery.session, name=delivery.trainee.name, order=delivery.order)
             )
             message = EmailMessage(subject, body, to=[delivery.email], connection=connection)
             # The same id for a resend, so a mail client shows one message, never two.
+            rule = "-" + delivery.rule.replace(":", "-") if delivery.rule else ""
             message.extra_headers["Message-ID"] = (
-                f"<{delivery.kind}-{delivery.order_id}-{delivery.trainee_id}"
-                f"{'-' + delivery.rule if delivery.rule else ''}@kenshu>"
+                f"<{delivery.kind}-{delivery.order_id or 's' + str(delivery.session_id)}"
+                f"-{delivery.trainee_id}{rule}@kenshu>"
             )
             try:
                 message.send()

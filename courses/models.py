@@ -32,6 +32,11 @@ class CourseKind(models.TextChoices):
     OPEN = "open", _("Open (trainees apply, coordinators may nominate)")
 
 
+class Selection(models.TextChoices):
+    FIRST_COME = "first_come", _("First come, first served (seats confirmed at once)")
+    HR_DECISION = "hr_decision", _("HR decides (or draws lots) after applications close")
+
+
 class DeliveryMode(models.TextChoices):
     ELEARNING = "elearning", _("E-learning")
     CLASSROOM = "classroom", _("Classroom")
@@ -87,6 +92,12 @@ class Course(models.Model):
     delivery = models.CharField(_("delivery"), max_length=12, choices=DeliveryMode.choices)
     external_allowed = models.BooleanField(
         _("open to affiliated organisations' staff"), default=False
+    )
+    selection = models.CharField(
+        _("how applicants are selected"),
+        max_length=12,
+        choices=Selection.choices,
+        default=Selection.HR_DECISION,
     )
     # Completion requirements, as data: later features check each one.
     requires_attendance = models.BooleanField(_("attendance of every session day"), default=True)
@@ -161,6 +172,9 @@ class Session(models.Model):
     notes = models.TextField(
         _("notes for trainees"), blank=True, help_text=_("What to bring, dress code …")
     )
+    # Seats taken: changed only under a row lock on the session, together with the
+    # enrolments it counts; the check constraint below makes over-allocation impossible.
+    confirmed_count = models.PositiveIntegerField(_("confirmed"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("session")
@@ -170,6 +184,10 @@ class Session(models.Model):
             models.UniqueConstraint(fields=["course", "number"], name="session_number_unique"),
             models.CheckConstraint(
                 condition=models.Q(capacity__gte=1), name="session_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confirmed_count__lte=models.F("capacity")),
+                name="session_never_over_capacity",
             ),
             models.CheckConstraint(
                 condition=models.Q(application_closes_at__isnull=True)
@@ -282,6 +300,8 @@ class TargetMember(models.Model):
 class NoticeKind(models.TextChoices):
     ORDER = "order", _("Training order")
     DECISION = "decision", _("Decision")
+    WAITLIST = "waitlist", _("Waitlisted")
+    REJECTION = "rejection", _("Not selected")
     REMINDER = "reminder", _("Reminder")
     INFO = "info", _("Information")
 
@@ -364,6 +384,17 @@ DEFAULT_TEMPLATES = {
         "研修名：{course}（{session}）\n日時：{dates}\n"
         "会場：{venue}\n取消期限：{deadline}\n\n{portal_link}\n\n人材育成センター",
     ),
+    "waitlist": (
+        "【補欠のお知らせ】{course}（{session}）",
+        "{name} 様\n\n次の研修は定員に達したため、補欠として登録しました。"
+        "欠員が出た場合は順番に繰り上げ、改めてお知らせします。\n\n"
+        "研修名：{course}（{session}）\n日時：{dates}\n会場：{venue}\n\n{portal_link}\n\n人材育成センター",
+    ),
+    "rejection": (
+        "【受講結果のお知らせ】{course}（{session}）",
+        "{name} 様\n\n申込みの多かった次の研修は、今回は受講いただけないこととなりました。\n\n"
+        "研修名：{course}（{session}）\n\n{portal_link}\n\n人材育成センター",
+    ),
     "reminder": (
         "【お知らせ】{course}（{session}）",
         "{name} 様\n\n{course}（{session}）についてのお知らせです。\n"
@@ -442,15 +473,21 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         NO_EMAIL = "no_email", _("No e-mail address (notice only)")
 
-    class Kind(models.TextChoices):
-        ORDER = "order", _("Training order")
-        REMINDER = "reminder", _("Reminder")
+    Kind = NoticeKind
 
-    order = models.ForeignKey(TrainingOrder, on_delete=models.CASCADE, related_name="deliveries")
+    # Orders, and reminders to the ordered, belong to an order; decision notices only to the
+    # session (and the decision, named in `rule`).
+    order = models.ForeignKey(
+        TrainingOrder, null=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
     trainee = models.ForeignKey("trainees.Trainee", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ORDER)
-    # For reminders: which rule sent it ("session:3" = 3 days before the session). Unique with
-    # the order and trainee, so a rule reminds a person once, however often the job runs.
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=NoticeKind.choices, default=NoticeKind.ORDER
+    )
+    # Why this one was sent: for reminders the rule ("session:3" = 3 days before the session),
+    # for decisions the decision ("event:123"). Unique with the order or session and the
+    # trainee, so nothing is sent twice however often a job runs.
     rule = models.CharField(_("rule"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
@@ -464,8 +501,15 @@ class Delivery(models.Model):
         verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
-                fields=["order", "trainee", "kind", "rule"], name="delivery_once_per_trainee"
-            )
+                fields=["order", "trainee", "kind", "rule"],
+                condition=models.Q(order__isnull=False),
+                name="delivery_once_per_trainee",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "trainee", "kind", "rule"],
+                condition=models.Q(order__isnull=True),
+                name="delivery_once_per_decision",
+            ),
         ]
         indexes = [models.Index(fields=["order", "status"], name="delivery_order_status")]
 

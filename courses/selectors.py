@@ -68,13 +68,40 @@ class TargetMatch:
 def target_matches(course: Course, rule: TargetRule | None = None) -> list[TargetMatch]:
     """Everyone the course's conditions select, with why — one query, whatever the registry's
     size (the conditions become one WHERE clause; the reasons are worked out in memory)."""
-    from trainees.models import Trainee, TraineeStatus
-    from trainees.selectors import organisation_descendants
-
     if rule is None:
         rule = TargetRule.objects.filter(course=course).first()
     if rule is None or rule.pk is None:
         return []
+    queryset, why = target_queryset(course, rule)
+    rows = queryset.order_by("organisation__code", "staff_number").values_list(
+        "id", "staff_number", "name", "organisation__name"
+    )
+    return [
+        TargetMatch(pk, number, name, organisation, why) for pk, number, name, organisation in rows
+    ]
+
+
+def trainee_eligible(course: Course, trainee) -> bool:  # type: ignore[no-untyped-def]
+    """May this trainee apply (or be nominated)? In post, external staff only where the course
+    admits them, and inside the course's target conditions when it has any."""
+    from trainees.models import TraineeStatus
+
+    if trainee.status != TraineeStatus.ACTIVE:
+        return False
+    if trainee.is_external and not course.external_allowed:
+        return False
+    rule = TargetRule.objects.filter(course=course).first()
+    if rule is None:
+        return True
+    queryset, _why = target_queryset(course, rule)
+    return queryset.filter(pk=trainee.pk).exists()
+
+
+def target_queryset(course: Course, rule: TargetRule):  # type: ignore[no-untyped-def]
+    """(the trainees the conditions select, as one queryset; the reason codes)."""
+    from trainees.models import Trainee, TraineeStatus
+    from trainees.selectors import organisation_descendants
+
     queryset = Trainee.objects.filter(status=TraineeStatus.ACTIVE)
     reasons: list[str] = []
     if not rule.include_external:
@@ -124,13 +151,7 @@ def target_matches(course: Course, rule: TargetRule | None = None) -> list[Targe
             )
         )
         reasons.append("not_completed")
-    why = reasons or ["all"]
-    rows = queryset.order_by("organisation__code", "staff_number").values_list(
-        "id", "staff_number", "name", "organisation__name"
-    )
-    return [
-        TargetMatch(pk, number, name, organisation, why) for pk, number, name, organisation in rows
-    ]
+    return queryset, reasons or ["all"]
 
 
 def _years_before(day: datetime.date, years: int) -> datetime.date:
@@ -199,17 +220,17 @@ def learner_trainee(user):  # type: ignore[no-untyped-def]
 
 
 def assigned_courses(trainee) -> QuerySet[Course]:  # type: ignore[no-untyped-def]
-    """Courses the trainee has been ordered to (enrolments join these with the next issue),
-    with how many of their materials the trainee has viewed — one query."""
+    """Courses the trainee holds a confirmed place on (ordered, or applied and confirmed), with
+    how many of their materials the trainee has viewed — one query."""
     from django.db.models import Exists, OuterRef, Q
 
-    from courses.models import Delivery
+    from enrollments.models import Enrollment, Status
 
-    ordered = Delivery.objects.filter(
-        order__course=OuterRef("pk"), trainee=trainee, kind=Delivery.Kind.ORDER
+    placed = Enrollment.objects.filter(
+        course=OuterRef("pk"), trainee=trainee, status=Status.CONFIRMED
     )
     return (
-        Course.objects.filter(Exists(ordered))
+        Course.objects.filter(Exists(placed))
         .annotate(
             material_count=Count("materials", distinct=True),
             viewed_count=Count(
@@ -226,20 +247,20 @@ def assigned_courses(trainee) -> QuerySet[Course]:  # type: ignore[no-untyped-de
 
 
 def learner_course(user, pk: int):  # type: ignore[no-untyped-def]
-    """(course, trainee) for someone who may see the course's materials: HR, or a trainee
-    ordered to it. Anyone else gets Course.DoesNotExist (a 404: the course's existence does not
-    leak). trainee is None for HR previewing a course they are not ordered to."""
-    from courses.models import Delivery
+    """(course, trainee) for someone who may see the course's materials: HR, or a trainee with
+    a confirmed place on it. Anyone else gets Course.DoesNotExist (a 404: the course's
+    existence does not leak). trainee is None for HR previewing a course they are not on."""
+    from enrollments.models import Enrollment, Status
 
     trainee = learner_trainee(user)
     course = Course.objects.get(pk=pk)
-    ordered = (
+    placed = (
         trainee is not None
-        and Delivery.objects.filter(
-            order__course=course, trainee=trainee, kind=Delivery.Kind.ORDER
+        and Enrollment.objects.filter(
+            course=course, trainee=trainee, status=Status.CONFIRMED
         ).exists()
     )
-    if ordered:
+    if placed:
         return course, trainee
     if user.has_perm(HR_PERMISSION):
         return course, None
@@ -293,7 +314,7 @@ def material_progress_summary(course: Course) -> dict[int, tuple[int, int]]:
 
 @dataclass
 class DueReminder:
-    order_id: int
+    session_id: int
     trainee_id: int
     user_id: int | None
     name: str
@@ -307,14 +328,17 @@ def reminders_due(today: datetime.date) -> list[DueReminder]:
     from django.db.models import Exists, OuterRef
 
     from courses.models import Delivery
+    from enrollments.models import Completion, Enrollment, Status
 
-    def pending(ordered: QuerySet, rule: str) -> list[DueReminder]:
+    def pending(enrollments: QuerySet, rule: str) -> list[DueReminder]:
         already = Delivery.objects.filter(
-            kind=Delivery.Kind.REMINDER, order=OuterRef("order"), trainee=OuterRef("trainee"),
-            rule=rule,
+            kind=Delivery.Kind.REMINDER, order__isnull=True, session=OuterRef("session"),
+            trainee=OuterRef("trainee"), rule=rule,
         )  # fmt: skip
-        rows = ordered.filter(kind=Delivery.Kind.ORDER).exclude(Exists(already))
-        fields = ("order_id", "trainee_id", "trainee__user_id", "trainee__name", "trainee__email")
+        rows = enrollments.filter(status=Status.CONFIRMED).exclude(Exists(already))
+        fields = (
+            "session_id", "trainee_id", "trainee__user_id", "trainee__name", "trainee__email",
+        )  # fmt: skip
         return [DueReminder(*row, rule=rule) for row in rows.values_list(*fields)]
 
     due: list[DueReminder] = []
@@ -328,7 +352,7 @@ def reminders_due(today: datetime.date) -> list[DueReminder]:
     for session in sessions:
         days = session.course.remind_days_before_session
         if session.first_day - datetime.timedelta(days=days) <= today:
-            due += pending(Delivery.objects.filter(order__session=session), f"session:{days}")
+            due += pending(Enrollment.objects.filter(session=session), f"session:{days}")
     # Before the completion deadline: to those who have not met the requirements yet.
     courses = Course.objects.filter(
         completion_deadline__gte=today, remind_days_before_deadline__isnull=False
@@ -337,35 +361,9 @@ def reminders_due(today: datetime.date) -> list[DueReminder]:
         days = course.remind_days_before_deadline
         if course.completion_deadline - datetime.timedelta(days=days) > today:
             continue
-        incomplete = incomplete_trainee_ids(course)
-        if incomplete is not None:
-            ordered = Delivery.objects.filter(order__course=course, trainee_id__in=incomplete)
-            due += pending(ordered, f"deadline:{days}")
+        behind = Enrollment.objects.filter(course=course).exclude(completion=Completion.COMPLETED)
+        due += pending(behind, f"deadline:{days}")
     return due
-
-
-def incomplete_trainee_ids(course: Course):  # type: ignore[no-untyped-def]
-    """A subquery of the ordered trainees who have not yet met the requirements that can be
-    checked today (materials watched); None when the course has none of those."""
-    from courses.models import Delivery, Material, MaterialView
-
-    if not course.requires_materials:
-        return None
-    total = Material.objects.filter(course=course).count()
-    if not total:
-        return None
-    complete = (
-        MaterialView.objects.filter(material__course=course, completed_at__isnull=False)
-        .values("trainee_id")
-        .annotate(done=Count("material_id", distinct=True))
-        .filter(done__gte=total)
-        .values("trainee_id")
-    )
-    return (
-        Delivery.objects.filter(order__course=course, kind=Delivery.Kind.ORDER)
-        .exclude(trainee_id__in=complete)
-        .values("trainee_id")
-    )
 
 
 def target_member_ids(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -43,9 +44,22 @@ def session_save(
     days = sorted(days, key=lambda d: (d["date"], d["starts_at"]))
     if not days:
         raise ValidationError(_("A session needs at least one day."))
+    from enrollments.services import waitlist_promote
+
     created = session.pk is None
+    if not created:
+        # The seat count is changed only under this lock (see enrollments.services).
+        taken = session_lock(session.pk).confirmed_count
+        if session.capacity < taken:
+            raise ValidationError(
+                _("%(count)s people are already confirmed; the capacity cannot be lower.")
+                % {"count": taken}
+            )
+        session.confirmed_count = taken
     session.full_clean()
     session.save()
+    if not created:
+        waitlist_promote(session, actor)  # seats added: the waiting list moves up
     session.days.all().delete()
     SessionDay.objects.bulk_create(
         [
@@ -232,20 +246,29 @@ def order_issue(
     go out through the outbox after commit. Returns None when nobody was left to order."""
     from courses.delivery import BATCH, DELIVER_TASK, order_values, outbox_add
     from courses.models import Delivery, NoticeKind, NotificationTemplate
+    from enrollments.models import ACTIVE, Enrollment
+    from enrollments.services import enrollments_order
     from trainees.bulk import insert_rows
     from trainees.models import Trainee, TraineeStatus
 
     course = Course.objects.select_for_update().get(pk=session.course_id)  # one issuer at a time
+    session = session_lock(session.pk)
     already = Delivery.objects.filter(order__course=course, kind=Delivery.Kind.ORDER).values_list(
+        "trainee_id", flat=True
+    )
+    placed = Enrollment.objects.filter(course=course, status__in=ACTIVE).values_list(
         "trainee_id", flat=True
     )
     trainees = list(
         Trainee.objects.filter(id__in=list(trainee_ids), status=TraineeStatus.ACTIVE)
         .exclude(id__in=already)
+        .exclude(id__in=placed)
         .values_list("id", "name", "email", "user_id")
     )
     if not trainees:
         return None
+    # The order is the decision: confirmed places, within the session's seats (or refused).
+    enrollments_order(session=session, trainee_ids=[t[0] for t in trainees], actor=actor)
     sequence = TrainingOrder.objects.filter(course__fiscal_year=course.fiscal_year).count() + 1
     order = TrainingOrder.objects.create(
         course=course,
@@ -256,10 +279,21 @@ def order_issue(
     )
     insert_rows(
         Delivery,
-        ["order_id", "trainee_id", "kind", "rule", "email", "status", "attempts", "last_error"],
+        [
+            "order_id",
+            "session_id",
+            "trainee_id",
+            "kind",
+            "rule",
+            "email",
+            "status",
+            "attempts",
+            "last_error",
+        ],
         (
             [
                 order.pk,
+                session.pk,
                 pk,
                 Delivery.Kind.ORDER,
                 "",
@@ -466,7 +500,15 @@ def material_view_open(*, material, trainee):  # type: ignore[no-untyped-def]
         fields.append("completed_at")
     if fields:
         view.save(update_fields=fields)
+    if "completed_at" in fields:
+        _completion_changed(trainee.pk, material.course_id)
     return view
+
+
+def _completion_changed(trainee_id: int, course_id: int) -> None:
+    from enrollments.services import completion_refresh_for_trainee
+
+    completion_refresh_for_trainee(trainee_id=trainee_id, course_id=course_id)
 
 
 @transaction.atomic
@@ -504,6 +546,8 @@ def material_progress_record(*, material, trainee, played: list[list[float]], po
         view.completed_at = now
         fields.append("completed_at")
     view.save(update_fields=fields)
+    if "completed_at" in fields:
+        _completion_changed(trainee.pk, material.course_id)
     return view
 
 
@@ -512,62 +556,117 @@ def material_progress_record(*, material, trainee, played: list[list[float]], po
 
 @transaction.atomic
 def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Send the reminders that are due: before a session starts, and before a course's
-    completion deadline to those who have not met its requirements yet. Each rule reminds a
-    trainee once (a Delivery row unique per order, trainee, kind and rule), however often this
-    runs; a run missed while the scheduler was down is caught up on the next day."""
+    """Send the reminders that are due: before a session starts to everyone confirmed, and
+    before a course's completion deadline to those who have not completed it. Each rule reminds
+    a trainee once (a Delivery row unique per session, trainee, kind and rule), however often
+    this runs; a run missed while the scheduler was down is caught up on the next day."""
+    from itertools import groupby
+
     from courses import selectors
-    from courses.delivery import BATCH, DELIVER_TASK, order_values, outbox_add
-    from courses.models import Delivery, NoticeKind, NotificationTemplate
+    from courses.models import NoticeKind
 
     today = today or timezone.localdate()
-    due = selectors.reminders_due(today)
-    if not due:
-        return {"reminders": 0}
-    template = NotificationTemplate.for_kind(NoticeKind.REMINDER)
+    due = sorted(selectors.reminders_due(today), key=lambda item: item.session_id)
+    sessions = Session.objects.select_related("course", "room__venue").prefetch_related("days")
+    sessions = sessions.in_bulk({item.session_id for item in due})
+    for session_id, items in groupby(due, key=lambda item: item.session_id):
+        session_notify(
+            session=sessions[session_id],
+            kind=NoticeKind.REMINDER,
+            recipients=[
+                Recipient(i.trainee_id, i.user_id, i.name, i.email, rule=i.rule) for i in items
+            ],
+        )
+    if due:
+        audit_event_record(
+            kind="reminders.sent",
+            user=None,
+            detail={"count": len(due), "rules": sorted({i.rule for i in due})},
+        )
+    return {"reminders": len(due)}
+
+
+# --- Seats and notices for the enrolments app --------------------------------------------------
+
+
+def session_lock(session_id: int) -> Session:
+    """The session, locked until the transaction ends: the one lock every change of its seats
+    takes, so seats are counted one change at a time."""
+    return Session.objects.select_for_update().select_related("course").get(pk=session_id)
+
+
+def session_seats_take(session: Session, count: int = 1) -> None:
+    """Count seats as taken (the session must be locked). The database refuses more than the
+    capacity (session_never_over_capacity) even if a caller forgot to check."""
+    from django.db.models import F
+
+    Session.objects.filter(pk=session.pk).update(confirmed_count=F("confirmed_count") + count)
+    session.confirmed_count += count
+
+
+def session_seats_release(session: Session, count: int = 1) -> None:
+    from django.db.models import F
+
+    Session.objects.filter(pk=session.pk).update(confirmed_count=F("confirmed_count") - count)
+    session.confirmed_count -= count
+
+
+@dataclass
+class Recipient:
+    trainee_id: int
+    user_id: int | None
+    name: str
+    email: str
+    rule: str  # what this notice is about, unique per session, trainee and kind
+
+
+def session_notify(*, session: Session, kind: str, recipients: list[Recipient]) -> int:
+    """Notices about a session (decisions, waitlisting, …): to each person's inbox now, by
+    e-mail through the outbox after commit. A (session, trainee, kind, rule) already sent is
+    not sent again."""
+    from courses.delivery import BATCH, DELIVER_TASK, session_values
+    from courses.models import Delivery, NotificationTemplate
+
+    if not recipients:
+        return 0
+    template = NotificationTemplate.for_kind(kind)
+    values = session_values(session, name="")
     now = timezone.now()
-    values_by_order: dict[int, dict[str, str]] = {}
-    notices = []
-    created = Delivery.objects.bulk_create(
+    deliveries = Delivery.objects.bulk_create(
         [
             Delivery(
-                order_id=item.order_id,
-                trainee_id=item.trainee_id,
-                kind=Delivery.Kind.REMINDER,
-                rule=item.rule,
-                email=item.email,
-                status=Delivery.Status.QUEUED if item.email else Delivery.Status.NO_EMAIL,
+                session=session,
+                trainee_id=r.trainee_id,
+                kind=kind,
+                rule=r.rule,
+                email=r.email,
+                status=Delivery.Status.QUEUED if r.email else Delivery.Status.NO_EMAIL,
             )
-            for item in due
+            for r in recipients
         ]
     )
-    orders = {
-        o.pk: o
-        for o in TrainingOrder.objects.filter(pk__in={i.order_id for i in due})
-        .select_related("course", "session__room__venue")
-        .prefetch_related("session__days")
-    }
-    for item in due:
-        if item.order_id not in values_by_order:
-            values_by_order[item.order_id] = order_values(orders[item.order_id], name="")
-        if item.user_id:
-            subject, body = template.render({**values_by_order[item.order_id], "name": item.name})
-            notices.append(
-                Notice(
-                    user_id=item.user_id,
-                    kind=NoticeKind.REMINDER,
-                    title=subject,
-                    body=body,
-                    link=reverse("learning_course", args=[orders[item.order_id].course_id]),
-                    created_at=now,
-                )
+    Notice.objects.bulk_create(
+        [
+            Notice(
+                user_id=r.user_id,
+                kind=kind,
+                title=subject,
+                body=body,
+                link=reverse("trainee_home"),
+                created_at=now,
             )
-    Notice.objects.bulk_create(notices)
-    queued = [d.pk for d in created if d.status == Delivery.Status.QUEUED]
-    outbox_add(DELIVER_TASK, (queued[i : i + BATCH] for i in range(0, len(queued), BATCH)))
-    audit_event_record(
-        kind="reminders.sent",
-        user=None,
-        detail={"count": len(due), "rules": sorted({i.rule for i in due})},
+            for r in recipients
+            if r.user_id
+            for subject, body in [template.render({**values, "name": r.name})]
+        ]
     )
-    return {"reminders": len(due)}
+    queued = [d.pk for d in deliveries if d.status == Delivery.Status.QUEUED]
+    outbox_add_batches(DELIVER_TASK, queued, BATCH)
+    return len(recipients)
+
+
+def outbox_add_batches(task: str, ids: list[int], size: int) -> None:
+    from courses.delivery import outbox_add
+
+    if ids:
+        outbox_add(task, (ids[i : i + size] for i in range(0, len(ids), size)))

@@ -227,7 +227,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     workers = [start_worker(env)]
     smtp.victim = workers[0].pid
     try:
-        session = SessionFactory()
+        session = SessionFactory(capacity=100)
         people = [TraineeFactory(email=f"batch{n:02d}@city.example.jp") for n in range(40)]
         time.sleep(1)
         issue_in_another_process(env, session, people)

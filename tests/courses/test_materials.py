@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.materials import MaterialFileError, inspect_upload, parse_range
-from courses.models import Delivery, Material, MaterialView, TrainingOrder
+from courses.models import Material, MaterialView
 from courses.services import course_copy_to_next_year, material_delete
 from tests.conftest import use_materials_storage
 from tests.courses.factories import (
@@ -21,9 +21,9 @@ from tests.courses.factories import (
     SAMPLE_PDF,
     CourseFactory,
     SessionFactory,
-    TrainingOrderFactory,
     add_material,
 )
+from tests.enrollments.factories import enrol
 from tests.trainees.factories import TraineeFactory, UserFactory
 from trainees.roles import Role
 
@@ -39,10 +39,8 @@ def ordered_learner(course) -> tuple:
     """A trainee with a login who has been ordered to the course."""
     user = UserFactory(roles=[Role.TRAINEE])
     trainee = TraineeFactory(user=user)
-    order = TrainingOrder.objects.filter(course=course).first() or TrainingOrderFactory(
-        session=SessionFactory(course=course)
-    )
-    Delivery.objects.create(order=order, trainee=trainee, status=Delivery.Status.SENT)
+    session = course.sessions.first() or SessionFactory(course=course)
+    enrol(trainee, session)
     return user, trainee
 
 
@@ -411,5 +409,4 @@ def test_learning_pages_have_fixed_query_budgets(client, django_assert_max_num_q
 
 
 def ordered_learner_again(course, trainee) -> None:
-    order = TrainingOrderFactory(session=SessionFactory(course=course))
-    Delivery.objects.create(order=order, trainee=trainee, status=Delivery.Status.SENT)
+    enrol(trainee, SessionFactory(course=course))

@@ -17,8 +17,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from courses.models import Delivery
-from tests.courses.factories import DEMO_VIDEO, SessionFactory, TrainingOrderFactory, add_material
+from tests.courses.factories import DEMO_VIDEO, SessionFactory, add_material
+from tests.enrollments.factories import enrol
 from tests.trainees.factories import TraineeFactory, UserFactory
 from trainees.roles import Role
 
@@ -91,10 +91,7 @@ def test_nginx_sends_the_file_after_the_portals_check(nginx):
     session = SessionFactory()
     material = add_material(session.course)
     user = UserFactory(roles=[Role.TRAINEE])
-    order = TrainingOrderFactory(session=session)
-    Delivery.objects.create(
-        order=order, trainee=TraineeFactory(user=user), status=Delivery.Status.SENT
-    )
+    enrol(TraineeFactory(user=user), session)
     data = DEMO_VIDEO.read_bytes()
     url = f"{nginx}/learn/materials/{material.pk}/file/"
     cookie = login(user)

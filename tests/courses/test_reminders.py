@@ -6,10 +6,9 @@ import datetime
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
-from courses.models import Delivery, MaterialView, Notice
-from courses.services import order_issue, reminders_send
+from courses.models import Delivery, Notice
+from courses.services import material_view_open, order_issue, reminders_send
 from tests.courses.factories import SAMPLE_PDF, SessionFactory, add_material
 from tests.trainees.factories import TraineeFactory, UserFactory
 
@@ -83,6 +82,7 @@ def test_before_the_deadline_only_to_those_not_complete(
     session = SessionFactory(days=[datetime.date(2026, 5, 1)])
     course = session.course
     course.requires_materials = True
+    course.requires_attendance = False
     course.completion_deadline = datetime.date(2026, 6, 30)
     course.remind_days_before_deadline = 7
     course.remind_days_before_session = None
@@ -90,7 +90,7 @@ def test_before_the_deadline_only_to_those_not_complete(
     material = add_material(course, name="a.pdf", content=SAMPLE_PDF)
     done, behind = person(), person()
     ordered(session, done, behind, capture=django_capture_on_commit_callbacks)
-    MaterialView.objects.create(material=material, trainee=done, completed_at=timezone.now())
+    material_view_open(material=material, trainee=done)  # a PDF opened: viewed, completed
     mailoutbox.clear()
 
     assert send(datetime.date(2026, 6, 22), django_capture_on_commit_callbacks) == 0

@@ -1,0 +1,100 @@
+"""修了: whether an enrolment meets its course's requirements, and if not, what is missing.
+
+Evaluated from what the portal records: attendance of every session day, the course's
+materials watched; a test passed, a survey answered and a completion report submitted come
+with the assessments app — until it exists they are reported as missing, never assumed met.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enrollments.models import Attendance, AttendanceMark, Completion, Enrollment, Status
+
+REQUIREMENTS = {
+    "attendance": _("attend every session day"),
+    "materials": _("watch the course's materials"),
+    "test": _("pass the test"),
+    "survey": _("answer the survey"),
+    "report": _("submit the completion report"),
+}
+ATTENDED = (AttendanceMark.PRESENT, AttendanceMark.LATE, AttendanceMark.LEFT_EARLY)
+
+
+def missing_labels(codes: list[str]) -> str:
+    return "、".join(str(REQUIREMENTS.get(code, code)) for code in codes)
+
+
+def evaluate(enrollment_ids: list[int], today: datetime.date | None = None) -> dict[int, tuple]:
+    """{enrollment id: (completion state, missing requirement codes)} — a fixed number of
+    queries for any number of enrolments."""
+    from courses.models import Material, MaterialView, SessionDay
+
+    today = today or timezone.localdate()
+    enrollments = list(
+        Enrollment.objects.filter(pk__in=enrollment_ids).select_related("course", "session")
+    )
+    if not enrollments:
+        return {}
+    session_ids = {e.session_id for e in enrollments}
+    course_ids = {e.course_id for e in enrollments}
+    days: dict[int, list] = {}
+    for day in SessionDay.objects.filter(session_id__in=session_ids).order_by("date"):
+        days.setdefault(day.session_id, []).append(day)
+    attended = {
+        (row["enrollment_id"]): row["n"]
+        for row in Attendance.objects.filter(enrollment__in=enrollments, mark__in=ATTENDED)
+        .values("enrollment_id")
+        .annotate(n=Count("id"))
+    }
+    any_attendance = set(
+        Attendance.objects.filter(enrollment__in=enrollments).values_list(
+            "enrollment_id", flat=True
+        )
+    )
+    material_totals = dict(
+        Material.objects.filter(course_id__in=course_ids)
+        .values_list("course_id")
+        .annotate(n=Count("id"))
+    )
+    trainee_ids = {e.trainee_id for e in enrollments}
+    views = {
+        (row["trainee_id"], row["material__course_id"]): (row["opened"], row["done"])
+        for row in MaterialView.objects.filter(
+            trainee_id__in=trainee_ids, material__course_id__in=course_ids
+        )
+        .values("trainee_id", "material__course_id")
+        .annotate(opened=Count("id"), done=Count("id", filter=Q(completed_at__isnull=False)))
+    }
+    result = {}
+    for e in enrollments:
+        if e.status != Status.CONFIRMED:
+            result[e.pk] = (Completion.NOT_STARTED, [])
+            continue
+        course = e.course
+        session_days = days.get(e.session_id, [])
+        opened, done = views.get((e.trainee_id, e.course_id), (0, 0))
+        missing = []
+        if course.requires_attendance and attended.get(e.pk, 0) < len(session_days):
+            missing.append("attendance")
+        if course.requires_materials and done < material_totals.get(e.course_id, 0):
+            missing.append("materials")
+        for code in ("test", "survey", "report"):
+            if getattr(course, f"requires_{code}"):
+                missing.append(code)
+        last_day = session_days[-1].date if session_days else None
+        deadline = course.completion_deadline or last_day
+        if not missing:
+            state = Completion.COMPLETED
+        elif deadline and deadline < today:
+            state = Completion.INCOMPLETE
+        elif e.pk in any_attendance or opened:
+            state = Completion.IN_PROGRESS
+        else:
+            state = Completion.NOT_STARTED
+        result[e.pk] = (state, missing)
+    return result

@@ -1,0 +1,313 @@
+"""Enrolments: 申込 / 推薦 → 決定 (or 補欠, 不採用) → 受講 (出欠) → 修了, every change on record."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    REQUESTED = "requested", _("Awaiting decision")
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    REJECTED = "rejected", _("Not selected")
+    CANCELLED = "cancelled", _("Cancelled")
+    WITHDRAWN = "withdrawn", _("Nomination withdrawn")
+
+
+# States that hold (or wait for) a place: at most one per trainee and course.
+ACTIVE = (Status.REQUESTED, Status.CONFIRMED, Status.WAITLISTED)
+
+
+class Source(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    NOMINATED = "nominated", _("Nominated")
+    ORDERED = "ordered", _("Ordered")
+
+
+class Completion(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    INCOMPLETE = "incomplete", _("Not completed")
+
+
+class Enrollment(models.Model):
+    """One trainee in one session: how they came (applied, nominated, ordered), where the
+    decision stands, and whether they completed the course."""
+
+    session = models.ForeignKey(
+        "courses.Session",
+        verbose_name=_("session"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    # The session's course, kept here so the database can hold "one active enrolment per course".
+    course = models.ForeignKey(
+        "courses.Course", verbose_name=_("course"), on_delete=models.PROTECT, related_name="+"
+    )
+    trainee = models.ForeignKey(
+        "trainees.Trainee",
+        verbose_name=_("trainee"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    source = models.CharField(_("how"), max_length=10, choices=Source.choices)
+    nominated_by = models.ForeignKey(
+        "trainees.User",
+        verbose_name=_("nominated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    nomination_comment = models.CharField(_("nomination comment"), max_length=500, blank=True)
+    nomination_priority = models.PositiveSmallIntegerField(
+        _("priority within the department"), null=True, blank=True
+    )
+    # 代理出席: this enrolment took the place of another nominee's.
+    substitute_for = models.ForeignKey(
+        "self",
+        verbose_name=_("attends in place of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Waiting order: lower first. Set when waitlisted (arrival order, or the lottery's draw).
+    waitlist_rank = models.FloatField(_("waiting list position"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("applied"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    completion = models.CharField(
+        _("completion"),
+        max_length=12,
+        choices=Completion.choices,
+        default=Completion.NOT_STARTED,
+    )
+    # Why not complete yet: requirement codes (see enrollments.completion.REQUIREMENTS).
+    completion_missing = models.JSONField(_("still missing"), default=list, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "trainee"], name="enrollment_once_per_session"
+            ),
+            models.UniqueConstraint(
+                fields=["course", "trainee"],
+                condition=models.Q(status__in=ACTIVE),
+                name="enrollment_one_active_per_course",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["session", "status"], name="enrollment_session_status"),
+            models.Index(fields=["trainee", "status"], name="enrollment_trainee_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}:{self.trainee_id} {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+
+class EnrollmentEvent(models.Model):
+    """One change of an enrolment: who, when, from, to, why. Shown to HR and to the trainee."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        "trainees.User",
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(_("from"), max_length=10, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=Status.choices)
+    reason = models.CharField(_("why"), max_length=300, blank=True)
+    # The session, when the event moved the enrolment to another one (日程変更).
+    session = models.ForeignKey("courses.Session", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("enrolment history")
+        verbose_name_plural = _("enrolment history")
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}: {self.from_status} -> {self.to_status}"
+
+
+class OrganisationQuota(models.Model):
+    """申込可能人数: how many of an organisation's staff (its sub-units included) may hold a
+    place (applied, nominated or confirmed) on a course."""
+
+    course = models.ForeignKey(
+        "courses.Course", verbose_name=_("course"), on_delete=models.CASCADE, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "trainees.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    limit = models.PositiveSmallIntegerField(_("places"))
+
+    class Meta:
+        verbose_name = _("organisation quota")
+        verbose_name_plural = _("organisation quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "organisation"], name="quota_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}:{self.organisation_id} {self.limit}"
+
+
+class ChangeRequest(models.Model):
+    """日程変更: a trainee asks to move to another session of the same course when it is full."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="change_requests"
+    )
+    to_session = models.ForeignKey(
+        "courses.Session",
+        verbose_name=_("to session"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=models.Q(state="pending"),
+                name="change_request_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} -> {self.to_session_id} {self.state}"
+
+
+class AbsenceReason(models.TextChoices):
+    ILLNESS = "illness", _("Illness")
+    WORK = "work", _("Work commitments")
+    BEREAVEMENT = "bereavement", _("Bereavement")
+    OTHER = "other", _("Other")
+
+
+class AbsenceNotice(models.Model):
+    """欠席連絡 for one day of a session, with the reason. Accepted after the deadline too."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="absences")
+    day = models.ForeignKey("courses.SessionDay", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=12, choices=AbsenceReason.choices)
+    detail = models.CharField(_("details"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("absence notice")
+        verbose_name_plural = _("absence notices")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "day"], name="absence_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}@{self.day_id}"
+
+
+class AttendanceMark(models.TextChoices):
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    LATE = "late", _("Late")
+    LEFT_EARLY = "left_early", _("Left early")
+
+
+class Attendance(models.Model):
+    """出欠: one trainee on one session day."""
+
+    class Method(models.TextChoices):
+        HR = "hr", _("Marked by HR")
+        CHECK_IN = "check_in", _("Checked in with the day's code")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attendance")
+    day = models.ForeignKey("courses.SessionDay", on_delete=models.CASCADE, related_name="+")
+    mark = models.CharField(_("attendance"), max_length=10, choices=AttendanceMark.choices)
+    method = models.CharField(_("how"), max_length=10, choices=Method.choices)
+    recorded_by = models.ForeignKey(
+        "trainees.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "day"], name="attendance_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}@{self.day_id} {self.mark}"
+
+
+class CheckInCode(models.Model):
+    """The code (and QR) shown at the venue for one session day; valid during the day's hours
+    (from 30 minutes before the start)."""
+
+    day = models.OneToOneField(
+        "courses.SessionDay", on_delete=models.CASCADE, related_name="check_in"
+    )
+    code = models.CharField(_("code"), max_length=12)
+
+    class Meta:
+        verbose_name = _("check-in code")
+        verbose_name_plural = _("check-in codes")
+
+    def __str__(self) -> str:
+        return f"{self.day_id}"
+
+
+class Lottery(models.Model):
+    """抽選: the inputs, the random seed and the result, so the draw can be reproduced."""
+
+    session = models.ForeignKey(
+        "courses.Session", on_delete=models.PROTECT, related_name="lotteries"
+    )
+    seed = models.CharField(_("random seed"), max_length=64)
+    seats = models.PositiveIntegerField(_("seats drawn for"))
+    # [[enrollment id, priority group], …] in id order: what the draw started from.
+    entrants = models.JSONField(_("entrants"))
+    # Enrolment ids in drawn order; the first `seats` were confirmed, the rest waitlisted.
+    drawn = models.JSONField(_("draw"))
+    run_by = models.ForeignKey(
+        "trainees.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    run_at = models.DateTimeField(_("drawn at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lottery")
+        verbose_name_plural = _("lotteries")
+        ordering = ["-run_at"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.run_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.db.models import F
+
+from courses.models import Session
+from enrollments.models import Enrollment, Source, Status
+
+
+def enrol(trainee, session, status: str = Status.CONFIRMED, source: str = Source.ORDERED):
+    """An enrolment as the services would leave it (a confirmed one holds a seat)."""
+    enrollment = Enrollment.objects.create(
+        session=session, course=session.course, trainee=trainee, status=status, source=source
+    )
+    if status == Status.CONFIRMED:
+        Session.objects.filter(pk=session.pk).update(confirmed_count=F("confirmed_count") + 1)
+    return enrollment

@@ -21,4 +21,5 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("", include("courses.urls")),
     path("", include("trainees.urls")),
+    path("", include("enrollments.urls")),
 ]

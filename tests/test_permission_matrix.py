@@ -23,6 +23,7 @@ from tests.courses.factories import (
     VenueFactory,
     add_material,
 )
+from tests.enrollments.factories import enrol
 from tests.trainees.factories import RosterImportFactory, TraineeFactory
 from trainees.models import User
 
@@ -103,6 +104,28 @@ MATRIX = {
     "learn/materials/<int:pk>/file/": _row(LOGIN, 404, 404, 200, 404),
     "learn/materials/<int:pk>/progress/": every(405),
     "hr/orders/<int:pk>/resend/": every(405),
+    # Enrolments: trainees' own (none of these personas has a registry record or a place, so
+    # someone else's enrolment is a 404), coordinators' nominations, HR's session pages.
+    "catalogue/": _row(LOGIN, 200, 200, 200, 403),
+    "catalogue/sessions/<int:session_pk>/apply/": every(405),
+    "me/enrollments/<int:pk>/": _row(LOGIN, 404, 404, 404, 403),
+    "me/enrollments/<int:pk>/cancel/": every(405),
+    "me/enrollments/<int:pk>/change/": every(405),
+    "me/enrollments/<int:pk>/absence/": every(405),
+    "me/enrollments/<int:pk>/calendar.ics": _row(LOGIN, 404, 404, 404, 403),
+    "me/check-in/": _row(LOGIN, 200, 200, 200, 403),
+    "coordinator/nominations/": _row(LOGIN, 403, 200, 403, 403),
+    "coordinator/nominations/<int:pk>/withdraw/": every(405),
+    "coordinator/nominations/<int:pk>/substitute/": every(405),
+    "hr/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/sessions/<int:pk>/decide/": every(405),
+    "hr/sessions/<int:pk>/lottery/": every(405),
+    "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/all-present/": every(405),
+    "hr/sessions/<int:pk>/days/<int:day_pk>/check-in/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/sessions/<int:pk>/days/<int:day_pk>/sign-in-sheet.pdf": _row(LOGIN, 403, 403, 200, 403),
+    "hr/change-requests/<int:pk>/decide/": every(405),
+    "hr/enrollments/<int:pk>/cancel/": every(405),
     # Roster import (HR only) and the registry (HR all, coordinators their organisations)
     "hr/roster/": _row(LOGIN, 403, 403, 200, 403),
     "hr/roster/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
@@ -290,6 +313,17 @@ def concrete_urls(objects):
             )
         elif key == "admin/trainees/user/<id>/password/":
             urls[key] = f"/admin/trainees/user/{objects['user'].pk}/password/"
+        elif key.startswith(("me/enrollments/", "coordinator/nominations/<", "hr/enrollments/")):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["enrollment"].pk))
+        elif key.startswith("hr/sessions/"):
+            session = objects["session"]
+            urls[key] = "/" + key.replace("<int:pk>", str(session.pk)).replace(
+                "<int:day_pk>", str(session.days.first().pk)
+            )
+        elif key == "catalogue/sessions/<int:session_pk>/apply/":
+            urls[key] = f"/catalogue/sessions/{objects['session'].pk}/apply/"
+        elif key == "hr/change-requests/<int:pk>/decide/":
+            urls[key] = "/hr/change-requests/1/decide/"
         elif key.startswith("hr/orders/"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["order"].pk))
         elif key.startswith("hr/courses/<int:course_pk>/materials/"):
@@ -367,6 +401,7 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         "import": RosterImportFactory(),
         "session": session,
         "material": add_material(session.course, name="handout.pdf", content=SAMPLE_PDF),
+        "enrollment": enrol(TraineeFactory(organisation=organisation), session),
         "venue": VenueFactory(),
         "order": TrainingOrderFactory(),
         "personas": {

@@ -15,8 +15,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         if user.has_perm("trainees.use_trainee_pages"):
             links.append((reverse("trainee_home"), _("My page")))
             links.append((reverse("learning"), _("My training")))
+            links.append((reverse("catalogue"), _("Course catalogue")))
         if user.has_perm("trainees.use_coordinator_pages"):
             links.append((reverse("coordinator_home"), _("Department")))
+            links.append((reverse("nominations"), _("Nominations")))
         if user.has_perm("trainees.use_hr_console"):
             links.append((reverse("hr_home"), _("HR administration")))
             links.append((reverse("roster_imports"), _("Roster import")))

@@ -35,14 +35,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("trainees.use_trainee_pages", raise_exception=True)
 def trainee_home(request: HttpRequest) -> HttpResponse:
+    from enrollments.selectors import dashboard
+
     user = request.user
+    trainee = selectors.trainee_of(user)
     return render(
         request,
         "trainees/trainee_home.html",
         {
             "roles": [role.label for role in HOME_ORDER if user.has_role(role)],
             "has_totp": selectors.user_has_totp(user),
-            "trainee": selectors.trainee_of(user),
+            "trainee": trainee,
+            "board": dashboard(trainee) if trainee else None,
         },
     )
 

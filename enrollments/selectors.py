@@ -1,0 +1,264 @@
+"""Reads for enrolments: the trainee's dashboard and catalogue, the coordinator's view, HR's
+session page. Each runs a fixed number of queries, whatever the number of trainees."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from courses.models import Course, CourseKind, Session, SessionDay, current_fiscal_year
+from enrollments.models import (
+    ACTIVE,
+    AbsenceNotice,
+    Attendance,
+    ChangeRequest,
+    Enrollment,
+    EnrollmentEvent,
+    Status,
+)
+
+
+def _waitlist_position() -> Subquery:
+    """How many wait ahead of this enrolment, plus one."""
+    ahead = (
+        Enrollment.objects.filter(
+            session=OuterRef("session"),
+            status=Status.WAITLISTED,
+            waitlist_rank__lt=OuterRef("waitlist_rank"),
+        )
+        .order_by()
+        .values("session")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(ahead), 0) + 1
+
+
+def trainee_enrollments(trainee, *, fiscal_year: int | None = None) -> list[Enrollment]:  # type: ignore[no-untyped-def]
+    """The trainee's enrolments of this fiscal year (and later), with their sessions' days,
+    places, absence notices and pending change requests: four queries."""
+    fiscal_year = fiscal_year or current_fiscal_year()
+    return list(
+        Enrollment.objects.filter(trainee=trainee, course__fiscal_year__gte=fiscal_year)
+        .select_related("session__course", "session__room__venue")
+        .prefetch_related(
+            Prefetch("session__days", queryset=SessionDay.objects.order_by("date", "starts_at")),
+            "absences",
+            Prefetch(
+                "change_requests",
+                queryset=ChangeRequest.objects.filter(
+                    state=ChangeRequest.State.PENDING
+                ).select_related("to_session"),
+                to_attr="pending_changes",
+            ),
+        )
+        .annotate(position=_waitlist_position())
+        .order_by("-requested_at")
+    )
+
+
+@dataclass
+class Dashboard:
+    needs_action: list[Enrollment] = field(default_factory=list)
+    upcoming: list[tuple[SessionDay, Enrollment]] = field(default_factory=list)
+    todos: list[Enrollment] = field(default_factory=list)
+    history: list[Enrollment] = field(default_factory=list)
+
+
+def dashboard(trainee, today: datetime.date | None = None) -> Dashboard:  # type: ignore[no-untyped-def]
+    """マイページ: what needs the trainee's attention, the days ahead, what is left to do."""
+    today = today or timezone.localdate()
+    board = Dashboard()
+    for enrollment in trainee_enrollments(trainee):
+        days = list(enrollment.session.days.all())
+        if enrollment.status in (Status.REQUESTED, Status.WAITLISTED) or enrollment.pending_changes:
+            board.needs_action.append(enrollment)
+        if enrollment.status == Status.CONFIRMED:
+            absent = {a.day_id for a in enrollment.absences.all()}
+            board.upcoming += [
+                (d, enrollment) for d in days if d.date >= today and d.id not in absent
+            ]
+            if enrollment.completion_missing:
+                board.todos.append(enrollment)
+        if enrollment.status not in ACTIVE or enrollment.completion == "completed":
+            board.history.append(enrollment)
+    board.upcoming.sort(key=lambda pair: (pair[0].date, pair[0].starts_at))
+    return board
+
+
+def own_enrollment(trainee, pk: int) -> Enrollment:  # type: ignore[no-untyped-def]
+    """The trainee's own enrolment, or Enrollment.DoesNotExist (a 404)."""
+    return (
+        Enrollment.objects.select_related("session__course", "session__room__venue")
+        .prefetch_related(
+            Prefetch("session__days", queryset=SessionDay.objects.order_by("date", "starts_at")),
+            "absences__day",
+            Prefetch("events", queryset=EnrollmentEvent.objects.select_related("actor", "session")),
+        )
+        .annotate(position=_waitlist_position())
+        .get(pk=pk, trainee=trainee)
+    )
+
+
+def other_sessions(enrollment: Enrollment) -> list[Session]:
+    """Sessions the trainee could move to, with seats left."""
+    return list(
+        Session.objects.filter(course_id=enrollment.course_id)
+        .exclude(pk=enrollment.session_id)
+        .annotate(seats_left=F("capacity") - F("confirmed_count"))
+        .prefetch_related("days")
+        .order_by("number")
+    )
+
+
+def catalogue(trainee, *, category: str = "") -> list[Course]:  # type: ignore[no-untyped-def]
+    """応募研修 the trainee may apply to now: open courses with a session taking applications,
+    seats left and deadline, and whether the trainee already holds a place. Two queries, plus
+    one per course that has target conditions (to check them)."""
+    from courses.selectors import trainee_eligible
+
+    now = timezone.now()
+    taking = Session.objects.filter(
+        Q(application_opens_at__isnull=True) | Q(application_opens_at__lte=now),
+        Q(application_closes_at__isnull=True) | Q(application_closes_at__gte=now),
+    )
+    courses = (
+        Course.objects.filter(kind=CourseKind.OPEN, fiscal_year__gte=current_fiscal_year())
+        .filter(Exists(taking.filter(course=OuterRef("pk"))))
+        .annotate(
+            has_rule=Exists(Course.objects.filter(pk=OuterRef("pk"), target_rule__isnull=False)),
+            held=Exists(
+                Enrollment.objects.filter(course=OuterRef("pk"), trainee=trainee, status__in=ACTIVE)
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=taking.annotate(seats_left=F("capacity") - F("confirmed_count"))
+                .prefetch_related(Prefetch("days", queryset=SessionDay.objects.order_by("date")))
+                .order_by("number"),
+                to_attr="open_sessions",
+            )
+        )
+        .order_by("category", "code")
+    )
+    if category:
+        courses = courses.filter(category=category)
+    if trainee.is_external:
+        courses = courses.filter(external_allowed=True)
+    return [c for c in courses if not c.has_rule or trainee_eligible(c, trainee)]
+
+
+# --- Coordinators -------------------------------------------------------------------------------
+
+
+def nominable_sessions() -> QuerySet[Session]:
+    now = timezone.now()
+    return (
+        Session.objects.filter(
+            course__kind=CourseKind.OPEN, course__fiscal_year__gte=current_fiscal_year()
+        )
+        .filter(Q(application_opens_at__isnull=True) | Q(application_opens_at__lte=now))
+        .filter(Q(application_closes_at__isnull=True) | Q(application_closes_at__gte=now))
+        .select_related("course")
+        .order_by("course__code", "number")
+    )
+
+
+def department_enrollments(trainee_ids) -> QuerySet[Enrollment]:  # type: ignore[no-untyped-def]
+    """Staff × courses: every enrolment of the given staff this fiscal year."""
+    return (
+        Enrollment.objects.filter(
+            trainee_id__in=trainee_ids, course__fiscal_year__gte=current_fiscal_year()
+        )
+        .select_related("trainee__organisation", "session__course", "nominated_by")
+        .order_by("trainee__organisation__code", "trainee__staff_number", "session__course__code")
+    )
+
+
+# --- HR -------------------------------------------------------------------------------------------
+
+
+def session_overview(session_pk: int) -> Session:
+    """The session with its course, days (and each day's attendance counts)."""
+    attended = Attendance.objects.filter(day=OuterRef("pk")).order_by().values("day")
+    return (
+        Session.objects.select_related("course", "room__venue")
+        .prefetch_related(
+            Prefetch(
+                "days",
+                queryset=SessionDay.objects.order_by("date").annotate(
+                    marked=Coalesce(Subquery(attended.annotate(n=Count("id")).values("n")), 0)
+                ),
+            )
+        )
+        .get(pk=session_pk)
+    )
+
+
+def session_counts(session: Session) -> dict[str, int]:
+    """Count per status and per completion state, in one query."""
+    row = Enrollment.objects.filter(session=session).aggregate(
+        **{value: Count("id", filter=Q(status=value)) for value in Status.values},
+        completed=Count("id", filter=Q(status=Status.CONFIRMED, completion="completed")),
+        incomplete=Count("id", filter=Q(status=Status.CONFIRMED, completion="incomplete")),
+        nominated=Count("id", filter=Q(source="nominated", status__in=ACTIVE)),
+        applied=Count("id", filter=Q(source="applied", status__in=ACTIVE)),
+    )
+    return row
+
+
+def session_enrollments(session: Session) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.filter(session=session)
+        .select_related("trainee__organisation", "nominated_by")
+        .annotate(absence_count=Count("absences", distinct=True))
+        .annotate(
+            # Awaiting a decision first, then the waiting list in order, the confirmed, the rest.
+            group=Case(
+                When(status=Status.REQUESTED, then=Value(0)),
+                When(status=Status.WAITLISTED, then=Value(1)),
+                When(status=Status.CONFIRMED, then=Value(2)),
+                default=Value(3),
+            )
+        )
+        .order_by("group", "waitlist_rank", "nomination_priority", "requested_at", "id")
+    )
+
+
+def pending_change_requests(session: Session) -> list[ChangeRequest]:
+    return list(
+        ChangeRequest.objects.filter(
+            Q(to_session=session) | Q(enrollment__session=session),
+            state=ChangeRequest.State.PENDING,
+        ).select_related("enrollment__trainee", "enrollment__session", "to_session")
+    )
+
+
+def day_roster(day: SessionDay) -> list[Enrollment]:
+    """出欠簿 for a day: confirmed trainees with today's mark and absence notice (3 queries)."""
+    return list(
+        Enrollment.objects.filter(session_id=day.session_id, status=Status.CONFIRMED)
+        .select_related("trainee__organisation")
+        .prefetch_related(
+            Prefetch("attendance", queryset=Attendance.objects.filter(day=day), to_attr="today"),
+            Prefetch("absences", queryset=AbsenceNotice.objects.filter(day=day), to_attr="notice"),
+        )
+        .order_by("trainee__organisation__code", "trainee__staff_number")
+    )

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django import template
+
+from enrollments.completion import missing_labels
+
+register = template.Library()
+
+
+@register.filter(name="missing")
+def missing(codes: list[str]) -> str:
+    """The requirements still to meet, in the reader's language."""
+    return missing_labels(codes or [])
+
+
+@register.filter(name="attendance_field")
+def attendance_field(form, enrollment_pk: int):  # type: ignore[no-untyped-def]
+    """The radio group for one trainee on the attendance roster."""
+    return form[f"mark_{enrollment_pk}"]

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from enrollments import views
+
+urlpatterns = [
+    # Trainees
+    path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/sessions/<int:session_pk>/apply/", views.apply, name="apply"),
+    path("me/enrollments/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
+    path("me/enrollments/<int:pk>/cancel/", views.enrollment_cancel, name="enrollment_cancel"),
+    path("me/enrollments/<int:pk>/change/", views.enrollment_change, name="enrollment_change"),
+    path("me/enrollments/<int:pk>/absence/", views.enrollment_absence, name="enrollment_absence"),
+    path(
+        "me/enrollments/<int:pk>/calendar.ics",
+        views.enrollment_calendar,
+        name="enrollment_calendar",
+    ),
+    path("me/check-in/", views.check_in, name="check_in"),
+    # Coordinators
+    path("coordinator/nominations/", views.nominations, name="nominations"),
+    path(
+        "coordinator/nominations/<int:pk>/withdraw/",
+        views.nomination_withdraw,
+        name="nomination_withdraw",
+    ),
+    path(
+        "coordinator/nominations/<int:pk>/substitute/",
+        views.nomination_substitute,
+        name="nomination_substitute",
+    ),
+    # HR
+    path("hr/sessions/<int:pk>/", views.session_page, name="session_page"),
+    path("hr/sessions/<int:pk>/decide/", views.session_decide, name="session_decide"),
+    path("hr/sessions/<int:pk>/lottery/", views.session_lottery, name="session_lottery"),
+    path(
+        "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/",
+        views.attendance,
+        name="attendance",
+    ),
+    path(
+        "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/all-present/",
+        views.attendance_all_present,
+        name="attendance_all_present",
+    ),
+    path(
+        "hr/sessions/<int:pk>/days/<int:day_pk>/check-in/",
+        views.check_in_display,
+        name="check_in_display",
+    ),
+    path(
+        "hr/sessions/<int:pk>/days/<int:day_pk>/sign-in-sheet.pdf",
+        views.sign_in_sheet,
+        name="sign_in_sheet",
+    ),
+    path(
+        "hr/change-requests/<int:pk>/decide/",
+        views.change_request_decide,
+        name="change_request_decide",
+    ),
+    path(
+        "hr/enrollments/<int:pk>/cancel/", views.hr_enrollment_cancel, name="hr_enrollment_cancel"
+    ),
+]

@@ -1,0 +1,501 @@
+"""Enrolment pages: the trainee's catalogue and applications, the coordinator's nominations,
+HR's session page (decisions, lottery, waiting list, attendance, completion)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.services import audit_event_record
+from courses.models import Session, SessionDay
+from enrollments import selectors, services
+from enrollments.forms import (
+    AbsenceForm,
+    AttendanceForm,
+    CatalogueFilterForm,
+    ChangeForm,
+    CheckInForm,
+    DecideForm,
+    LotteryForm,
+    NominateForm,
+    SubstituteForm,
+)
+from enrollments.models import ChangeRequest, Enrollment
+from trainees.selectors import trainee_of, trainee_scope
+
+TRAINEE = "trainees.use_trainee_pages"
+COORDINATOR = "trainees.use_coordinator_pages"
+HR = "trainees.use_hr_console"
+
+
+def _trainee_or_404(request: HttpRequest):  # type: ignore[no-untyped-def]
+    trainee = trainee_of(request.user)
+    if trainee is None:
+        raise Http404  # an account without a registry record has no enrolments
+    return trainee
+
+
+def _own_or_404(request: HttpRequest, pk: int) -> Enrollment:
+    """The person's own enrolment. Someone else's id gets a 404 — and an audit event, since
+    asking for it means a forged request."""
+    trainee = _trainee_or_404(request)
+    try:
+        return selectors.own_enrollment(trainee, pk)
+    except Enrollment.DoesNotExist:
+        if Enrollment.objects.filter(pk=pk).exists():
+            audit_event_record(
+                kind="enrollment.forged_request",
+                user=request.user,
+                detail={"enrollment": pk, "path": request.path},
+            )
+        raise Http404 from None
+
+
+def _refused(request: HttpRequest, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+# --- Trainees -------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """応募研修: open courses taking applications now."""
+    trainee = trainee_of(request.user)
+    form = CatalogueFilterForm(request.GET or None)
+    category = form.cleaned_data["category"] if form.is_valid() else ""
+    courses = selectors.catalogue(trainee, category=category) if trainee else []
+    return render(request, "enrollments/catalogue.html", {"form": form, "courses": courses})
+
+
+@require_POST
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+def apply(request: HttpRequest, session_pk: int) -> HttpResponse:
+    trainee = _trainee_or_404(request)
+    forged = request.POST.get("trainee")
+    if forged and forged != str(trainee.pk):  # applying for someone else
+        audit_event_record(
+            kind="enrollment.forged_request",
+            user=request.user,
+            detail={"trainee": forged[:20], "path": request.path},
+        )
+        raise Http404
+    session = get_object_or_404(Session, pk=session_pk)
+    try:
+        enrollment = services.enrollment_apply(session=session, trainee=trainee, actor=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+        return redirect("catalogue")
+    texts = {
+        "confirmed": _("You have a place: the decision notice is in your inbox."),
+        "waitlisted": _(
+            "The session is full: you are on the waiting list (number %(position)s). "
+            "If a seat frees, you move up and are told."
+        ),
+        "requested": _("Your application has been received. HR will decide and tell you."),
+    }
+    position = (
+        Enrollment.objects.filter(
+            session=session, status="waitlisted", waitlist_rank__lte=enrollment.waitlist_rank or 0
+        ).count()
+        if enrollment.status == "waitlisted"
+        else 0
+    )
+    messages.success(request, texts[enrollment.status] % {"position": position})
+    return redirect("enrollment_detail", pk=enrollment.pk)
+
+
+@require_GET
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _own_or_404(request, pk)
+    return render(
+        request,
+        "enrollments/enrollment_detail.html",
+        {
+            "enrollment": enrollment,
+            "change_form": ChangeForm(enrollment=enrollment),
+            "other_sessions": selectors.other_sessions(enrollment),
+            "absence_form": AbsenceForm(enrollment=enrollment),
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+def enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _own_or_404(request, pk)
+    try:
+        services.enrollment_cancel(enrollment=enrollment, actor=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Your place has been cancelled."))
+    return redirect("enrollment_detail", pk=pk)
+
+
+@require_POST
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+def enrollment_change(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _own_or_404(request, pk)
+    form = ChangeForm(request.POST, enrollment=enrollment)
+    if not form.is_valid():
+        messages.error(request, _("Choose another session of the same course."))
+        return redirect("enrollment_detail", pk=pk)
+    try:
+        outcome = services.enrollment_change(
+            enrollment=enrollment, to_session=form.cleaned_data["to_session"], actor=request.user
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("You have been moved to the other session.")
+            if outcome == "moved"
+            else _("That session is full: your request has been sent to HR, who will decide."),
+        )
+    return redirect("enrollment_detail", pk=pk)
+
+
+@require_POST
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+def enrollment_absence(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _own_or_404(request, pk)
+    form = AbsenceForm(request.POST, enrollment=enrollment)
+    if form.is_valid():
+        try:
+            services.absence_notify(
+                enrollment=enrollment,
+                day=form.cleaned_data["day"],
+                reason=form.cleaned_data["reason"],
+                detail=form.cleaned_data["detail"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Your absence notice has been sent to HR."))
+            return redirect("enrollment_detail", pk=pk)
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("enrollment_detail", pk=pk)
+
+
+@require_GET
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+def enrollment_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The session's days as an .ics file for the calendar."""
+    from enrollments.calendar import session_ics
+
+    enrollment = _own_or_404(request, pk)
+    response = HttpResponse(session_ics(enrollment), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kenshu-{enrollment.session_id}.ics"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+def check_in(request: HttpRequest) -> HttpResponse:
+    """受付: the trainee types (or scans) the code shown at the venue."""
+    trainee = trainee_of(request.user)
+    form = CheckInForm(request.POST or None, initial={"code": request.GET.get("code", "")[:12]})
+    if request.method == "POST" and form.is_valid():
+        if trainee is None:
+            form.add_error("code", _("Your account has no record in the staff registry."))
+            return render(request, "enrollments/check_in.html", {"form": form})
+        try:
+            attendance = services.check_in(
+                trainee=trainee, code=form.cleaned_data["code"], actor=request.user
+            )
+        except ValidationError as exc:
+            form.add_error("code", exc)
+        else:
+            messages.success(
+                request,
+                _("Checked in: %(mark)s.") % {"mark": attendance.get_mark_display()},
+            )
+            return redirect("trainee_home")
+    return render(request, "enrollments/check_in.html", {"form": form})
+
+
+# --- Coordinators ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(COORDINATOR, raise_exception=True)
+def nominations(request: HttpRequest) -> HttpResponse:
+    """推薦: nominate staff of one's own departments; see and withdraw nominations; staff ×
+    courses with their status."""
+    from django.core.paginator import Paginator
+
+    staff = trainee_scope(request.user)
+    form = NominateForm(request.POST or None, sessions=selectors.nominable_sessions(), staff=staff)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_nominate(
+                session=form.cleaned_data["session"],
+                trainee=form.trainee,
+                actor=request.user,
+                comment=form.cleaned_data["comment"],
+                priority=form.cleaned_data["priority"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("%(name)s has been nominated.") % {"name": form.trainee.name}
+            )
+            return redirect("nominations")
+    page = Paginator(selectors.department_enrollments(staff.values("id")), 100).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "enrollments/nominations.html",
+        {"form": form, "page": page, "substitute_form": SubstituteForm(staff=staff)},
+    )
+
+
+def _department_enrollment_or_404(request: HttpRequest, pk: int) -> Enrollment:
+    staff = trainee_scope(request.user)
+    return get_object_or_404(
+        Enrollment.objects.select_related("trainee", "session"), pk=pk, trainee__in=staff
+    )
+
+
+@require_POST
+@login_required
+@permission_required(COORDINATOR, raise_exception=True)
+def nomination_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _department_enrollment_or_404(request, pk)
+    try:
+        services.nomination_withdraw(enrollment=enrollment, actor=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The nomination has been withdrawn."))
+    return redirect("nominations")
+
+
+@require_POST
+@login_required
+@permission_required(COORDINATOR, raise_exception=True)
+def nomination_substitute(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _department_enrollment_or_404(request, pk)
+    form = SubstituteForm(request.POST, staff=trainee_scope(request.user))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("nominations")
+    try:
+        services.nomination_substitute(
+            enrollment=enrollment, substitute=form.trainee, actor=request.user
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("%(name)s will attend instead.") % {"name": form.trainee.name})
+    return redirect("nominations")
+
+
+# --- HR -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@permission_required(HR, raise_exception=True)
+def session_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """HR's session page: applicants, nominees, decisions, lottery, waiting list, attendance,
+    completion — with counts."""
+    from django.core.paginator import Paginator
+
+    try:
+        session = selectors.session_overview(pk)
+    except Session.DoesNotExist:
+        raise Http404 from None
+    page = Paginator(selectors.session_enrollments(session), 200).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "enrollments/session_page.html",
+        {
+            "session": session,
+            "course": session.course,
+            "counts": selectors.session_counts(session),
+            "page": page,
+            "changes": selectors.pending_change_requests(session),
+            "lottery": session.lotteries.first(),
+            "lottery_form": LotteryForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def session_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(Session, pk=pk)
+    form = DecideForm(request.POST, session=session)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("session_page", pk=pk)
+    result = services.enrollments_decide(
+        session=session,
+        enrollment_ids=form.cleaned_data["enrollments"],
+        decision=form.cleaned_data["decision"],
+        actor=request.user,
+    )
+    messages.success(request, _("%(count)s decided.") % {"count": result["changed"]})
+    if result["full"]:
+        messages.error(
+            request,
+            _("%(count)s could not be confirmed: the session is full.") % {"count": result["full"]},
+        )
+    return redirect("session_page", pk=pk)
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def session_lottery(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(Session, pk=pk)
+    form = LotteryForm(request.POST)
+    form.is_valid()
+    try:
+        lottery = services.lottery_run(
+            session=session, actor=request.user, seed=form.cleaned_data.get("seed", "")
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Lots drawn (seed %(seed)s): %(seats)s confirmed, the rest waitlisted in order.")
+            % {"seed": lottery.seed, "seats": min(lottery.seats, len(lottery.drawn))},
+        )
+    return redirect("session_page", pk=pk)
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(ChangeRequest.objects.select_related("enrollment"), pk=pk)
+    approve = request.POST.get("approve") == "1"
+    try:
+        services.change_request_decide(request=change, approve=approve, actor=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Approved.") if approve else _("Refused."))
+    return redirect("session_page", pk=change.to_session_id)
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def hr_enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_object_or_404(Enrollment, pk=pk)
+    try:
+        services.enrollment_cancel(
+            enrollment=enrollment, actor=request.user, by_hr=True, reason=_("Cancelled by HR")
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The place has been cancelled."))
+    return redirect("session_page", pk=enrollment.session_id)
+
+
+def _day_or_404(session_pk: int, day_pk: int) -> SessionDay:
+    return get_object_or_404(
+        SessionDay.objects.select_related("session__course", "session__room__venue"),
+        pk=day_pk,
+        session_id=session_pk,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(HR, raise_exception=True)
+def attendance(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
+    """出欠簿 for a day, usable on a tablet at the venue."""
+    day = _day_or_404(pk, day_pk)
+    roster = selectors.day_roster(day)
+    form = AttendanceForm(request.POST or None, roster=roster)
+    if request.method == "POST" and form.is_valid():
+        count = services.attendance_record(day=day, marks=form.marks(), actor=request.user)
+        messages.success(request, _("Attendance saved for %(count)s people.") % {"count": count})
+        return redirect("attendance", pk=pk, day_pk=day_pk)
+    return render(
+        request,
+        "enrollments/attendance.html",
+        {"day": day, "session": day.session, "form": form, "roster": roster},
+    )
+
+
+@require_POST
+@login_required
+@permission_required(HR, raise_exception=True)
+def attendance_all_present(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
+    day = _day_or_404(pk, day_pk)
+    count = services.attendance_all_present(day=day, actor=request.user)
+    messages.success(request, _("%(count)s marked present.") % {"count": count})
+    return redirect("attendance", pk=pk, day_pk=day_pk)
+
+
+@require_GET
+@login_required
+@permission_required(HR, raise_exception=True)
+def check_in_display(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
+    """The day's code and QR, to show on the screen at the venue."""
+    from enrollments.calendar import check_in_qr_svg
+
+    day = _day_or_404(pk, day_pk)
+    code = services.check_in_code_for(day)
+    opens, _start, ends = services.check_in_window(day)
+    return render(
+        request,
+        "enrollments/check_in_display.html",
+        {
+            "day": day,
+            "code": code.code,
+            "qr": check_in_qr_svg(request, code.code),
+            "opens": opens,
+            "ends": ends,
+        },
+    )
+
+
+@require_GET
+@login_required
+@permission_required(HR, raise_exception=True)
+def sign_in_sheet(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
+    """出席簿 as PDF: name, organisation, job title, a column to sign."""
+    from enrollments.pdf import sign_in_sheet_pdf
+
+    day = _day_or_404(pk, day_pk)
+    response = HttpResponse(
+        sign_in_sheet_pdf(day, selectors.day_roster(day)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = (
+        f'inline; filename="sign-in-{day.session_id}-{day.date:%Y%m%d}.pdf"'
+    )
+    return response

@@ -1,0 +1,228 @@
+"""The enrolment pages: what each party sees and does, refusals, forged ids, query budgets."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from courses.models import CourseKind, Selection
+from enrollments.models import Attendance, Enrollment, Status
+from enrollments.services import enrollment_apply, enrollment_nominate
+from tests.courses.factories import CourseFactory, SessionFactory
+from tests.enrollments.factories import enrol
+from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
+from trainees.roles import Role
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now()
+
+
+def open_session(**kwargs):
+    course = kwargs.pop("course", None) or CourseFactory(
+        kind=CourseKind.OPEN, selection=kwargs.pop("selection", Selection.HR_DECISION)
+    )
+    kwargs.setdefault("application_opens_at", NOW - datetime.timedelta(days=1))
+    kwargs.setdefault("application_closes_at", NOW + datetime.timedelta(days=1))
+    return SessionFactory(course=course, **kwargs)
+
+
+def learner(**kwargs):
+    user = UserFactory(roles=[Role.TRAINEE])
+    trainee = TraineeFactory(user=user, **kwargs)
+    return user, trainee
+
+
+def test_apply_from_the_catalogue_and_a_double_submit_makes_one_record(client):
+    session = open_session(capacity=1, selection=Selection.FIRST_COME)
+    user, trainee = learner()
+    client.force_login(user)
+    page = client.get(reverse("catalogue")).content.decode()
+    assert session.course.title in page
+    response = client.post(reverse("apply", args=[session.pk]), follow=True)
+    assert (
+        "受講が決まりました" in response.content.decode()
+        or "You have a place" in response.content.decode()
+    )
+    again = client.post(reverse("apply", args=[session.pk]), follow=True)
+    assert Enrollment.objects.filter(trainee=trainee).count() == 1
+    assert "既に" in again.content.decode() or "already" in again.content.decode()
+    # The next applicant finds the session full and is told they are waitlisted, not refused.
+    other_user, _ = learner()
+    client.force_login(other_user)
+    response = client.post(reverse("apply", args=[session.pk]), follow=True)
+    text = response.content.decode()
+    assert "補欠" in text or "waiting list" in text
+    assert Enrollment.objects.filter(status=Status.WAITLISTED).count() == 1
+
+
+def test_forged_ids_get_404_an_audit_event_and_change_nothing(client):
+    session = open_session()
+    _owner_user, owner = learner()
+    enrollment = enrol(owner, session)
+    intruder, _ = learner()
+    client.force_login(intruder)
+    for name in ("enrollment_cancel", "enrollment_change", "enrollment_absence"):
+        assert client.post(reverse(name, args=[enrollment.pk])).status_code == 404
+    assert client.get(reverse("enrollment_detail", args=[enrollment.pk])).status_code == 404
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.CONFIRMED
+    assert AuditEvent.objects.filter(kind="enrollment.forged_request").count() == 4
+    # Applying "as" someone else by adding their id to the form.
+    response = client.post(reverse("apply", args=[session.pk]), {"trainee": owner.pk})
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(kind="enrollment.forged_request").count() == 5
+    assert Enrollment.objects.count() == 1
+
+
+def test_the_trainee_cancels_changes_and_reports_absence(client):
+    course = CourseFactory(kind=CourseKind.OPEN)
+    first = open_session(course=course, cancellation_deadline=NOW + datetime.timedelta(days=5))
+    second = open_session(course=course)
+    user, trainee = learner()
+    enrollment = enrol(trainee, first)
+    client.force_login(user)
+    page = client.get(reverse("enrollment_detail", args=[enrollment.pk])).content.decode()
+    assert "日程変更" in page or "Change session" in page
+    client.post(reverse("enrollment_change", args=[enrollment.pk]), {"to_session": second.pk})
+    enrollment.refresh_from_db()
+    assert enrollment.session_id == second.pk
+    day = second.days.get()
+    response = client.post(
+        reverse("enrollment_absence", args=[enrollment.pk]),
+        {"day": day.pk, "reason": "other", "detail": ""},
+        follow=True,
+    )
+    assert not enrollment.absences.exists()  # "other" needs a word of explanation
+    client.post(
+        reverse("enrollment_absence", args=[enrollment.pk]),
+        {"day": day.pk, "reason": "illness", "detail": "発熱のため"},
+    )
+    assert enrollment.absences.get().detail == "発熱のため"
+    assert response.status_code == 200
+    ics = client.get(reverse("enrollment_calendar", args=[enrollment.pk]))
+    assert ics["Content-Type"].startswith("text/calendar")
+    body = ics.content.decode()
+    assert "BEGIN:VEVENT" in body and course.title in body and "DTSTART;TZID=Asia/Tokyo" in body
+
+
+def test_hr_decides_in_bulk_and_draws_lots_from_the_session_page(client, hr_admin):
+    session = open_session(capacity=2)
+    people = [learner()[1] for _ in range(5)]
+    enrollments = [enrollment_apply(session=session, trainee=t, actor=None) for t in people]
+    client.force_login(hr_admin)
+    page = client.get(reverse("session_page", args=[session.pk])).content.decode()
+    assert all(t.name in page for t in people)
+    client.post(
+        reverse("session_decide", args=[session.pk]),
+        {"decision": "confirmed", "enrollments": [enrollments[0].pk]},
+    )
+    response = client.post(
+        reverse("session_lottery", args=[session.pk]), {"seed": "抽選2026"}, follow=True
+    )
+    assert "抽選2026" in response.content.decode()
+    statuses = sorted(Enrollment.objects.values_list("status", flat=True))
+    assert statuses == ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
+
+
+def test_attendance_roster_all_present_and_the_sign_in_sheet(client, hr_admin):
+    session = SessionFactory()
+    day = session.days.get()
+    present, notified = learner()[1], learner()[1]
+    first = enrol(present, session)
+    second = enrol(notified, session)
+    from enrollments.services import absence_notify
+
+    absence_notify(enrollment=second, day=day, reason="work", detail="", actor=None)
+    client.force_login(hr_admin)
+    url = reverse("attendance", args=[session.pk, day.pk])
+    assert present.name in client.get(url).content.decode()
+    client.post(reverse("attendance_all_present", args=[session.pk, day.pk]))
+    marks = dict(Attendance.objects.values_list("enrollment_id", "mark"))
+    assert marks == {first.pk: "present", second.pk: "absent"}
+    client.post(url, {f"mark_{first.pk}": "late"})
+    assert Attendance.objects.get(enrollment=first).mark == "late"
+    pdf = client.get(reverse("sign_in_sheet", args=[session.pk, day.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert b"IPAexGothic" in pdf.content or b"HeiseiKakuGo" in pdf.content
+    display = client.get(reverse("check_in_display", args=[session.pk, day.pk])).content.decode()
+    assert "<svg" in display
+
+
+def test_the_coordinator_nominates_only_their_staff(client, coordinator, organisation):
+    session = open_session()
+    mine = TraineeFactory(organisation=organisation, staff_number="140001")
+    stranger = TraineeFactory(
+        organisation=OrganisationFactory(code="990000"), staff_number="990001"
+    )
+    client.force_login(coordinator)
+    url = reverse("nominations")
+    client.post(
+        url,
+        {"session": session.pk, "staff_number": "１４０００１", "priority": 1, "comment": "適任"},
+    )
+    assert Enrollment.objects.get().trainee == mine
+    response = client.post(url, {"session": session.pk, "staff_number": stranger.staff_number})
+    assert response.status_code == 200 and Enrollment.objects.count() == 1
+    page = client.get(url).content.decode()
+    assert mine.name in page and "適任" not in page  # comments are for HR
+    # Someone else's enrolment cannot be withdrawn from here.
+    other = enrol(stranger, session)
+    assert client.post(reverse("nomination_withdraw", args=[other.pk])).status_code == 404
+
+
+def test_the_dashboard_shows_the_next_steps(client):
+    session = open_session()
+    user, trainee = learner()
+    client.force_login(user)
+    enrollment_apply(session=session, trainee=trainee, actor=user)
+    page = client.get(reverse("trainee_home")).content.decode()
+    assert session.course.title in page and (
+        "人材育成センターが決定" in page or "HR decides" in page
+    )
+
+
+def _budget_setup(count: int, session, organisation):
+    for _ in range(count):
+        trainee = TraineeFactory(organisation=organisation)
+        enrollment_apply(session=session, trainee=trainee, actor=None)
+
+
+def test_pages_have_fixed_query_budgets(
+    client, hr_admin, coordinator, organisation, django_assert_max_num_queries
+):
+    session = open_session(capacity=100)
+    user, trainee = learner(organisation=organisation)
+    enrollment_apply(session=session, trainee=trainee, actor=None)
+    enrollment_nominate(
+        session=open_session(), trainee=TraineeFactory(organisation=organisation), actor=coordinator
+    )
+    _budget_setup(3, session, organisation)
+    # Each: session, user, roles, permissions (2), unread notices, the session save and the
+    # access-log insert with their SAVEPOINT pairs (12) — plus the page's own reads:
+    pages = [
+        # trainee, enrolments, their days, absences, change requests, MFA check
+        (user, reverse("trainee_home"), 18),
+        # trainee, open courses, their open sessions, those sessions' days
+        (user, reverse("catalogue"), 16),
+        # organisations in scope (2), the staff × courses count and page, nominable sessions
+        (coordinator, reverse("nominations"), 17),
+        # session with course and room, days with attendance counts, counts, the page's count
+        # and rows, change requests, last lottery, MFA check
+        (hr_admin, reverse("session_page", args=[session.pk]), 20),
+        # day, the roster, its marks and absence notices
+        (hr_admin, reverse("attendance", args=[session.pk, session.days.get().pk]), 15),
+    ]
+    for who, url, budget in pages:
+        client.force_login(who)
+        client.get(url)
+        with django_assert_max_num_queries(budget):
+            assert client.get(url).status_code == 200
+    _budget_setup(25, session, organisation)
+    for who, url, budget in pages:
+        client.force_login(who)
+        with django_assert_max_num_queries(budget):
+            client.get(url)

@@ -262,3 +262,12 @@ def day_roster(day: SessionDay) -> list[Enrollment]:
         )
         .order_by("trainee__organisation__code", "trainee__staff_number")
     )
+
+
+def enrollment_for_hr() -> QuerySet[Enrollment]:
+    return Enrollment.objects.select_related(
+        "trainee__organisation", "session__course", "nominated_by", "substitute_for__trainee"
+    ).prefetch_related(
+        "absences__day",
+        Prefetch("events", queryset=EnrollmentEvent.objects.select_related("actor", "session")),
+    )

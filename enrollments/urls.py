@@ -59,6 +59,7 @@ urlpatterns = [
         views.change_request_decide,
         name="change_request_decide",
     ),
+    path("hr/enrollments/<int:pk>/", views.hr_enrollment, name="hr_enrollment"),
     path(
         "hr/enrollments/<int:pk>/cancel/", views.hr_enrollment_cancel, name="hr_enrollment_cancel"
     ),

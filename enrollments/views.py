@@ -408,6 +408,15 @@ def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_page", pk=change.to_session_id)
 
 
+@require_GET
+@login_required
+@permission_required(HR, raise_exception=True)
+def hr_enrollment(request: HttpRequest, pk: int) -> HttpResponse:
+    """One enrolment for HR: where it stands, absence notices, its whole history."""
+    enrollment = get_object_or_404(selectors.enrollment_for_hr(), pk=pk)
+    return render(request, "enrollments/hr_enrollment.html", {"enrollment": enrollment})
+
+
 @require_POST
 @login_required
 @permission_required(HR, raise_exception=True)

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AccessLog, AuditEvent
 from courses.models import NotificationTemplate
+from enrollments.models import OrganisationQuota
 from tests.courses.factories import (
     SAMPLE_PDF,
     SessionFactory,
@@ -125,6 +126,7 @@ MATRIX = {
     "hr/sessions/<int:pk>/days/<int:day_pk>/check-in/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/days/<int:day_pk>/sign-in-sheet.pdf": _row(LOGIN, 403, 403, 200, 403),
     "hr/change-requests/<int:pk>/decide/": every(405),
+    "hr/enrollments/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/enrollments/<int:pk>/cancel/": every(405),
     # Roster import (HR only) and the registry (HR all, coordinators their organisations)
     "hr/roster/": _row(LOGIN, 403, 403, 200, 403),
@@ -173,7 +175,7 @@ MATRIX = {
     "admin/autocomplete/": admin(200),
     "admin/jsi18n/": admin(200),
     "admin/r/<path:content_type_id>/<path:object_id>/": admin(404),
-    "admin/^(?P<app_label>auth|account|mfa|trainees|courses|audit)/$": admin(200),
+    "admin/^(?P<app_label>auth|account|mfa|trainees|courses|enrollments|audit)/$": admin(200),
     "admin/(?P<url>.*)$": admin(404),
     "admin/trainees/user/<id>/password/": admin(200),
     "admin/trainees/organisation/process_import/": admin(405),
@@ -242,6 +244,15 @@ MATRIX = {
         redirect=200,
     ),
     **admin_model(
+        "enrollments/organisationquota",
+        changelist=200,
+        add=200,
+        history=200,
+        delete=200,
+        change=200,
+        redirect=200,
+    ),
+    **admin_model(
         "courses/venue", changelist=200, add=200, history=200, delete=403, change=200, redirect=200
     ),
     **admin_model(
@@ -299,6 +310,7 @@ def concrete_urls(objects):
         "trainees/trainee": objects["trainee"].pk,
         "trainees/rosterimport": objects["import"].pk,
         "courses/venue": objects["venue"].pk,
+        "enrollments/organisationquota": objects["quota"].pk,
         "courses/notificationtemplate": NotificationTemplate.for_kind("order").pk,
     }
     urls = {}
@@ -402,6 +414,9 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         "session": session,
         "material": add_material(session.course, name="handout.pdf", content=SAMPLE_PDF),
         "enrollment": enrol(TraineeFactory(organisation=organisation), session),
+        "quota": OrganisationQuota.objects.create(
+            course=session.course, organisation=organisation, limit=3
+        ),
         "venue": VenueFactory(),
         "order": TrainingOrderFactory(),
         "personas": {

@@ -41,6 +41,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "courses.view_notificationtemplate",
         "courses.change_notificationtemplate",
         "trainees.view_rosterimport",
+        "enrollments.view_organisationquota",
+        "enrollments.add_organisationquota",
+        "enrollments.change_organisationquota",
+        "enrollments.delete_organisationquota",
         # To reset the authenticator of someone who lost their phone.
         "mfa.view_authenticator",
         "mfa.delete_authenticator",

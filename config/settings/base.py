@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.tasks.send_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    "refresh-completion": {
+        "task": "enrollments.tasks.refresh_completion",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------

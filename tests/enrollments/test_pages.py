@@ -126,6 +126,10 @@ def test_hr_decides_in_bulk_and_draws_lots_from_the_session_page(client, hr_admi
     assert "抽選2026" in response.content.decode()
     statuses = sorted(Enrollment.objects.values_list("status", flat=True))
     assert statuses == ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    # Each enrolment's history is there for HR: applied, then the lottery's decision.
+    history = client.get(reverse("hr_enrollment", args=[enrollments[1].pk])).content.decode()
+    assert people[1].name in history and "抽選2026" not in history
+    assert history.count("<li><time") == 2
 
 
 def test_attendance_roster_all_present_and_the_sign_in_sheet(client, hr_admin):
@@ -226,3 +230,13 @@ def test_pages_have_fixed_query_budgets(
         client.force_login(who)
         with django_assert_max_num_queries(budget):
             client.get(url)
+
+
+def test_the_nightly_refresh_marks_past_sessions_not_completed():
+    from enrollments.tasks import refresh_completion
+
+    session = SessionFactory(days=[datetime.date(2026, 5, 12)])
+    enrollment = enrol(learner()[1], session)
+    refresh_completion()
+    enrollment.refresh_from_db()
+    assert enrollment.completion == "incomplete" and enrollment.completion_missing == ["attendance"]

@@ -148,3 +148,70 @@ def seed_elearning() -> None:
     if session and not TrainingOrder.objects.filter(course=course).exists():
         trainees = Trainee.objects.filter(user__isnull=False).values_list("id", flat=True)
         order_issue(session=session, trainee_ids=list(trainees), actor=None)
+
+
+def seed_open_courses() -> None:
+    """Two 応募研修 taking applications now (dates relative to today): one decided by HR with
+    nominations and applications waiting for the lottery, one first come, first served."""
+    from courses.models import Selection
+    from enrollments.services import enrollment_apply, enrollment_nominate
+    from trainees.models import Trainee, User
+
+    today = timezone.localdate()
+    year = current_fiscal_year()
+    venue = Venue.objects.get(name="区役所本庁舎")
+    room = Room.objects.get(venue=venue, name="5階 研修室A")
+    made = []
+    for code, title, selection, capacity, days_ahead in (
+        ("E05", "ファシリテーション研修", Selection.HR_DECISION, 3, 30),
+        ("E06", "文書事務研修", Selection.FIRST_COME, 2, 40),
+    ):
+        first_day = today + datetime.timedelta(days=days_ahead)
+        course, created = Course.objects.get_or_create(
+            fiscal_year=year,
+            code=code,
+            defaults={
+                "title": title,
+                "category": Category.ELECTIVE,
+                "kind": CourseKind.OPEN,
+                "delivery": DeliveryMode.CLASSROOM,
+                "selection": selection,
+                "requires_attendance": True,
+            },
+        )
+        if not created:
+            continue
+        session = Session.objects.create(
+            course=course,
+            number=1,
+            capacity=capacity,
+            room=room,
+            application_opens_at=timezone.now() - datetime.timedelta(days=7),
+            application_closes_at=timezone.now() + datetime.timedelta(days=14),
+            cancellation_deadline=timezone.make_aware(
+                datetime.datetime.combine(first_day - datetime.timedelta(days=3), datetime.time(17))
+            ),
+            instructor="外部講師",
+            notes="筆記用具をお持ちください。",
+        )
+        SessionDay.objects.create(
+            session=session, date=first_day, starts_at=datetime.time(13, 30),
+            ends_at=datetime.time(17, 0),
+        )  # fmt: skip
+        made.append(session)
+    if not made or made[0].course.code != "E05":
+        return
+    session = made[0]
+    coordinator = User.objects.filter(username="200001").first()
+    staff = Trainee.objects.filter(user__isnull=False).exclude(
+        user__username__in=["100001", "100002", "200001", "300001"]
+    )
+    if coordinator is not None:
+        from trainees.selectors import trainee_scope
+
+        for priority, trainee in enumerate(staff.filter(pk__in=trainee_scope(coordinator))[:2], 1):
+            enrollment_nominate(
+                session=session, trainee=trainee, actor=coordinator, priority=priority
+            )
+    for trainee in staff.exclude(enrollments__session=session)[:3]:
+        enrollment_apply(session=session, trainee=trainee, actor=trainee.user)

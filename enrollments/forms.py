@@ -28,7 +28,7 @@ class ChangeForm(forms.Form):
 
 
 class AbsenceForm(forms.Form):
-    day = forms.ModelChoiceField(label=_("Day"), queryset=SessionDay.objects.none())
+    day = forms.ModelChoiceField(label=_("Day of absence"), queryset=SessionDay.objects.none())
     reason = forms.ChoiceField(
         label=_("Reason"), choices=AbsenceReason.choices, widget=forms.RadioSelect
     )

@@ -368,3 +368,114 @@ def test_hr_puts_a_video_online_orders_it_and_the_trainee_watches(
         f"() => document.querySelector('#player').currentTime >= {record.position - 0.5}"
     )
     context.close()
+
+
+def test_nominate_apply_lottery_decision_absence_attendance(
+    page, browser, live_server, eager_celery, mailoutbox
+):
+    """A coordinator nominates two staff; a trainee applies; HR draws lots; the trainee gets
+    the decision, reports absence for one day; HR marks attendance; the trainee's page shows
+    the right next step at each point."""
+    import datetime
+
+    from django.utils import timezone
+
+    from courses.models import CourseKind
+    from enrollments.models import Attendance, Enrollment
+    from tests.courses.factories import CourseFactory, SessionFactory
+    from tests.trainees.factories import OrganisationFactory, TraineeFactory
+
+    welfare = OrganisationFactory(code="140000", name="福祉部")
+    today = timezone.localdate()
+    session = SessionFactory(
+        course=CourseFactory(kind=CourseKind.OPEN, title="ファシリテーション研修"),
+        capacity=3,
+        application_opens_at=timezone.now() - datetime.timedelta(days=1),
+        application_closes_at=timezone.now() + datetime.timedelta(days=7),
+        days=[today + datetime.timedelta(days=20), today + datetime.timedelta(days=21)],
+    )
+    coordinator = UserFactory(username="200001", roles=[Role.COORDINATOR, Role.TRAINEE])
+    coordinator.coordinated_organisations.add(welfare)
+    for number in ("140001", "140002"):
+        TraineeFactory(staff_number=number, organisation=welfare)
+    trainee_user = UserFactory(username="300001", full_name="区民 花子", roles=[Role.TRAINEE])
+    trainee = TraineeFactory(name="区民 花子", user=trainee_user, email="hanako@city.example.jp")
+    hr = UserFactory(username="100006", roles=[Role.HR_ADMIN], totp=True)
+
+    # The coordinator nominates two of their staff.
+    log_in(page, "200001")
+    page.get_by_role("link", name="研修生の推薦").click()
+    assert_accessible(page)
+    for number, priority in (("140001", "1"), ("１４０００２", "2")):
+        page.locator("#id_session").select_option(index=1)
+        page.locator("#id_staff_number").fill(number)
+        page.get_by_label("所属内の推薦順位").fill(priority)
+        page.get_by_role("button", name="推薦する").click()
+        expect(page.get_by_text("さんを推薦しました。")).to_be_visible()
+    expect(page.get_by_role("cell", name="所属推薦").first).to_be_visible()
+    assert Enrollment.objects.filter(source="nominated").count() == 2
+
+    # The trainee finds the course and applies; My page says what happens next.
+    context = browser.new_context(locale="ja-JP", base_url=live_server.url)
+    mine = context.new_page()
+    log_in(mine, "300001")
+    mine.get_by_role("link", name="研修を探す").click()
+    assert_accessible(mine)
+    mine.get_by_role("button", name="ファシリテーション研修 第1回に申し込む").click()
+    expect(mine.get_by_text("申込を受け付けました。")).to_be_visible()
+    assert_accessible(mine)
+    mine.goto("/me/")
+    expect(mine.get_by_text("次は：人材育成センターが決定し")).to_be_visible()
+    assert_accessible(mine)
+
+    # HR draws lots (three applicants, three seats: everyone is confirmed and told).
+    page.context.clear_cookies()
+    log_in(page, "100006")
+    page.get_by_label(re.compile(r"^コード")).fill(totp_code(hr.totp_secret))
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"/hr/sessions/{session.pk}/")
+    assert_accessible(page)
+    page.get_by_label("乱数シード（任意）").fill("2026-e2e")
+    page.get_by_role("button", name="抽選する").click()
+    expect(page.get_by_text("抽選しました（シード 2026-e2e）")).to_be_visible()
+    assert set(Enrollment.objects.values_list("status", flat=True)) == {"confirmed"}
+    assert any(
+        m.to == [trainee.email] and m.subject.startswith("【受講決定通知】") for m in mailoutbox
+    )
+
+    # The trainee: the decision in the inbox, the days ahead; absence for the second day.
+    mine.goto("/inbox/")
+    expect(mine.get_by_text("【受講決定通知】ファシリテーション研修")).to_be_visible()
+    mine.goto("/me/")
+    expect(mine.get_by_text("決定待ちのものはありません。")).to_be_visible()
+    expect(mine.locator("#upcoming-heading + ul > li")).to_have_count(2)
+    mine.get_by_role("link", name="ファシリテーション研修").first.click()
+    assert_accessible(mine)
+    second_day = session.days.order_by("date").last()
+    mine.get_by_label("欠席する日").select_option(str(second_day.pk))
+    mine.get_by_label("体調不良").check()
+    mine.get_by_role("button", name="欠席連絡を送る").click()
+    expect(mine.get_by_text("欠席連絡を人材育成センターに送りました。")).to_be_visible()
+    mine.goto("/me/")
+    expect(mine.locator("#upcoming-heading + ul > li")).to_have_count(1)
+
+    # HR marks attendance for the first day (tablet-sized roster) and uses "all present" on
+    # the second: the absence notice makes it an absence.
+    first_day = session.days.order_by("date").first()
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto(f"/hr/sessions/{session.pk}/days/{first_day.pk}/attendance/")
+    assert_accessible(page)
+    enrollment = Enrollment.objects.get(trainee=trainee)
+    page.locator(f"#id_mark_{enrollment.pk}_0").check()  # 出席
+    page.get_by_role("button", name="出欠を保存").click()
+    expect(page.get_by_text("人の出欠を保存しました。")).to_be_visible()
+    page.goto(f"/hr/sessions/{session.pk}/days/{second_day.pk}/attendance/")
+    page.get_by_role("button", name="未記録の全員を出席にする").click()
+    marks = dict(Attendance.objects.filter(enrollment=enrollment).values_list("day_id", "mark"))
+    assert marks == {first_day.pk: "present", second_day.pk: "absent"}
+
+    # The trainee's page: attending every day is what is left, and it says so.
+    mine.goto("/me/")
+    expect(mine.locator("#todo-heading + ul")).to_contain_text("全日程への出席")
+    assert_accessible(mine)
+    context.close()

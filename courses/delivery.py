@@ -47,6 +47,7 @@ def relay_outbox(limit: int = 500) -> int:
     """Publish pending outbox rows to the broker; stop at the first failure (the broker is
     down: the rest wait for the next run). Returns how many were published."""
     import courses.tasks  # noqa: F401 - registers the tasks named in the outbox
+    import enrollments.tasks  # noqa: F401
     from config.celery import app
 
     published = 0

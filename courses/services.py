@@ -592,7 +592,13 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
 def session_lock(session_id: int) -> Session:
     """The session, locked until the transaction ends: the one lock every change of its seats
     takes, so seats are counted one change at a time."""
-    return Session.objects.select_for_update().select_related("course").get(pk=session_id)
+    # NO KEY UPDATE: rows that merely refer to the session (enrolments, events, deliveries)
+    # can still be inserted while it is held.
+    return (
+        Session.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("course", "room__venue")
+        .get(pk=session_id)
+    )
 
 
 def session_seats_take(session: Session, count: int = 1) -> None:
@@ -627,6 +633,12 @@ def session_notify(*, session: Session, kind: str, recipients: list[Recipient]) 
     from courses.delivery import BATCH, DELIVER_TASK, session_values
     from courses.models import Delivery, NotificationTemplate
 
+    already = set(
+        Delivery.objects.filter(
+            session=session, kind=kind, order__isnull=True, rule__in=[r.rule for r in recipients]
+        ).values_list("trainee_id", "rule")
+    )
+    recipients = [r for r in recipients if (r.trainee_id, r.rule) not in already]
     if not recipients:
         return 0
     template = NotificationTemplate.for_kind(kind)

@@ -99,7 +99,7 @@ def _set_status(
     enrollment.save(update_fields=["status", "decided_at", "waitlist_rank"])
     event = _event(enrollment, before, actor, reason)
     if notify and status in NOTICE_FOR:
-        _notify([enrollment], NOTICE_FOR[status], event_ids={enrollment.pk: event.pk})
+        _notify([enrollment], event_ids={enrollment.pk: event.pk})
     return event
 
 
@@ -110,29 +110,51 @@ def _next_rank(session: Session) -> float:
     return (last or 0) + 1
 
 
-def _notify(enrollments: list[Enrollment], kind: str, *, event_ids: dict[int, int]) -> None:
-    if not enrollments:
-        return
-    trainees = {
-        t.pk: t
-        for t in Trainee.objects.filter(pk__in=[e.trainee_id for e in enrollments]).only(
-            "id", "user_id", "name", "email"
-        )
-    }
-    session_notify(
-        session=enrollments[0].session,
-        kind=kind,
-        recipients=[
-            Recipient(
-                trainee_id=e.trainee_id,
-                user_id=trainees[e.trainee_id].user_id,
-                name=trainees[e.trainee_id].name,
-                email=trainees[e.trainee_id].email,
-                rule=f"event:{event_ids[e.pk]}",
-            )
-            for e in enrollments
-        ],
+NOTIFY_TASK = "enrollments.tasks.send_decision_notices"
+
+
+def _notify(enrollments: list[Enrollment], *, event_ids: dict[int, int]) -> None:
+    """Decision notices, by the outbox: one row written here, in the decision's transaction;
+    the notices (inbox and e-mail) are made after commit, outside the session lock, and are
+    made once whatever happens (one delivery per session, trainee, kind and event)."""
+    from courses.services import outbox_add_batches
+
+    if enrollments:
+        ids = [event_ids[e.pk] for e in enrollments]
+        outbox_add_batches(NOTIFY_TASK, ids, 500)  # the kind follows from each new status
+
+
+def decision_notices_send(event_ids: list[int]) -> int:
+    """Make the notices for these decisions (the outbox task). Idempotent: an event already
+    notified is skipped by session_notify."""
+    from itertools import groupby
+
+    events = (
+        EnrollmentEvent.objects.filter(pk__in=event_ids, to_status__in=list(NOTICE_FOR))
+        .select_related("enrollment__trainee", "session__course", "session__room__venue")
+        .order_by("session_id", "to_status", "id")
     )
+    sent = 0
+    with transaction.atomic():
+        for (_session_id, status), group in groupby(
+            events, key=lambda e: (e.session_id, e.to_status)
+        ):
+            group = list(group)
+            sent += session_notify(
+                session=group[0].session,
+                kind=NOTICE_FOR[status],
+                recipients=[
+                    Recipient(
+                        trainee_id=e.enrollment.trainee_id,
+                        user_id=e.enrollment.trainee.user_id,
+                        name=e.enrollment.trainee.name,
+                        email=e.enrollment.trainee.email,
+                        rule=f"event:{e.pk}",
+                    )
+                    for e in group
+                ],
+            )
+    return sent
 
 
 def _free_seats(session: Session) -> int:
@@ -231,43 +253,56 @@ def _existing(session: Session, trainee: Trainee) -> Enrollment | None:
 # --- Trainees ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def enrollment_apply(*, session: Session, trainee: Trainee, actor: User | None) -> Enrollment:
     """申込: within the window, if eligible, once per course. On a first-come course the seat is
     confirmed at once while seats are left, otherwise the applicant is waitlisted; on other
-    courses HR decides."""
+    courses HR decides.
+
+    The checks that need no lock run first; the session is locked only to count a seat, just
+    before commit — so a rush of applicants queues for as short a time as possible. Two
+    applications by the same person racing each other meet the unique constraints."""
+    from django.db import IntegrityError
+
     from courses.models import CourseKind, Selection
     from courses.selectors import trainee_eligible
 
-    session = session_lock(session.pk)
     course = session.course
     if course.kind != CourseKind.OPEN:
         raise EnrollmentRefused(_("This course is by training order only; HR designates trainees."))
     _check_window(session)
     if not trainee_eligible(course, trainee):
         raise EnrollmentRefused(_("This course is not open to you (see its target audience)."))
-    enrollment = _existing(session, trainee)
-    _check_quota(session, trainee)
-    if enrollment is None:
-        enrollment = Enrollment(session=session, course=course, trainee=trainee)
-    before = enrollment.status or ""
-    enrollment.session = session
-    enrollment.source = Source.APPLIED
-    enrollment.requested_at = timezone.now()
-    enrollment.status = Status.REQUESTED
-    enrollment.waitlist_rank = None
-    enrollment.save()
-    _event(enrollment, before, actor, _("Applied"))
-    if course.selection == Selection.FIRST_COME:
-        if _free_seats(session) > 0:
-            _set_status(enrollment, Status.CONFIRMED, actor, _("First come, first served"))
-        else:
-            _set_status(enrollment, Status.WAITLISTED, actor, _("The session is full"))
-    audit_event_record(
-        kind="enrollment.applied",
-        user=actor,
-        detail={"session": session.pk, "enrollment": enrollment.pk, "status": enrollment.status},
-    )
+    try:
+        with transaction.atomic():
+            enrollment = _existing(session, trainee)
+            _check_quota(session, trainee)
+            if enrollment is None:
+                enrollment = Enrollment(session=session, course=course, trainee=trainee)
+            before = enrollment.status or ""
+            enrollment.session = session
+            enrollment.source = Source.APPLIED
+            enrollment.requested_at = timezone.now()
+            enrollment.status = Status.REQUESTED
+            enrollment.waitlist_rank = None
+            enrollment.save()
+            _event(enrollment, before, actor, _("Applied"))
+            if course.selection == Selection.FIRST_COME:
+                enrollment.session = session_lock(session.pk)
+                if _free_seats(enrollment.session) > 0:
+                    _set_status(enrollment, Status.CONFIRMED, actor, _("First come, first served"))
+                else:
+                    _set_status(enrollment, Status.WAITLISTED, actor, _("The session is full"))
+            audit_event_record(
+                kind="enrollment.applied",
+                user=actor,
+                detail={
+                    "session": session.pk,
+                    "enrollment": enrollment.pk,
+                    "status": enrollment.status,
+                },
+            )
+    except IntegrityError:
+        raise EnrollmentRefused(_("You have already applied for this course.")) from None
     return enrollment
 
 
@@ -551,7 +586,7 @@ def nomination_substitute(
         _("Attends in place of %(name)s") % {"name": enrollment.trainee.name},
     )
     if status in NOTICE_FOR:
-        _notify([replacement], NOTICE_FOR[status], event_ids={replacement.pk: event.pk})
+        _notify([replacement], event_ids={replacement.pk: event.pk})
     audit_event_record(
         kind="enrollment.substituted",
         user=actor,
@@ -589,7 +624,7 @@ def enrollments_decide(
             enrollment, decision, actor, _("Decided by HR"), notify=False
         ).pk
         changed.append(enrollment)
-    _notify(changed, NOTICE_FOR[decision], event_ids=events)
+    _notify(changed, event_ids=events)
     if decision != Status.CONFIRMED:
         waitlist_promote(session, actor)  # a confirmed place given up goes to the next in line
     audit_event_record(
@@ -662,8 +697,8 @@ def lottery_run(*, session: Session, actor: User, seed: str = "") -> Lottery:
             enrollment.save(update_fields=["waitlist_rank"])
         events[status][pk] = event.pk
         (winners if won else waiting).append(enrollment)
-    _notify(winners, NoticeKind.DECISION, event_ids=events[Status.CONFIRMED])
-    _notify(waiting, NoticeKind.WAITLIST, event_ids=events[Status.WAITLISTED])
+    _notify(winners, event_ids=events[Status.CONFIRMED])
+    _notify(waiting, event_ids=events[Status.WAITLISTED])
     audit_event_record(
         kind="enrollment.lottery",
         user=actor,

@@ -12,3 +12,18 @@ def refresh_completion() -> int:
     from enrollments.services import completion_refresh_due
 
     return completion_refresh_due()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    max_retries=10,
+)
+def send_decision_notices(event_ids: list[int]) -> int:
+    """Decision notices (受講決定通知, 補欠, 不採用) for these decisions, from the outbox.
+    Safe to run twice: a notice already made is not made again."""
+    from enrollments.services import decision_notices_send
+
+    return decision_notices_send(event_ids)

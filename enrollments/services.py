@@ -394,6 +394,9 @@ def enrollment_change(*, enrollment: Enrollment, to_session: Session, actor: Use
         waitlist_promote(old, actor)
     else:
         _move(enrollment, new, actor, "")
+        if enrollment.status == Status.WAITLISTED:  # to the end of the new session's queue
+            enrollment.waitlist_rank = _next_rank(new)
+            enrollment.save(update_fields=["waitlist_rank"])
     audit_event_record(
         kind="enrollment.moved", user=actor, detail={"enrollment": enrollment.pk, "to": new.pk}
     )

@@ -562,13 +562,9 @@ def nomination_substitute(
         stale.delete()
     status = enrollment.status
     # The seat passes from one to the other without ever being free.
-    Enrollment.objects.filter(pk=enrollment.pk).update(status=Status.WITHDRAWN)
-    _event(
-        Enrollment(pk=enrollment.pk, session=session, status=Status.WITHDRAWN),
-        status,
-        actor,
-        _("Replaced by %(name)s") % {"name": substitute.name},
-    )
+    enrollment.status = Status.WITHDRAWN
+    enrollment.save(update_fields=["status"])
+    _event(enrollment, status, actor, _("Replaced by %(name)s") % {"name": substitute.name})
     replacement = Enrollment.objects.create(
         session=session,
         course_id=enrollment.course_id,
@@ -724,17 +720,21 @@ def enrollments_order(*, session: Session, trainee_ids: list[int], actor: User |
             _("Session %(number)s has %(free)s free seats; the order names %(count)s people.")
             % {"number": session.number, "free": _free_seats(session), "count": len(trainee_ids)}
         )
-    # Old inactive rows for this session make way (one row per trainee and session).
-    Enrollment.objects.filter(session=session, trainee_id__in=trainee_ids).exclude(
-        status__in=ACTIVE
-    ).delete()
     now = timezone.now()
+    # Someone who cancelled a place on this session earlier keeps their row (and its history):
+    # one row per trainee and session.
+    earlier = Enrollment.objects.filter(session=session, trainee_id__in=trainee_ids).exclude(
+        status__in=ACTIVE
+    )
+    reused = set(earlier.values_list("trainee_id", flat=True))
+    earlier.update(status=Status.CONFIRMED, source=Source.ORDERED, decided_at=now,
+                   waitlist_rank=None)  # fmt: skip
     insert_rows(
         Enrollment,
         ["session_id", "course_id", "trainee_id", "status", "source", "nomination_comment",
          "requested_at", "decided_at", "completion", "completion_missing"],
         ([session.pk, session.course_id, pk, Status.CONFIRMED, Source.ORDERED, "", now, now,
-          "not_started", []] for pk in trainee_ids),
+          "not_started", []] for pk in trainee_ids if pk not in reused),
     )  # fmt: skip
     session_seats_take(session, len(trainee_ids))
     ids = list(
@@ -742,11 +742,12 @@ def enrollments_order(*, session: Session, trainee_ids: list[int], actor: User |
             "id", flat=True
         )
     )
+    reason = _("Training order")
     insert_rows(
         EnrollmentEvent,
         ["enrollment_id", "occurred_at", "actor_id", "from_status", "to_status", "reason",
          "session_id"],
-        ([pk, now, actor.pk if actor else None, "", Status.CONFIRMED, "研修命令", session.pk]
+        ([pk, now, actor.pk if actor else None, "", Status.CONFIRMED, reason, session.pk]
          for pk in ids),
     )  # fmt: skip
     return len(ids)

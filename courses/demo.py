@@ -215,3 +215,10 @@ def seed_open_courses() -> None:
             )
     for trainee in staff.exclude(enrollments__session=session)[:3]:
         enrollment_apply(session=session, trainee=trainee, actor=trainee.user)
+
+
+def seed_completion() -> None:
+    """What the nightly job would have worked out (past sessions not completed)."""
+    from enrollments.services import completion_refresh_due
+
+    completion_refresh_due()

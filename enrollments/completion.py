@@ -25,6 +25,22 @@ REQUIREMENTS = {
 ATTENDED = (AttendanceMark.PRESENT, AttendanceMark.LATE, AttendanceMark.LEFT_EARLY)
 
 
+def initial_missing(course) -> list[str]:  # type: ignore[no-untyped-def]
+    """What a newly confirmed trainee still has to do: every requirement of the course (the
+    first evaluation refines it; this needs no query, so it can be set under the seat lock)."""
+    return [
+        code
+        for code, flag in (
+            ("attendance", course.requires_attendance),
+            ("materials", course.requires_materials),
+            ("test", course.requires_test),
+            ("survey", course.requires_survey),
+            ("report", course.requires_report),
+        )
+        if flag
+    ]
+
+
 def missing_labels(codes: list[str]) -> str:
     return "、".join(str(REQUIREMENTS.get(code, code)) for code in codes)
 

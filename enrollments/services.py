@@ -32,6 +32,7 @@ from courses.services import (
     session_seats_release,
     session_seats_take,
 )
+from enrollments.completion import initial_missing
 from enrollments.models import (
     ACTIVE,
     AbsenceNotice,
@@ -96,7 +97,11 @@ def _set_status(
     enrollment.decided_at = timezone.now() if status in NOTICE_FOR else enrollment.decided_at
     if status == Status.WAITLISTED:
         enrollment.waitlist_rank = _next_rank(session)
-    enrollment.save(update_fields=["status", "decided_at", "waitlist_rank"])
+    fields = ["status", "decided_at", "waitlist_rank"]
+    if status == Status.CONFIRMED and not enrollment.completion_missing:
+        enrollment.completion_missing = initial_missing(session.course)
+        fields.append("completion_missing")
+    enrollment.save(update_fields=fields)
     event = _event(enrollment, before, actor, reason)
     if notify and status in NOTICE_FOR:
         _notify([enrollment], event_ids={enrollment.pk: event.pk})
@@ -727,6 +732,7 @@ def enrollments_order(*, session: Session, trainee_ids: list[int], actor: User |
         status__in=ACTIVE
     )
     reused = set(earlier.values_list("trainee_id", flat=True))
+    missing = initial_missing(session.course)
     earlier.update(status=Status.CONFIRMED, source=Source.ORDERED, decided_at=now,
                    waitlist_rank=None)  # fmt: skip
     insert_rows(
@@ -734,7 +740,7 @@ def enrollments_order(*, session: Session, trainee_ids: list[int], actor: User |
         ["session_id", "course_id", "trainee_id", "status", "source", "nomination_comment",
          "requested_at", "decided_at", "completion", "completion_missing"],
         ([session.pk, session.course_id, pk, Status.CONFIRMED, Source.ORDERED, "", now, now,
-          "not_started", []] for pk in trainee_ids if pk not in reused),
+          "not_started", missing] for pk in trainee_ids if pk not in reused),
     )  # fmt: skip
     session_seats_take(session, len(trainee_ids))
     ids = list(

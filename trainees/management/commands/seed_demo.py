@@ -13,7 +13,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from courses.demo import seed_courses, seed_elearning, seed_notices, seed_open_courses
+from courses.demo import (
+    seed_completion,
+    seed_courses,
+    seed_elearning,
+    seed_notices,
+    seed_open_courses,
+)
 from courses.models import Course, current_fiscal_year
 from trainees.demo import DEMO_ACCOUNTS, DEMO_ORGANISATIONS, DEMO_PASSWORD
 from trainees.models import ImportMode, Organisation, RosterImport, Trainee, User
@@ -76,6 +82,7 @@ class Command(BaseCommand):
             seed_notices()
             seed_elearning()
             seed_open_courses()
+            seed_completion()
 
         self.stdout.write(self.style.SUCCESS("Demo ward ready."))
         self.stdout.write(

@@ -4,6 +4,7 @@ import unicodedata
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import Category, Session, SessionDay
 from enrollments.models import AbsenceReason, AttendanceMark, Enrollment, Status
@@ -114,7 +115,7 @@ class DecideForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[
-            (Status.CONFIRMED, _("Confirm")),
+            (Status.CONFIRMED, pgettext_lazy("decision", "Confirm")),
             (Status.WAITLISTED, _("Waitlist")),
             (Status.REJECTED, _("Not selected")),
         ],

@@ -421,7 +421,9 @@ def test_nominate_apply_lottery_decision_absence_attendance(
     log_in(mine, "300001")
     mine.get_by_role("link", name="研修を探す").click()
     assert_accessible(mine)
-    mine.get_by_role("button", name="ファシリテーション研修 第1回に申し込む").click()
+    mine.get_by_role(
+        "button", name=f"ファシリテーション研修 第{session.number}回に申し込む"
+    ).click()
     expect(mine.get_by_text("申込を受け付けました。")).to_be_visible()
     assert_accessible(mine)
     mine.goto("/me/")

@@ -387,36 +387,12 @@ def target_member_ids(
 
 
 def completed_trainee_ids(code: str, first_year: int, last_year: int) -> QuerySet:
-    """A subquery of the trainees who completed the course with this code in one of these
-    fiscal years.
+    """A subquery of the trainees who completed (修了) the course with this code in one of
+    these fiscal years, from the enrolment records."""
+    from enrollments.models import Completion, Enrollment
 
-    Completion is judged from the requirements the portal can check today: a run whose only
-    requirement is its materials counts as completed by whoever completed all of its
-    materials. Runs with attendance, a test, a survey or a report as requirements are judged by
-    the enrolment records (enrollments app), which replace this source when they exist."""
-    from django.db.models import F, OuterRef, Subquery
-
-    from courses.models import Material, MaterialView
-
-    totals = (
-        Material.objects.filter(course=OuterRef("material__course"))
-        .values("course")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return (
-        MaterialView.objects.filter(
-            completed_at__isnull=False,
-            material__course__code=code,
-            material__course__fiscal_year__range=(first_year, last_year),
-            material__course__requires_materials=True,
-            material__course__requires_attendance=False,
-            material__course__requires_test=False,
-            material__course__requires_survey=False,
-            material__course__requires_report=False,
-        )
-        .values("trainee_id", "material__course_id")
-        .annotate(done=Count("material_id", distinct=True), total=Subquery(totals))
-        .filter(done__gte=F("total"))
-        .values("trainee_id")
-    )
+    return Enrollment.objects.filter(
+        course__code=code,
+        course__fiscal_year__range=(first_year, last_year),
+        completion=Completion.COMPLETED,
+    ).values("trainee_id")

@@ -138,23 +138,20 @@ def test_a_new_rules_empty_lists_are_shown_empty(client, hr_admin):
     assert form["job_titles"].value() == "" and form["job_categories"].value() == ""
 
 
-def test_those_who_completed_an_annual_course_are_left_out(private_storage):
+def test_those_who_completed_an_annual_course_are_left_out():
     """情報セキュリティ研修 every year: last year's completers are left out when the rule says so."""
-    from django.utils import timezone
+    from tests.courses.factories import SessionFactory
+    from tests.enrollments.factories import enrol
 
-    from courses.models import MaterialView
-    from tests.courses.factories import SAMPLE_PDF, add_material
-
-    last_year = CourseFactory(
-        fiscal_year=2025, code="S01", requires_materials=True, requires_attendance=False
-    )
-    first = add_material(last_year, name="a.pdf", content=SAMPLE_PDF)
-    second = add_material(last_year, name="b.pdf", content=SAMPLE_PDF)
+    last_year = SessionFactory(course=CourseFactory(fiscal_year=2025, code="S01"))
     this_year = CourseFactory(fiscal_year=2026, code="S01")
     done, half, never = TraineeFactory(), TraineeFactory(), TraineeFactory()
-    for material in (first, second):
-        MaterialView.objects.create(material=material, trainee=done, completed_at=timezone.now())
-    MaterialView.objects.create(material=first, trainee=half, completed_at=timezone.now())
+    from enrollments.models import Enrollment
+
+    enrol(done, last_year)
+    enrol(half, last_year)
+    Enrollment.objects.filter(trainee=done).update(completion="completed")
+    Enrollment.objects.filter(trainee=half).update(completion="incomplete")
     rule = TargetRule.objects.create(course=this_year, exclude_completed_years=1)
 
     matches = {m.trainee_id: m.reasons for m in target_matches(this_year, rule=rule)}

@@ -55,11 +55,25 @@ class CheckInForm(forms.Form):
     )
 
 
-def _staff_number(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
+class _StaffNumberField:
+    """A staff number (full-width digits folded) that must belong to the coordinator's staff;
+    the trainee found is kept as `self.trainee`."""
+
+    staff = None
+
+    def clean_staff_number(self):  # type: ignore[no-untyped-def]
+        number = unicodedata.normalize("NFKC", self.cleaned_data["staff_number"]).strip()
+        trainee = self.staff.filter(staff_number=number).first()
+        if trainee is None:
+            raise forms.ValidationError(
+                _("No member of your departments' staff has the number %(number)s.")
+                % {"number": number}
+            )
+        self.trainee = trainee
+        return number
 
 
-class NominateForm(forms.Form):
+class NominateForm(_StaffNumberField, forms.Form):
     session = forms.ModelChoiceField(label=_("Course and session"), queryset=Session.objects.none())
     staff_number = forms.CharField(label=_("Staff number"), max_length=20)
     priority = forms.IntegerField(
@@ -80,35 +94,13 @@ class NominateForm(forms.Form):
             f"{s.course.code} {s.course.title} 第{s.number}回"
         )
 
-    def clean_staff_number(self):  # type: ignore[no-untyped-def]
-        number = _staff_number(self.cleaned_data["staff_number"])
-        trainee = self.staff.filter(staff_number=number).first()
-        if trainee is None:
-            raise forms.ValidationError(
-                _("No member of your departments' staff has the number %(number)s.")
-                % {"number": number}
-            )
-        self.trainee = trainee
-        return number
 
-
-class SubstituteForm(forms.Form):
+class SubstituteForm(_StaffNumberField, forms.Form):
     staff_number = forms.CharField(label=_("Staff number of the substitute"), max_length=20)
 
     def __init__(self, *args, staff, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.staff = staff
-
-    def clean_staff_number(self):  # type: ignore[no-untyped-def]
-        number = _staff_number(self.cleaned_data["staff_number"])
-        trainee = self.staff.filter(staff_number=number).first()
-        if trainee is None:
-            raise forms.ValidationError(
-                _("No member of your departments' staff has the number %(number)s.")
-                % {"number": number}
-            )
-        self.trainee = trainee
-        return number
 
 
 class DecideForm(forms.Form):

@@ -236,9 +236,11 @@ def session_enrollments(session: Session) -> QuerySet[Enrollment]:
                 When(status=Status.WAITLISTED, then=Value(1)),
                 When(status=Status.CONFIRMED, then=Value(2)),
                 default=Value(3),
-            )
+            ),
+            # Department nominees before self-applicants, by the department's priority.
+            nominee=Case(When(source="nominated", then=Value(0)), default=Value(1)),
         )
-        .order_by("group", "waitlist_rank", "nomination_priority", "requested_at", "id")
+        .order_by("group", "waitlist_rank", "nominee", "nomination_priority", "requested_at", "id")
     )
 
 

@@ -249,3 +249,55 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     assert set(
         Delivery.objects.filter(order__session=session).values_list("status", flat=True)
     ) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_decision_notices_go_through_the_outbox_and_the_worker(requires_postgres):
+    """Applications, a waiting list and a promotion: each decision is one e-mail, made by the
+    worker from the outbox after commit."""
+    import datetime
+
+    from django.utils import timezone
+
+    from courses.models import CourseKind, Selection
+    from enrollments.services import enrollment_apply, enrollment_cancel
+    from tests.courses.factories import CourseFactory
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 (CI does)")
+    smtp = FlakySmtp()
+    port = free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=port)
+    controller.start()
+    worker = start_worker(service_env(smtp_port=port, redis_url=redis_url))
+    try:
+        session = SessionFactory(
+            capacity=2,
+            course=CourseFactory(kind=CourseKind.OPEN, selection=Selection.FIRST_COME),
+            application_opens_at=timezone.now() - datetime.timedelta(days=1),
+            application_closes_at=timezone.now() + datetime.timedelta(days=1),
+        )
+        first, second, third = (
+            TraineeFactory(email=f"applicant{n}@city.example.jp") for n in range(3)
+        )
+        seated = enrollment_apply(session=session, trainee=first, actor=None)
+        enrollment_apply(session=session, trainee=second, actor=None)
+        enrollment_apply(session=session, trainee=third, actor=None)  # waitlisted
+        enrollment_cancel(enrollment=seated, actor=None)  # third is promoted
+        expected = Counter(
+            {"applicant0@city.example.jp": 1, "applicant1@city.example.jp": 1,
+             "applicant2@city.example.jp": 2}
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while smtp.received != expected:
+            assert worker.poll() is None, "the worker died"
+            assert time.monotonic() < deadline, smtp.received
+            time.sleep(0.5)
+        time.sleep(2)  # would anything arrive twice?
+    finally:
+        stop(worker)
+        controller.stop()
+    assert smtp.received == expected
+    kinds = Counter(Delivery.objects.filter(session=session).values_list("kind", flat=True))
+    assert kinds == Counter({"decision": 3, "waitlist": 1})

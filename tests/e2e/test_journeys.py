@@ -201,9 +201,13 @@ def test_hr_imports_the_roster_and_a_new_trainee_logs_in(
 
 def test_hr_course_pages_pass_axe(page):
     from tests.courses.factories import SessionFactory
+    from tests.enrollments.factories import enrol
+    from tests.trainees.factories import TraineeFactory
 
     session = SessionFactory()
-    hr = UserFactory(username="100003", roles=[Role.HR_ADMIN], totp=True)
+    enrollment = enrol(TraineeFactory(), session)
+    day = session.days.get()
+    hr = UserFactory(username="100003", roles=[Role.HR_ADMIN, Role.TRAINEE], totp=True)
     log_in(page, "100003")
     page.get_by_label(re.compile(r"^コード")).fill(totp_code(hr.totp_secret))
     page.get_by_role("button", name="ログイン").click()
@@ -212,6 +216,9 @@ def test_hr_course_pages_pass_axe(page):
         "/hr/courses/new/",
         f"/hr/courses/{session.course_id}/",
         f"/hr/courses/{session.course_id}/targets/",
+        f"/hr/sessions/{session.pk}/days/{day.pk}/check-in/",
+        f"/hr/enrollments/{enrollment.pk}/",
+        "/me/check-in/",
         f"/hr/courses/{session.course_id}/sessions/{session.pk}/",
     ]:
         page.goto(path)

@@ -15,6 +15,7 @@ from courses import selectors, services
 from courses.forms import MaterialEditForm, MaterialForm, ProgressForm
 from courses.materials import file_response
 from courses.models import Course, Material
+from trainees.selectors import trainee_of
 
 HR = "trainees.use_hr_console"
 
@@ -104,7 +105,7 @@ def material_move(request: HttpRequest, course_pk: int, pk: int) -> HttpResponse
 @permission_required("trainees.use_trainee_pages", raise_exception=True)
 def learning(request: HttpRequest) -> HttpResponse:
     """受講中の研修: the courses the person has been ordered to, with their progress."""
-    trainee = selectors.learner_trainee(request.user)
+    trainee = trainee_of(request.user)
     courses = list(selectors.assigned_courses(trainee)) if trainee else []
     return render(request, "courses/learning.html", {"courses": courses})
 

@@ -212,13 +212,6 @@ def delivery_problems(order, limit: int = 500):  # type: ignore[no-untyped-def]
 HR_PERMISSION = "trainees.use_hr_console"
 
 
-def learner_trainee(user):  # type: ignore[no-untyped-def]
-    """The registry record of the person logged in, if they have one."""
-    from trainees.models import Trainee
-
-    return Trainee.objects.filter(user=user).first() if user.is_authenticated else None
-
-
 def assigned_courses(trainee) -> QuerySet[Course]:  # type: ignore[no-untyped-def]
     """Courses the trainee holds a confirmed place on (ordered, or applied and confirmed), with
     how many of their materials the trainee has viewed — one query."""
@@ -251,8 +244,9 @@ def learner_course(user, pk: int):  # type: ignore[no-untyped-def]
     a confirmed place on it. Anyone else gets Course.DoesNotExist (a 404: the course's
     existence does not leak). trainee is None for HR previewing a course they are not on."""
     from enrollments.models import Enrollment, Status
+    from trainees.selectors import trainee_of
 
-    trainee = learner_trainee(user)
+    trainee = trainee_of(user)
     course = Course.objects.get(pk=pk)
     placed = (
         trainee is not None

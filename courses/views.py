@@ -219,9 +219,7 @@ def inbox_mark_read(request: HttpRequest, pk: int | None = None) -> HttpResponse
 def session_issue_orders(request: HttpRequest, course_pk: int, pk: int) -> HttpResponse:
     """Order the course's target list to this session (people already ordered are skipped)."""
     session = get_object_or_404(Session, pk=pk, course_id=course_pk)
-    members = TargetMember.objects.filter(course_id=course_pk, excluded=False).values_list(
-        "trainee_id", flat=True
-    )
+    members, _missing = selectors.target_member_ids(session.course)
     order = services.order_issue(session=session, trainee_ids=members, actor=request.user)
     if order is None:
         messages.error(

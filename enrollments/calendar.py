@@ -38,7 +38,7 @@ def session_ics(enrollment: Enrollment) -> bytes:
     return calendar.to_ical()
 
 
-def check_in_qr_svg(request, code: str) -> str:  # type: ignore[no-untyped-def]
+def check_in_qr_svg(code: str) -> str:
     """An inline SVG QR code of the check-in page with the day's code filled in."""
     import qrcode
     import qrcode.image.svg

@@ -22,7 +22,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from courses.models import Course, CourseKind, Session, SessionDay, current_fiscal_year
+from courses.models import (
+    Course,
+    CourseKind,
+    Session,
+    SessionDay,
+    TargetRule,
+    current_fiscal_year,
+)
 from enrollments.models import (
     ACTIVE,
     AbsenceNotice,
@@ -48,6 +55,16 @@ def _waitlist_position() -> Subquery:
         .values("n")
     )
     return Coalesce(Subquery(ahead), 0) + 1
+
+
+def waitlist_position(enrollment: Enrollment) -> int:
+    """The enrolment's place in its session's waiting list (1 = next to move up)."""
+    return (
+        Enrollment.objects.filter(pk=enrollment.pk)
+        .annotate(position=_waitlist_position())
+        .values_list("position", flat=True)
+        .get()
+    )
 
 
 def trainee_enrollments(trainee, *, fiscal_year: int | None = None) -> list[Enrollment]:  # type: ignore[no-untyped-def]
@@ -142,7 +159,7 @@ def catalogue(trainee, *, category: str = "") -> list[Course]:  # type: ignore[n
         Course.objects.filter(kind=CourseKind.OPEN, fiscal_year__gte=current_fiscal_year())
         .filter(Exists(taking.filter(course=OuterRef("pk"))))
         .annotate(
-            has_rule=Exists(Course.objects.filter(pk=OuterRef("pk"), target_rule__isnull=False)),
+            has_rule=Exists(TargetRule.objects.filter(course=OuterRef("pk"))),
             held=Exists(
                 Enrollment.objects.filter(course=OuterRef("pk"), trainee=trainee, status__in=ACTIVE)
             ),

@@ -866,10 +866,17 @@ def completion_refresh(enrollment_ids: list[int]) -> int:
 
     changed = 0
     now = timezone.now()
-    current = dict(Enrollment.objects.filter(pk__in=enrollment_ids).values_list("id", "completion"))
+    current = {
+        pk: (state, missing)
+        for pk, state, missing in Enrollment.objects.filter(pk__in=enrollment_ids).values_list(
+            "id", "completion", "completion_missing"
+        )
+    }
     for pk, (state, missing) in evaluate(enrollment_ids).items():
+        if current.get(pk) == (state, missing):
+            continue  # the nightly run over every place writes only what moved
         fields = {"completion": state, "completion_missing": missing}
-        if state == Completion.COMPLETED and current.get(pk) != Completion.COMPLETED:
+        if state == Completion.COMPLETED and current.get(pk, ("",))[0] != Completion.COMPLETED:
             fields["completed_at"] = now
         elif state != Completion.COMPLETED:
             fields["completed_at"] = None

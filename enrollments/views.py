@@ -60,6 +60,12 @@ def _refused(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
+def _form_errors(request: HttpRequest, form) -> None:  # type: ignore[no-untyped-def]
+    """A POST-only form's errors, shown on the page it redirects back to."""
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+
+
 # --- Trainees -------------------------------------------------------------------------------------
 
 
@@ -102,13 +108,7 @@ def apply(request: HttpRequest, session_pk: int) -> HttpResponse:
         ),
         "requested": _("Your application has been received. HR will decide and tell you."),
     }
-    position = (
-        Enrollment.objects.filter(
-            session=session, status="waitlisted", waitlist_rank__lte=enrollment.waitlist_rank or 0
-        ).count()
-        if enrollment.status == "waitlisted"
-        else 0
-    )
+    position = selectors.waitlist_position(enrollment) if enrollment.status == "waitlisted" else 0
     messages.success(request, texts[enrollment.status] % {"position": position})
     return redirect("enrollment_detail", pk=enrollment.pk)
 
@@ -190,8 +190,7 @@ def enrollment_absence(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Your absence notice has been sent to HR."))
             return redirect("enrollment_detail", pk=pk)
     else:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+        _form_errors(request, form)
     return redirect("enrollment_detail", pk=pk)
 
 
@@ -301,8 +300,7 @@ def nomination_substitute(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = _department_enrollment_or_404(request, pk)
     form = SubstituteForm(request.POST, staff=trainee_scope(request.user))
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+        _form_errors(request, form)
         return redirect("nominations")
     try:
         services.nomination_substitute(
@@ -353,8 +351,7 @@ def session_decide(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=pk)
     form = DecideForm(request.POST, session=session)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+        _form_errors(request, form)
         return redirect("session_page", pk=pk)
     result = services.enrollments_decide(
         session=session,
@@ -486,7 +483,7 @@ def check_in_display(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse
         {
             "day": day,
             "code": code.code,
-            "qr": check_in_qr_svg(request, code.code),
+            "qr": check_in_qr_svg(code.code),
             "opens": opens,
             "ends": ends,
         },

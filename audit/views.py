@@ -22,9 +22,9 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@require_GET
 @login_required
 @permission_required("audit.view_accesslog", raise_exception=True)
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -50,17 +50,17 @@ def _search(request: HttpRequest, form_class, select, template: str) -> HttpResp
     )
 
 
-@require_GET
 @login_required
 @permission_required("audit.view_accesslog", raise_exception=True)
+@require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
     return _search(
         request, AccessLogFilterForm, selectors.access_log_filter, "audit/access_log.html"
     )
 
 
-@require_GET
 @login_required
 @permission_required("audit.view_auditevent", raise_exception=True)
+@require_GET
 def events(request: HttpRequest) -> HttpResponse:
     return _search(request, AuditEventFilterForm, selectors.audit_event_filter, "audit/events.html")

@@ -84,8 +84,8 @@ def main() -> None:
     try:
         from django.utils import timezone
 
-        from courses.models import Delivery
-        from courses.services import order_issue
+        from enrollments.services import order_issue
+        from notices.models import Delivery
         from tests.courses.factories import SessionFactory
         from trainees.bulk import insert_rows
         from trainees.models import Organisation, Trainee

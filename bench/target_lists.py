@@ -38,7 +38,8 @@ def main() -> None:
 
         from courses.models import TargetRule
         from courses.selectors import target_matches
-        from courses.services import target_list_freeze
+        from enrollments.selectors import completed_trainee_ids
+        from enrollments.services import target_list_freeze
         from tests.courses.factories import CourseFactory
         from trainees.bulk import insert_rows
         from trainees.models import Organisation, Trainee
@@ -82,7 +83,7 @@ def main() -> None:
 
         with CaptureQueriesContext(connection) as preview_queries:
             started = time.perf_counter()
-            matched = len(target_matches(course))
+            matched = len(target_matches(course, completed=completed_trainee_ids))
             preview_s = time.perf_counter() - started
         with CaptureQueriesContext(connection) as freeze_queries:
             started = time.perf_counter()

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from audit.services import write_failures
+from config.celery import app
 
 
 def _check(probe: Callable[[], str | None]) -> dict[str, object]:
@@ -46,7 +47,6 @@ def _cache() -> None:
 def _broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager (tasks run in-process)"
-    from config.celery import app
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)

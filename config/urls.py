@@ -19,7 +19,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
-    path("", include("courses.urls")),
+    path("", include("portal.urls")),
     path("", include("trainees.urls")),
+    path("", include("notices.urls")),
+    path("", include("courses.urls")),
+    path("", include("learning.urls")),
     path("", include("enrollments.urls")),
 ]

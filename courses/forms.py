@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import re
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from courses.materials import Inspected, MaterialFileError, inspect_upload
-from courses.models import Category, Course, Material, Session, SessionDay, TargetRule
+from courses.models import Category, Course, Session, SessionDay, TargetRule
 from trainees.models import EmploymentType, Organisation
+from trainees.roster import fold
 
 
 class CourseForm(forms.ModelForm):
@@ -23,9 +26,7 @@ class CourseForm(forms.ModelForm):
         }
 
     def clean_code(self) -> str:
-        import unicodedata
-
-        return unicodedata.normalize("NFKC", self.cleaned_data["code"]).strip()
+        return fold(self.cleaned_data["code"])
 
 
 class CourseFilterForm(forms.Form):
@@ -34,9 +35,10 @@ class CourseFilterForm(forms.Form):
         label=_("Category"), required=False, choices=[("", _("All")), *Category.choices]
     )
 
-    def __init__(self, *args, years: list[int], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fiscal_year"].choices = [("", _("All"))] + [(y, str(y)) for y in years]
+        field = cast(forms.TypedChoiceField, self.fields["fiscal_year"])
+        field.choices = [("", _("All")), *((y, str(y)) for y in years)]
 
 
 class SessionForm(forms.ModelForm):
@@ -67,6 +69,10 @@ class SessionForm(forms.ModelForm):
 
 
 class SessionDayForm(forms.ModelForm):
+    # The day being edited (empty for a new one): days are updated in place, so attendance and
+    # absence notices recorded for a day stay with it.
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = SessionDay
         fields = ["date", "starts_at", "ends_at"]
@@ -76,8 +82,8 @@ class SessionDayForm(forms.ModelForm):
             "ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         if (
             cleaned.get("starts_at")
             and cleaned.get("ends_at")
@@ -88,6 +94,18 @@ class SessionDayForm(forms.ModelForm):
 
 
 class BaseSessionDayFormSet(forms.BaseFormSet):
+    """The days of a session, one row each. Every row is an "extra" row: a day is kept by
+    leaving it filled in and removed by clearing it (the page says so), and the rows HR did not
+    touch are still validated and saved — so the view passes `initial` only to show the page."""
+
+    def initial_form_count(self) -> int:
+        return 0
+
+    def total_form_count(self) -> int:
+        if self.is_bound:
+            return super().total_form_count()
+        return min(len(self.initial or []) + self.extra, self.max_num)
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -114,14 +132,7 @@ SessionDayFormSet = forms.formset_factory(
 
 
 def _split_words(text: str) -> list[str]:
-    import re
-    import unicodedata
-
-    return [
-        w
-        for w in (unicodedata.normalize("NFKC", p).strip() for p in re.split(r"[、,，\n]", text))
-        if w
-    ]
+    return [w for w in (fold(p) for p in re.split(r"[、,，\n]", text)) if w]
 
 
 class TargetRuleForm(forms.ModelForm):
@@ -156,11 +167,10 @@ class TargetRuleForm(forms.ModelForm):
             "hired_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisations"].queryset = Organisation.objects.filter(
-            is_active=True
-        ).order_by("code")
+        organisations = cast(forms.ModelMultipleChoiceField, self.fields["organisations"])
+        organisations.queryset = Organisation.objects.filter(is_active=True).order_by("code")
         self.fields["organisations"].help_text = _("Empty: every organisation.")
         # Lists shown as the words people type (a new rule's [] must not become the text "[]").
         self.initial["job_titles"] = "、".join(self.instance.job_titles or [])
@@ -172,8 +182,8 @@ class TargetRuleForm(forms.ModelForm):
     def clean_job_categories(self) -> list[str]:
         return _split_words(self.cleaned_data["job_categories"])
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         low, high = cleaned.get("min_years_of_service"), cleaned.get("max_years_of_service")
         if low is not None and high is not None and low > high:
             self.add_error("max_years_of_service", _("This is less than the minimum."))
@@ -185,114 +195,3 @@ class TargetRuleForm(forms.ModelForm):
 
 class TargetAddForm(forms.Form):
     staff_number = forms.CharField(label=_("Staff number"), max_length=20)
-
-
-class MaterialForm(forms.Form):
-    """A new material: a file (video or PDF, checked by its content) or a link."""
-
-    title = forms.CharField(label=_("material title"), max_length=200)
-    description = forms.CharField(
-        label=_("explanation for trainees"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    upload = forms.FileField(
-        label=_("File (MP4 or WebM video, PDF)"),
-        required=False,
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "video/mp4,video/webm,application/pdf,.mp4,.webm,.pdf"}
-        ),
-    )
-    url = forms.URLField(label=_("or a link"), required=False, assume_scheme="https")
-
-    inspected: Inspected | None = None
-
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
-        upload, url = cleaned.get("upload"), cleaned.get("url")
-        if self.errors:
-            return cleaned
-        if bool(upload) == bool(url):
-            raise forms.ValidationError(_("Choose a file or give a link (one of the two)."))
-        if upload:
-            try:
-                self.inspected = inspect_upload(upload)
-            except MaterialFileError as exc:
-                self.add_error("upload", str(exc))
-        return cleaned
-
-
-class MaterialEditForm(forms.ModelForm):
-    url = forms.URLField(label=_("Link"), max_length=500, required=False, assume_scheme="https")
-
-    class Meta:
-        model = Material
-        fields = ["title", "description", "url"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        if self.instance.kind != Material.Kind.LINK:
-            del self.fields["url"]
-        else:
-            self.fields["url"].required = True
-
-
-class ProgressForm(forms.Form):
-    """What the player reports: the ranges played since the page was opened, and where it is."""
-
-    played = forms.JSONField(required=False)
-    position = forms.FloatField(min_value=0, required=False)
-
-    def clean_played(self) -> list[list[float]]:
-        import math
-
-        value = self.cleaned_data.get("played") or []
-        message = _("Played ranges must be a list of [start, end] pairs in seconds.")
-        if not isinstance(value, list) or len(value) > 2000:
-            raise forms.ValidationError(message)
-        ranges = []
-        for item in value:
-            if (
-                not isinstance(item, list)
-                or len(item) != 2
-                or not all(isinstance(x, int | float) and math.isfinite(x) for x in item)
-                or item[1] < item[0]
-            ):
-                raise forms.ValidationError(message)
-            ranges.append([float(item[0]), float(item[1])])
-        return ranges
-
-
-class OrderTargetsForm(forms.Form):
-    """研修命令 to part of the target list: one session, optionally one organisation (with its
-    sub-units) and/or the staff numbers HR pastes in."""
-
-    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
-    organisation = forms.ModelChoiceField(
-        label=_("Only this organisation (and its sub-units)"),
-        queryset=Organisation.objects.order_by("code"),
-        required=False,
-    )
-    staff_numbers = forms.CharField(
-        label=_("Only these staff numbers"),
-        help_text=_("One per line or separated by commas; leave empty for everyone selected."),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, course: Course, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        sessions = course.sessions.order_by("number")
-        self.fields["session"].queryset = sessions
-        self.fields["session"].empty_label = None  # an order is always for one session
-        self.fields["session"].label_from_instance = lambda s: (
-            _("Session %(number)s") % {"number": s.number}
-        )
-
-    def clean_staff_numbers(self) -> list[str]:
-        import re
-        import unicodedata
-
-        text = unicodedata.normalize("NFKC", self.cleaned_data.get("staff_numbers") or "")
-        return [n for n in re.split(r"[\s,、]+", text) if n]

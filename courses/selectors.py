@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Min, Prefetch, QuerySet
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, Session, SessionDay, TargetMember, TargetRule
+from trainees.models import Trainee, TraineeStatus
+from trainees.selectors import organisation_descendants
 
 
 def course_list(*, fiscal_year: int | None = None, category: str = "") -> QuerySet[Course]:
@@ -25,7 +30,7 @@ def course_list(*, fiscal_year: int | None = None, category: str = "") -> QueryS
 def course_detail(pk: int) -> Course:
     """A course with its sessions, their days and rooms: three queries."""
     sessions = Session.objects.select_related("room__venue").prefetch_related(
-        Prefetch("days", queryset=SessionDay.objects.order_by("date", "starts_at")), "orders"
+        Prefetch("days", queryset=SessionDay.objects.order_by("date", "starts_at"))
     )
     return Course.objects.prefetch_related(Prefetch("sessions", queryset=sessions)).get(pk=pk)
 
@@ -65,14 +70,22 @@ class TargetMatch:
     reasons: list[str]
 
 
-def target_matches(course: Course, rule: TargetRule | None = None) -> list[TargetMatch]:
+# Who completed the course with a code in a span of fiscal years: (code, first year, last year)
+# -> a subquery of trainee ids. Completion lives in the enrolment records, an app above this
+# one, so whoever asks for a target list hands it in (enrollments.selectors.completed_trainee_ids).
+CompletedTrainees = Callable[[str, int, int], QuerySet]
+
+
+def target_matches(
+    course: Course, rule: TargetRule | None = None, *, completed: CompletedTrainees
+) -> list[TargetMatch]:
     """Everyone the course's conditions select, with why — one query, whatever the registry's
     size (the conditions become one WHERE clause; the reasons are worked out in memory)."""
     if rule is None:
         rule = TargetRule.objects.filter(course=course).first()
     if rule is None or rule.pk is None:
         return []
-    queryset, why = target_queryset(course, rule)
+    queryset, why = target_queryset(course, rule, completed=completed)
     rows = queryset.order_by("organisation__code", "staff_number").values_list(
         "id", "staff_number", "name", "organisation__name"
     )
@@ -81,11 +94,9 @@ def target_matches(course: Course, rule: TargetRule | None = None) -> list[Targe
     ]
 
 
-def trainee_eligible(course: Course, trainee) -> bool:  # type: ignore[no-untyped-def]
+def trainee_eligible(course: Course, trainee: Trainee, *, completed: CompletedTrainees) -> bool:
     """May this trainee apply (or be nominated)? In post, external staff only where the course
     admits them, and inside the course's target conditions when it has any."""
-    from trainees.models import TraineeStatus
-
     if trainee.status != TraineeStatus.ACTIVE:
         return False
     if trainee.is_external and not course.external_allowed:
@@ -93,14 +104,14 @@ def trainee_eligible(course: Course, trainee) -> bool:  # type: ignore[no-untype
     rule = TargetRule.objects.filter(course=course).first()
     if rule is None:
         return True
-    queryset, _why = target_queryset(course, rule)
+    queryset, _why = target_queryset(course, rule, completed=completed)
     return queryset.filter(pk=trainee.pk).exists()
 
 
-def target_queryset(course: Course, rule: TargetRule):  # type: ignore[no-untyped-def]
+def target_queryset(
+    course: Course, rule: TargetRule, *, completed: CompletedTrainees
+) -> tuple[QuerySet[Trainee], list[str]]:
     """(the trainees the conditions select, as one queryset; the reason codes)."""
-    from trainees.models import Trainee, TraineeStatus
-    from trainees.selectors import organisation_descendants
 
     queryset = Trainee.objects.filter(status=TraineeStatus.ACTIVE)
     reasons: list[str] = []
@@ -146,7 +157,7 @@ def target_queryset(course: Course, rule: TargetRule):  # type: ignore[no-untype
         reasons.append("years_of_service")
     if rule.exclude_completed_years is not None:
         queryset = queryset.exclude(
-            id__in=completed_trainee_ids(
+            id__in=completed(
                 course.code, course.fiscal_year - rule.exclude_completed_years, course.fiscal_year
             )
         )
@@ -169,204 +180,11 @@ def target_members(course: Course) -> QuerySet[TargetMember]:
     )
 
 
-def unread_notices(user) -> int:  # type: ignore[no-untyped-def]
-    from courses.models import Notice
-
-    return Notice.objects.filter(user=user, read_at__isnull=True).count()
-
-
-def inbox(user) -> QuerySet:  # type: ignore[no-untyped-def]
-    from courses.models import Notice
-
-    return Notice.objects.filter(user=user).order_by("-created_at", "-id")
-
-
-def delivery_counts(order) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
-    """(status label, count) for every status, in one query."""
-    from courses.models import Delivery
-
-    found = dict(
-        Delivery.objects.filter(order=order, kind=Delivery.Kind.ORDER)
-        .values_list("status")
-        .annotate(n=Count("id"))
-    )
-    return [(label, found.get(value, 0)) for value, label in Delivery.Status.choices]
-
-
-def delivery_problems(order, limit: int = 500):  # type: ignore[no-untyped-def]
-    from courses.models import Delivery
-
-    return list(
-        Delivery.objects.filter(
-            order=order,
-            kind=Delivery.Kind.ORDER,
-            status__in=[Delivery.Status.FAILED, Delivery.Status.NO_EMAIL],
-        )
-        .select_related("trainee__organisation")
-        .order_by("trainee__staff_number")[:limit]
-    )
-
-
-# --- Materials and viewing ---------------------------------------------------------------------
-
-HR_PERMISSION = "trainees.use_hr_console"
-
-
-def assigned_courses(trainee) -> QuerySet[Course]:  # type: ignore[no-untyped-def]
-    """Courses the trainee holds a confirmed place on (ordered, or applied and confirmed), with
-    how many of their materials the trainee has viewed — one query."""
-    from django.db.models import Exists, OuterRef, Q
-
-    from enrollments.models import Enrollment, Status
-
-    placed = Enrollment.objects.filter(
-        course=OuterRef("pk"), trainee=trainee, status=Status.CONFIRMED
-    )
-    return (
-        Course.objects.filter(Exists(placed))
-        .annotate(
-            material_count=Count("materials", distinct=True),
-            viewed_count=Count(
-                "materials__views",
-                filter=Q(
-                    materials__views__trainee=trainee,
-                    materials__views__completed_at__isnull=False,
-                ),
-                distinct=True,
-            ),
-        )
-        .order_by("-fiscal_year", "code")
-    )
-
-
-def learner_course(user, pk: int):  # type: ignore[no-untyped-def]
-    """(course, trainee) for someone who may see the course's materials: HR, or a trainee with
-    a confirmed place on it. Anyone else gets Course.DoesNotExist (a 404: the course's
-    existence does not leak). trainee is None for HR previewing a course they are not on."""
-    from enrollments.models import Enrollment, Status
-    from trainees.selectors import trainee_of
-
-    trainee = trainee_of(user)
-    course = Course.objects.get(pk=pk)
-    placed = (
-        trainee is not None
-        and Enrollment.objects.filter(
-            course=course, trainee=trainee, status=Status.CONFIRMED
-        ).exists()
-    )
-    if placed:
-        return course, trainee
-    if user.has_perm(HR_PERMISSION):
-        return course, None
-    raise Course.DoesNotExist
-
-
-def course_materials(course: Course, trainee=None) -> list:  # type: ignore[no-untyped-def]
-    """The course's materials in order, each with `.view` (the trainee's record or None)."""
-    from courses.models import Material, MaterialView
-
-    materials = list(Material.objects.filter(course=course).order_by("position", "id"))
-    views = {}
-    if trainee is not None and materials:
-        views = {
-            v.material_id: v
-            for v in MaterialView.objects.filter(trainee=trainee, material__in=materials)
-        }
-    for material in materials:
-        material.view = views.get(material.pk)
-        if material.view is not None:
-            material.view.material = material  # coverage reads the duration without a query
-    return materials
-
-
-def learner_material(user, pk: int):  # type: ignore[no-untyped-def]
-    """(material, trainee) under the same rule as learner_course; Material.DoesNotExist
-    otherwise."""
-    from courses.models import Material
-
-    material = Material.objects.select_related("course").get(pk=pk)
-    try:
-        _course, trainee = learner_course(user, material.course_id)
-    except Course.DoesNotExist:
-        raise Material.DoesNotExist from None
-    return material, trainee
-
-
-def material_progress_summary(course: Course) -> dict[int, tuple[int, int]]:
-    """{material id: (people who opened it, people who completed it)} in one query."""
-    from django.db.models import Q
-
-    from courses.models import MaterialView
-
-    rows = (
-        MaterialView.objects.filter(material__course=course)
-        .values_list("material_id")
-        .annotate(opened=Count("id"), done=Count("id", filter=Q(completed_at__isnull=False)))
-    )
-    return {pk: (opened, done) for pk, opened, done in rows}
-
-
-@dataclass
-class DueReminder:
-    session_id: int
-    trainee_id: int
-    user_id: int | None
-    name: str
-    email: str
-    rule: str
-
-
-def reminders_due(today: datetime.date) -> list[DueReminder]:
-    """Who should be reminded today and by which rule, minus who already was: a few queries
-    per course or session due, none per trainee."""
-    from django.db.models import Exists, OuterRef
-
-    from courses.models import Delivery
-    from enrollments.models import Completion, Enrollment, Status
-
-    def pending(enrollments: QuerySet, rule: str) -> list[DueReminder]:
-        already = Delivery.objects.filter(
-            kind=Delivery.Kind.REMINDER, order__isnull=True, session=OuterRef("session"),
-            trainee=OuterRef("trainee"), rule=rule,
-        )  # fmt: skip
-        rows = enrollments.filter(status=Status.CONFIRMED).exclude(Exists(already))
-        fields = (
-            "session_id", "trainee_id", "trainee__user_id", "trainee__name", "trainee__email",
-        )  # fmt: skip
-        return [DueReminder(*row, rule=rule) for row in rows.values_list(*fields)]
-
-    due: list[DueReminder] = []
-    # Before a session: from N days before its first day until the day before.
-    sessions = (
-        Session.objects.filter(course__remind_days_before_session__isnull=False)
-        .annotate(first_day=Min("days__date"))
-        .filter(first_day__gt=today)
-        .select_related("course")
-    )
-    for session in sessions:
-        days = session.course.remind_days_before_session
-        if session.first_day - datetime.timedelta(days=days) <= today:
-            due += pending(Enrollment.objects.filter(session=session), f"session:{days}")
-    # Before the completion deadline: to those who have not met the requirements yet.
-    courses = Course.objects.filter(
-        completion_deadline__gte=today, remind_days_before_deadline__isnull=False
-    )
-    for course in courses:
-        days = course.remind_days_before_deadline
-        if course.completion_deadline - datetime.timedelta(days=days) > today:
-            continue
-        behind = Enrollment.objects.filter(course=course).exclude(completion=Completion.COMPLETED)
-        due += pending(behind, f"deadline:{days}")
-    return due
-
-
 def target_member_ids(
     course: Course, *, organisation_id: int | None = None, staff_numbers: list[str] | None = None
 ) -> tuple[list[int], list[str]]:
     """(trainee ids on the course's target list narrowed as asked, staff numbers asked for
     that are not on the list)."""
-    from trainees.selectors import organisation_descendants
-
     members = TargetMember.objects.filter(course=course, excluded=False)
     if organisation_id is not None:
         members = members.filter(
@@ -380,13 +198,21 @@ def target_member_ids(
     return [pk for pk, _number in rows], missing
 
 
-def completed_trainee_ids(code: str, first_year: int, last_year: int) -> QuerySet:
-    """A subquery of the trainees who completed (修了) the course with this code in one of
-    these fiscal years, from the enrolment records."""
-    from enrollments.models import Completion, Enrollment
-
-    return Enrollment.objects.filter(
-        course__code=code,
-        course__fiscal_year__range=(first_year, last_year),
-        completion=Completion.COMPLETED,
-    ).values("trainee_id")
+def session_notice_values(session: Session) -> dict[str, str]:
+    """The placeholders of a notice about a session (see notices.models.TEMPLATE_PLACEHOLDERS);
+    the session with its course, room and days already loaded."""
+    days = "、".join(
+        f"{formats.date_format(d.date)} {d.starts_at:%H:%M}–{d.ends_at:%H:%M}"
+        for d in session.days.all()
+    )
+    deadline = session.cancellation_deadline
+    return {
+        "course": session.course.title,
+        "session": f"第{session.number}回",
+        "dates": days,
+        "venue": str(session.room) if session.room else session.online_url,
+        "deadline": formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")
+        if deadline
+        else "",
+        "portal_link": f"{settings.PORTAL_BASE_URL}/inbox/",
+    }

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime
 
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar, Event
 
 from enrollments.models import Enrollment
 
 
 def session_ics(enrollment: Enrollment) -> bytes:
     """Every day of the enrolment's session as a calendar event (times in Asia/Tokyo)."""
-    from icalendar import Calendar, Event
 
     session = enrollment.session
     course = session.course
@@ -40,8 +42,6 @@ def session_ics(enrollment: Enrollment) -> bytes:
 
 def check_in_qr_svg(code: str) -> str:
     """An inline SVG QR code of the check-in page with the day's code filled in."""
-    import qrcode
-    import qrcode.image.svg
 
     url = f"{settings.PORTAL_BASE_URL}{reverse('check_in')}?code={code}"
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import Course, SessionDay
 from enrollments.models import Attendance, AttendanceMark, Completion, Enrollment, Status
+from learning.selectors import material_counts, viewing_counts
 
 REQUIREMENTS = {
     "attendance": _("attend every session day"),
@@ -25,7 +27,7 @@ REQUIREMENTS = {
 ATTENDED = (AttendanceMark.PRESENT, AttendanceMark.LATE, AttendanceMark.LEFT_EARLY)
 
 
-def initial_missing(course) -> list[str]:  # type: ignore[no-untyped-def]
+def initial_missing(course: Course) -> list[str]:
     """What a newly confirmed trainee still has to do: every requirement of the course (the
     first evaluation refines it; this needs no query, so it can be set under the seat lock)."""
     return [
@@ -45,11 +47,11 @@ def missing_labels(codes: list[str]) -> str:
     return "、".join(str(REQUIREMENTS.get(code, code)) for code in codes)
 
 
-def evaluate(enrollment_ids: list[int], today: datetime.date | None = None) -> dict[int, tuple]:
+def evaluate(
+    enrollment_ids: list[int], today: datetime.date | None = None
+) -> dict[int, tuple[str, list[str]]]:
     """{enrollment id: (completion state, missing requirement codes)} — a fixed number of
     queries for any number of enrolments."""
-    from courses.models import Material, MaterialView, SessionDay
-
     today = today or timezone.localdate()
     enrollments = list(
         Enrollment.objects.filter(pk__in=enrollment_ids).select_related("course", "session")
@@ -72,21 +74,9 @@ def evaluate(enrollment_ids: list[int], today: datetime.date | None = None) -> d
             "enrollment_id", flat=True
         )
     )
-    material_totals = dict(
-        Material.objects.filter(course_id__in=course_ids)
-        .values_list("course_id")
-        .annotate(n=Count("id"))
-    )
-    trainee_ids = {e.trainee_id for e in enrollments}
-    views = {
-        (row["trainee_id"], row["material__course_id"]): (row["opened"], row["done"])
-        for row in MaterialView.objects.filter(
-            trainee_id__in=trainee_ids, material__course_id__in=course_ids
-        )
-        .values("trainee_id", "material__course_id")
-        .annotate(opened=Count("id"), done=Count("id", filter=Q(completed_at__isnull=False)))
-    }
-    result = {}
+    material_totals = material_counts(course_ids)
+    views = viewing_counts({e.trainee_id for e in enrollments}, course_ids)
+    result: dict[int, tuple[str, list[str]]] = {}
     for e in enrollments:
         if e.status != Status.CONFIRMED:
             result[e.pk] = (Completion.NOT_STARTED, [])

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-import unicodedata
+import re
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from courses.models import Category, Session, SessionDay
+from courses.models import Category, Course, Session, SessionDay
 from enrollments.models import AbsenceReason, AttendanceMark, Enrollment, Status
+from trainees.models import Organisation, Trainee
+from trainees.roster import fold
 
 
 class CatalogueFilterForm(forms.Form):
@@ -16,32 +20,54 @@ class CatalogueFilterForm(forms.Form):
     )
 
 
-class ChangeForm(forms.Form):
-    to_session = forms.ModelChoiceField(label=_("Move to"), queryset=Session.objects.none())
+class SessionChoiceField(forms.ModelChoiceField):
+    """Sessions of one course, shown as 第n回."""
 
-    def __init__(self, *args, enrollment: Enrollment, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def label_from_instance(self, obj: Session) -> str:
+        return _("Session %(number)s") % {"number": obj.number}
+
+
+class CourseSessionChoiceField(forms.ModelChoiceField):
+    """Sessions of several courses, shown with the course."""
+
+    def label_from_instance(self, obj: Session) -> str:
+        return f"{obj.course.code} {obj.course.title} 第{obj.number}回"
+
+
+class SessionDayChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: SessionDay) -> str:
+        return f"{obj.date:%Y-%m-%d} {obj.starts_at:%H:%M}"
+
+
+def _choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """A model choice field of the form, to narrow its choices."""
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+class ChangeForm(forms.Form):
+    to_session = SessionChoiceField(label=_("Move to"), queryset=Session.objects.none())
+
+    def __init__(self, *args: Any, enrollment: Enrollment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["to_session"]
+        field = _choice(self, "to_session")
         field.queryset = Session.objects.filter(course_id=enrollment.course_id).exclude(
             pk=enrollment.session_id
         )
-        field.label_from_instance = lambda s: _("Session %(number)s") % {"number": s.number}
 
 
 class AbsenceForm(forms.Form):
-    day = forms.ModelChoiceField(label=_("Day of absence"), queryset=SessionDay.objects.none())
+    day = SessionDayChoiceField(label=_("Day of absence"), queryset=SessionDay.objects.none())
     reason = forms.ChoiceField(
         label=_("Reason"), choices=AbsenceReason.choices, widget=forms.RadioSelect
     )
     detail = forms.CharField(label=_("Details"), max_length=300, required=False)
 
-    def __init__(self, *args, enrollment: Enrollment, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, enrollment: Enrollment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["day"].queryset = SessionDay.objects.filter(session_id=enrollment.session_id)
-        self.fields["day"].label_from_instance = lambda d: f"{d.date:%Y-%m-%d} {d.starts_at:%H:%M}"
+        _choice(self, "day").queryset = SessionDay.objects.filter(session_id=enrollment.session_id)
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         if cleaned.get("reason") == AbsenceReason.OTHER and not cleaned.get("detail"):
             self.add_error("detail", _("Say briefly why (the reason is “other”)."))
         return cleaned
@@ -59,10 +85,12 @@ class _StaffNumberField:
     """A staff number (full-width digits folded) that must belong to the coordinator's staff;
     the trainee found is kept as `self.trainee`."""
 
-    staff = None
+    staff: QuerySet[Trainee]
+    cleaned_data: dict[str, Any]
+    trainee: Trainee
 
-    def clean_staff_number(self):  # type: ignore[no-untyped-def]
-        number = unicodedata.normalize("NFKC", self.cleaned_data["staff_number"]).strip()
+    def clean_staff_number(self) -> str:
+        number = fold(self.cleaned_data["staff_number"])
         trainee = self.staff.filter(staff_number=number).first()
         if trainee is None:
             raise forms.ValidationError(
@@ -74,7 +102,9 @@ class _StaffNumberField:
 
 
 class NominateForm(_StaffNumberField, forms.Form):
-    session = forms.ModelChoiceField(label=_("Course and session"), queryset=Session.objects.none())
+    session = CourseSessionChoiceField(
+        label=_("Course and session"), queryset=Session.objects.none()
+    )
     staff_number = forms.CharField(label=_("Staff number"), max_length=20)
     priority = forms.IntegerField(
         label=_("Priority in your department"), min_value=1, max_value=99, required=False
@@ -86,19 +116,18 @@ class NominateForm(_StaffNumberField, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, sessions, staff, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, sessions: QuerySet[Session], staff: QuerySet[Trainee], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.staff = staff
-        self.fields["session"].queryset = sessions
-        self.fields["session"].label_from_instance = lambda s: (
-            f"{s.course.code} {s.course.title} 第{s.number}回"
-        )
+        _choice(self, "session").queryset = sessions
 
 
 class SubstituteForm(_StaffNumberField, forms.Form):
     staff_number = forms.CharField(label=_("Staff number of the substitute"), max_length=20)
 
-    def __init__(self, *args, staff, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, staff: QuerySet[Trainee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.staff = staff
 
@@ -114,11 +143,12 @@ class DecideForm(forms.Form):
     )
     enrollments = forms.TypedMultipleChoiceField(coerce=int, choices=())
 
-    def __init__(self, *args, session: Session, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, session: Session, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ids = Enrollment.objects.filter(session=session).values_list("id", flat=True)
-        self.fields["enrollments"].choices = [(pk, pk) for pk in ids]
-        self.fields["enrollments"].error_messages["required"] = _("Tick at least one person.")
+        field = cast(forms.TypedMultipleChoiceField, self.fields["enrollments"])
+        field.choices = [(pk, pk) for pk in ids]
+        field.error_messages["required"] = _("Tick at least one person.")
 
 
 class LotteryForm(forms.Form):
@@ -135,11 +165,12 @@ class LotteryForm(forms.Form):
 class AttendanceForm(forms.Form):
     """One radio group per trainee on the day's roster."""
 
-    def __init__(self, *args, roster: list[Enrollment], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, roster: list[Enrollment], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.roster = roster
         for enrollment in roster:
-            current = enrollment.today[0].mark if enrollment.today else None
+            today = getattr(enrollment, "today", [])  # prefetched by selectors.day_roster
+            current = today[0].mark if today else None
             self.fields[f"mark_{enrollment.pk}"] = forms.ChoiceField(
                 label=enrollment.trainee.name,
                 choices=AttendanceMark.choices,
@@ -154,3 +185,31 @@ class AttendanceForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if value
         }
+
+
+class OrderTargetsForm(forms.Form):
+    """研修命令 to part of the target list: one session, optionally one organisation (with its
+    sub-units) and/or the staff numbers HR pastes in."""
+
+    session = SessionChoiceField(label=_("Session"), queryset=Session.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Only this organisation (and its sub-units)"),
+        queryset=Organisation.objects.order_by("code"),
+        required=False,
+    )
+    staff_numbers = forms.CharField(
+        label=_("Only these staff numbers"),
+        help_text=_("One per line or separated by commas; leave empty for everyone selected."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        session = _choice(self, "session")
+        session.queryset = course.sessions.order_by("number")
+        session.empty_label = None  # an order is always for one session
+
+    def clean_staff_numbers(self) -> list[str]:
+        text = fold(self.cleaned_data.get("staff_numbers") or "")
+        return [n for n in re.split(r"[\s,、]+", text) if n]

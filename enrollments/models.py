@@ -220,7 +220,9 @@ class AbsenceNotice(models.Model):
     """欠席連絡 for one day of a session, with the reason. Accepted after the deadline too."""
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="absences")
-    day = models.ForeignKey("courses.SessionDay", on_delete=models.CASCADE, related_name="+")
+    # PROTECT: a session day with absence notices or attendance cannot be removed by editing
+    # the session (courses.services.session_save refuses it with a message).
+    day = models.ForeignKey("courses.SessionDay", on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("reason"), max_length=12, choices=AbsenceReason.choices)
     detail = models.CharField(_("details"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent"), default=timezone.now)
@@ -251,7 +253,7 @@ class Attendance(models.Model):
         CHECK_IN = "check_in", _("Checked in with the day's code")
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attendance")
-    day = models.ForeignKey("courses.SessionDay", on_delete=models.CASCADE, related_name="+")
+    day = models.ForeignKey("courses.SessionDay", on_delete=models.PROTECT, related_name="+")
     mark = models.CharField(_("attendance"), max_length=10, choices=AttendanceMark.choices)
     method = models.CharField(_("how"), max_length=10, choices=Method.choices)
     recorded_by = models.ForeignKey(
@@ -311,3 +313,51 @@ class Lottery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id} {self.run_at:%Y-%m-%d %H:%M}"
+
+
+class TrainingOrder(models.Model):
+    """研修命令: HR's formal order for a session, to a set of trainees."""
+
+    course = models.ForeignKey(
+        "courses.Course", verbose_name=_("course"), on_delete=models.PROTECT, related_name="orders"
+    )
+    session = models.ForeignKey(
+        "courses.Session",
+        verbose_name=_("session"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    number = models.CharField(_("order number"), max_length=30, unique=True)
+    issued_on = models.DateField(_("order date"))
+    issued_by = models.ForeignKey(
+        "trainees.User",
+        verbose_name=_("issued by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("training order")
+        verbose_name_plural = _("training orders")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def rule(self) -> str:
+        """What the order's notices are about (notices.Delivery.rule)."""
+        return f"order:{self.pk}"
+
+
+class OrderNumberCounter(models.Model):
+    """The last order number handed out in a fiscal year. Locked (SELECT … FOR UPDATE) while a
+    number is taken, so two courses ordering at once never get the same number."""
+
+    fiscal_year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}: {self.last}"

@@ -6,6 +6,17 @@ import io
 from pathlib import Path
 
 from django.utils import formats
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from courses.models import SessionDay
+from enrollments.models import Enrollment
 
 # Embedded when present (Debian: fonts-ipaexfont); otherwise a standard Japanese CID font the
 # PDF reader supplies (every Japanese-capable reader has it).
@@ -13,9 +24,6 @@ IPAEX = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
 
 
 def _font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
 
     if IPAEX.exists():
         if "IPAexGothic" not in pdfmetrics.getRegisteredFontNames():
@@ -25,12 +33,7 @@ def _font() -> str:
     return "HeiseiKakuGo-W5"
 
 
-def sign_in_sheet_pdf(day, roster) -> bytes:  # type: ignore[no-untyped-def]
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+def sign_in_sheet_pdf(day: SessionDay, roster: list[Enrollment]) -> bytes:
 
     font = _font()
     session = day.session

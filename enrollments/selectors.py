@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -19,6 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -30,18 +32,24 @@ from courses.models import (
     TargetRule,
     current_fiscal_year,
 )
+from courses.selectors import trainee_eligible
 from enrollments.models import (
     ACTIVE,
     AbsenceNotice,
     Attendance,
     ChangeRequest,
+    CheckInCode,
+    Completion,
     Enrollment,
     EnrollmentEvent,
     Status,
 )
+from notices.models import NoticeKind
+from notices.selectors import notified_pairs
+from trainees.models import Trainee
 
 
-def _waitlist_position() -> Subquery:
+def _waitlist_position() -> CombinedExpression:
     """How many wait ahead of this enrolment, plus one."""
     ahead = (
         Enrollment.objects.filter(
@@ -67,7 +75,7 @@ def waitlist_position(enrollment: Enrollment) -> int:
     )
 
 
-def trainee_enrollments(trainee, *, fiscal_year: int | None = None) -> list[Enrollment]:  # type: ignore[no-untyped-def]
+def trainee_enrollments(trainee: Trainee, *, fiscal_year: int | None = None) -> list[Enrollment]:
     """The trainee's enrolments of this fiscal year (and later), with their sessions' days,
     places, absence notices and pending change requests: four queries."""
     fiscal_year = fiscal_year or current_fiscal_year()
@@ -98,13 +106,14 @@ class Dashboard:
     history: list[Enrollment] = field(default_factory=list)
 
 
-def dashboard(trainee, today: datetime.date | None = None) -> Dashboard:  # type: ignore[no-untyped-def]
+def dashboard(trainee: Trainee, today: datetime.date | None = None) -> Dashboard:
     """マイページ: what needs the trainee's attention, the days ahead, what is left to do."""
     today = today or timezone.localdate()
     board = Dashboard()
     for enrollment in trainee_enrollments(trainee):
         days = list(enrollment.session.days.all())
-        if enrollment.status in (Status.REQUESTED, Status.WAITLISTED) or enrollment.pending_changes:
+        pending_changes = getattr(enrollment, "pending_changes", [])  # prefetched above
+        if enrollment.status in (Status.REQUESTED, Status.WAITLISTED) or pending_changes:
             board.needs_action.append(enrollment)
         if enrollment.status == Status.CONFIRMED:
             absent = {a.day_id for a in enrollment.absences.all()}
@@ -119,7 +128,7 @@ def dashboard(trainee, today: datetime.date | None = None) -> Dashboard:  # type
     return board
 
 
-def own_enrollment(trainee, pk: int) -> Enrollment:  # type: ignore[no-untyped-def]
+def own_enrollment(trainee: Trainee, pk: int) -> Enrollment:
     """The trainee's own enrolment, or Enrollment.DoesNotExist (a 404)."""
     return (
         Enrollment.objects.select_related("session__course", "session__room__venue")
@@ -144,12 +153,10 @@ def other_sessions(enrollment: Enrollment) -> list[Session]:
     )
 
 
-def catalogue(trainee, *, category: str = "") -> list[Course]:  # type: ignore[no-untyped-def]
+def catalogue(trainee: Trainee, *, category: str = "") -> list[Course]:
     """応募研修 the trainee may apply to now: open courses with a session taking applications,
     seats left and deadline, and whether the trainee already holds a place. Two queries, plus
     one per course that has target conditions (to check them)."""
-    from courses.selectors import trainee_eligible
-
     now = timezone.now()
     taking = Session.objects.filter(
         Q(application_opens_at__isnull=True) | Q(application_opens_at__lte=now),
@@ -179,7 +186,11 @@ def catalogue(trainee, *, category: str = "") -> list[Course]:  # type: ignore[n
         courses = courses.filter(category=category)
     if trainee.is_external:
         courses = courses.filter(external_allowed=True)
-    return [c for c in courses if not c.has_rule or trainee_eligible(c, trainee)]
+    return [
+        c
+        for c in courses
+        if not c.has_rule or trainee_eligible(c, trainee, completed=completed_trainee_ids)
+    ]
 
 
 # --- Coordinators -------------------------------------------------------------------------------
@@ -198,7 +209,7 @@ def nominable_sessions() -> QuerySet[Session]:
     )
 
 
-def department_enrollments(trainee_ids) -> QuerySet[Enrollment]:  # type: ignore[no-untyped-def]
+def department_enrollments(trainee_ids: QuerySet | list[int]) -> QuerySet[Enrollment]:
     """Staff × courses: every enrolment of the given staff this fiscal year."""
     return (
         Enrollment.objects.filter(
@@ -290,3 +301,78 @@ def enrollment_for_hr() -> QuerySet[Enrollment]:
         "absences__day",
         Prefetch("events", queryset=EnrollmentEvent.objects.select_related("actor", "session")),
     )
+
+
+def learning_course_ids(trainee: Trainee) -> QuerySet:
+    """The courses whose materials a trainee may open: those they hold a confirmed place on
+    (settings.LEARNING_PLACES points here; see learning/selectors.py)."""
+    return Enrollment.objects.filter(trainee=trainee, status=Status.CONFIRMED).values("course_id")
+
+
+def completed_trainee_ids(code: str, first_year: int, last_year: int) -> QuerySet:
+    """A subquery of the trainees who completed (修了) the course with this code in one of
+    these fiscal years, from the enrolment records."""
+    return Enrollment.objects.filter(
+        course__code=code,
+        course__fiscal_year__range=(first_year, last_year),
+        completion=Completion.COMPLETED,
+    ).values("trainee_id")
+
+
+@dataclass
+class DueReminder:
+    session_id: int
+    trainee_id: int
+    user_id: int | None
+    name: str
+    email: str
+    rule: str  # "reminder:<session id>:session:<days>" or "…:deadline:<days>"
+
+
+def reminders_due(today: datetime.date) -> list[DueReminder]:
+    """Who should be reminded today and by which rule, minus who already was: a few queries
+    per course or session due, none per trainee."""
+
+    def pending(enrollments: QuerySet, rule: str) -> list[DueReminder]:
+        fields = (
+            "session_id", "trainee_id", "trainee__user_id", "trainee__name", "trainee__email",
+        )  # fmt: skip
+        rows = enrollments.filter(status=Status.CONFIRMED).values_list(*fields)
+        items = [
+            DueReminder(
+                session_id, trainee_id, user_id, name, email, f"reminder:{session_id}:{rule}"
+            )
+            for session_id, trainee_id, user_id, name, email in rows
+        ]
+        sent = notified_pairs(kind=NoticeKind.REMINDER, rules={i.rule for i in items})
+        return [i for i in items if (i.trainee_id, i.rule) not in sent]
+
+    due: list[DueReminder] = []
+    # Before a session: from N days before its first day until the day before.
+    sessions = (
+        Session.objects.filter(course__remind_days_before_session__isnull=False)
+        .annotate(first_day=Min("days__date"))
+        .filter(first_day__gt=today)
+        .select_related("course")
+    )
+    for session in sessions:
+        days = session.course.remind_days_before_session or 0  # not null: filtered above
+        if session.first_day - datetime.timedelta(days=days) <= today:
+            due += pending(Enrollment.objects.filter(session=session), f"session:{days}")
+    # Before the completion deadline: to those who have not met the requirements yet.
+    courses = Course.objects.filter(
+        completion_deadline__gte=today, remind_days_before_deadline__isnull=False
+    )
+    for course in courses:
+        days = course.remind_days_before_deadline or 0  # not null: filtered above
+        deadline = course.completion_deadline
+        if deadline is None or deadline - datetime.timedelta(days=days) > today:
+            continue
+        behind = Enrollment.objects.filter(course=course).exclude(completion=Completion.COMPLETED)
+        due += pending(behind, f"deadline:{days}")
+    return due
+
+
+def check_in_code(day: SessionDay) -> CheckInCode | None:
+    """The day's self check-in code, if HR has made one."""
+    return CheckInCode.objects.filter(day=day).first()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from enrollments import services
+
 
 @shared_task(ignore_result=True)
 def refresh_completion() -> int:
     """Every night: sessions and deadlines that have passed turn 受講中 into 未修了 where the
     requirements are not met (changes of attendance and viewing are applied at once)."""
-    from enrollments.services import completion_refresh_due
-
-    return completion_refresh_due()
+    return services.completion_refresh_due()
 
 
 @shared_task(
@@ -24,6 +24,10 @@ def refresh_completion() -> int:
 def send_decision_notices(event_ids: list[int]) -> int:
     """Decision notices (受講決定通知, 補欠, 不採用) for these decisions, from the outbox.
     Safe to run twice: a notice already made is not made again."""
-    from enrollments.services import decision_notices_send
+    return services.decision_notices_send(event_ids)
 
-    return decision_notices_send(event_ids)
+
+@shared_task(ignore_result=True)
+def send_reminders() -> dict[str, int]:
+    """Reminders due today (Celery beat, every morning). Safe to run again the same day."""
+    return services.reminders_send()

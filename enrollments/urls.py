@@ -2,9 +2,46 @@ from __future__ import annotations
 
 from django.urls import path
 
-from enrollments import views
+from enrollments import order_views, views
 
 urlpatterns = [
+    # HR: sessions, target lists, training orders
+    path(
+        "hr/courses/<int:course_pk>/sessions/new/", order_views.session_edit, name="session_create"
+    ),
+    path(
+        "hr/courses/<int:course_pk>/sessions/<int:pk>/",
+        order_views.session_edit,
+        name="session_edit",
+    ),
+    path(
+        "hr/courses/<int:course_pk>/sessions/<int:pk>/orders/",
+        order_views.session_issue_orders,
+        name="session_issue_orders",
+    ),
+    path("hr/courses/<int:pk>/targets/", order_views.course_targets, name="course_targets"),
+    path(
+        "hr/courses/<int:pk>/targets/freeze/",
+        order_views.course_targets_freeze,
+        name="course_targets_freeze",
+    ),
+    path(
+        "hr/courses/<int:pk>/targets/add/",
+        order_views.course_targets_add,
+        name="course_targets_add",
+    ),
+    path(
+        "hr/courses/<int:pk>/targets/order/",
+        order_views.course_targets_order,
+        name="course_targets_order",
+    ),
+    path(
+        "hr/courses/<int:pk>/targets/<int:member_pk>/remove/",
+        order_views.course_targets_remove,
+        name="course_targets_remove",
+    ),
+    path("hr/orders/<int:pk>/", order_views.order_detail, name="order_detail"),
+    path("hr/orders/<int:pk>/resend/", order_views.order_resend, name="order_resend"),
     # Trainees
     path("catalogue/", views.catalogue, name="catalogue"),
     path("catalogue/sessions/<int:session_pk>/apply/", views.apply, name="apply"),

@@ -3,10 +3,12 @@ HR's session page (decisions, lottery, waiting list, attendance, completion)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.services import audit_event_record
 from courses.models import Session, SessionDay
 from enrollments import selectors, services
+from enrollments.calendar import check_in_qr_svg, session_ics
 from enrollments.forms import (
     AbsenceForm,
     AttendanceForm,
@@ -25,22 +28,26 @@ from enrollments.forms import (
     NominateForm,
     SubstituteForm,
 )
-from enrollments.models import ChangeRequest, Enrollment
+from enrollments.models import ChangeRequest, Enrollment, Status
+from enrollments.pdf import sign_in_sheet_pdf
+from trainees.http import AuthenticatedHttpRequest
+from trainees.models import Trainee
+from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
 from trainees.selectors import trainee_of, trainee_scope
 
-TRAINEE = "trainees.use_trainee_pages"
-COORDINATOR = "trainees.use_coordinator_pages"
-HR = "trainees.use_hr_console"
+TRAINEE = TRAINEE_PAGES
+COORDINATOR = COORDINATOR_PAGES
+HR = HR_CONSOLE
 
 
-def _trainee_or_404(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _trainee_or_404(request: AuthenticatedHttpRequest) -> Trainee:
     trainee = trainee_of(request.user)
     if trainee is None:
         raise Http404  # an account without a registry record has no enrolments
     return trainee
 
 
-def _own_or_404(request: HttpRequest, pk: int) -> Enrollment:
+def _own_or_404(request: AuthenticatedHttpRequest, pk: int) -> Enrollment:
     """The person's own enrolment. Someone else's id gets a 404 — and an audit event, since
     asking for it means a forged request."""
     trainee = _trainee_or_404(request)
@@ -56,23 +63,23 @@ def _own_or_404(request: HttpRequest, pk: int) -> Enrollment:
         raise Http404 from None
 
 
-def _refused(request: HttpRequest, exc: ValidationError) -> None:
+def _refused(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
-def _form_errors(request: HttpRequest, form) -> None:  # type: ignore[no-untyped-def]
+def form_errors(request: AuthenticatedHttpRequest, form: forms.BaseForm) -> None:
     """A POST-only form's errors, shown on the page it redirects back to."""
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(str(error) for error in errors))
 
 
 # --- Trainees -------------------------------------------------------------------------------------
 
 
-@require_GET
 @login_required
 @permission_required(TRAINEE, raise_exception=True)
-def catalogue(request: HttpRequest) -> HttpResponse:
+@require_GET
+def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """応募研修: open courses taking applications now."""
     trainee = trainee_of(request.user)
     form = CatalogueFilterForm(request.GET or None)
@@ -81,10 +88,10 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "enrollments/catalogue.html", {"form": form, "courses": courses})
 
 
-@require_POST
 @login_required
 @permission_required(TRAINEE, raise_exception=True)
-def apply(request: HttpRequest, session_pk: int) -> HttpResponse:
+@require_POST
+def apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
     trainee = _trainee_or_404(request)
     forged = request.POST.get("trainee")
     if forged and forged != str(trainee.pk):  # applying for someone else
@@ -101,22 +108,24 @@ def apply(request: HttpRequest, session_pk: int) -> HttpResponse:
         _refused(request, exc)
         return redirect("catalogue")
     texts = {
-        "confirmed": _("You have a place: the decision notice is in your inbox."),
-        "waitlisted": _(
+        Status.CONFIRMED: _("You have a place: the decision notice is in your inbox."),
+        Status.WAITLISTED: _(
             "The session is full: you are on the waiting list (number %(position)s). "
             "If a seat frees, you move up and are told."
         ),
-        "requested": _("Your application has been received. HR will decide and tell you."),
+        Status.REQUESTED: _("Your application has been received. HR will decide and tell you."),
     }
-    position = selectors.waitlist_position(enrollment) if enrollment.status == "waitlisted" else 0
-    messages.success(request, texts[enrollment.status] % {"position": position})
+    position = (
+        selectors.waitlist_position(enrollment) if enrollment.status == Status.WAITLISTED else 0
+    )
+    messages.success(request, texts[Status(enrollment.status)] % {"position": position})
     return redirect("enrollment_detail", pk=enrollment.pk)
 
 
-@require_GET
 @login_required
 @permission_required(TRAINEE, raise_exception=True)
-def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@require_GET
+def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = _own_or_404(request, pk)
     return render(
         request,
@@ -130,10 +139,10 @@ def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
 @permission_required(TRAINEE, raise_exception=True)
-def enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = _own_or_404(request, pk)
     try:
         services.enrollment_cancel(enrollment=enrollment, actor=request.user)
@@ -144,10 +153,10 @@ def enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("enrollment_detail", pk=pk)
 
 
-@require_POST
 @login_required
 @permission_required(TRAINEE, raise_exception=True)
-def enrollment_change(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = _own_or_404(request, pk)
     form = ChangeForm(request.POST, enrollment=enrollment)
     if not form.is_valid():
@@ -169,10 +178,10 @@ def enrollment_change(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("enrollment_detail", pk=pk)
 
 
-@require_POST
 @login_required
 @permission_required(TRAINEE, raise_exception=True)
-def enrollment_absence(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def enrollment_absence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = _own_or_404(request, pk)
     form = AbsenceForm(request.POST, enrollment=enrollment)
     if form.is_valid():
@@ -190,27 +199,25 @@ def enrollment_absence(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Your absence notice has been sent to HR."))
             return redirect("enrollment_detail", pk=pk)
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return redirect("enrollment_detail", pk=pk)
 
 
-@require_GET
 @login_required
 @permission_required(TRAINEE, raise_exception=True)
-def enrollment_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+@require_GET
+def enrollment_calendar(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The session's days as an .ics file for the calendar."""
-    from enrollments.calendar import session_ics
-
     enrollment = _own_or_404(request, pk)
     response = HttpResponse(session_ics(enrollment), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kenshu-{enrollment.session_id}.ics"'
     return response
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required(TRAINEE, raise_exception=True)
-def check_in(request: HttpRequest) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     """受付: the trainee types (or scans) the code shown at the venue."""
     trainee = trainee_of(request.user)
     form = CheckInForm(request.POST or None, initial={"code": request.GET.get("code", "")[:12]})
@@ -236,14 +243,12 @@ def check_in(request: HttpRequest) -> HttpResponse:
 # --- Coordinators ---------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required(COORDINATOR, raise_exception=True)
-def nominations(request: HttpRequest) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """推薦: nominate staff of one's own departments; see and withdraw nominations; staff ×
     courses with their status."""
-    from django.core.paginator import Paginator
-
     staff = trainee_scope(request.user)
     form = NominateForm(request.POST or None, sessions=selectors.nominable_sessions(), staff=staff)
     if request.method == "POST" and form.is_valid():
@@ -272,17 +277,17 @@ def nominations(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _department_enrollment_or_404(request: HttpRequest, pk: int) -> Enrollment:
+def _department_enrollment_or_404(request: AuthenticatedHttpRequest, pk: int) -> Enrollment:
     staff = trainee_scope(request.user)
     return get_object_or_404(
         Enrollment.objects.select_related("trainee", "session"), pk=pk, trainee__in=staff
     )
 
 
-@require_POST
 @login_required
 @permission_required(COORDINATOR, raise_exception=True)
-def nomination_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def nomination_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = _department_enrollment_or_404(request, pk)
     try:
         services.nomination_withdraw(enrollment=enrollment, actor=request.user)
@@ -293,14 +298,14 @@ def nomination_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("nominations")
 
 
-@require_POST
 @login_required
 @permission_required(COORDINATOR, raise_exception=True)
-def nomination_substitute(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def nomination_substitute(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = _department_enrollment_or_404(request, pk)
     form = SubstituteForm(request.POST, staff=trainee_scope(request.user))
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return redirect("nominations")
     try:
         services.nomination_substitute(
@@ -316,14 +321,12 @@ def nomination_substitute(request: HttpRequest, pk: int) -> HttpResponse:
 # --- HR -------------------------------------------------------------------------------------------
 
 
-@require_GET
 @login_required
 @permission_required(HR, raise_exception=True)
-def session_page(request: HttpRequest, pk: int) -> HttpResponse:
+@require_GET
+def session_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """HR's session page: applicants, nominees, decisions, lottery, waiting list, attendance,
     completion — with counts."""
-    from django.core.paginator import Paginator
-
     try:
         session = selectors.session_overview(pk)
     except Session.DoesNotExist:
@@ -344,14 +347,14 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
 @permission_required(HR, raise_exception=True)
-def session_decide(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def session_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=pk)
     form = DecideForm(request.POST, session=session)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return redirect("session_page", pk=pk)
     result = services.enrollments_decide(
         session=session,
@@ -368,16 +371,18 @@ def session_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_page", pk=pk)
 
 
-@require_POST
 @login_required
 @permission_required(HR, raise_exception=True)
-def session_lottery(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def session_lottery(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=pk)
     form = LotteryForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        form_errors(request, form)
+        return redirect("session_page", pk=pk)
     try:
         lottery = services.lottery_run(
-            session=session, actor=request.user, seed=form.cleaned_data.get("seed", "")
+            session=session, actor=request.user, seed=form.cleaned_data["seed"]
         )
     except ValidationError as exc:
         _refused(request, exc)
@@ -390,10 +395,10 @@ def session_lottery(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_page", pk=pk)
 
 
-@require_POST
 @login_required
 @permission_required(HR, raise_exception=True)
-def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def change_request_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     change = get_object_or_404(ChangeRequest.objects.select_related("enrollment"), pk=pk)
     approve = request.POST.get("approve") == "1"
     try:
@@ -405,19 +410,19 @@ def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_page", pk=change.to_session_id)
 
 
-@require_GET
 @login_required
 @permission_required(HR, raise_exception=True)
-def hr_enrollment(request: HttpRequest, pk: int) -> HttpResponse:
+@require_GET
+def hr_enrollment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One enrolment for HR: where it stands, absence notices, its whole history."""
     enrollment = get_object_or_404(selectors.enrollment_for_hr(), pk=pk)
     return render(request, "enrollments/hr_enrollment.html", {"enrollment": enrollment})
 
 
-@require_POST
 @login_required
 @permission_required(HR, raise_exception=True)
-def hr_enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def hr_enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = get_object_or_404(Enrollment, pk=pk)
     try:
         services.enrollment_cancel(
@@ -438,10 +443,10 @@ def _day_or_404(session_pk: int, day_pk: int) -> SessionDay:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required(HR, raise_exception=True)
-def attendance(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def attendance(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
     """出欠簿 for a day, usable on a tablet at the venue."""
     day = _day_or_404(pk, day_pk)
     roster = selectors.day_roster(day)
@@ -457,46 +462,46 @@ def attendance(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
 @permission_required(HR, raise_exception=True)
-def attendance_all_present(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
+@require_POST
+def attendance_all_present(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
     day = _day_or_404(pk, day_pk)
     count = services.attendance_all_present(day=day, actor=request.user)
     messages.success(request, _("%(count)s marked present.") % {"count": count})
     return redirect("attendance", pk=pk, day_pk=day_pk)
 
 
-@require_GET
 @login_required
 @permission_required(HR, raise_exception=True)
-def check_in_display(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
-    """The day's code and QR, to show on the screen at the venue."""
-    from enrollments.calendar import check_in_qr_svg
-
+@require_http_methods(["GET", "POST"])
+def check_in_display(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
+    """The day's code and QR, to show on the screen at the venue. The code is made by a POST
+    (a GET only shows it), so that opening the page changes nothing."""
     day = _day_or_404(pk, day_pk)
-    code = services.check_in_code_for(day)
+    if request.method == "POST":
+        services.check_in_code_for(day)
+        return redirect("check_in_display", pk=pk, day_pk=day_pk)
+    code = selectors.check_in_code(day)
     opens, _start, ends = services.check_in_window(day)
     return render(
         request,
         "enrollments/check_in_display.html",
         {
             "day": day,
-            "code": code.code,
-            "qr": check_in_qr_svg(code.code),
+            "code": code.code if code else "",
+            "qr": check_in_qr_svg(code.code) if code else "",
             "opens": opens,
             "ends": ends,
         },
     )
 
 
-@require_GET
 @login_required
 @permission_required(HR, raise_exception=True)
-def sign_in_sheet(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
+@require_GET
+def sign_in_sheet(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
     """出席簿 as PDF: name, organisation, job title, a column to sign."""
-    from enrollments.pdf import sign_in_sheet_pdf
-
     day = _day_or_404(pk, day_pk)
     response = HttpResponse(
         sign_in_sheet_pdf(day, selectors.day_roster(day)), content_type="application/pdf"

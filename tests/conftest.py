@@ -106,7 +106,7 @@ def use_materials_storage(settings, monkeypatch, config: dict) -> None:
     models load (as in production, where settings do not change), so it is re-pointed too."""
     from django.core.files.storage import storages
 
-    from courses.models import Material
+    from learning.models import Material
 
     settings.STORAGES = {**settings.STORAGES, "materials": config}
     monkeypatch.setattr(Material._meta.get_field("file"), "storage", storages["materials"])

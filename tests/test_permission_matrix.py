@@ -1,8 +1,16 @@
 """Every URL pattern × every persona, with the expected outcome.
 
 A URL pattern without a row here fails ``test_every_url_pattern_has_a_row``: a new page must
-say who may see it. Outcomes are those of the whole redirect chain (as a browser sees it):
-``LOGIN`` — sent to the login page; a number — the final status code.
+say who may see it. GET rows give the outcome of the whole redirect chain (as a browser sees
+it): ``LOGIN`` — sent to the login page; a number — the final status code. POST-only URLs are
+POSTed to (``post(...)`` rows) and give the first answer: each persona's real answer, since the
+permission check runs before the method check — removing a view's permission decorator turns
+a row red. A GET to them must then answer 405 to those allowed, and the same refusal to the
+others.
+
+The personas: anonymous, a trainee, a coordinator of the organisation the objects belong to,
+an HR administrator, an auditor, and an outsider — a coordinator of another organisation, who
+gets 404 where a resource belongs to someone else's department.
 """
 
 from __future__ import annotations
@@ -15,8 +23,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AccessLog, AuditEvent
-from courses.models import NotificationTemplate
 from enrollments.models import OrganisationQuota
+from notices.models import NotificationTemplate
 from tests.courses.factories import (
     SAMPLE_PDF,
     SessionFactory,
@@ -25,16 +33,37 @@ from tests.courses.factories import (
     add_material,
 )
 from tests.enrollments.factories import enrol
-from tests.trainees.factories import RosterImportFactory, TraineeFactory
+from tests.trainees.factories import (
+    OrganisationFactory,
+    RosterImportFactory,
+    TraineeFactory,
+    UserFactory,
+)
 from trainees.models import User
+from trainees.roles import Role
 
 LOGIN = "LOGIN"
-PERSONAS = ("anonymous", "trainee", "coordinator", "hr_admin", "auditor")
-A, T, C, H, U = range(5)  # column positions, for readability below
+PERSONAS = ("anonymous", "trainee", "coordinator", "hr_admin", "auditor", "outsider")
+SAME = object()  # the outsider gets what the coordinator gets
 
 
-def _row(anonymous, trainee, coordinator, hr_admin, auditor):
-    return (anonymous, trainee, coordinator, hr_admin, auditor)
+class Post(tuple):
+    """A row for a POST-only URL."""
+
+
+def _row(anonymous, trainee, coordinator, hr_admin, auditor, outsider=SAME):
+    return (
+        anonymous,
+        trainee,
+        coordinator,
+        hr_admin,
+        auditor,
+        coordinator if outsider is SAME else outsider,
+    )
+
+
+def post(anonymous, trainee, coordinator, hr_admin, auditor, outsider=SAME):
+    return Post(_row(anonymous, trainee, coordinator, hr_admin, auditor, outsider))
 
 
 def every(outcome):
@@ -43,6 +72,11 @@ def every(outcome):
 
 def logged_in(outcome, anonymous=LOGIN):
     return _row(anonymous, outcome, outcome, outcome, outcome)
+
+
+def hr_only(outcome=302):
+    """A POST only HR may make."""
+    return post(LOGIN, 403, 403, outcome, 403)
 
 
 # Admin pages: anonymous users go to the login page, non-staff get 403 (the allauth-protected
@@ -70,74 +104,75 @@ MATRIX = {
     "me/": _row(LOGIN, 200, 200, 200, 403),
     "coordinator/": _row(LOGIN, 403, 200, 403, 403),
     "hr/": _row(LOGIN, 403, 403, 200, 403),
-    "i18n/setlang/": every(405),
+    "i18n/setlang/": post(302, 302, 302, 302, 302),
     "audit/": _row(LOGIN, 403, 403, 403, 200),
     "audit/access-log/": _row(LOGIN, 403, 403, 403, 200),
     "audit/events/": _row(LOGIN, 403, 403, 403, 200),
     # The inbox: everyone's own
     "inbox/": logged_in(200),
-    "inbox/read/": every(405),
-    "inbox/<int:pk>/read/": every(405),
+    "inbox/read/": post(LOGIN, 302, 302, 302, 302),
+    "inbox/<int:pk>/read/": post(LOGIN, 404, 404, 404, 404),  # not theirs
     # Courses and sessions (HR only)
     "hr/courses/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:pk>/edit/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/courses/<int:pk>/copy/": every(405),
+    "hr/courses/<int:pk>/copy/": hr_only(),
     "hr/courses/<int:pk>/targets/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/courses/<int:pk>/targets/freeze/": every(405),
-    "hr/courses/<int:pk>/targets/add/": every(405),
-    "hr/courses/<int:pk>/targets/order/": every(405),
-    "hr/courses/<int:pk>/targets/<int:member_pk>/remove/": every(405),
+    "hr/courses/<int:pk>/targets/freeze/": hr_only(),
+    "hr/courses/<int:pk>/targets/add/": hr_only(),
+    "hr/courses/<int:pk>/targets/order/": hr_only(),
+    "hr/courses/<int:pk>/targets/<int:member_pk>/remove/": hr_only(404),  # no such member
     "hr/courses/<int:course_pk>/sessions/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:course_pk>/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/courses/<int:course_pk>/sessions/<int:pk>/orders/": every(405),
+    "hr/courses/<int:course_pk>/sessions/<int:pk>/orders/": hr_only(),
     "hr/orders/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     # Materials: HR manages them; trainees see them once ordered (none of these personas is
     # ordered to the course, so they get 404 — tests/courses/test_materials.py has the 200s).
     "hr/courses/<int:course_pk>/materials/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:course_pk>/materials/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/courses/<int:course_pk>/materials/<int:pk>/delete/": every(405),
-    "hr/courses/<int:course_pk>/materials/<int:pk>/move/": every(405),
+    "hr/courses/<int:course_pk>/materials/<int:pk>/delete/": hr_only(),
+    "hr/courses/<int:course_pk>/materials/<int:pk>/move/": hr_only(),
     "learn/": _row(LOGIN, 200, 200, 200, 403),
     "learn/courses/<int:pk>/": _row(LOGIN, 404, 404, 200, 404),
     "learn/materials/<int:pk>/": _row(LOGIN, 404, 404, 200, 404),
     "learn/materials/<int:pk>/file/": _row(LOGIN, 404, 404, 200, 404),
-    "learn/materials/<int:pk>/progress/": every(405),
-    "hr/orders/<int:pk>/resend/": every(405),
+    # HR may preview a course but has no viewing to record: 409.
+    "learn/materials/<int:pk>/progress/": post(LOGIN, 404, 404, 409, 404),
+    "hr/orders/<int:pk>/resend/": hr_only(),
     # Enrolments: trainees' own (none of these personas has a registry record or a place, so
     # someone else's enrolment is a 404), coordinators' nominations, HR's session pages.
     "catalogue/": _row(LOGIN, 200, 200, 200, 403),
-    "catalogue/sessions/<int:session_pk>/apply/": every(405),
+    "catalogue/sessions/<int:session_pk>/apply/": post(LOGIN, 404, 404, 404, 403),
     "me/enrollments/<int:pk>/": _row(LOGIN, 404, 404, 404, 403),
-    "me/enrollments/<int:pk>/cancel/": every(405),
-    "me/enrollments/<int:pk>/change/": every(405),
-    "me/enrollments/<int:pk>/absence/": every(405),
+    "me/enrollments/<int:pk>/cancel/": post(LOGIN, 404, 404, 404, 403),
+    "me/enrollments/<int:pk>/change/": post(LOGIN, 404, 404, 404, 403),
+    "me/enrollments/<int:pk>/absence/": post(LOGIN, 404, 404, 404, 403),
     "me/enrollments/<int:pk>/calendar.ics": _row(LOGIN, 404, 404, 404, 403),
     "me/check-in/": _row(LOGIN, 200, 200, 200, 403),
     "coordinator/nominations/": _row(LOGIN, 403, 200, 403, 403),
-    "coordinator/nominations/<int:pk>/withdraw/": every(405),
-    "coordinator/nominations/<int:pk>/substitute/": every(405),
+    "coordinator/nominations/<int:pk>/withdraw/": post(LOGIN, 403, 302, 403, 403, 404),
+    "coordinator/nominations/<int:pk>/substitute/": post(LOGIN, 403, 302, 403, 403, 404),
     "hr/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/sessions/<int:pk>/decide/": every(405),
-    "hr/sessions/<int:pk>/lottery/": every(405),
+    "hr/sessions/<int:pk>/decide/": hr_only(),
+    "hr/sessions/<int:pk>/lottery/": hr_only(),
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/all-present/": every(405),
+    "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/all-present/": hr_only(),
     "hr/sessions/<int:pk>/days/<int:day_pk>/check-in/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/days/<int:day_pk>/sign-in-sheet.pdf": _row(LOGIN, 403, 403, 200, 403),
-    "hr/change-requests/<int:pk>/decide/": every(405),
+    "hr/change-requests/<int:pk>/decide/": hr_only(404),  # no such request
     "hr/enrollments/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/enrollments/<int:pk>/cancel/": every(405),
+    "hr/enrollments/<int:pk>/cancel/": hr_only(),
     # Roster import (HR only) and the registry (HR all, coordinators their organisations)
     "hr/roster/": _row(LOGIN, 403, 403, 200, 403),
     "hr/roster/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/roster/<int:pk>/commit/": every(405),
+    "hr/roster/<int:pk>/commit/": hr_only(),
     "hr/roster/<int:pk>/problems.csv": _row(LOGIN, 403, 403, 200, 403),
-    "hr/roster/<int:pk>/invite/": every(405),
+    "hr/roster/<int:pk>/invite/": hr_only(),
     "trainees/": _row(LOGIN, 403, 200, 200, 403),
     "trainees/export/": _row(LOGIN, 403, 200, 200, 403),
-    "trainees/<int:pk>/": _row(LOGIN, 403, 200, 200, 403),
-    "trainees/<int:pk>/invite/": every(405),
+    "trainees/<int:pk>/": _row(LOGIN, 403, 200, 200, 403, 404),
+    "trainees/<int:pk>/invite/": hr_only(),
     # allauth: login, password reset, account and MFA management
     "accounts/login/": every(200),
     "accounts/logout/": logged_in(200),
@@ -175,7 +210,9 @@ MATRIX = {
     "admin/autocomplete/": admin(200),
     "admin/jsi18n/": admin(200),
     "admin/r/<path:content_type_id>/<path:object_id>/": admin(404),
-    "admin/^(?P<app_label>auth|account|mfa|trainees|courses|enrollments|audit)/$": admin(200),
+    "admin/^(?P<app_label>auth|account|mfa|audit|trainees|notices|courses|enrollments)/$": admin(
+        200
+    ),
     "admin/(?P<url>.*)$": admin(404),
     "admin/trainees/user/<id>/password/": admin(200),
     "admin/trainees/organisation/process_import/": admin(405),
@@ -235,7 +272,7 @@ MATRIX = {
         redirect=200,
     ),
     **admin_model(
-        "courses/notificationtemplate",
+        "notices/notificationtemplate",
         changelist=200,
         add=403,
         history=200,
@@ -311,7 +348,7 @@ def concrete_urls(objects):
         "trainees/rosterimport": objects["import"].pk,
         "courses/venue": objects["venue"].pk,
         "enrollments/organisationquota": objects["quota"].pk,
-        "courses/notificationtemplate": NotificationTemplate.for_kind("order").pk,
+        "notices/notificationtemplate": NotificationTemplate.for_kind("order").pk,
     }
     urls = {}
     for key, pattern in url_patterns():
@@ -339,7 +376,7 @@ def concrete_urls(objects):
         elif key.startswith("hr/orders/"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["order"].pk))
         elif key.startswith("hr/courses/<int:course_pk>/materials/"):
-            material = objects["material"]
+            material = objects["spare_material" if key.endswith("/delete/") else "material"]
             urls[key] = "/" + key.replace("<int:course_pk>", str(material.course_id)).replace(
                 "<int:pk>", str(material.pk)
             )
@@ -392,9 +429,26 @@ def outcome(client: Client, url: str):
     return response.status_code
 
 
+def post_outcome(client: Client, url: str):
+    """The first answer to an empty POST (a redirect to the login page is LOGIN)."""
+    response = client.post(url)
+    if response.status_code == 302 and response["Location"].startswith(reverse("account_login")):
+        return LOGIN
+    return response.status_code
+
+
+REFUSALS = (LOGIN, 403, 404)
+# Refusals given before the method check; a 404 for an object comes after it.
+ROLE_REFUSALS = (LOGIN, 403)
+
+
 @pytest.fixture
 def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, private_storage):
     session = SessionFactory()
+    outsider = UserFactory(
+        username="200002", full_name="土木 次郎", roles=[Role.COORDINATOR, Role.TRAINEE]
+    )
+    outsider.coordinated_organisations.add(OrganisationFactory(code="150000", name="土木部"))
     return {
         "group": Group.objects.get(name="trainee"),
         "emailaddress": trainee.emailaddress_set.get(),
@@ -413,6 +467,7 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         "import": RosterImportFactory(),
         "session": session,
         "material": add_material(session.course, name="handout.pdf", content=SAMPLE_PDF),
+        "spare_material": add_material(session.course, name="spare.pdf", content=SAMPLE_PDF),
         "enrollment": enrol(TraineeFactory(organisation=organisation), session),
         "quota": OrganisationQuota.objects.create(
             course=session.course, organisation=organisation, limit=3
@@ -425,6 +480,7 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
             "coordinator": coordinator,
             "hr_admin": hr_admin,
             "auditor": auditor,
+            "outsider": outsider,
         },
     }
 
@@ -438,9 +494,20 @@ def test_permission_matrix(persona, matrix_objects):
     column = PERSONAS.index(persona)
     urls = concrete_urls(matrix_objects)
     mismatches = []
-    for key, url in sorted(urls.items()):
-        expected = MATRIX[key][column]
-        actual = outcome(client, url)
+    # GET rows first: the POSTs change things (a material deleted, a place cancelled).
+    for key, url in sorted(
+        urls.items(), key=lambda item: (isinstance(MATRIX[item[0]], Post), item)
+    ):
+        row = MATRIX[key]
+        expected = row[column]
+        if isinstance(row, Post):
+            # The permission check runs first: a GET gets the same refusal, or 405 if allowed.
+            wrong_method = outcome(client, url)
+            if wrong_method != (expected if expected in ROLE_REFUSALS else 405):
+                mismatches.append(f"GET {url} ({key}): got {wrong_method} (POST-only)")
+            actual = post_outcome(client, url)
+        else:
+            actual = outcome(client, url)
         if actual != expected:
             mismatches.append(f"{url} ({key}): expected {expected}, got {actual}")
         if persona != "anonymous" and not client.session.session_key:
@@ -448,27 +515,35 @@ def test_permission_matrix(persona, matrix_objects):
     assert not mismatches, f"{persona}:\n" + "\n".join(mismatches)
 
 
-# Our own views refuse the wrong HTTP method with 405, whoever asks.
+# Our own views refuse the wrong HTTP method with 405 — to those the page is for; anyone else
+# gets the page's own refusal first (the permission check runs before the method check).
 WRONG_METHODS = [
-    ("post", "home"),
-    ("post", "trainee_home"),
-    ("post", "coordinator_home"),
-    ("post", "hr_home"),
-    ("post", "audit:home"),
-    ("post", "audit:access_log"),
-    ("post", "audit:events"),
-    ("post", "healthz"),
-    ("get", "set_language"),
-    ("delete", "trainee_home"),
+    ("post", "home", ""),
+    ("post", "trainee_home", "me/"),
+    ("post", "coordinator_home", "coordinator/"),
+    ("post", "hr_home", "hr/"),
+    ("post", "audit:home", "audit/"),
+    ("post", "audit:access_log", "audit/access-log/"),
+    ("post", "audit:events", "audit/events/"),
+    ("post", "healthz", "healthz"),
+    ("get", "set_language", None),  # no login needed: 405 for everyone
+    ("delete", "trainee_home", "me/"),
 ]
 
 
-@pytest.mark.parametrize(("method", "name"), WRONG_METHODS)
+@pytest.mark.parametrize(("method", "name", "key"), WRONG_METHODS)
 @pytest.mark.parametrize("persona", ["anonymous", "auditor", "hr_admin"])
-def test_wrong_method_is_405(method, name, persona, matrix_objects):
+def test_wrong_method_is_405(method, name, key, persona, matrix_objects):
     client = Client()
     user = matrix_objects["personas"][persona]
     if user is not None:
         client.force_login(user)
     response = getattr(client, method)(reverse(name))
-    assert response.status_code == 405
+    allowed = MATRIX[key][PERSONAS.index(persona)] if key is not None else 200
+    if allowed == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    elif allowed in REFUSALS:
+        assert response.status_code == allowed
+    else:
+        assert response.status_code == 405

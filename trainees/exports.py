@@ -12,6 +12,8 @@ import io
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from trainees.models import Trainee
 
@@ -64,8 +66,6 @@ def to_csv(queryset: QuerySet[Trainee], *, encoding: str = "utf-8") -> tuple[byt
 
 
 def to_xlsx(queryset: QuerySet[Trainee]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("職員名簿")

@@ -33,9 +33,9 @@ def _may_see_registry(user) -> bool:  # type: ignore[no-untyped-def]
     return user.has_perm(HR) or user.has_perm("trainees.use_coordinator_pages")
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def roster_imports(request: HttpRequest) -> HttpResponse:
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -60,9 +60,9 @@ def roster_imports(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
 @login_required
 @permission_required(HR, raise_exception=True)
+@require_GET
 def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(
         RosterImport.objects.select_related("uploaded_by", "committed_by"), pk=pk
@@ -85,9 +85,9 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
 @permission_required(HR, raise_exception=True)
+@require_POST
 def roster_import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(RosterImport, pk=pk)
     try:
@@ -101,9 +101,9 @@ def roster_import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("roster_import_detail", pk=record.pk)
 
 
-@require_GET
 @login_required
 @permission_required(HR, raise_exception=True)
+@require_GET
 def roster_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The errors and warnings of an import as CSV (UTF-8 with BOM, for Excel)."""
     record = get_object_or_404(RosterImport.objects.defer("plan"), pk=pk)
@@ -124,9 +124,9 @@ def roster_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@require_POST
 @login_required
 @permission_required(HR, raise_exception=True)
+@require_POST
 def roster_import_invite(request: HttpRequest, pk: int) -> HttpResponse:
     """Invite everyone this import created (one action for the whole import)."""
     record = get_object_or_404(
@@ -148,8 +148,8 @@ def _search_form(request: HttpRequest) -> tuple[TraineeSearchForm, dict]:
     return form, filters
 
 
-@require_GET
 @login_required
+@require_GET
 def trainee_list(request: HttpRequest) -> HttpResponse:
     if not _may_see_registry(request.user):
         raise PermissionDenied
@@ -170,8 +170,8 @@ def trainee_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
 @login_required
+@require_GET
 def trainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not _may_see_registry(request.user):
         raise PermissionDenied
@@ -195,9 +195,9 @@ def trainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
 @permission_required(HR, raise_exception=True)
+@require_POST
 def trainee_invite(request: HttpRequest, pk: int) -> HttpResponse:
     trainee = get_object_or_404(Trainee, pk=pk)
     sent = services.invitations_send(trainee_ids=[trainee.pk], actor=request.user)
@@ -211,8 +211,8 @@ def trainee_invite(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("trainee_detail", pk=trainee.pk)
 
 
-@require_GET
 @login_required
+@require_GET
 def trainee_export(request: HttpRequest) -> HttpResponse:
     if not _may_see_registry(request.user):
         raise PermissionDenied

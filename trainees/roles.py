@@ -38,8 +38,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "courses.add_room",
         "courses.change_room",
         "courses.delete_room",
-        "courses.view_notificationtemplate",
-        "courses.change_notificationtemplate",
+        "notices.view_notificationtemplate",
+        "notices.change_notificationtemplate",
         "trainees.view_rosterimport",
         "enrollments.view_organisationquota",
         "enrollments.add_organisationquota",
@@ -60,3 +60,8 @@ MFA_REQUIRED_ROLES = frozenset({Role.HR_ADMIN, Role.AUDITOR})
 STAFF_ROLES = frozenset({Role.HR_ADMIN})
 # The home page a person lands on, by the first role they hold in this order.
 HOME_ORDER = (Role.HR_ADMIN, Role.AUDITOR, Role.COORDINATOR, Role.TRAINEE)
+
+# The permissions views check, by name (one place to spell them).
+HR_CONSOLE = "trainees.use_hr_console"
+COORDINATOR_PAGES = "trainees.use_coordinator_pages"
+TRAINEE_PAGES = "trainees.use_trainee_pages"

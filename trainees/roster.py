@@ -20,6 +20,7 @@ import jaconv
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from trainees.models import EmploymentType, Gender
 
@@ -249,7 +250,6 @@ def _csv_records(text: str) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

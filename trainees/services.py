@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from trainees.models import Organisation, User
+from trainees.models import Organisation, Trainee, TraineeStatus, User
 from trainees.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
+from trainees.tasks import send_invitation
 
 
 def role_groups_sync(*, using: str = "default") -> None:
@@ -108,8 +109,6 @@ def user_set_language(*, user: User, language: str) -> None:
 def invitations_send(*, trainee_ids: Iterable[int], actor: User | None) -> int:
     """Queue a one-time set-password e-mail for each active trainee with an address and an
     account that has never had a password. Returns how many were queued."""
-    from trainees.models import Trainee, TraineeStatus
-    from trainees.tasks import send_invitation
 
     candidates = list(
         Trainee.objects.filter(

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from celery import shared_task
+from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.utils import timezone
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from trainees.models import User
 
 
 @shared_task(ignore_result=True)
@@ -16,15 +24,6 @@ def clear_expired_sessions() -> int:
 def send_invitation(self, user_id: int) -> bool:  # type: ignore[no-untyped-def]
     """E-mail a one-time link to set a first password. Does nothing if the account already has
     a password (so a retry or a second click never sends a working link twice)."""
-    from allauth.account.forms import default_token_generator
-    from allauth.account.utils import user_pk_to_url_str
-    from django.conf import settings
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils import translation
-
-    from trainees.models import User
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or user.has_usable_password() or not user.email:

@@ -5,10 +5,6 @@ from django.urls import path
 from trainees import registry_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("me/", views.trainee_home, name="trainee_home"),
-    path("coordinator/", views.coordinator_home, name="coordinator_home"),
-    path("hr/", views.hr_home, name="hr_home"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("hr/roster/", registry_views.roster_imports, name="roster_imports"),
     path("hr/roster/<int:pk>/", registry_views.roster_import_detail, name="roster_import_detail"),

@@ -59,6 +59,9 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public URL of the portal, used in e-mails sent outside a request (Celery tasks).
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Which courses' materials a trainee may open (trainee -> subquery of course ids): decided by the
+# enrolments (a confirmed place), an app above learning — see learning/selectors.py.
+LEARNING_PLACES = "enrollments.selectors.learning_course_ids"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -74,12 +77,16 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "import_export",
     "csp",
+    # The project's apps, bottom layer first (see ARCHITECTURE.md).
+    "audit",
     "trainees",
+    "notices",
     "courses",
+    "learning",
     "enrollments",
     "assessments",
     "reports",
-    "audit",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -114,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "trainees.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },
@@ -204,10 +211,10 @@ DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "trainees.tasks.clear_expired_sessions", "schedule": 3600.0},
-    "relay-outbox": {"task": "courses.tasks.relay_outbox", "schedule": 5.0},
+    "relay-outbox": {"task": "notices.tasks.relay_outbox", "schedule": 5.0},
     # 08:00 Asia/Tokyo: people read reminders at the start of the working day.
     "send-reminders": {
-        "task": "courses.tasks.send_reminders",
+        "task": "enrollments.tasks.send_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
     "refresh-completion": {

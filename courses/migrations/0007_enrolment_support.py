@@ -14,7 +14,7 @@ def backfill_delivery_session(apps, schema_editor):
 
 def add_decision_templates(apps, schema_editor):
     """The wording HR starts from for the two new kinds of notice."""
-    from courses.models import DEFAULT_TEMPLATES
+    from notices.models import DEFAULT_TEMPLATES
 
     NotificationTemplate = apps.get_model("courses", "NotificationTemplate")
     for kind in ("waitlist", "rejection"):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django import template
+from django import forms, template
+from django.forms import BoundField
 
 from enrollments.completion import missing_labels
 
@@ -14,6 +15,6 @@ def missing(codes: list[str]) -> str:
 
 
 @register.filter(name="attendance_field")
-def attendance_field(form, enrollment_pk: int):  # type: ignore[no-untyped-def]
+def attendance_field(form: forms.Form, enrollment_pk: int) -> BoundField:
     """The radio group for one trainee on the attendance roster."""
     return form[f"mark_{enrollment_pk}"]

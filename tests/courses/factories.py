@@ -13,9 +13,9 @@ from courses.models import (
     Room,
     Session,
     SessionDay,
-    TrainingOrder,
     Venue,
 )
+from enrollments.models import TrainingOrder
 
 
 class VenueFactory(factory.django.DjangoModelFactory):
@@ -74,7 +74,7 @@ class TrainingOrderFactory(factory.django.DjangoModelFactory):
     issued_on = datetime.date(2026, 5, 1)
 
 
-DEMO_VIDEO = Path(__file__).resolve().parents[2] / "courses" / "demo_data" / "introduction.webm"
+DEMO_VIDEO = Path(__file__).resolve().parents[2] / "portal" / "demo_data" / "introduction.webm"
 SAMPLE_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -85,8 +85,8 @@ def add_material(course, *, name="introduction.webm", content=None, title="å‹•ç”
     """A material added the way HR adds one (content inspected, stored privately)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from courses.materials import inspect_upload
-    from courses.services import material_add
+    from learning.materials import inspect_upload
+    from learning.services import material_add
 
     upload = SimpleUploadedFile(name, content if content is not None else DEMO_VIDEO.read_bytes())
     return material_add(

@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from courses.models import TargetMember, TargetRule
 from courses.selectors import target_matches
-from courses.services import target_list_freeze, target_member_add, target_member_remove
+from courses.services import target_member_add, target_member_remove
+from enrollments.selectors import completed_trainee_ids
+from enrollments.services import target_list_freeze
 from tests.courses.factories import CourseFactory
 from tests.trainees.factories import OrganisationFactory, TraineeFactory
 from trainees.models import EmploymentType, TraineeStatus
@@ -39,7 +41,7 @@ def ward():
 
 
 def matched(course):
-    return {m.trainee_id for m in target_matches(course)}
+    return {m.trainee_id for m in target_matches(course, completed=completed_trainee_ids)}
 
 
 def test_new_hires_of_an_organisation_and_its_sub_units(ward):
@@ -51,7 +53,7 @@ def test_new_hires_of_an_organisation_and_its_sub_units(ward):
     rule.employment_types = [EmploymentType.REGULAR]
     rule.save()
     assert matched(course) == {people["new_welfare"].pk}
-    assert target_matches(course)[0].reasons == [
+    assert target_matches(course, completed=completed_trainee_ids)[0].reasons == [
         "organisation", "employment_type", "hired_this_fiscal_year",
     ]  # fmt: skip
     rule.include_sub_organisations = False
@@ -154,10 +156,13 @@ def test_those_who_completed_an_annual_course_are_left_out():
     Enrollment.objects.filter(trainee=half).update(completion="incomplete")
     rule = TargetRule.objects.create(course=this_year, exclude_completed_years=1)
 
-    matches = {m.trainee_id: m.reasons for m in target_matches(this_year, rule=rule)}
+    matches = {
+        m.trainee_id: m.reasons
+        for m in target_matches(this_year, rule=rule, completed=completed_trainee_ids)
+    }
     assert set(matches) == {half.pk, never.pk}
     assert matches[never.pk] == ["not_completed"]
     rule.exclude_completed_years = 0  # this fiscal year only: last year's run does not count
-    assert {m.trainee_id for m in target_matches(this_year, rule=rule)} == {
+    assert {m.trainee_id for m in target_matches(this_year, rule=rule, completed=completed_trainee_ids)} == {
         done.pk, half.pk, never.pk,
     }  # fmt: skip

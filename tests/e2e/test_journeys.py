@@ -124,7 +124,7 @@ def test_every_portal_page_passes_axe(page):
     parent = OrganisationFactory(code="140000", name="福祉部")
     OrganisationFactory(code="210000", name="福祉推進課", parent=parent)
     coordinator.coordinated_organisations.add(parent)
-    from courses.services import notices_send
+    from notices.services import notices_send
 
     notices_send(
         user_ids=[coordinator.pk], kind="info", title="研修計画のお知らせ", body="本文です。"
@@ -270,7 +270,8 @@ def test_hr_puts_a_video_online_orders_it_and_the_trainee_watches(
     import email
     import email.header
 
-    from courses.models import Course, MaterialView
+    from courses.models import Course
+    from learning.models import MaterialView
     from tests.courses.factories import DEMO_VIDEO
     from tests.trainees.factories import OrganisationFactory, TraineeFactory
 

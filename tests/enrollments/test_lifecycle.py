@@ -8,8 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from courses.models import CourseKind, Delivery, Notice, Selection, TargetRule
-from courses.services import session_save
+from courses.models import CourseKind, Selection, TargetRule
 from enrollments.models import (
     AbsenceReason,
     Attendance,
@@ -38,7 +37,9 @@ from enrollments.services import (
     lottery_run,
     nomination_substitute,
     nomination_withdraw,
+    session_save,
 )
+from notices.models import Delivery, Notice
 from tests.courses.factories import CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
@@ -315,7 +316,7 @@ def test_change_session_now_or_by_request():
 
 
 def test_completion_from_attendance_and_materials(private_storage):
-    from courses.services import material_view_open
+    from learning.services import material_view_open
     from tests.courses.factories import SAMPLE_PDF, add_material
 
     session = SessionFactory(days=[datetime.date(2026, 5, 12), datetime.date(2026, 5, 13)])
@@ -377,7 +378,7 @@ def test_check_in_only_while_the_day_is_on(monkeypatch):
 def test_an_order_confirms_places_within_the_seats(
     eager_celery, django_capture_on_commit_callbacks
 ):
-    from courses.services import order_issue
+    from enrollments.services import order_issue
 
     session = SessionFactory(capacity=2)
     people = [person() for _ in range(3)]

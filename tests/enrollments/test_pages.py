@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from courses.models import CourseKind, Selection
-from enrollments.models import Attendance, Enrollment, Status
+from enrollments.models import Attendance, CheckInCode, Enrollment, Status
 from enrollments.services import enrollment_apply, enrollment_nominate
 from tests.courses.factories import CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
@@ -152,7 +152,12 @@ def test_attendance_roster_all_present_and_the_sign_in_sheet(client, hr_admin):
     pdf = client.get(reverse("sign_in_sheet", args=[session.pk, day.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert b"IPAexGothic" in pdf.content or b"HeiseiKakuGo" in pdf.content
-    display = client.get(reverse("check_in_display", args=[session.pk, day.pk])).content.decode()
+    code_url = reverse("check_in_display", args=[session.pk, day.pk])
+    # Opening the page writes nothing (a GET is safe); HR makes the code with a POST.
+    assert "<svg" not in client.get(code_url).content.decode()
+    assert not CheckInCode.objects.filter(day=day).exists()
+    client.post(code_url)
+    display = client.get(code_url).content.decode()
     assert "<svg" in display
 
 

@@ -1,0 +1,99 @@
+"""Writes for the enrolment lifecycle, by concern:
+
+- seats: the session lock and the seat count it guards (the capacity invariant);
+- status: the status machine (history, seats, waiting list) every change goes through;
+- applications, nominations, decisions: who asks for a place and how HR answers;
+- orders: target lists and training orders (for ordered courses the order is the decision);
+- attendance, completion, reminders, notifications, sessions (HR's edits that touch seats).
+
+Every change writes an EnrollmentEvent (who, when, from, to, why) and an audit event in the same
+transaction; notices go out through the notices app after commit. The names below are the
+package's interface: callers import them from here.
+"""
+
+from __future__ import annotations
+
+from enrollments.services.applications import (
+    absence_notify,
+    change_request_decide,
+    enrollment_apply,
+    enrollment_cancel,
+    enrollment_change,
+)
+from enrollments.services.attendance import (
+    attendance_all_present,
+    attendance_record,
+    check_in,
+    check_in_code_for,
+    check_in_window,
+)
+from enrollments.services.completion import (
+    completion_refresh,
+    completion_refresh_due,
+    completion_refresh_for_trainee,
+)
+from enrollments.services.decisions import (
+    enrollments_decide,
+    lottery_draw,
+    lottery_groups,
+    lottery_run,
+)
+from enrollments.services.nominations import (
+    enrollment_nominate,
+    nomination_substitute,
+    nomination_withdraw,
+)
+from enrollments.services.notifications import decision_notices_send
+from enrollments.services.orders import (
+    enrollments_order,
+    order_issue,
+    order_number_next,
+    order_resend_failed,
+    target_list_freeze,
+)
+from enrollments.services.reminders import reminders_send
+from enrollments.services.seats import (
+    free_seats,
+    session_lock,
+    session_seats_release,
+    session_seats_take,
+)
+from enrollments.services.sessions import session_save
+from enrollments.services.status import EnrollmentRefused, waitlist_promote
+
+__all__ = [
+    "EnrollmentRefused",
+    "absence_notify",
+    "attendance_all_present",
+    "attendance_record",
+    "change_request_decide",
+    "check_in",
+    "check_in_code_for",
+    "check_in_window",
+    "completion_refresh",
+    "completion_refresh_due",
+    "completion_refresh_for_trainee",
+    "decision_notices_send",
+    "enrollment_apply",
+    "enrollment_cancel",
+    "enrollment_change",
+    "enrollment_nominate",
+    "enrollments_decide",
+    "enrollments_order",
+    "free_seats",
+    "lottery_draw",
+    "lottery_groups",
+    "lottery_run",
+    "nomination_substitute",
+    "nomination_withdraw",
+    "order_issue",
+    "order_number_next",
+    "order_resend_failed",
+    "reminders_send",
+    "session_lock",
+    "session_save",
+    "session_seats_release",
+    "session_seats_take",
+    "target_list_freeze",
+    "waitlist_promote",
+]

@@ -1,0 +1,249 @@
+"""What trainees do: apply (申込), cancel (取消), change session (日程変更), report absence
+(欠席連絡); and HR's answer to a change request."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_event_record
+from courses.models import CourseKind, Selection, Session, SessionDay
+from courses.selectors import trainee_eligible
+from enrollments.models import (
+    ACTIVE,
+    AbsenceNotice,
+    ChangeRequest,
+    Enrollment,
+    EnrollmentEvent,
+    Source,
+    Status,
+)
+from enrollments.selectors import completed_trainee_ids
+from enrollments.services.checks import existing_enrollment, local_time, quota_check, window_check
+from enrollments.services.seats import (
+    free_seats,
+    session_lock,
+    session_seats_release,
+    session_seats_take,
+    sessions_lock,
+)
+from enrollments.services.status import (
+    EnrollmentRefused,
+    event_add,
+    status_set,
+    waitlist_next_rank,
+    waitlist_promote,
+)
+from trainees.models import Trainee, User
+
+
+def enrollment_apply(*, session: Session, trainee: Trainee, actor: User | None) -> Enrollment:
+    """申込: within the window, if eligible, once per course. On a first-come course the seat is
+    confirmed at once while seats are left, otherwise the applicant is waitlisted; on other
+    courses HR decides.
+
+    The checks that need no lock run first; the session is locked only to count a seat, just
+    before commit — so a rush of applicants queues for as short a time as possible. Two
+    applications by the same person racing each other meet the unique constraints."""
+    course = session.course
+    if course.kind != CourseKind.OPEN:
+        raise EnrollmentRefused(_("This course is by training order only; HR designates trainees."))
+    window_check(session)
+    if not trainee_eligible(course, trainee, completed=completed_trainee_ids):
+        raise EnrollmentRefused(_("This course is not open to you (see its target audience)."))
+    try:
+        with transaction.atomic():
+            enrollment = existing_enrollment(session, trainee)
+            quota_check(session, trainee)
+            if enrollment is None:
+                enrollment = Enrollment(session=session, course=course, trainee=trainee)
+            before = enrollment.status or ""
+            enrollment.session = session
+            enrollment.source = Source.APPLIED
+            enrollment.requested_at = timezone.now()
+            enrollment.status = Status.REQUESTED
+            enrollment.waitlist_rank = None
+            enrollment.save()
+            event_add(enrollment, before, actor, _("Applied"))
+            if course.selection == Selection.FIRST_COME:
+                enrollment.session = session_lock(session.pk)
+                if free_seats(enrollment.session) > 0:
+                    status_set(enrollment, Status.CONFIRMED, actor, _("First come, first served"))
+                else:
+                    status_set(enrollment, Status.WAITLISTED, actor, _("The session is full"))
+            audit_event_record(
+                kind="enrollment.applied",
+                user=actor,
+                detail={
+                    "session": session.pk,
+                    "enrollment": enrollment.pk,
+                    "status": enrollment.status,
+                },
+            )
+    except IntegrityError:
+        raise EnrollmentRefused(_("You have already applied for this course.")) from None
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_cancel(
+    *, enrollment: Enrollment, actor: User | None, by_hr: bool = False, reason: str = ""
+) -> Enrollment:
+    """取消: by the trainee before the cancellation deadline (HR at any time). A seat freed goes
+    to the waiting list."""
+    session = session_lock(enrollment.session_id)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    enrollment.session = session
+    if enrollment.status not in ACTIVE:
+        raise EnrollmentRefused(_("This application is no longer active."))
+    if (
+        not by_hr
+        and session.cancellation_deadline
+        and timezone.now() > session.cancellation_deadline
+    ):
+        raise EnrollmentRefused(
+            _(
+                "The cancellation deadline (%(when)s) has passed. Send an absence notice for the "
+                "day instead."
+            )
+            % {"when": local_time(session.cancellation_deadline)}
+        )
+    status_set(enrollment, Status.CANCELLED, actor, reason or _("Cancelled"))
+    waitlist_promote(session, actor)
+    audit_event_record(
+        kind="enrollment.cancelled", user=actor, detail={"enrollment": enrollment.pk}
+    )
+    return enrollment
+
+
+def _move(enrollment: Enrollment, to: Session, actor: User | None, reason: str) -> None:
+    """Put the enrolment on another session of its course (both sessions locked)."""
+    stale = Enrollment.objects.filter(session=to, trainee_id=enrollment.trainee_id).first()
+    if stale is not None:  # an old cancelled row there: its history joins this one
+        EnrollmentEvent.objects.filter(enrollment=stale).update(enrollment=enrollment)
+        stale.delete()
+    before_session = enrollment.session
+    enrollment.session = to
+    enrollment.save(update_fields=["session"])
+    EnrollmentEvent.objects.create(
+        enrollment=enrollment,
+        actor=actor,
+        from_status=enrollment.status,
+        to_status=enrollment.status,
+        reason=(_("Moved from session %(number)s") % {"number": before_session.number})
+        + (f" ({reason})" if reason else ""),
+        session=to,
+    )
+
+
+@transaction.atomic
+def enrollment_change(*, enrollment: Enrollment, to_session: Session, actor: User | None) -> str:
+    """日程変更: "moved" at once when the other session has a seat (a confirmed place moves with
+    its seat; an application simply moves), otherwise "requested" — HR decides."""
+    if to_session.course_id != enrollment.course_id or to_session.pk == enrollment.session_id:
+        raise EnrollmentRefused(_("Choose another session of the same course."))
+    sessions = sessions_lock(enrollment.session_id, to_session.pk)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    old, new = sessions[enrollment.session_id], sessions[to_session.pk]
+    enrollment.session = old
+    if enrollment.status not in ACTIVE:
+        raise EnrollmentRefused(_("This application is no longer active."))
+    if enrollment.status == Status.CONFIRMED:
+        if free_seats(new) <= 0:
+            ChangeRequest.objects.get_or_create(
+                enrollment=enrollment,
+                state=ChangeRequest.State.PENDING,
+                defaults={"to_session": new},
+            )
+            audit_event_record(
+                kind="enrollment.change_requested",
+                user=actor,
+                detail={"enrollment": enrollment.pk, "to": new.pk},
+            )
+            return "requested"
+        session_seats_release(old)
+        session_seats_take(new)
+        _move(enrollment, new, actor, "")
+        waitlist_promote(old, actor)
+    else:
+        _move(enrollment, new, actor, "")
+        if enrollment.status == Status.WAITLISTED:  # to the end of the new session's queue
+            enrollment.waitlist_rank = waitlist_next_rank(new)
+            enrollment.save(update_fields=["waitlist_rank"])
+    audit_event_record(
+        kind="enrollment.moved", user=actor, detail={"enrollment": enrollment.pk, "to": new.pk}
+    )
+    return "moved"
+
+
+@transaction.atomic
+def change_request_decide(*, request: ChangeRequest, approve: bool, actor: User | None) -> None:
+    enrollment = request.enrollment
+    sessions = sessions_lock(enrollment.session_id, request.to_session_id)
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != ChangeRequest.State.PENDING:
+        raise EnrollmentRefused(_("This request has already been decided."))
+    enrollment = Enrollment.objects.select_for_update().get(pk=request.enrollment_id)
+    old, new = sessions[enrollment.session_id], sessions[request.to_session_id]
+    enrollment.session = old
+    if approve:
+        if enrollment.status == Status.CONFIRMED:
+            if free_seats(new) <= 0:
+                raise EnrollmentRefused(
+                    _("Session %(number)s has no free seat.") % {"number": new.number}
+                )
+            session_seats_release(old)
+            session_seats_take(new)
+        _move(enrollment, new, actor, _("change request approved"))
+        waitlist_promote(old, actor)
+    request.state = ChangeRequest.State.APPROVED if approve else ChangeRequest.State.REFUSED
+    request.decided_at = timezone.now()
+    request.save(update_fields=["state", "decided_at"])
+    audit_event_record(
+        kind="enrollment.change_decided",
+        user=actor,
+        detail={"request": request.pk, "approved": approve},
+    )
+
+
+@transaction.atomic
+def absence_notify(
+    *, enrollment: Enrollment, day: SessionDay, reason: str, detail: str, actor: User | None
+) -> AbsenceNotice:
+    """欠席連絡 for a day — accepted after the deadline too. Before the cancellation deadline,
+    absence from every day of the session gives the seat up (to the waiting list)."""
+    if day.session_id != enrollment.session_id:
+        raise EnrollmentRefused(_("That day is not part of your session."))
+    if enrollment.status != Status.CONFIRMED:
+        raise EnrollmentRefused(_("Only a confirmed place can have an absence notice."))
+    notice, _created = AbsenceNotice.objects.update_or_create(
+        enrollment=enrollment, day=day, defaults={"reason": reason, "detail": detail}
+    )
+    EnrollmentEvent.objects.create(
+        enrollment=enrollment,
+        actor=actor,
+        from_status=enrollment.status,
+        to_status=enrollment.status,
+        reason=_("Absence notice for %(day)s") % {"day": day.date.isoformat()},
+        session_id=enrollment.session_id,
+    )
+    session = enrollment.session
+    all_days = set(session.days.values_list("id", flat=True))
+    notified = set(
+        AbsenceNotice.objects.filter(enrollment=enrollment).values_list("day_id", flat=True)
+    )
+    before_deadline = (
+        session.cancellation_deadline is not None
+        and timezone.now() <= session.cancellation_deadline
+    )
+    if before_deadline and notified >= all_days:
+        enrollment_cancel(
+            enrollment=enrollment, actor=actor, reason=_("Absence notice before the deadline")
+        )
+    audit_event_record(
+        kind="enrollment.absence",
+        user=actor,
+        detail={"enrollment": enrollment.pk, "day": day.pk, "reason": reason},
+    )
+    return notice

@@ -1,0 +1,120 @@
+"""Attendance (出欠): HR's roster and the trainees' self check-in."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_event_record
+from courses.models import SessionDay
+from enrollments.models import (
+    AbsenceNotice,
+    Attendance,
+    AttendanceMark,
+    CheckInCode,
+    Enrollment,
+    Status,
+)
+from enrollments.services.completion import completion_refresh
+from enrollments.services.status import EnrollmentRefused
+from trainees.models import Trainee, User
+from trainees.roster import fold
+
+
+@transaction.atomic
+def attendance_record(
+    *, day: SessionDay, marks: Mapping[int, str], actor: User | None, method: str = "hr"
+) -> int:
+    """出欠 for a day: {enrollment id: mark}. Only confirmed enrolments of the day's session."""
+    valid = set(
+        Enrollment.objects.filter(
+            session_id=day.session_id, status=Status.CONFIRMED, pk__in=list(marks)
+        ).values_list("id", flat=True)
+    )
+    now = timezone.now()
+    for enrollment_id in valid:
+        Attendance.objects.update_or_create(
+            enrollment_id=enrollment_id,
+            day=day,
+            defaults={
+                "mark": marks[enrollment_id],
+                "method": method,
+                "recorded_by": actor,
+                "recorded_at": now,
+            },
+        )
+    completion_refresh(list(valid))
+    audit_event_record(
+        kind="attendance.recorded",
+        user=actor,
+        detail={"day": day.pk, "count": len(valid)},
+    )
+    return len(valid)
+
+
+@transaction.atomic
+def attendance_all_present(*, day: SessionDay, actor: User | None) -> int:
+    """一括出席: everyone confirmed and not yet marked is present — except those who sent an
+    absence notice for the day, who are marked absent."""
+    unmarked = Enrollment.objects.filter(
+        session_id=day.session_id, status=Status.CONFIRMED
+    ).exclude(attendance__day=day)
+    notified = set(
+        AbsenceNotice.objects.filter(day=day, enrollment__in=unmarked).values_list(
+            "enrollment_id", flat=True
+        )
+    )
+    marks = {
+        pk: AttendanceMark.ABSENT if pk in notified else AttendanceMark.PRESENT
+        for pk in unmarked.values_list("id", flat=True)
+    }
+    return attendance_record(day=day, marks=marks, actor=actor) if marks else 0
+
+
+def check_in_code_for(day: SessionDay) -> CheckInCode:
+    code, _created = CheckInCode.objects.get_or_create(
+        day=day, defaults={"code": f"{secrets.randbelow(10**6):06d}"}
+    )
+    return code
+
+
+def check_in_window(
+    day: SessionDay,
+) -> tuple[datetime.datetime, datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day.date, day.starts_at, tzinfo=tz)
+    end = datetime.datetime.combine(day.date, day.ends_at, tzinfo=tz)
+    return start - datetime.timedelta(minutes=30), start, end
+
+
+@transaction.atomic
+def check_in(*, trainee: Trainee, code: str, actor: User | None) -> Attendance:
+    """Self check-in with the code shown at the venue, only while the day is on. Late after
+    10 minutes past the start."""
+    code = fold(code)
+    now = timezone.now()
+    for candidate in CheckInCode.objects.filter(code=code).select_related("day"):
+        day = candidate.day
+        opens, start, end = check_in_window(day)
+        if not opens <= now <= end:
+            continue
+        enrollment = Enrollment.objects.filter(
+            session_id=day.session_id, trainee=trainee, status=Status.CONFIRMED
+        ).first()
+        if enrollment is None:
+            continue
+        mark = (
+            AttendanceMark.LATE
+            if now > start + datetime.timedelta(minutes=10)
+            else AttendanceMark.PRESENT
+        )
+        attendance_record(
+            day=day, marks={enrollment.pk: mark}, actor=actor, method=Attendance.Method.CHECK_IN
+        )
+        return Attendance.objects.get(enrollment=enrollment, day=day)
+    raise EnrollmentRefused(_("That code is not valid for any session of yours that is on now."))

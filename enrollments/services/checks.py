@@ -1,0 +1,78 @@
+"""Checks an application or nomination passes before anything is written."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from courses.models import Session
+from enrollments.models import (
+    ACTIVE,
+    Enrollment,
+    OrganisationQuota,
+)
+from enrollments.services.status import EnrollmentRefused
+from trainees.models import Organisation, Trainee
+from trainees.selectors import organisation_descendants
+
+
+def window_check(session: Session) -> None:
+    now = timezone.now()
+    if session.application_opens_at and now < session.application_opens_at:
+        raise EnrollmentRefused(
+            _("Applications for this session open on %(when)s.")
+            % {"when": local_time(session.application_opens_at)}
+        )
+    if session.application_closes_at and now > session.application_closes_at:
+        raise EnrollmentRefused(
+            _("Applications for this session closed on %(when)s.")
+            % {"when": local_time(session.application_closes_at)}
+        )
+
+
+def local_time(moment: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def quota_check(session: Session, trainee: Trainee) -> None:
+    """申込可能人数 of the trainee's organisation (or the nearest parent with a quota)."""
+    quotas = {
+        q.organisation_id: q
+        for q in OrganisationQuota.objects.select_for_update().filter(course=session.course_id)
+    }
+    if not quotas:
+        return
+    organisation: Organisation | None = trainee.organisation
+    while organisation is not None and organisation.pk not in quotas:
+        organisation = organisation.parent
+    if organisation is None:
+        return
+    quota = quotas[organisation.pk]
+    held = Enrollment.objects.filter(
+        course_id=session.course_id,
+        status__in=ACTIVE,
+        trainee__organisation_id__in=organisation_descendants([organisation.pk]),
+    ).count()
+    if held >= quota.limit:
+        raise EnrollmentRefused(
+            _("%(organisation)s has used all %(limit)s of its places on this course.")
+            % {"organisation": organisation.name, "limit": quota.limit}
+        )
+
+
+def existing_enrollment(session: Session, trainee: Trainee) -> Enrollment | None:
+    """The trainee's active enrolment on the course (refused), or an inactive row for this
+    session to reuse (one row per trainee and session)."""
+    active = (
+        Enrollment.objects.filter(course_id=session.course_id, trainee=trainee, status__in=ACTIVE)
+        .select_related("session")
+        .first()
+    )
+    if active is not None:
+        raise EnrollmentRefused(
+            _("You already hold a place on this course (session %(number)s: %(status)s).")
+            % {"number": active.session.number, "status": active.get_status_display()}
+        )
+    return Enrollment.objects.filter(session=session, trainee=trainee).first()

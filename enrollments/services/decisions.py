@@ -1,0 +1,138 @@
+"""HR's decisions (決定): one by one, in bulk, or by lottery (抽選)."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.services import audit_event_record
+from courses.models import Session
+from enrollments.models import (
+    Enrollment,
+    Lottery,
+    Source,
+    Status,
+)
+from enrollments.services.notifications import NOTICE_FOR, decisions_notify
+from enrollments.services.seats import free_seats, session_lock
+from enrollments.services.status import (
+    EnrollmentRefused,
+    status_set,
+    waitlist_next_rank,
+    waitlist_promote,
+)
+from trainees.models import User
+
+
+@transaction.atomic
+def enrollments_decide(
+    *, session: Session, enrollment_ids: Iterable[int], decision: str, actor: User
+) -> dict[str, int]:
+    """決定 one by one or in bulk: confirm (while seats last), waitlist or reject. Returns
+    {"changed": n, "full": people left undecided because the session is full}."""
+    if decision not in NOTICE_FOR:
+        raise EnrollmentRefused(_("Unknown decision."))
+    session = session_lock(session.pk)
+    enrollments = list(
+        Enrollment.objects.select_for_update()
+        .filter(session=session, pk__in=list(enrollment_ids))
+        .exclude(status=decision)
+        .filter(status__in=[Status.REQUESTED, Status.WAITLISTED, Status.CONFIRMED])
+        .order_by("waitlist_rank", "requested_at", "id")
+    )
+    changed, full, events = [], 0, {}
+    for enrollment in enrollments:
+        enrollment.session = session
+        if decision == Status.CONFIRMED and free_seats(session) <= 0:
+            full += 1
+            continue
+        events[enrollment.pk] = status_set(
+            enrollment, decision, actor, _("Decided by HR"), notify=False
+        ).pk
+        changed.append(enrollment)
+    decisions_notify(changed, event_ids=events)
+    if decision != Status.CONFIRMED:
+        waitlist_promote(session, actor)  # a confirmed place given up goes to the next in line
+    audit_event_record(
+        kind="enrollment.decided",
+        user=actor,
+        detail={"session": session.pk, "decision": decision, "count": len(changed)},
+    )
+    return {"changed": len(changed), "full": full}
+
+
+def lottery_draw(entrants: list[list[int]], seed: str) -> list[int]:
+    """The draw, reproducible from its inputs: priority group first (lower first), then the
+    order a random generator seeded with `seed` gives, entrants taken in id order."""
+    rng = random.Random(seed)  # noqa: S311 - fairness, not secrecy: the seed is published
+    keys = {pk: rng.random() for pk, _group in sorted(entrants)}
+    return [pk for pk, _group in sorted(entrants, key=lambda e: (e[1], keys[e[0]]))]
+
+
+def lottery_groups(session: Session, enrollments: list[Enrollment]) -> dict[int, int]:
+    """Priority groups: 0 nominated by a department, 1 applied and not selected for this course
+    last year, 2 everyone else."""
+    last_year = set(
+        Enrollment.objects.filter(
+            course__code=session.course.code,
+            course__fiscal_year=session.course.fiscal_year - 1,
+            status__in=[Status.REJECTED, Status.WAITLISTED],
+            trainee_id__in=[e.trainee_id for e in enrollments],
+        ).values_list("trainee_id", flat=True)
+    )
+    return {
+        e.pk: 0 if e.source == Source.NOMINATED else (1 if e.trainee_id in last_year else 2)
+        for e in enrollments
+    }
+
+
+@transaction.atomic
+def lottery_run(*, session: Session, actor: User, seed: str = "") -> Lottery:
+    """抽選 among those awaiting a decision: the free seats are confirmed in drawn order, the rest
+    waitlisted in that order. Seed, inputs and result are kept (the draw can be replayed)."""
+    session = session_lock(session.pk)
+    entrants_qs = list(
+        Enrollment.objects.select_for_update()
+        .filter(session=session, status=Status.REQUESTED)
+        .order_by("id")
+    )
+    if not entrants_qs:
+        raise EnrollmentRefused(_("Nobody is awaiting a decision for this session."))
+    seats = max(0, free_seats(session))
+    groups = lottery_groups(session, entrants_qs)
+    entrants = [[e.pk, groups[e.pk]] for e in entrants_qs]
+    seed = seed or secrets.token_hex(16)
+    drawn = lottery_draw(entrants, seed)
+    lottery = Lottery.objects.create(
+        session=session, seed=seed, seats=seats, entrants=entrants, drawn=drawn, run_by=actor
+    )
+    by_id = {e.pk: e for e in entrants_qs}
+    events: dict[str, dict[int, int]] = {Status.CONFIRMED: {}, Status.WAITLISTED: {}}
+    winners: list[Enrollment] = []
+    waiting: list[Enrollment] = []
+    base = waitlist_next_rank(session)
+    for index, pk in enumerate(drawn):
+        enrollment = by_id[pk]
+        enrollment.session = session
+        won = index < seats
+        status = Status.CONFIRMED if won else Status.WAITLISTED
+        event = status_set(
+            enrollment, status, actor, _("Lottery %(id)s") % {"id": lottery.pk}, notify=False
+        )
+        if not won:  # waiting order = drawn order
+            enrollment.waitlist_rank = base + index
+            enrollment.save(update_fields=["waitlist_rank"])
+        events[status][pk] = event.pk
+        (winners if won else waiting).append(enrollment)
+    decisions_notify(winners, event_ids=events[Status.CONFIRMED])
+    decisions_notify(waiting, event_ids=events[Status.WAITLISTED])
+    audit_event_record(
+        kind="enrollment.lottery",
+        user=actor,
+        detail={"session": session.pk, "lottery": lottery.pk, "seed": seed, "seats": seats},
+    )
+    return lottery

@@ -1,0 +1,136 @@
+"""What department coordinators do: nominate (推薦), withdraw, name a substitute (代理出席)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_event_record
+from courses.models import CourseKind, Session
+from courses.selectors import trainee_eligible
+from enrollments.models import (
+    ACTIVE,
+    Enrollment,
+    Source,
+    Status,
+)
+from enrollments.selectors import completed_trainee_ids
+from enrollments.services.checks import existing_enrollment, quota_check, window_check
+from enrollments.services.notifications import NOTICE_FOR, decisions_notify
+from enrollments.services.seats import session_lock
+from enrollments.services.status import EnrollmentRefused, event_add, status_set, waitlist_promote
+from trainees.models import Trainee, User
+
+
+@transaction.atomic
+def enrollment_nominate(
+    *,
+    session: Session,
+    trainee: Trainee,
+    actor: User,
+    comment: str = "",
+    priority: int | None = None,
+) -> Enrollment:
+    """推薦: a coordinator puts forward one of their staff; HR decides."""
+    session = session_lock(session.pk)
+    course = session.course
+    if course.kind != CourseKind.OPEN:
+        raise EnrollmentRefused(_("This course is by training order only; HR designates trainees."))
+    window_check(session)
+    if not trainee_eligible(course, trainee, completed=completed_trainee_ids):
+        raise EnrollmentRefused(
+            _("%(name)s is not in this course's target audience.") % {"name": trainee.name}
+        )
+    try:
+        enrollment = existing_enrollment(session, trainee)
+    except EnrollmentRefused:
+        raise EnrollmentRefused(
+            _("%(name)s already holds a place on this course.") % {"name": trainee.name}
+        ) from None
+    quota_check(session, trainee)
+    if enrollment is None:
+        enrollment = Enrollment(session=session, course=course, trainee=trainee)
+    before = enrollment.status or ""
+    enrollment.session = session
+    enrollment.status = Status.REQUESTED
+    enrollment.source = Source.NOMINATED
+    enrollment.nominated_by = actor
+    enrollment.nomination_comment = comment
+    enrollment.nomination_priority = priority
+    enrollment.requested_at = timezone.now()
+    enrollment.waitlist_rank = None
+    enrollment.save()
+    event_add(enrollment, before, actor, _("Nominated by the department"))
+    audit_event_record(
+        kind="enrollment.nominated",
+        user=actor,
+        detail={"session": session.pk, "enrollment": enrollment.pk},
+    )
+    return enrollment
+
+
+@transaction.atomic
+def nomination_withdraw(*, enrollment: Enrollment, actor: User) -> None:
+    session = session_lock(enrollment.session_id)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    enrollment.session = session
+    if enrollment.status not in ACTIVE:
+        raise EnrollmentRefused(_("This nomination is no longer active."))
+    status_set(enrollment, Status.WITHDRAWN, actor, _("Nomination withdrawn"))
+    waitlist_promote(session, actor)
+    audit_event_record(
+        kind="enrollment.withdrawn", user=actor, detail={"enrollment": enrollment.pk}
+    )
+
+
+@transaction.atomic
+def nomination_substitute(
+    *, enrollment: Enrollment, substitute: Trainee, actor: User
+) -> Enrollment:
+    """代理出席: another member of staff takes the nominee's place — and seat, if confirmed."""
+    session = session_lock(enrollment.session_id)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    enrollment.session = session
+    if enrollment.status not in ACTIVE:
+        raise EnrollmentRefused(_("This nomination is no longer active."))
+    try:
+        stale = existing_enrollment(session, substitute)
+    except EnrollmentRefused:
+        raise EnrollmentRefused(
+            _("%(name)s already holds a place on this course.") % {"name": substitute.name}
+        ) from None
+    if stale is not None:
+        stale.delete()
+    status = enrollment.status
+    # The seat passes from one to the other without ever being free.
+    enrollment.status = Status.WITHDRAWN
+    enrollment.save(update_fields=["status"])
+    event_add(enrollment, status, actor, _("Replaced by %(name)s") % {"name": substitute.name})
+    replacement = Enrollment.objects.create(
+        session=session,
+        course_id=enrollment.course_id,
+        trainee=substitute,
+        status=status,
+        source=Source.NOMINATED,
+        nominated_by=actor,
+        nomination_comment=enrollment.nomination_comment,
+        nomination_priority=enrollment.nomination_priority,
+        substitute_for=enrollment,
+        waitlist_rank=enrollment.waitlist_rank,
+        decided_at=enrollment.decided_at,
+    )
+    event = event_add(
+        replacement,
+        "",
+        actor,
+        _("Attends in place of %(name)s") % {"name": enrollment.trainee.name},
+    )
+    if status in NOTICE_FOR:
+        decisions_notify([replacement], event_ids={replacement.pk: event.pk})
+    audit_event_record(
+        kind="enrollment.substituted",
+        user=actor,
+        detail={"from": enrollment.pk, "to": replacement.pk},
+    )
+    return replacement

@@ -1,0 +1,220 @@
+"""Demo courses for ``seed_demo``: this fiscal year's programme at the ward office."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from courses.models import (
+    Category,
+    Course,
+    CourseKind,
+    DeliveryMode,
+    Room,
+    Selection,
+    Session,
+    SessionDay,
+    Venue,
+    current_fiscal_year,
+)
+from enrollments.models import TrainingOrder
+from enrollments.services import (
+    completion_refresh_due,
+    enrollment_apply,
+    enrollment_nominate,
+    order_issue,
+)
+from learning.materials import inspect_upload
+from learning.models import Material
+from learning.services import material_add
+from notices.models import Notice
+from notices.services import notices_send
+from trainees.models import Trainee, User
+from trainees.selectors import trainee_scope
+
+
+@transaction.atomic
+def seed_courses() -> None:
+    year = current_fiscal_year()
+    venue, _ = Venue.objects.get_or_create(
+        name="区役所本庁舎", defaults={"address": "東京都新宿区歌舞伎町1-4-1"}
+    )
+    room, _ = Room.objects.get_or_create(venue=venue, name="5階 研修室A", defaults={"capacity": 60})
+    # (code, title, category, kind, delivery, [(first day, number of days)], capacity)
+    programme = [
+        ("K01", "新規採用職員研修（前期）", Category.HIERARCHICAL, CourseKind.ORDERED,
+         DeliveryMode.CLASSROOM,
+         [(datetime.date(year, 4, 7), 2), (datetime.date(year, 4, 14), 2)], 60),
+        ("S01", "情報セキュリティ研修", Category.SPECIALIST, CourseKind.ORDERED,
+         DeliveryMode.ELEARNING, [(datetime.date(year, 6, 1), 1)], 4000),
+        ("E03", "接遇・コミュニケーション研修", Category.ELECTIVE, CourseKind.OPEN,
+         DeliveryMode.CLASSROOM,
+         [(datetime.date(year, 6, 10), 1), (datetime.date(year, 7, 8), 1)], 30),
+    ]  # fmt: skip
+    for code, title, category, kind, delivery, sessions, capacity in programme:
+        course, created = Course.objects.get_or_create(
+            fiscal_year=year,
+            code=code,
+            defaults={
+                "title": title,
+                "category": category,
+                "kind": kind,
+                "delivery": delivery,
+                "requires_materials": delivery == DeliveryMode.ELEARNING,
+                "requires_attendance": delivery != DeliveryMode.ELEARNING,
+                "requires_report": True,
+                "completion_deadline": (
+                    datetime.date(year, 9, 30) if delivery == DeliveryMode.ELEARNING else None
+                ),
+            },
+        )
+        if not created:
+            continue
+        for number, (first_day, length) in enumerate(sessions, start=1):
+            session = Session.objects.create(
+                course=course,
+                number=number,
+                capacity=capacity,
+                room=room,
+                application_opens_at=timezone.make_aware(
+                    datetime.datetime.combine(
+                        first_day - datetime.timedelta(days=35), datetime.time(9)
+                    )
+                ),
+                application_closes_at=timezone.make_aware(
+                    datetime.datetime.combine(
+                        first_day - datetime.timedelta(days=14), datetime.time(17)
+                    )
+                ),
+                instructor="人材育成センター",
+            )
+            for offset in range(length):
+                SessionDay.objects.create(
+                    session=session,
+                    date=first_day + datetime.timedelta(days=offset),
+                    starts_at=datetime.time(9, 30),
+                    ends_at=datetime.time(17, 0),
+                )
+
+
+def seed_notices() -> None:
+    """A first message in every demo account's inbox."""
+    if Notice.objects.exists():
+        return
+    notices_send(
+        user_ids=User.objects.filter(is_active=True).values_list("id", flat=True),
+        kind="info",
+        title="研修管理システムの利用開始について",
+        body="人材育成センターです。今年度から研修の申込・受講・報告はこのシステムで行います。"
+        "研修命令や受講決定の通知もこの受信箱とメールでお届けします。",
+    )
+
+
+# A minimal one-page PDF (the demo handout); real handouts are uploaded by HR.
+HANDOUT = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 62>>stream\nBT /F1 24 Tf 72 760 Td (Information security handbook) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def seed_elearning() -> None:
+    """情報セキュリティ研修 as e-learning: a video, a PDF and a link, ordered to the demo
+    accounts' registry records (their order is in the inbox and var/mail/)."""
+    course = Course.objects.filter(fiscal_year=current_fiscal_year(), code="S01").first()
+    if course is None or Material.objects.filter(course=course).exists():
+        return
+    video = Path(__file__).parent / "demo_data" / "introduction.webm"
+    for name, content, title in (
+        ("introduction.webm", video.read_bytes(), "情報セキュリティの基本（動画・20秒）"),
+        ("handbook.pdf", HANDOUT, "情報セキュリティハンドブック"),
+    ):
+        upload = SimpleUploadedFile(name, content)
+        material_add(
+            course=course, title=title, upload=upload, inspected=inspect_upload(upload),
+            actor=None,
+        )  # fmt: skip
+    material_add(
+        course=course,
+        title="国民のためのサイバーセキュリティサイト（総務省）",
+        url="https://www.soumu.go.jp/main_sosiki/cybersecurity/kokumin/",
+        actor=None,
+    )
+    session = course.sessions.first()
+    if session and not TrainingOrder.objects.filter(course=course).exists():
+        trainees = Trainee.objects.filter(user__isnull=False).values_list("id", flat=True)
+        order_issue(session=session, trainee_ids=list(trainees), actor=None)
+
+
+def seed_open_courses() -> None:
+    """Two 応募研修 taking applications now (dates relative to today): one decided by HR with
+    nominations and applications waiting for the lottery, one first come, first served."""
+    today = timezone.localdate()
+    year = current_fiscal_year()
+    venue = Venue.objects.get(name="区役所本庁舎")
+    room = Room.objects.get(venue=venue, name="5階 研修室A")
+    made = []
+    for code, title, selection, capacity, days_ahead in (
+        ("E05", "ファシリテーション研修", Selection.HR_DECISION, 3, 30),
+        ("E06", "文書事務研修", Selection.FIRST_COME, 2, 40),
+    ):
+        first_day = today + datetime.timedelta(days=days_ahead)
+        course, created = Course.objects.get_or_create(
+            fiscal_year=year,
+            code=code,
+            defaults={
+                "title": title,
+                "category": Category.ELECTIVE,
+                "kind": CourseKind.OPEN,
+                "delivery": DeliveryMode.CLASSROOM,
+                "selection": selection,
+                "requires_attendance": True,
+            },
+        )
+        if not created:
+            continue
+        session = Session.objects.create(
+            course=course,
+            number=1,
+            capacity=capacity,
+            room=room,
+            application_opens_at=timezone.now() - datetime.timedelta(days=7),
+            application_closes_at=timezone.now() + datetime.timedelta(days=14),
+            cancellation_deadline=timezone.make_aware(
+                datetime.datetime.combine(first_day - datetime.timedelta(days=3), datetime.time(17))
+            ),
+            instructor="外部講師",
+            notes="筆記用具をお持ちください。",
+        )
+        SessionDay.objects.create(
+            session=session, date=first_day, starts_at=datetime.time(13, 30),
+            ends_at=datetime.time(17, 0),
+        )  # fmt: skip
+        made.append(session)
+    if not made or made[0].course.code != "E05":
+        return
+    session = made[0]
+    coordinator = User.objects.filter(username="200001").first()
+    staff = Trainee.objects.filter(user__isnull=False).exclude(
+        user__username__in=["100001", "100002", "200001", "300001"]
+    )
+    if coordinator is not None:
+        for priority, trainee in enumerate(staff.filter(pk__in=trainee_scope(coordinator))[:2], 1):
+            enrollment_nominate(
+                session=session, trainee=trainee, actor=coordinator, priority=priority
+            )
+    for trainee in staff.exclude(enrollments__session=session)[:3]:
+        enrollment_apply(session=session, trainee=trainee, actor=trainee.user)
+
+
+def seed_completion() -> None:
+    """What the nightly job would have worked out (past sessions not completed)."""
+    completion_refresh_due()

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Mutation check for the permission matrix: remove each permission decorator of our views, one
+at a time, and run tests/test_permission_matrix.py — every removal must turn it red.
+
+    .venv/bin/python scripts/permission_mutations.py      (about 3 s per decorator)
+
+Prints one line per decorator (caught / MISSED) and, last, a JSON object with the counts.
+The source files are restored after each run, also when interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DECORATOR = re.compile(r"^@permission_required\(")
+VIEWS = sorted(
+    p
+    for p in ROOT.glob("*/*views.py")
+    if ".venv" not in p.parts and p.parent.name not in {"config"}
+)
+
+
+def run_matrix() -> bool:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+         "tests/test_permission_matrix.py::test_permission_matrix"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return result.returncode == 0
+
+
+def main() -> int:
+    caught = missed = 0
+    for path in VIEWS:
+        original = path.read_text(encoding="utf-8")
+        lines = original.split("\n")
+        for index, line in enumerate(lines):
+            if not DECORATOR.match(line):
+                continue
+            view = next(
+                (
+                    ln.split("(")[0].removeprefix("def ")
+                    for ln in lines[index:]
+                    if ln.startswith("def ")
+                ),
+                "?",
+            )
+            mutated = "\n".join(lines[:index] + lines[index + 1 :])
+            try:
+                path.write_text(mutated, encoding="utf-8")
+                green = run_matrix()
+            finally:
+                path.write_text(original, encoding="utf-8")
+            name = f"{path.relative_to(ROOT)}:{view}"
+            if green:
+                missed += 1
+                print(f"MISSED  {name}: the matrix stayed green without {line.strip()}")
+            else:
+                caught += 1
+                print(f"caught  {name}")
+    print(json.dumps({"decorators": caught + missed, "caught": caught, "missed": missed}))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

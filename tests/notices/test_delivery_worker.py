@@ -1,0 +1,305 @@
+"""Orders delivered by a real Celery worker from Redis to a real SMTP server (aiosmtpd):
+every address once, temporary refusals retried, permanent ones marked failed."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+
+from enrollments.services import order_issue
+from notices.models import Delivery
+from tests.courses.factories import SessionFactory
+from tests.trainees.factories import TraineeFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class FlakySmtp:
+    """Refuses greylisted@ once with 451, always refuses bounce@ with 550, accepts the rest."""
+
+    def __init__(self) -> None:
+        self.received: Counter[str] = Counter()
+        self.refused_once: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("greylisted") and address not in self.refused_once:
+            self.refused_once.add(address)
+            return "451 4.7.1 greylisted, try again later"
+        if address.startswith("bounce"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        for address in envelope.rcpt_tos:
+            self.received[address] += 1
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def service_env(*, smtp_port: int, redis_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a worker or command run against the test database and SMTP server."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_USE_TLS": "false",
+        "LOG_LEVEL": "ERROR",
+        **extra,
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def start_redis(port: int, directory: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(directory)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def issue_in_another_process(env: dict[str, str], session, people) -> None:  # type: ignore[no-untyped-def]
+    code = (
+        "from courses.models import Session; from enrollments.services import order_issue;"
+        f"order_issue(session=Session.objects.get(pk={session.pk}),"
+        f" trainee_ids={[p.pk for p in people]}, actor=None)"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_delivers_each_order_once_with_retries(requires_postgres):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 (CI does)")
+    smtp = FlakySmtp()
+    port = free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=port)
+    controller.start()
+    worker = start_worker(service_env(smtp_port=port, redis_url=redis_url))
+    try:
+        session = SessionFactory()
+        people = [TraineeFactory(email=f"ok{n}@city.example.jp") for n in range(20)]
+        people.append(TraineeFactory(email="greylisted@city.example.jp"))
+        people.append(TraineeFactory(email="bounce@city.example.jp"))
+        order_issue(session=session, trainee_ids=[p.pk for p in people], actor=None)
+        deadline = time.monotonic() + 90
+        while Delivery.objects.filter(
+            rule__startswith="order:", status__in=["queued", "sending"]
+        ).exists():
+            assert worker.poll() is None, "the worker died"
+            assert time.monotonic() < deadline, dict(
+                Delivery.objects.values_list("email", "status")
+            )
+            time.sleep(0.5)
+    finally:
+        stop(worker)
+        controller.stop()
+    statuses = dict(Delivery.objects.values_list("email", "status"))
+    assert statuses.pop("bounce@city.example.jp") == "failed"
+    assert set(statuses.values()) == {"sent"}
+    assert Delivery.objects.get(email="bounce@city.example.jp").last_error.startswith("550")
+    assert Delivery.objects.get(email="greylisted@city.example.jp").attempts == 2
+    assert smtp.received == Counter({address: 1 for address in statuses})  # each exactly once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(requires_postgres, tmp_path):
+    """Everything real: a private redis-server that is down at first, the order issued by
+    another process, a Celery worker, the outbox relay (what beat runs every 5 s), aiosmtpd."""
+    import shutil
+
+    from notices.models import OutboxMessage
+
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server on PATH")
+    smtp = FlakySmtp()
+    smtp_port, redis_port = free_port(), free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    env = service_env(smtp_port=smtp_port, redis_url=f"redis://127.0.0.1:{redis_port}/0")
+    session = SessionFactory()
+    people = [TraineeFactory(email=f"down{n}@city.example.jp") for n in range(30)]
+    issue_in_another_process(env, session, people)  # commits although Redis is down
+    assert Delivery.objects.filter(rule__startswith="order:", status="queued").count() == 30
+    pending = OutboxMessage.objects.get(relayed_at__isnull=True)
+    assert pending.attempts == 1 and pending.last_error
+    redis = start_redis(redis_port, tmp_path)
+    worker = start_worker(env)
+    try:
+        time.sleep(1)
+        relay = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c",
+             "from notices.delivery import relay_outbox; print(relay_outbox())"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert relay.stdout.strip().endswith("1"), relay.stderr
+        deadline = time.monotonic() + 90
+        while sum(smtp.received.values()) < 30:
+            assert time.monotonic() < deadline, smtp.received
+            time.sleep(0.3)
+        time.sleep(1)
+    finally:
+        stop(worker, redis)
+        controller.stop()
+    assert smtp.received == Counter({p.email: 1 for p in people})
+    assert set(
+        Delivery.objects.filter(rule__startswith="order:").values_list("status", flat=True)
+    ) == {"sent"}
+
+
+class KillingSmtp(FlakySmtp):
+    """Accepts mail, but SIGKILLs the worker in the middle of the 16th message, before answering."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.victim: int | None = None
+        self.killed = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.killed and sum(self.received.values()) == 15 and self.victim:
+            import signal
+
+            os.kill(self.victim, signal.SIGKILL)
+            self.killed = True
+            return "451 4.3.0 worker gone"
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+    requires_postgres, tmp_path
+):
+    import shutil
+
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server on PATH")
+    smtp = KillingSmtp()
+    smtp_port, redis_port = free_port(), free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    # Short timeouts so the test does not wait an hour for the broker to hand the batch out again.
+    env = service_env(
+        smtp_port=smtp_port,
+        redis_url=f"redis://127.0.0.1:{redis_port}/0",
+        CELERY_VISIBILITY_TIMEOUT="5",
+        DELIVERY_LEASE_SECONDS="3",
+    )
+    redis = start_redis(redis_port, tmp_path)
+    workers = [start_worker(env)]
+    smtp.victim = workers[0].pid
+    try:
+        session = SessionFactory(capacity=100)
+        people = [TraineeFactory(email=f"batch{n:02d}@city.example.jp") for n in range(40)]
+        time.sleep(1)
+        issue_in_another_process(env, session, people)
+        deadline = time.monotonic() + 60
+        while workers[0].poll() is None:
+            assert time.monotonic() < deadline, "the worker was never killed"
+            time.sleep(0.2)
+        assert workers[0].returncode == -9 and sum(smtp.received.values()) == 15
+        workers.append(start_worker(env))
+        deadline = time.monotonic() + 120
+        while sum(smtp.received.values()) < 40:
+            assert time.monotonic() < deadline, sum(smtp.received.values())
+            time.sleep(0.5)
+        time.sleep(2)
+    finally:
+        stop(*workers, redis)
+        controller.stop()
+    assert smtp.received == Counter({p.email: 1 for p in people})  # all delivered, none twice
+    assert set(
+        Delivery.objects.filter(rule__startswith="order:").values_list("status", flat=True)
+    ) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_decision_notices_go_through_the_outbox_and_the_worker(requires_postgres):
+    """Applications, a waiting list and a promotion: each decision is one e-mail, made by the
+    worker from the outbox after commit."""
+    import datetime
+
+    from django.utils import timezone
+
+    from courses.models import CourseKind, Selection
+    from enrollments.services import enrollment_apply, enrollment_cancel
+    from tests.courses.factories import CourseFactory
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 (CI does)")
+    smtp = FlakySmtp()
+    port = free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=port)
+    controller.start()
+    worker = start_worker(service_env(smtp_port=port, redis_url=redis_url))
+    try:
+        session = SessionFactory(
+            capacity=2,
+            course=CourseFactory(kind=CourseKind.OPEN, selection=Selection.FIRST_COME),
+            application_opens_at=timezone.now() - datetime.timedelta(days=1),
+            application_closes_at=timezone.now() + datetime.timedelta(days=1),
+        )
+        first, second, third = (
+            TraineeFactory(email=f"applicant{n}@city.example.jp") for n in range(3)
+        )
+        seated = enrollment_apply(session=session, trainee=first, actor=None)
+        enrollment_apply(session=session, trainee=second, actor=None)
+        enrollment_apply(session=session, trainee=third, actor=None)  # waitlisted
+        enrollment_cancel(enrollment=seated, actor=None)  # third is promoted
+        expected = Counter(
+            {"applicant0@city.example.jp": 1, "applicant1@city.example.jp": 1,
+             "applicant2@city.example.jp": 2}
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while smtp.received != expected:
+            assert worker.poll() is None, "the worker died"
+            assert time.monotonic() < deadline, smtp.received
+            time.sleep(0.5)
+        time.sleep(2)  # would anything arrive twice?
+    finally:
+        stop(worker)
+        controller.stop()
+    assert smtp.received == expected
+    kinds = Counter(
+        Delivery.objects.filter(rule__startswith="event:").values_list("kind", flat=True)
+    )
+    assert kinds == Counter({"decision": 3, "waitlist": 1})

@@ -1,0 +1,87 @@
+"""The apps stand in layers (ARCHITECTURE.md): an app imports only apps below it, never one
+above, and no two apps import each other. Every import counts, also one inside a function."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Bottom first. config/ wires them together and stands above them all (not checked here).
+LAYERS = [
+    "audit",
+    "trainees",
+    "notices",
+    "courses",
+    "learning",
+    "enrollments",
+    "assessments",
+    "reports",
+    "portal",
+]
+
+
+def imported_apps(path: Path) -> set[tuple[str, int]]:
+    """(app, line) for every import of one of our apps in the module."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top in LAYERS:
+                found.add((top, node.lineno))
+    return found
+
+
+def app_modules(app: str) -> list[Path]:
+    return [p for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts]
+
+
+def test_every_app_is_in_a_layer():
+    apps = {p.parent.name for p in ROOT.glob("*/apps.py")}
+    assert apps == set(LAYERS)
+
+
+def test_no_app_imports_an_app_above_it():
+    upward = []
+    for level, app in enumerate(LAYERS):
+        for path in app_modules(app):
+            for other, line in imported_apps(path):
+                if LAYERS.index(other) > level:
+                    upward.append(f"{path.relative_to(ROOT)}:{line} imports {other} (above {app})")
+    assert not upward, "\n".join(sorted(upward))
+
+
+def test_the_app_graph_has_no_cycle():
+    graph = {
+        app: {other for p in app_modules(app) for other, _ in imported_apps(p) if other != app}
+        for app in LAYERS
+    }
+    done: set[str] = set()
+
+    def visit(app: str, path: list[str]) -> None:
+        assert app not in path, "import cycle: " + " -> ".join([*path, app])
+        if app in done:
+            return
+        for other in sorted(graph[app]):
+            visit(other, [*path, app])
+        done.add(app)
+
+    for app in LAYERS:
+        visit(app, [])
+
+
+def test_the_check_sees_an_upward_import(tmp_path):
+    """The parser finds imports at module level and inside functions (so the tests above can
+    fail)."""
+    module = tmp_path / "example.py"
+    module.write_text(
+        "from courses.models import Course\n\ndef f():\n    import enrollments.services\n",
+        encoding="utf-8",
+    )
+    assert {app for app, _ in imported_apps(module)} == {"courses", "enrollments"}

@@ -221,6 +221,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         smtp_port=smtp_port,
         redis_url=f"redis://127.0.0.1:{redis_port}/0",
         CELERY_VISIBILITY_TIMEOUT="5",
+        CELERY_UNACKED_RESTORE_INTERVAL="1",
+        CELERY_UNACKED_RESTORE_THROTTLE="1",
         DELIVERY_LEASE_SECONDS="3",
     )
     redis = start_redis(redis_port, tmp_path)

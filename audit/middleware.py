@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.views.defaults import server_error
 
 from audit.logging import current_request_id
 from audit.services import access_log_record
@@ -28,7 +29,13 @@ class AccessLogMiddleware:
         try:
             response = self.get_response(request)
             duration_ms = (time.perf_counter() - started) * 1000
-            access_log_record(request=request, response=response, duration_ms=duration_ms)
+            written = access_log_record(request=request, response=response, duration_ms=duration_ms)
+            user = getattr(request, "user", None)
+            if not written and user is not None and user.is_authenticated:
+                # Nothing is shown to a logged-in person whose access is not on record: every
+                # page behind the login shows personal data. (The row and the failure are in
+                # the application log.) The error page needs no database.
+                response = server_error(request)
             response["X-Request-ID"] = str(request.request_id)
             return response
         finally:

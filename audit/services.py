@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
 from audit.models import AccessLog, AuditEvent
+from audit.redaction import escape_controls, redact_path
 
 logger = logging.getLogger("audit")
 
@@ -58,9 +59,11 @@ def write_failures() -> int:
         return _local_failures
 
 
-def _write_or_report(model: type[AccessLog] | type[AuditEvent], fields: dict[str, Any]) -> None:
+def _write_or_report(model: type[AccessLog] | type[AuditEvent], fields: dict[str, Any]) -> bool:
     """Insert the row; if that fails, never break the caller — log the row (it holds ids and
-    paths, no personal data) so it can be recovered, and count the failure."""
+    paths, no personal data) so it can be recovered, and count the failure. The log line
+    ("audit row not written") is the durable record of the failure; the counter is a summary.
+    Returns whether the row was written."""
     is_access_log = model is AccessLog
     alias = settings.AUDIT_DB_ALIAS if is_access_log else "default"
     insert = _insert_access_log if is_access_log else (lambda f: model.objects.create(**f))
@@ -71,7 +74,7 @@ def _write_or_report(model: type[AccessLog] | type[AuditEvent], fields: dict[str
                 insert(fields)
         else:
             insert(fields)
-    except Exception:  # whatever went wrong, the request must go on
+    except Exception:  # whatever went wrong, the caller decides what to do
         _count_failure()
         record = {
             k: (str(v) if not isinstance(v, int | float | type(None)) else v)
@@ -82,6 +85,8 @@ def _write_or_report(model: type[AccessLog] | type[AuditEvent], fields: dict[str
         logger.exception(
             "audit row not written: %s %s", model.__name__, json.dumps(record, ensure_ascii=False)
         )
+        return False
+    return True
 
 
 _ACCESS_LOG_FIELDS = [f for f in AccessLog._meta.concrete_fields if not f.primary_key]
@@ -108,11 +113,12 @@ def _insert_access_log(fields: dict[str, Any]) -> None:
 
 def access_log_record(
     *, request: HttpRequest, response: HttpResponseBase, duration_ms: float
-) -> None:
+) -> bool:
+    """Write the request's access-log row; False if it could not be written."""
     user = getattr(request, "user", None)
     authenticated = user is not None and user.is_authenticated
     match = getattr(request, "resolver_match", None)
-    _write_or_report(
+    return _write_or_report(
         AccessLog,
         {
             "request_id": request.request_id,
@@ -120,14 +126,26 @@ def access_log_record(
             "username": user.get_username() if authenticated else "",
             "roles": ",".join(sorted(role.value for role in user.roles)) if authenticated else "",
             "ip_address": client_ip(request),
-            "method": request.method[:10],
-            "path": request.path[:2000],
-            "query_keys": ",".join(sorted(set(request.GET.keys())))[:500],
+            "method": escape_controls(request.method or "")[:10],
+            "path": redact_path(request.path, match.kwargs if match else None)[:2000],
+            "query_keys": escape_controls(",".join(sorted(set(request.GET.keys()))))[:500],
             "view_name": (match.view_name if match else "")[:200],
             "status_code": response.status_code,
             "duration_ms": round(duration_ms, 3),
         },
     )
+
+
+def _clean(value: Any) -> Any:
+    """Strings inside an event's detail with control characters escaped (PostgreSQL refuses a
+    NUL in JSON), whatever the nesting."""
+    if isinstance(value, str):
+        return escape_controls(value)
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
 
 
 def audit_event_record(
@@ -156,9 +174,9 @@ def audit_event_record(
         "user_id": user.pk if user is not None else None,
         "username": user.get_username() if user is not None else "",
         "subject_user_id": subject_user.pk if subject_user is not None else None,
-        "login_id": login_id[:254],
+        "login_id": escape_controls(login_id)[:254],
         "ip_address": client_ip(request) if request is not None else None,
-        "detail": detail or {},
+        "detail": _clean(detail or {}),
     }
     if best_effort:
         _write_or_report(AuditEvent, fields)

@@ -263,6 +263,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
+# Password-reset and invitation links (allauth's token generator, Django's): single use — the
+# token is bound to the password and the last login, so it dies with the first new password or
+# login — and valid for three days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 ACCOUNT_ADAPTER = "trainees.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"login": "trainees.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}

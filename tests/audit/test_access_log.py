@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit import services
 from audit.models import AccessLog, AppendOnlyError, AuditEvent
-from tests.trainees.factories import PASSWORD
+from tests.trainees.factories import PASSWORD, TraineeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,23 +72,53 @@ def test_healthz_is_not_logged(client):
     assert not AccessLog.objects.exists()
 
 
-def test_a_failing_audit_write_does_not_break_the_request(client, trainee, caplog):
-    # The database refuses the insert: the access-log table is gone (rolled back after the test).
+def test_a_failing_audit_write_shows_no_personal_data(client, trainee, caplog):
+    """The database refuses the insert (the access-log table is gone; rolled back after the
+    test): a logged-in page fails closed — nothing of it is shown to someone whose access is not
+    on record — while an anonymous page (the login form) still answers; both are counted and in
+    the application log."""
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_accesslog RENAME TO audit_accesslog_away")
-    client.force_login(trainee)
     before = services.write_failures()
+    assert client.get("/accounts/login/").status_code == 200
+    client.force_login(trainee)
     with caplog.at_level(logging.ERROR, logger="audit"):
         response = client.get("/me/")
-    assert response.status_code == 200
-    assert "区民 花子" in response.content.decode()
-    assert services.write_failures() == before + 1
-    record = next(r for r in caplog.records if r.name == "audit")
-    assert "audit row not written" in record.getMessage()
-    assert "/me/" in record.getMessage()  # the row is recoverable from the log ...
+    assert response.status_code == 500
+    assert "区民 花子" not in response.content.decode()
+    assert services.write_failures() == before + 2
+    record = next(r for r in caplog.records if r.name == "audit" and "/me/" in r.getMessage())
+    assert "audit row not written" in record.getMessage()  # the row is recoverable ...
     assert "区民" not in record.getMessage()  # ... without personal data
     assert "300001" not in record.getMessage()
-    assert client.get("/healthz").json()["audit_write_failures"] == before + 1
+    assert client.get("/healthz").json()["audit_write_failures"] == before + 2
+
+
+def test_a_nul_byte_or_line_feed_in_the_request_is_logged_escaped(client, hr_admin):
+    """PostgreSQL refuses a NUL in text: the row used to be lost while the page was shown."""
+    record = TraineeFactory()
+    client.force_login(hr_admin)
+    response = client.get(f"/trainees/{record.pk}/?%00=1&a%0ab=2")
+    assert response.status_code == 200
+    row = AccessLog.objects.get(path=f"/trainees/{record.pk}/")
+    assert row.query_keys == "\\x00,a\\x0ab"
+    client.get("/no-such-page/%00%0aFAKE")
+    assert AccessLog.objects.filter(path="/no-such-page/\\x00\\x0aFAKE", status_code=404).exists()
+
+
+def test_password_reset_tokens_never_reach_the_access_log(client, trainee):
+    """The reset link's path is stored with its secret part redacted (an auditor reading the
+    log must not be able to use it)."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    key = f"{user_pk_to_url_str(trainee)}-{default_token_generator.make_token(trainee)}"
+    client.get(f"/accounts/password/reset/key/{key}/")
+    client.get("/accounts/confirm-email/some-secret-key/")
+    paths = list(AccessLog.objects.values_list("path", flat=True))
+    assert all(key not in p and "some-secret-key" not in p for p in paths), paths
+    assert "/accounts/password/reset/key/[redacted]" in paths
+    assert "/accounts/confirm-email/[redacted]" in paths
 
 
 def test_rows_are_append_only_in_the_orm():

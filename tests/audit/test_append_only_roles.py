@@ -86,10 +86,13 @@ def test_the_application_role_cannot_change_or_empty_the_audit_tables(
         request_id="00000000-0000-0000-0000-000000000009", method="GET", path="/me/",
         status_code=200, duration_ms=1.0,
     )  # fmt: skip
-    with pytest.raises(psycopg.Error) as refused:
-        with app_connection.transaction(), app_connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
+    with (
+        pytest.raises(psycopg.Error) as refused,
+        app_connection.transaction(),
+        app_connection.cursor() as cursor,
+    ):
+        for statement in statements:
+            cursor.execute(statement)
     # Refused for want of the right (the trigger, ownership or superuser), not by accident.
     assert refused.value.sqlstate == "42501", refused.value
     assert list(AuditEvent.objects.values_list("login_id", flat=True)) == ["kept"]
@@ -108,9 +111,12 @@ def test_the_application_role_may_write_and_read_the_audit_tables(app_connection
 
 def test_the_owner_purges_only_when_its_transaction_says_so(app_connection):
     AuditEvent.objects.create(kind="login.failed", login_id="old")
-    with pytest.raises(Exception, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM audit_auditevent")
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM audit_auditevent")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL audit.allow_purge = 'on'")
         cursor.execute("DELETE FROM audit_auditevent")

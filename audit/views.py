@@ -8,10 +8,13 @@ from django.views.decorators.http import require_GET
 from audit import selectors, services
 from audit.forms import AccessLogFilterForm, AuditEventFilterForm
 
+# Far beyond any real log, well within the database's integers (OFFSET is a bigint).
+MAX_PAGE = 100_000
+
 
 def _page_number(request: HttpRequest) -> int:
     try:
-        return int(request.GET.get("page", "1"))
+        return min(max(int(request.GET.get("page", "1")), 1), MAX_PAGE)
     except ValueError:
         return 1
 

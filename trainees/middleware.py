@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 from trainees.selectors import user_has_totp
 
@@ -28,6 +29,8 @@ class AccountPolicyMiddleware:
     - Roles that require MFA (HR administrators, auditors, superusers) are sent to the TOTP
       set-up page until they have an authenticator, and their session ends when the browser
       closes (the idle timeout applies to everyone, see SESSION_COOKIE_AGE).
+    - Every response to a logged-in person is ``Cache-Control: private, no-store``: pages and
+      files behind the login hold personal data, which no browser or proxy cache may keep.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -53,5 +56,11 @@ class AccountPolicyMiddleware:
                     and not request.path.startswith(settings.STATIC_URL)
                     and not user_has_totp(user)
                 ):
-                    return HttpResponseRedirect(reverse("mfa_activate_totp"))
+                    return _private(HttpResponseRedirect(reverse("mfa_activate_totp")))
+            return _private(self.get_response(request))
         return self.get_response(request)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -107,6 +107,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
 ]
 
+# Flash messages live in the session, not in a cookie (they can name people).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

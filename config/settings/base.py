@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Before anything reads request.POST (the CSRF check, the views).
+    "config.limits.RequestBodyLimitMiddleware",
     "trainees.middleware.AccountPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -408,6 +410,16 @@ ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_MB", 20, minimum=1) * 1024 
 # Django's own cap on a request body must let the upload through to our clearer message.
 DATA_UPLOAD_MAX_MEMORY_SIZE = ROSTER_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Request bodies (config/limits.py; nginx's client_max_body_size says the same) -----------
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_KB", 2048, minimum=64) * 1024
+_MULTIPART_SLACK = 1024 * 1024  # the form's other fields and the multipart framing
+REQUEST_BODY_LIMITS = {
+    "material_create": MATERIALS_MAX_UPLOAD_BYTES + _MULTIPART_SLACK,
+    "roster_imports": ROSTER_MAX_UPLOAD_BYTES + _MULTIPART_SLACK,
+    "admin:trainees_organisation_import": ROSTER_MAX_UPLOAD_BYTES + _MULTIPART_SLACK,
+    "admin:trainees_organisation_process_import": ROSTER_MAX_UPLOAD_BYTES + _MULTIPART_SLACK,
+}
 
 # --- Audit ----------------------------------------------------------------------------------
 AUDIT_DB_ALIAS = "audit" if "audit" in DATABASES else "default"

@@ -111,3 +111,25 @@ def test_nginx_sends_the_file_after_the_portals_check(nginx):
     outsider = login(UserFactory(roles=[Role.TRAINEE]))
     status, _, body = get(url, outsider)
     assert status == 404 and data[:64] not in body
+
+
+def post_size(url: str, size: int) -> int:
+    """The status nginx (or the portal behind it) answers a POST of `size` bytes with."""
+    request = urllib.request.Request(
+        url, data=b"x" * size, method="POST", headers={"Content-Type": "application/octet-stream"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_nginx_refuses_large_bodies_except_on_the_upload_pages(nginx):
+    """Small bodies everywhere (2 MB), large ones only where files are uploaded."""
+    session = SessionFactory()
+    assert post_size(f"{nginx}/accounts/login/", 3 * 1024 * 1024) == 413
+    # The upload pages let it through to the portal (which refuses an anonymous POST: 403 for
+    # the missing CSRF token — not nginx's 413).
+    for path in (f"/hr/courses/{session.course_id}/materials/new/", "/hr/roster/"):
+        assert post_size(nginx + path, 3 * 1024 * 1024) != 413, path

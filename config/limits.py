@@ -1,0 +1,52 @@
+"""A size limit on every request body, checked before anything reads it.
+
+Django parses a multipart body as soon as a view, a middleware (CSRF) or a form looks at
+request.POST, and writes its files to the temporary upload directory — so an anonymous 300 MB
+POST to the login page used to land on disk. Here the declared length (Content-Length) is
+compared with the route's limit first: REQUEST_MAX_BODY_BYTES for every route, larger only for
+the upload pages named in REQUEST_BODY_LIMITS. A body without a length is never read by Django
+(its WSGI stream is then empty). nginx applies the same limits in front (client_max_body_size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+
+
+def body_limit(path: str) -> int:
+    """The largest body the route at `path` accepts."""
+    try:
+        view_name = resolve(path).view_name
+    except Resolver404:
+        return settings.REQUEST_MAX_BODY_BYTES
+    return settings.REQUEST_BODY_LIMITS.get(view_name, settings.REQUEST_MAX_BODY_BYTES)
+
+
+class RequestBodyLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            size = int(declared)
+        except ValueError:
+            size = -1
+        if size < 0:
+            return render(request, "400.html", status=400)
+        # Most requests are small: the route is looked up only for a large body.
+        if size > settings.REQUEST_MAX_BODY_BYTES:
+            limit = body_limit(request.path_info)
+            if size > limit:
+                return render(
+                    request,
+                    "413.html",
+                    {"limit_mb": max(1, limit // (1024 * 1024)), "size_mb": size // (1024 * 1024)},
+                    status=413,
+                )
+        return self.get_response(request)

@@ -154,6 +154,6 @@ def _finish(delivery: Delivery, code: int, reason: bytes | str, counts: dict[str
 
 def _requeue(delivery: Delivery, reason: str, counts: dict[str, int]) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.QUEUED, last_error=reason[:300]
+        status=Delivery.Status.QUEUED, last_error=reason[:300], queued_at=timezone.now()
     )
     counts["retry"] += 1

@@ -176,6 +176,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("reason"), max_length=300, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When it was last handed to the broker: a row queued long ago whose task the broker lost
+    # is handed over again by the sweeper (notices.services.deliveries_sweep).
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
@@ -186,7 +189,14 @@ class Delivery(models.Model):
                 fields=["trainee", "kind", "rule"], name="delivery_once_per_rule"
             ),
         ]
-        indexes = [models.Index(fields=["rule", "status"], name="delivery_rule_status")]
+        indexes = [
+            models.Index(fields=["rule", "status"], name="delivery_rule_status"),
+            models.Index(
+                fields=["queued_at"],
+                name="delivery_waiting",
+                condition=models.Q(status__in=["queued", "sending"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule}:{self.trainee_id} {self.status}"

@@ -3,20 +3,24 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from notices.delivery import DELIVER_TASK, outbox_add
+from notices.delivery import DELIVER_TASK, lease, outbox_add
 from notices.models import Delivery, Notice, NotificationTemplate
 from trainees.bulk import insert_rows
 from trainees.models import Trainee, User
 
 # Deliveries per task: one SMTP connection sends a batch.
 BATCH = 200
+# Deliveries the sweeper hands over in one run (the next run takes the rest).
+SWEEP_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -78,9 +82,9 @@ def notice_send_by_template(
     insert_rows(
         Delivery,
         ["trainee_id", "kind", "rule", "email", "subject", "body", "status", "attempts",
-         "last_error"],
+         "last_error", "queued_at"],
         ([r.trainee_id, kind, r.rule, r.email, subject[:200], body,
-          Delivery.Status.QUEUED if r.email else Delivery.Status.NO_EMAIL, 0, ""]
+          Delivery.Status.QUEUED if r.email else Delivery.Status.NO_EMAIL, 0, "", now]
          for r, (subject, body) in zip(recipients, texts, strict=True)),
     )  # fmt: skip
     insert_rows(
@@ -111,8 +115,28 @@ def deliveries_resend_failed(*, rule: str) -> int:
     Delivery.objects.filter(id__in=ids).update(
         status=Delivery.Status.QUEUED,
         last_error="",
+        queued_at=timezone.now(),
         email=Subquery(Trainee.objects.filter(pk=OuterRef("trainee_id")).values("email")[:1]),
     )
+    outbox_add_batches(DELIVER_TASK, ids)
+    return len(ids)
+
+
+@transaction.atomic
+def deliveries_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Hand to the broker again the deliveries whose task it seems to have lost: queued longer
+    than DELIVERY_SWEEP_AFTER_SECONDS (longer than a retry's longest back-off, so a greylisted
+    mail waits its turn), or claimed by a worker whose lease ran out. Sending stays exactly
+    once — a worker claims each row before sending, so a task handed over twice sends nothing
+    twice. Returns how many were handed over (Celery beat runs it every minute)."""
+    now = now or timezone.now()
+    waiting = Delivery.objects.filter(
+        Q(status=Delivery.Status.QUEUED,
+          queued_at__lt=now - datetime.timedelta(seconds=settings.DELIVERY_SWEEP_AFTER_SECONDS))
+        | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - lease())
+    )  # fmt: skip
+    ids = list(waiting.order_by("id").values_list("id", flat=True)[:SWEEP_LIMIT])
+    Delivery.objects.filter(id__in=ids, status=Delivery.Status.QUEUED).update(queued_at=now)
     outbox_add_batches(DELIVER_TASK, ids)
     return len(ids)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from notices import delivery
+from notices import delivery, services
 
 
 @shared_task(
@@ -20,6 +20,12 @@ from notices import delivery
 def deliver_notices(self: Task, delivery_ids: list[int]) -> dict[str, int]:
     """Send a batch of notice e-mails. Safe to run twice: each row is claimed first."""
     return delivery.deliver(delivery_ids)
+
+
+@shared_task(ignore_result=True)
+def sweep_deliveries() -> int:
+    """Deliveries whose task the broker lost, handed over again (Celery beat, every minute)."""
+    return services.deliveries_sweep()
 
 
 @shared_task(ignore_result=True)

@@ -305,3 +305,56 @@ def test_decision_notices_go_through_the_outbox_and_the_worker(requires_postgres
         Delivery.objects.filter(rule__startswith="event:").values_list("kind", flat=True)
     )
     assert kinds == Counter({"decision": 3, "waitlist": 1})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deliveries_whose_tasks_redis_lost_are_swept_and_sent_once(requires_postgres, tmp_path):
+    """The outbox relayed the order's tasks, then Redis lost them (restarted without its data:
+    FLUSHALL here). Nothing would ever send those mails; the sweeper hands them over again and
+    every one goes out exactly once."""
+    import shutil
+
+    import redis as redis_client
+
+    from notices.models import OutboxMessage
+
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server on PATH")
+    smtp = FlakySmtp()
+    smtp_port, redis_port = free_port(), free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    env = service_env(
+        smtp_port=smtp_port,
+        redis_url=f"redis://127.0.0.1:{redis_port}/0",
+        DELIVERY_SWEEP_AFTER_SECONDS="2",
+    )
+    redis = start_redis(redis_port, tmp_path)
+    worker = None
+    try:
+        time.sleep(1)
+        session = SessionFactory(capacity=50)
+        people = [TraineeFactory(email=f"lost{n:02d}@city.example.jp") for n in range(25)]
+        issue_in_another_process(env, session, people)
+        assert not OutboxMessage.objects.filter(relayed_at__isnull=True).exists()  # relayed
+        redis_client.Redis(port=redis_port).flushall()  # … and lost by the broker
+        worker = start_worker(env)
+        time.sleep(4)
+        assert sum(smtp.received.values()) == 0  # nobody would ever have been sent it
+        assert Delivery.objects.filter(status="queued").count() == 25
+        sweep = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c",
+             "from notices.services import deliveries_sweep; print(deliveries_sweep())"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert sweep.stdout.strip().endswith("25"), sweep.stderr
+        deadline = time.monotonic() + 60
+        while sum(smtp.received.values()) < 25:
+            assert time.monotonic() < deadline, smtp.received
+            time.sleep(0.3)
+        time.sleep(1)
+    finally:
+        stop(*[p for p in (worker, redis) if p is not None])
+        controller.stop()
+    assert smtp.received == Counter({p.email: 1 for p in people})
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
@@ -8,15 +10,27 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.formats import base_formats
 
 from trainees.models import Organisation, RosterImport, Trainee, User
 from trainees.resources import OrganisationResource, TraineeResource
 from trainees.roles import Role
+from trainees.xlsx import GuardedXLSX, XlsxRefused
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(ImportExportModelAdmin):
     resource_classes = [OrganisationResource]
+    # XLSX read through the size and dimension checks (trainees/xlsx.py).
+    formats = [base_formats.CSV, GuardedXLSX]
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        """Say why a file was refused (import-export names only the exception's type)."""
+        if isinstance(e, XlsxRefused):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
     list_display = ("code", "name", "parent", "is_external", "is_active")
     list_filter = ("is_external", "is_active")
     search_fields = ("code", "name")

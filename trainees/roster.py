@@ -20,9 +20,9 @@ import jaconv
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from trainees.models import EmploymentType, Gender
+from trainees.xlsx import XlsxRefused, xlsx_rows
 
 # Column -> field. Japanese names as the HR system exports them, and English equivalents.
 COLUMNS: dict[str, str] = {
@@ -250,14 +250,12 @@ def _csv_records(text: str) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        raise RosterFileError(_("The Excel file cannot be opened.")) from None
-    sheet = workbook.worksheets[0]
     records = []
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+    try:
+        rows = list(enumerate(xlsx_rows(data), start=1))
+    except XlsxRefused as exc:
+        raise RosterFileError(str(exc)) from None
+    for number, row in rows:
         cells = []
         for value in row:
             if value is None:
@@ -273,7 +271,6 @@ def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
         while cells and cells[-1] == "":
             cells.pop()
         records.append((number, cells))
-    workbook.close()
     return records
 
 

@@ -415,6 +415,12 @@ ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_MB", 20, minimum=1) * 1024 
 DATA_UPLOAD_MAX_MEMORY_SIZE = ROSTER_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Excel files people upload (trainees/xlsx.py): refused before parsing beyond these.
+XLSX_MAX_UNPACKED_MB = env_int("XLSX_MAX_UNPACKED_MB", 100, minimum=1)
+XLSX_MAX_SHARED_STRINGS_MB = env_int("XLSX_MAX_SHARED_STRINGS_MB", 50, minimum=1)
+XLSX_MAX_COLUMNS = 200
+XLSX_MAX_ROWS = 200_002  # the roster's 200,000 rows, a header and a spare
+
 # --- Request bodies (config/limits.py; nginx's client_max_body_size says the same) -----------
 REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_KB", 2048, minimum=64) * 1024
 _MULTIPART_SLACK = 1024 * 1024  # the form's other fields and the multipart framing

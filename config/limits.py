@@ -1,4 +1,7 @@
-"""A size limit on every request body, checked before anything reads it.
+"""Limits on what a request may cost: a size limit on every request body, checked before
+anything reads it; and a clear answer when the cache is down.
+
+Request bodies.
 
 Django parses a multipart body as soon as a view, a middleware (CSRF) or a form looks at
 request.POST, and writes its files to the temporary upload directory — so an anonymous 300 MB
@@ -10,12 +13,16 @@ the upload pages named in REQUEST_BODY_LIMITS. A body without a length is never 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 
 def body_limit(path: str) -> int:
@@ -50,3 +57,21 @@ class RequestBodyLimitMiddleware:
                     status=413,
                 )
         return self.get_response(request)
+
+
+class CacheUnavailableMiddleware:
+    """When the cache (Redis: rate limits, one-time codes) cannot be reached, answer with a
+    "try again shortly" page (503) rather than a bare error. Nothing that needed the cache was
+    done: a rate limit that cannot be counted is not lifted."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RedisError):
+            logger.warning("cache unreachable: %s", type(exception).__name__)
+            return render(request, "503.html", status=503)
+        return None

@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit as internal_ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from audit.models import AuditEventKind
-from audit.services import audit_event_record
+from audit.services import audit_event_record, client_ip
+from trainees.selectors import account_for_login
 
 
 def _login_id(credentials: dict[str, Any]) -> str:
@@ -23,17 +28,57 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts come from HR (roster import, admin, create_account): no public sign-up.
         return False
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """Failed logins count per account, whichever identifier is typed (staff number or
+        e-mail): ten guesses cannot become twenty by switching between them."""
+        login = _login_id(credentials)
+        user = account_for_login(login)
+        return f"account:{user.pk}" if user is not None else f"login:{login.lower()}"
+
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Refuse while too many logins failed: from this address (any account), for this
+        account (any address), or for this account from this address — the last, tightest
+        limit stops a guesser without locking the owner, logging in elsewhere, out. When the
+        cache holding the counts is unreachable, logins are refused (a limit that cannot be
+        counted is not lifted) with a "try again shortly", never an error page."""
         try:
             super().pre_authenticate(request, **credentials)
-        except ValidationError:
-            audit_event_record(
-                kind=AuditEventKind.LOGIN_RATE_LIMITED,
-                request=request,
-                login_id=_login_id(credentials),
-                best_effort=True,
+            pair = f"{self._get_login_attempts_cache_key(request, **credentials)}:" + (
+                client_ip(request) or "?"
             )
+            self._login_failed_pair_usage = internal_ratelimit.consume(
+                request,
+                app="allauth.account",
+                action="login_failed_pair",
+                config={"login_failed_pair": settings.RATE_LIMIT_LOGIN_FAILED_PAIR},
+                key=pair,
+            )
+        except (RedisError, OSError):
+            raise ValidationError(
+                _("Logins cannot be checked just now. Please try again in a few minutes."),
+                code="unavailable",
+            ) from None
+        except ValidationError:
+            self._locked_out(request, credentials)
             raise
+        if not self._login_failed_pair_usage:
+            self._rollback_login_failed_rl_usage()
+            self._locked_out(request, credentials)
+            raise self.validation_error("too_many_login_attempts")
+
+    def _rollback_login_failed_rl_usage(self) -> None:
+        super()._rollback_login_failed_rl_usage()
+        pair = getattr(self, "_login_failed_pair_usage", None)
+        if pair:
+            pair.rollback()
+
+    def _locked_out(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
+        audit_event_record(
+            kind=AuditEventKind.LOGIN_RATE_LIMITED,
+            request=request,
+            login_id=_login_id(credentials),
+            best_effort=True,
+        )
 
     def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
         audit_event_record(

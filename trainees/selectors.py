@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Count, Q, QuerySet
 
@@ -164,3 +165,20 @@ def describe_changes(change_sets: list[dict]) -> list[list[tuple[str, object, ob
         [(labels.get(f, f), shown(f, old), shown(f, new)) for f, (old, new) in changes.items()]
         for changes in change_sets
     ]
+
+
+def account_for_login(login: str) -> User | None:
+    """The account a login ID (staff number) or an e-mail address names, or None: one lookup
+    by login ID, else one by e-mail (a verified address first, then the account's own)."""
+    user = User.objects.filter(username=login).first()
+    if user is not None or "@" not in login:
+        return user
+    address = (
+        EmailAddress.objects.filter(email__iexact=login)
+        .select_related("user")
+        .order_by("-verified", "-primary", "id")
+        .first()
+    )
+    if address is not None:
+        return address.user
+    return User.objects.filter(email__iexact=login).order_by("id").first()

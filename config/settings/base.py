@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Before anything reads request.POST (the CSRF check, the views).
     "config.limits.RequestBodyLimitMiddleware",
+    "config.limits.CacheUnavailableMiddleware",
     "trainees.middleware.AccountPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -256,10 +257,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Accounts and authentication ------------------------------------------------------------
 AUTH_USER_MODEL = "trainees.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: the same password work whether or not the login names an account.
+AUTHENTICATION_BACKENDS = ["trainees.backends.LoginBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -289,11 +288,15 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = True  # admin roles are switched to browser-close sessions by middleware
 ACCOUNT_USER_DISPLAY = "trainees.models.user_display"
 ACCOUNT_RATE_LIMITS = {
-    # Failed logins: per client address, and per login ID tried.
-    "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    # Failed logins (trainees/adapters.py): per client address, and per account whatever
+    # identifier is typed (staff number or e-mail); per account and address in LOGIN_FAILED_PAIR.
+    "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "30/5m/ip,30/15m/key"),
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# An account's failed logins from one address: what stops a guesser at their own machine without
+# locking the owner, elsewhere, out (see README, "Login rate limits").
+RATE_LIMIT_LOGIN_FAILED_PAIR = env_str("RATE_LIMIT_LOGIN_FAILED_PAIR", "5/5m/key")
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_raw("TRUSTED_CLIENT_IP_HEADER") or None
 

@@ -210,7 +210,7 @@ MATRIX = {
     "admin/autocomplete/": admin(200),
     "admin/jsi18n/": admin(200),
     "admin/r/<path:content_type_id>/<path:object_id>/": admin(404),
-    "admin/^(?P<app_label>auth|account|mfa|audit|trainees|notices|courses|enrollments)/$": admin(
+    "admin/^(?P<app_label>auth|account|audit|trainees|mfa|notices|courses|enrollments)/$": admin(
         200
     ),
     "admin/(?P<url>.*)$": admin(404),

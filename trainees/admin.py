@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -12,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats import base_formats
 
+from audit.models import AuditEventKind
+from audit.services import audit_event_record
 from trainees.models import Organisation, RosterImport, Trainee, User
 from trainees.resources import OrganisationResource, TraineeResource
-from trainees.roles import Role
+from trainees.roles import ONLY_SUPERUSERS_GRANT, protected_from
 from trainees.xlsx import GuardedXLSX, XlsxRefused
 
 
@@ -79,16 +85,106 @@ class UserAdmin(DjangoUserAdmin):
             readonly += ("is_staff", "is_superuser", "user_permissions")
         return readonly
 
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """HR may not change another HR administrator's or an auditor's account — their
+        e-mail, password, roles (separation of duties: that needs a superuser). They can still
+        see it."""
+        if obj is not None and protected_from(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "groups" and not request.user.is_superuser:
             # Separation of duties: HR cannot make anyone (themselves included) an auditor.
             kwargs["queryset"] = db_field.remote_field.model.objects.exclude(
-                name=Role.AUDITOR.value
+                name__in=ONLY_SUPERUSERS_GRANT
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        before = User.objects.filter(pk=obj.pk).first() if change else None
+        self._before = (
+            (before.email, before.is_active, set(before.groups.values_list("name", flat=True)))
+            if before is not None
+            else None
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        before = getattr(self, "_before", None)
+        email, active, groups = before if before is not None else ("", True, set())
+        if not request.user.is_superuser:
+            # Roles the form does not offer (the auditor role) survive HR's save.
+            kept = {name for name in groups if name in ONLY_SUPERUSERS_GRANT}
+            if kept:
+                user.groups.add(*Group.objects.filter(name__in=kept))
+        after = set(user.groups.values_list("name", flat=True))
+        if after != groups:
+            audit_event_record(
+                kind=AuditEventKind.ACCOUNT_ROLES_CHANGED, request=request, subject_user=user,
+                detail={"added": sorted(after - groups), "removed": sorted(groups - after)},
+            )  # fmt: skip
+        if before is not None and user.email != email:
+            audit_event_record(
+                kind=AuditEventKind.ACCOUNT_EMAIL_CHANGED, request=request, subject_user=user,
+                detail={"by": "admin"},
+            )  # fmt: skip
+        if before is not None and user.is_active != active:
+            audit_event_record(
+                kind=AuditEventKind.ACCOUNT_ACTIVE_CHANGED, request=request, subject_user=user,
+                detail={"active": user.is_active},
+            )  # fmt: skip
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            audit_event_record(
+                kind=AuditEventKind.ACCOUNT_PASSWORD_SET, request=request,
+                subject_user=User.objects.get(pk=id),
+            )  # fmt: skip
+        return response
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
+    """HR resets a lost authenticator app (the person sets up a new one at the next login) —
+    not that of another HR administrator or an auditor, which needs a superuser. Every removal
+    is an audit event."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
+        if obj is not None and protected_from(request.user, obj.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
+        return False  # an authenticator is removed, never edited
+
+    def delete_model(self, request: HttpRequest, obj: Authenticator) -> None:
+        self._audit_removal(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Authenticator]) -> None:
+        authenticators = list(queryset.select_related("user"))
+        refused = [a for a in authenticators if protected_from(request.user, a.user)]
+        if refused:
+            raise PermissionDenied
+        self._audit_removal(request, authenticators)
+        super().delete_queryset(request, queryset)
+
+    def _audit_removal(self, request: HttpRequest, authenticators: list[Authenticator]) -> None:
+        for authenticator in authenticators:
+            audit_event_record(
+                kind=AuditEventKind.MFA_REMOVED, request=request, subject_user=authenticator.user,
+                detail={"type": authenticator.type, "by": "admin"},
+            )  # fmt: skip
 
 
 @admin.register(Trainee)

@@ -8,6 +8,8 @@ here without touching the views.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -65,3 +67,17 @@ HOME_ORDER = (Role.HR_ADMIN, Role.AUDITOR, Role.COORDINATOR, Role.TRAINEE)
 HR_CONSOLE = "trainees.use_hr_console"
 COORDINATOR_PAGES = "trainees.use_coordinator_pages"
 TRAINEE_PAGES = "trainees.use_trainee_pages"
+
+# Roles HR may not grant (separation of duties: the auditor checks HR). Group names.
+ONLY_SUPERUSERS_GRANT = frozenset({Role.AUDITOR.value})
+# Accounts whose e-mail, password, roles and authenticator only a superuser may change when
+# someone else holds them: HR administrators and auditors.
+PROTECTED_ROLES = frozenset({Role.HR_ADMIN, Role.AUDITOR})
+
+
+def protected_from(editor: Any, account: Any) -> bool:
+    """May `editor` not change `account`'s credentials and roles? True for another HR
+    administrator's, an auditor's or a superuser's account, unless the editor is a superuser."""
+    if getattr(editor, "is_superuser", False) or editor.pk == account.pk:
+        return False
+    return account.is_superuser or any(account.has_role(role) for role in PROTECTED_ROLES)

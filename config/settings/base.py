@@ -301,6 +301,10 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_raw("TRUSTED_CLIENT_IP_HEADER") or None
 
 MFA_ADAPTER = "trainees.adapters.MFAAdapter"
+# An authenticator app is a second factor on top of the password: it does not need a verified
+# e-mail address (without this, an account with an unverified one looped between the TOTP
+# set-up, which allauth refused, and the forced set-up).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "研修管理システム"
 

@@ -85,3 +85,30 @@ def on_password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> 
     audit_event_record(
         kind=AuditEventKind.PASSWORD_CHANGED, request=request, user=user, best_effort=True
     )
+
+
+def _record_email_change(action: str):
+    def receive(sender: Any, request: Any = None, **kwargs: Any) -> None:
+        user = kwargs.get("user") or getattr(kwargs.get("email_address"), "user", None)
+        audit_event_record(
+            kind=AuditEventKind.ACCOUNT_EMAIL_CHANGED,
+            request=request,
+            subject_user=user,
+            detail={"action": action},
+            best_effort=True,
+        )
+
+    return receive
+
+
+# Every change of a person's e-mail addresses through allauth is on record (the admin's and the
+# roster import's are recorded where they happen).
+for _signal, _action in (
+    (account_signals.email_added, "added"),
+    (account_signals.email_removed, "removed"),
+    (account_signals.email_changed, "primary_changed"),
+    (account_signals.email_confirmed, "confirmed"),
+):
+    _signal.connect(
+        _record_email_change(_action), weak=False, dispatch_uid=f"audit.email_{_action}"
+    )

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import unicodedata
 
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.models import EmailAddress
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +32,37 @@ class LoginForm(AllauthLoginForm):
     def clean_login(self) -> str:
         login = super().clean_login()
         return unicodedata.normalize("NFKC", login).strip()
+
+
+class RosterOwnedAddEmailForm(AllauthAddEmailForm):
+    """Nobody adds an e-mail address in the portal. Staff addresses come from the HR system's
+    roster, affiliated organisations' staff from the list HR imports; orders and reset links go
+    there, so a session someone else got hold of must not be able to point them elsewhere. A
+    missing or wrong address is corrected at the source (ask the HR training centre)."""
+
+    def clean_email(self) -> str:
+        raise forms.ValidationError(
+            _(
+                "E-mail addresses come from the staff roster and cannot be added here. "
+                "Ask the HR training centre to correct yours."
+            ),
+            code="roster_owned",
+        )
+
+
+class VerifiedResetPasswordForm(AllauthResetPasswordForm):
+    """Reset links go only to verified addresses (those from the roster or HR): an address
+    never verified reaches no account."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        verified = set(
+            EmailAddress.objects.filter(email__iexact=email, verified=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        self.users = [user for user in self.users if user.pk in verified]
+        return email
 
 
 class LanguageForm(forms.Form):

@@ -276,7 +276,13 @@ LOGIN_REDIRECT_URL = "home"
 # login — and valid for three days.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 ACCOUNT_ADAPTER = "trainees.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"login": "trainees.forms.LoginForm"}
+ACCOUNT_FORMS = {
+    "login": "trainees.forms.LoginForm",
+    # Addresses are the roster's (trainees/forms.py says why); reset mail to verified ones only.
+    "add_email": "trainees.forms.RosterOwnedAddEmailForm",
+    "reset_password": "trainees.forms.VerifiedResetPasswordForm",
+}
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*"]  # sign-up itself is closed
 ACCOUNT_EMAIL_VERIFICATION = "optional"

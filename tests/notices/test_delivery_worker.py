@@ -86,16 +86,32 @@ def start_redis(port: int, directory: Path) -> subprocess.Popen:
 
 
 def issue_in_another_process(env: dict[str, str], session, people) -> None:  # type: ignore[no-untyped-def]
-    code = (
+    run_in_portal(
+        env,
         "from courses.models import Session; from enrollments.services import order_issue;"
         f"order_issue(session=Session.objects.get(pk={session.pk}),"
-        f" trainee_ids={[p.pk for p in people]}, actor=None)"
+        f" trainee_ids={[p.pk for p in people]}, actor=None)",
     )
+
+
+def run_in_portal(env: dict[str, str], code: str) -> str:
+    """Run Python in another process of the portal (manage.py shell); its output."""
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def wait_for_mail(smtp: FlakySmtp, count: int, seconds: float = 60) -> None:
+    """Until the SMTP server has accepted `count` messages, and a moment more (any duplicate
+    would arrive then)."""
+    deadline = time.monotonic() + seconds
+    while sum(smtp.received.values()) < count:
+        assert time.monotonic() < deadline, smtp.received
+        time.sleep(0.3)
+    time.sleep(1)
 
 
 def stop(*processes: subprocess.Popen) -> None:
@@ -166,17 +182,11 @@ def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(requires_p
     worker = start_worker(env)
     try:
         time.sleep(1)
-        relay = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c",
-             "from notices.delivery import relay_outbox; print(relay_outbox())"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert relay.stdout.strip().endswith("1"), relay.stderr
-        deadline = time.monotonic() + 90
-        while sum(smtp.received.values()) < 30:
-            assert time.monotonic() < deadline, smtp.received
-            time.sleep(0.3)
-        time.sleep(1)
+        relayed = run_in_portal(
+            env, "from notices.delivery import relay_outbox; print(relay_outbox())"
+        )
+        assert relayed.endswith("1"), relayed
+        wait_for_mail(smtp, 30, seconds=90)
     finally:
         stop(worker, redis)
         controller.stop()
@@ -342,17 +352,11 @@ def test_deliveries_whose_tasks_redis_lost_are_swept_and_sent_once(requires_post
         time.sleep(4)
         assert sum(smtp.received.values()) == 0  # nobody would ever have been sent it
         assert Delivery.objects.filter(status="queued").count() == 25
-        sweep = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c",
-             "from notices.services import deliveries_sweep; print(deliveries_sweep())"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert sweep.stdout.strip().endswith("25"), sweep.stderr
-        deadline = time.monotonic() + 60
-        while sum(smtp.received.values()) < 25:
-            assert time.monotonic() < deadline, smtp.received
-            time.sleep(0.3)
-        time.sleep(1)
+        swept = run_in_portal(
+            env, "from notices.services import deliveries_sweep; print(deliveries_sweep())"
+        )
+        assert swept.endswith("25"), swept
+        wait_for_mail(smtp, 25)
     finally:
         stop(*[p for p in (worker, redis) if p is not None])
         controller.stop()

@@ -22,6 +22,7 @@ from trainees.models import Organisation, RosterImport, Trainee
 from trainees.roster_import import (
     StaleImportError,
     changes_for_display,
+    privileged_deactivations,
     roster_import_commit,
     roster_import_preview,
 )
@@ -69,6 +70,13 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     kind = request.GET.get("kind", "")
     changes = changes_for_display(record) if record.plan else []
+    # Shown before the confirm button: who would be disabled, the accounts with a role first
+    # (they need an explicit tick).
+    leaving = (
+        [c for c in changes if c["kind"] == "deactivated"]
+        if record.status == RosterImport.Status.PREVIEWED
+        else []
+    )
     counts = {
         k: sum(1 for c in changes if c["kind"] == k) for k in ("created", "updated", "deactivated")
     }
@@ -81,8 +89,12 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "trainees/roster_import_detail.html",
-        {"record": record, "page": page, "kind": kind, "counts": counts},
-    )
+        {
+            "record": record, "page": page, "kind": kind, "counts": counts,
+            "privileged": privileged_deactivations(record, request.user) if leaving else [],
+            "leaving": leaving[:50], "leaving_more": max(0, len(leaving) - 50),
+        },
+    )  # fmt: skip
 
 
 @login_required
@@ -91,7 +103,11 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(RosterImport, pk=pk)
     try:
-        roster_import_commit(roster_import_id=record.pk, committed_by=request.user)
+        roster_import_commit(
+            roster_import_id=record.pk,
+            committed_by=request.user,
+            confirm_privileged=request.POST.get("confirm_privileged") == "on",
+        )
     except StaleImportError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:

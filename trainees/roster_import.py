@@ -22,7 +22,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -398,9 +398,79 @@ def _to_field(field: str, value: Any) -> Any:
     return value
 
 
-def roster_import_commit(*, roster_import_id: int, committed_by: User | None) -> RosterImport:
+# Roles whose holders a full import lists first, and disables only on an explicit tick.
+PRIVILEGED_ROLES = (Role.HR_ADMIN, Role.AUDITOR, Role.COORDINATOR)
+
+
+def privileged_deactivations(record: RosterImport, viewer: User | None) -> list[dict[str, Any]]:
+    """The accounts with a role (HR, auditor, coordinator, superuser) that committing this
+    import would disable, with their roles and whether it is the viewer's own."""
+    ids = (
+        [item["id"] for item in unpack_plan(record).get("deactivations", [])] if record.plan else []
+    )
+    names = {role.value: role.label for role in PRIVILEGED_ROLES}
+    found: dict[int, dict[str, Any]] = {}
+    accounts = (
+        User.objects.filter(trainee__id__in=ids, is_active=True)
+        .filter(Q(groups__name__in=list(names)) | Q(is_superuser=True))
+        .values_list("id", "username", "full_name", "is_superuser", "groups__name")
+        .order_by("username")
+    )
+    for pk, username, full_name, superuser, group in accounts:
+        entry = found.setdefault(pk, {
+            "id": pk, "username": username, "name": full_name, "roles": [],
+            "is_you": viewer is not None and viewer.pk == pk,
+        })  # fmt: skip
+        if group in names and names[group] not in entry["roles"]:
+            entry["roles"].append(names[group])
+        if superuser and _("superuser") not in entry["roles"]:
+            entry["roles"].append(_("superuser"))
+    return list(found.values())
+
+
+def _check_deactivations(
+    record: RosterImport, committed_by: User | None, confirm_privileged: bool
+) -> None:
+    """A full import never disables the person confirming it, nor the last active HR
+    administrator or auditor; other accounts with a role only when HR ticked that it should."""
+    privileged = privileged_deactivations(record, committed_by)
+    if not privileged:
+        return
+    if any(entry["is_you"] for entry in privileged):
+        raise ValidationError(
+            _(
+                "This import would disable your own account (you are not in the file). "
+                "Nothing was written: add yourself to the roster, or use the add mode."
+            )
+        )
+    leaving = {entry["id"] for entry in privileged}
+    for role in (Role.HR_ADMIN, Role.AUDITOR):
+        holders = set(
+            User.objects.filter(is_active=True, groups__name=role.value).values_list(
+                "id", flat=True
+            )
+        )
+        if holders and holders <= leaving:
+            raise ValidationError(
+                _("This import would disable every active %(role)s. Nothing was written.")
+                % {"role": role.label}
+            )
+    if not confirm_privileged:
+        raise ValidationError(
+            _(
+                "This import would disable %(count)s accounts that hold a role (listed first). "
+                "Tick the box to confirm, or correct the file. Nothing was written."
+            )
+            % {"count": len(privileged)}
+        )
+
+
+def roster_import_commit(
+    *, roster_import_id: int, committed_by: User | None, confirm_privileged: bool = False
+) -> RosterImport:
     """Apply the previewed plan, all or nothing. Raises StaleImportError if the registry changed
-    since the preview (the import is then marked stale and nothing else is written)."""
+    since the preview (the import is then marked stale and nothing else is written), and a
+    ValidationError when it would disable accounts it may not (see _check_deactivations)."""
     with transaction.atomic():
         _lock_registry()
         record = RosterImport.objects.select_for_update().get(pk=roster_import_id)
@@ -413,6 +483,7 @@ def roster_import_commit(*, roster_import_id: int, committed_by: User | None) ->
         if stale:
             RosterImport.objects.filter(pk=record.pk).update(status=RosterImport.Status.STALE)
         else:
+            _check_deactivations(record, committed_by, confirm_privileged)
             _apply(record, committed_by)
     if stale:
         raise StaleImportError(
@@ -624,6 +695,7 @@ def roster_import_run(
     organisation: Organisation | None = None,
     encoding: str = "auto",
     dry_run: bool = False,
+    confirm_privileged: bool = False,
 ) -> ImportResult:
     """Preview and, unless a dry run or the file has errors, commit at once (command line)."""
     record = roster_import_preview(
@@ -637,7 +709,10 @@ def roster_import_run(
     if dry_run or record.status != RosterImport.Status.PREVIEWED:
         return ImportResult(record, committed=False)
     return ImportResult(
-        roster_import_commit(roster_import_id=record.pk, committed_by=actor), committed=True
+        roster_import_commit(
+            roster_import_id=record.pk, committed_by=actor, confirm_privileged=confirm_privileged
+        ),
+        committed=True,
     )
 
 

@@ -32,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and count; write nothing")
         parser.add_argument("--encoding", choices=["auto", "utf-8", "cp932"], default="auto")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--disable-privileged",
+            action="store_true",
+            help="full mode: also disable accounts with a role (HR, auditor, coordinator) that "
+            "are not in the file (refused without this flag)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
@@ -57,6 +63,7 @@ class Command(BaseCommand):
                 organisation=organisation,
                 encoding=options["encoding"],
                 dry_run=options["dry_run"],
+                confirm_privileged=options["disable_privileged"],
             )
         except (ValidationError, StaleImportError) as exc:
             raise CommandError(

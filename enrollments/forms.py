@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -64,7 +65,10 @@ class AbsenceForm(forms.Form):
 
     def __init__(self, *args: Any, enrollment: Enrollment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice(self, "day").queryset = SessionDay.objects.filter(session_id=enrollment.session_id)
+        # Only days still to come: HR records the attendance of past ones.
+        _choice(self, "day").queryset = SessionDay.objects.filter(
+            session_id=enrollment.session_id, date__gte=timezone.localdate()
+        ).order_by("date")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

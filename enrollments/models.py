@@ -14,6 +14,9 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("Not selected")
     CANCELLED = "cancelled", _("Cancelled")
     WITHDRAWN = "withdrawn", _("Nomination withdrawn")
+    # 欠席: an absence notice for every day, sent before the cancellation deadline (the seat goes
+    # to the waiting list). Not a cancellation: the person did not give the place up.
+    ABSENT = "absent", _("Absent (every day)")
 
 
 # States that hold (or wait for) a place: at most one per trainee and course.

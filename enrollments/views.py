@@ -196,7 +196,18 @@ def enrollment_absence(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         except ValidationError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, _("Your absence notice has been sent to HR."))
+            enrollment.refresh_from_db(fields=["status"])
+            if enrollment.status == Status.ABSENT:
+                messages.success(
+                    request,
+                    _(
+                        "Your absence notice has been sent to HR. As you will be absent on every "
+                        "day, your place is marked absent (欠席) and the seat goes to the next "
+                        "person on the waiting list."
+                    ),
+                )
+            else:
+                messages.success(request, _("Your absence notice has been sent to HR."))
             return redirect("enrollment_detail", pk=pk)
     else:
         form_errors(request, form)

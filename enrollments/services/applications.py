@@ -20,7 +20,13 @@ from enrollments.models import (
     Status,
 )
 from enrollments.selectors import completed_trainee_ids
-from enrollments.services.checks import existing_enrollment, local_time, quota_check, window_check
+from enrollments.services.checks import (
+    existing_enrollment,
+    fresh_start,
+    local_time,
+    quota_check,
+    window_check,
+)
 from enrollments.services.seats import (
     free_seats,
     session_lock,
@@ -58,6 +64,7 @@ def enrollment_apply(*, session: Session, trainee: Trainee, actor: User | None) 
             quota_check(session, trainee)
             if enrollment is None:
                 enrollment = Enrollment(session=session, course=course, trainee=trainee)
+            fresh_start(enrollment)
             before = enrollment.status or ""
             enrollment.session = session
             enrollment.source = Source.APPLIED
@@ -97,6 +104,13 @@ def enrollment_cancel(
     enrollment.session = session
     if enrollment.status not in ACTIVE:
         raise EnrollmentRefused(_("This application is no longer active."))
+    if not by_hr and enrollment.source == Source.ORDERED:
+        raise EnrollmentRefused(
+            _(
+                "A training order cannot be cancelled. If you cannot attend, send an absence "
+                "notice with the reason; HR will see it."
+            )
+        )
     if (
         not by_hr
         and session.cancellation_deadline
@@ -207,6 +221,16 @@ def change_request_decide(*, request: ChangeRequest, approve: bool, actor: User 
     )
 
 
+def _absent_every_day(enrollment: Enrollment, actor: User | None) -> None:
+    """欠席: absent from every day, told before the deadline — the seat goes to the waiting
+    list, and the place is marked absent (not cancelled: the person did not give it up)."""
+    session = session_lock(enrollment.session_id)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    enrollment.session = session
+    status_set(enrollment, Status.ABSENT, actor, _("Absence notice for every day"))
+    waitlist_promote(session, actor)
+
+
 @transaction.atomic
 def absence_notify(
     *, enrollment: Enrollment, day: SessionDay, reason: str, detail: str, actor: User | None
@@ -217,6 +241,8 @@ def absence_notify(
         raise EnrollmentRefused(_("That day is not part of your session."))
     if enrollment.status != Status.CONFIRMED:
         raise EnrollmentRefused(_("Only a confirmed place can have an absence notice."))
+    if day.date < timezone.localdate():
+        raise EnrollmentRefused(_("That day has passed; HR records the attendance of past days."))
     notice, _created = AbsenceNotice.objects.update_or_create(
         enrollment=enrollment, day=day, defaults={"reason": reason, "detail": detail}
     )
@@ -238,9 +264,7 @@ def absence_notify(
         and timezone.now() <= session.cancellation_deadline
     )
     if before_deadline and notified >= all_days:
-        enrollment_cancel(
-            enrollment=enrollment, actor=actor, reason=_("Absence notice before the deadline")
-        )
+        _absent_every_day(enrollment, actor)
     audit_event_record(
         kind="enrollment.absence",
         user=actor,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from courses.models import Session
 from enrollments.models import (
     ACTIVE,
+    AbsenceNotice,
     Enrollment,
     OrganisationQuota,
 )
@@ -60,6 +61,14 @@ def quota_check(session: Session, trainee: Trainee) -> None:
             _("%(organisation)s has used all %(limit)s of its places on this course.")
             % {"organisation": organisation.name, "limit": quota.limit}
         )
+
+
+def fresh_start(enrollment: Enrollment) -> None:
+    """An earlier, ended place on the session is used again (one row per trainee and session):
+    its absence notices belonged to that place, not to the new one. (Its history — events
+    saying they were sent — stays.)"""
+    if enrollment.pk is not None:
+        AbsenceNotice.objects.filter(enrollment=enrollment).delete()
 
 
 def existing_enrollment(session: Session, trainee: Trainee) -> Enrollment | None:

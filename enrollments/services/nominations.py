@@ -16,7 +16,7 @@ from enrollments.models import (
     Status,
 )
 from enrollments.selectors import completed_trainee_ids
-from enrollments.services.checks import existing_enrollment, quota_check, window_check
+from enrollments.services.checks import existing_enrollment, fresh_start, quota_check, window_check
 from enrollments.services.notifications import NOTICE_FOR, decisions_notify
 from enrollments.services.seats import session_lock
 from enrollments.services.status import EnrollmentRefused, event_add, status_set, waitlist_promote
@@ -51,6 +51,7 @@ def enrollment_nominate(
     quota_check(session, trainee)
     if enrollment is None:
         enrollment = Enrollment(session=session, course=course, trainee=trainee)
+    fresh_start(enrollment)
     before = enrollment.status or ""
     enrollment.session = session
     enrollment.status = Status.REQUESTED

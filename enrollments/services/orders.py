@@ -19,6 +19,7 @@ from courses.selectors import session_notice_values, target_matches
 from enrollments.completion import initial_missing
 from enrollments.models import (
     ACTIVE,
+    AbsenceNotice,
     Completion,
     Enrollment,
     EnrollmentEvent,
@@ -145,6 +146,8 @@ def enrollments_order(*, session: Session, trainee_ids: list[int], actor: User |
         status__in=ACTIVE
     )
     reused = set(earlier.values_list("trainee_id", flat=True))
+    # Their earlier place's absence notices do not carry over to the ordered one.
+    AbsenceNotice.objects.filter(enrollment__in=earlier).delete()
     missing = initial_missing(session.course)
     earlier.update(status=Status.CONFIRMED, source=Source.ORDERED, decided_at=now,
                    waitlist_rank=None)  # fmt: skip

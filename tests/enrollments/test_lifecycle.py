@@ -47,6 +47,7 @@ from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFa
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now()
+TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
 
 
 def open_session(**kwargs):
@@ -191,9 +192,9 @@ def test_twice_ineligible_external_and_ordered_courses_are_refused():
 
 
 def test_cancel_after_the_deadline_is_refused_but_an_absence_notice_is_not():
-    session = open_session(cancellation_deadline=NOW - datetime.timedelta(hours=1))
+    session = open_session(cancellation_deadline=NOW - datetime.timedelta(hours=1), days=[TOMORROW])
     trainee = person()
-    enrollment = enrol(trainee, session)
+    enrollment = enrol(trainee, session, source=Source.APPLIED)
     with pytest.raises(EnrollmentRefused, match=r"期限|deadline"):
         enrollment_cancel(enrollment=enrollment, actor=trainee.user)
     day = session.days.get()
@@ -209,7 +210,9 @@ def test_cancel_after_the_deadline_is_refused_but_an_absence_notice_is_not():
 
 
 def test_absence_from_every_day_before_the_deadline_frees_the_seat():
-    session = open_session(capacity=1, cancellation_deadline=NOW + datetime.timedelta(days=3))
+    session = open_session(
+        capacity=1, cancellation_deadline=NOW + datetime.timedelta(days=3), days=[TOMORROW]
+    )
     trainee, waiting = person(), person()
     enrollment = enrol(trainee, session)
     in_line = enrol(waiting, session, status=Status.WAITLISTED)
@@ -220,7 +223,8 @@ def test_absence_from_every_day_before_the_deadline_frees_the_seat():
         detail="",
         actor=None,
     )
-    assert status(enrollment) == Status.CANCELLED and status(in_line) == Status.CONFIRMED
+    # 欠席 (not 取消): the place is marked absent, the seat goes to the next in line.
+    assert status(enrollment) == Status.ABSENT and status(in_line) == Status.CONFIRMED
 
 
 def test_lottery_is_reproducible_and_puts_nominees_and_last_years_unlucky_first():
@@ -302,7 +306,7 @@ def test_change_session_now_or_by_request():
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.confirmed_count, second.confirmed_count) == (0, 1)
-    enrol(blocker, first)  # now the first session is full
+    enrol(blocker, first, source=Source.APPLIED)  # now the first session is full
     assert (
         enrollment_change(enrollment=enrollment, to_session=first, actor=mover.user) == "requested"
     )
@@ -390,3 +394,44 @@ def test_an_order_confirms_places_within_the_seats(
     assert set(Enrollment.objects.values_list("status", "source")) == {("confirmed", "ordered")}
     session.refresh_from_db()
     assert session.confirmed_count == 2
+
+
+def test_a_training_order_cannot_be_cancelled_by_the_trainee_but_by_hr():
+    session = SessionFactory(days=[TOMORROW])
+    trainee = person()
+    ordered = enrol(trainee, session, source=Source.ORDERED)
+    with pytest.raises(EnrollmentRefused, match=r"研修命令|training order"):
+        enrollment_cancel(enrollment=ordered, actor=trainee.user)
+    assert status(ordered) == Status.CONFIRMED
+    enrollment_cancel(enrollment=ordered, actor=None, by_hr=True)
+    assert status(ordered) == Status.CANCELLED
+
+
+def test_no_absence_notice_for_a_day_that_has_passed():
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    session = open_session(days=[yesterday, TOMORROW])
+    enrollment = enrol(person(), session, source=Source.APPLIED)
+    past = session.days.get(date=yesterday)
+    with pytest.raises(EnrollmentRefused):
+        absence_notify(
+            enrollment=enrollment, day=past, reason=AbsenceReason.WORK, detail="", actor=None
+        )
+    assert not enrollment.absences.exists()
+
+
+def test_applying_again_after_being_absent_starts_a_clean_record():
+    session = open_session(
+        capacity=2, cancellation_deadline=NOW + datetime.timedelta(days=3), days=[TOMORROW]
+    )
+    trainee = person()
+    enrollment = enrol(trainee, session, source=Source.APPLIED)
+    absence_notify(
+        enrollment=enrollment, day=session.days.get(), reason=AbsenceReason.WORK, detail="",
+        actor=None,
+    )  # fmt: skip
+    assert status(enrollment) == Status.ABSENT
+    again = enrollment_apply(session=session, trainee=trainee, actor=trainee.user)
+    assert again.pk == enrollment.pk and again.status == Status.REQUESTED
+    assert not again.absences.exists()  # the old notice belonged to the old place
+    reasons = list(again.events.values_list("to_status", flat=True))
+    assert Status.ABSENT in reasons  # … and its history stays

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from courses.models import CourseKind, Selection
-from enrollments.models import Attendance, CheckInCode, Enrollment, Status
+from enrollments.models import Attendance, CheckInCode, Enrollment, Source, Status
 from enrollments.services import enrollment_apply, enrollment_nominate
 from tests.courses.factories import CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
@@ -80,10 +80,13 @@ def test_forged_ids_get_404_an_audit_event_and_change_nothing(client):
 
 def test_the_trainee_cancels_changes_and_reports_absence(client):
     course = CourseFactory(kind=CourseKind.OPEN)
-    first = open_session(course=course, cancellation_deadline=NOW + datetime.timedelta(days=5))
-    second = open_session(course=course)
+    soon = timezone.localdate() + datetime.timedelta(days=10)
+    first = open_session(
+        course=course, cancellation_deadline=NOW + datetime.timedelta(days=5), days=[soon]
+    )
+    second = open_session(course=course, days=[soon + datetime.timedelta(days=7)])
     user, trainee = learner()
-    enrollment = enrol(trainee, first)
+    enrollment = enrol(trainee, first, source=Source.APPLIED)
     client.force_login(user)
     page = client.get(reverse("enrollment_detail", args=[enrollment.pk])).content.decode()
     assert "日程変更" in page or "Change session" in page
@@ -133,7 +136,7 @@ def test_hr_decides_in_bulk_and_draws_lots_from_the_session_page(client, hr_admi
 
 
 def test_attendance_roster_all_present_and_the_sign_in_sheet(client, hr_admin):
-    session = SessionFactory()
+    session = SessionFactory(days=[timezone.localdate() + datetime.timedelta(days=1)])
     day = session.days.get()
     present, notified = learner()[1], learner()[1]
     first = enrol(present, session)

@@ -15,7 +15,7 @@ RUN pip install -r requirements.lock
 
 COPY . .
 # Static files are collected at build time (WhiteNoise serves them, compressed and hashed).
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=build.invalid python manage.py collectstatic --noinput \
+RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=build.invalid PORTAL_BASE_URL=https://build.invalid python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --home-dir /app kenshu \
     && mkdir -p /app/var && chown kenshu /app/var
 

@@ -23,6 +23,8 @@ setup: $(STAMP)
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
+# The port the server runs on is also the one the demo's e-mails link to (PORTAL_BASE_URL).
+run: export PORT := $(PORT)
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	@echo ""

@@ -201,11 +201,18 @@ def target_member_ids(
 def session_notice_values(session: Session) -> dict[str, str]:
     """The placeholders of a notice about a session (see notices.models.TEMPLATE_PLACEHOLDERS);
     the session with its course, room and days already loaded."""
+    days_list = list(session.days.all())
     days = "、".join(
-        f"{formats.date_format(d.date)} {d.starts_at:%H:%M}–{d.ends_at:%H:%M}"
-        for d in session.days.all()
+        f"{formats.date_format(d.date)} {d.starts_at:%H:%M}–{d.ends_at:%H:%M}" for d in days_list
     )
     deadline = session.cancellation_deadline
+    if deadline is None and days_list:
+        # No deadline set (ordered sessions): cancellations and absence notices are due by 17:00
+        # the day before the first day.
+        first = days_list[0].date - datetime.timedelta(days=1)
+        deadline = datetime.datetime.combine(
+            first, datetime.time(17), tzinfo=timezone.get_current_timezone()
+        )
     return {
         "course": session.course.title,
         "session": f"第{session.number}回",

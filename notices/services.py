@@ -32,6 +32,8 @@ class Recipient:
     # What the notice is about ("order:12", "event:345", "reminder:7:session:3"): a notice of
     # one kind about one thing reaches a person once, however often it is sent.
     rule: str
+    # Where the inbox notice's 開く leads for this person (default: the sender's link).
+    link: str = ""
 
 
 def batches(ids: list[int], size: int) -> Iterator[list[int]]:
@@ -90,7 +92,7 @@ def notice_send_by_template(
     insert_rows(
         Notice,
         ["user_id", "kind", "title", "body", "link", "created_at", "read_at"],
-        ([r.user_id, kind, subject[:200], body, link, now, None]
+        ([r.user_id, kind, subject[:200], body, r.link or link, now, None]
          for r, (subject, body) in zip(recipients, texts, strict=True) if r.user_id),
     )  # fmt: skip
     queued = list(

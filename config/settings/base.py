@@ -57,8 +57,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# The public URL of the portal, used in e-mails sent outside a request (Celery tasks).
-PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public URL of the portal, used in e-mails sent outside a request (Celery tasks). Required in
+# production; in development it follows the port the server runs on (`make run PORT=…`).
+PORTAL_BASE_URL = env_str(
+    "PORTAL_BASE_URL",
+    None if PRODUCTION else f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}",
+).rstrip("/")
 # Which courses' materials a trainee may open (trainee -> subquery of course ids): decided by the
 # enrolments (a confirmed place), an app above learning — see learning/selectors.py.
 LEARNING_PLACES = "enrollments.selectors.learning_course_ids"

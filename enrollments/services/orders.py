@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
 from courses import services as course_services
-from courses.models import Course, Session
+from courses.models import Course, DeliveryMode, Session
 from courses.selectors import session_notice_values, target_matches
 from enrollments.completion import initial_missing
 from enrollments.models import (
@@ -100,15 +100,24 @@ def order_issue(
     order = TrainingOrder.objects.select_related(
         "course", "session__course", "session__room__venue"
     ).get(pk=order.pk)
+    # 開く leads to the materials of an e-learning course, else to the person's place.
+    places = dict(
+        Enrollment.objects.filter(session=session, trainee_id__in=[t[0] for t in trainees])
+        .values_list("trainee_id", "id")
+    )
+    elearning = course.delivery == DeliveryMode.ELEARNING
     notice_send_by_template(
         kind=NoticeKind.ORDER,
         recipients=[
-            Recipient(trainee_id=pk, user_id=user_id, name=name, email=email, rule=order.rule)
+            Recipient(
+                trainee_id=pk, user_id=user_id, name=name, email=email, rule=order.rule,
+                link="" if elearning else reverse("enrollment_detail", args=[places[pk]]),
+            )
             for pk, name, email, user_id in trainees
         ],
         values=order_values(order),
-        link=reverse("learning_course", args=[course.pk]),
-    )
+        link=reverse("learning_course", args=[course.pk]) if elearning else "",
+    )  # fmt: skip
     audit_event_record(
         kind="order.issued",
         user=actor,

@@ -134,6 +134,20 @@ def test_production_requires_a_secret_key(tmp_path):
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production_requires_the_portal_url_and_development_follows_the_port(tmp_path):
+    show = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings.base';"
+        "from django.conf import settings as s; print(s.PORTAL_BASE_URL)"
+    )
+    result = run_python(
+        show, VAR_DIR=str(tmp_path), DJANGO_ENV="production", ALLOWED_HOSTS="kenshu.example.jp",
+        SECRET_KEY="x" * 60,
+    )  # fmt: skip
+    assert result.returncode != 0 and "PORTAL_BASE_URL" in result.stderr
+    result = run_python(show, VAR_DIR=str(tmp_path), PORT="8123")
+    assert result.stdout.strip() == "http://127.0.0.1:8123", result.stderr
+
+
 def test_deploy_check_passes_with_zero_warnings_in_production(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -144,6 +158,7 @@ def test_deploy_check_passes_with_zero_warnings_in_production(tmp_path):
             "DJANGO_ENV": "production",
             "SECRET_KEY": "x" * 20 + "-production-secret-for-the-deploy-check-1234567890",
             "ALLOWED_HOSTS": "kenshu.example.jp",
+            "PORTAL_BASE_URL": "https://kenshu.example.jp",
         },
         capture_output=True,
         text=True,

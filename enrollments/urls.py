@@ -87,6 +87,11 @@ urlpatterns = [
         name="check_in_display",
     ),
     path(
+        "hr/sessions/<int:pk>/days/<int:day_pk>/check-in/kiosk/",
+        views.check_in_kiosk,
+        name="check_in_kiosk",
+    ),
+    path(
         "hr/sessions/<int:pk>/days/<int:day_pk>/sign-in-sheet.pdf",
         views.sign_in_sheet,
         name="sign_in_sheet",

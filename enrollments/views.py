@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -504,6 +505,31 @@ def check_in_display(request: AuthenticatedHttpRequest, pk: int, day_pk: int) ->
             "qr": check_in_qr_svg(code.code) if code else "",
             "opens": opens,
             "ends": ends,
+        },
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def check_in_kiosk(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
+    """The code and its QR, large and nothing else, for the screen in the room; the page reloads
+    itself every minute (it says when the code stops being valid)."""
+    day = _day_or_404(pk, day_pk)
+    code = selectors.check_in_code(day)
+    if code is None:
+        return redirect("check_in_display", pk=pk, day_pk=day_pk)
+    opens, _start, ends = services.check_in_window(day)
+    return render(
+        request,
+        "enrollments/check_in_kiosk.html",
+        {
+            "day": day,
+            "code": code.code,
+            "qr": check_in_qr_svg(code.code),
+            "opens": opens,
+            "ends": ends,
+            "open_now": opens <= timezone.now() <= ends,
         },
     )
 

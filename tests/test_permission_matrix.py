@@ -159,6 +159,7 @@ MATRIX = {
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/all-present/": hr_only(),
     "hr/sessions/<int:pk>/days/<int:day_pk>/check-in/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/sessions/<int:pk>/days/<int:day_pk>/check-in/kiosk/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/days/<int:day_pk>/sign-in-sheet.pdf": _row(LOGIN, 403, 403, 200, 403),
     "hr/change-requests/<int:pk>/decide/": hr_only(404),  # no such request
     "hr/enrollments/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),

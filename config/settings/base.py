@@ -346,6 +346,9 @@ STATIC_ROOT.mkdir(
     parents=True, exist_ok=True
 )  # WhiteNoise warns about a missing root before collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise like static
+# files: no access-log row, no 404 at every page.
+WHITENOISE_ROOT = BASE_DIR / "deploy" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -102,8 +102,9 @@ def order_issue(
     ).get(pk=order.pk)
     # 開く leads to the materials of an e-learning course, else to the person's place.
     places = dict(
-        Enrollment.objects.filter(session=session, trainee_id__in=[t[0] for t in trainees])
-        .values_list("trainee_id", "id")
+        Enrollment.objects.filter(
+            session=session, trainee_id__in=[t[0] for t in trainees]
+        ).values_list("trainee_id", "id")
     )
     elearning = course.delivery == DeliveryMode.ELEARNING
     notice_send_by_template(

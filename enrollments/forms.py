@@ -156,6 +156,9 @@ class DecideForm(forms.Form):
 
 
 class LotteryForm(forms.Form):
+    before_close = forms.BooleanField(
+        label=_("Draw now although applications are still open"), required=False
+    )
     seed = forms.CharField(
         label=_("Random seed (optional)"),
         max_length=64,

@@ -255,8 +255,8 @@ def session_counts(session: Session) -> dict[str, int]:
 def session_enrollments(session: Session) -> QuerySet[Enrollment]:
     return (
         Enrollment.objects.filter(session=session)
-        .select_related("trainee__organisation", "nominated_by")
-        .annotate(absence_count=Count("absences", distinct=True))
+        .select_related("trainee__organisation", "nominated_by", "substitute_for__trainee")
+        .annotate(absence_count=Count("absences", distinct=True), position=_waitlist_position())
         .annotate(
             # Awaiting a decision first, then the waiting list in order, the confirmed, the rest.
             group=Case(

@@ -355,6 +355,10 @@ def session_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "changes": selectors.pending_change_requests(session),
             "lottery": session.lotteries.first(),
             "lottery_form": LotteryForm(),
+            "free_seats": max(0, session.capacity - session.confirmed_count),
+            "still_open": bool(
+                session.application_closes_at and timezone.now() < session.application_closes_at
+            ),
         },
     )
 
@@ -394,7 +398,10 @@ def session_lottery(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("session_page", pk=pk)
     try:
         lottery = services.lottery_run(
-            session=session, actor=request.user, seed=form.cleaned_data["seed"]
+            session=session,
+            actor=request.user,
+            seed=form.cleaned_data["seed"],
+            before_close=form.cleaned_data["before_close"],
         )
     except ValidationError as exc:
         _refused(request, exc)

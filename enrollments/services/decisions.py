@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
@@ -91,10 +92,21 @@ def lottery_groups(session: Session, enrollments: list[Enrollment]) -> dict[int,
 
 
 @transaction.atomic
-def lottery_run(*, session: Session, actor: User, seed: str = "") -> Lottery:
+def lottery_run(
+    *, session: Session, actor: User, seed: str = "", before_close: bool = False
+) -> Lottery:
     """抽選 among those awaiting a decision: the free seats are confirmed in drawn order, the rest
     waitlisted in that order. Seed, inputs and result are kept (the draw can be replayed)."""
     session = session_lock(session.pk)
+    closes = session.application_closes_at
+    if closes and timezone.now() < closes and not before_close:
+        raise EnrollmentRefused(
+            _(
+                "Applications are open until %(when)s. Draw lots after that, or tick that you "
+                "want to draw now."
+            )
+            % {"when": formats.date_format(timezone.localtime(closes), "DATETIME_FORMAT")}
+        )
     entrants_qs = list(
         Enrollment.objects.select_for_update()
         .filter(session=session, status=Status.REQUESTED)
@@ -123,8 +135,8 @@ def lottery_run(*, session: Session, actor: User, seed: str = "") -> Lottery:
         event = status_set(
             enrollment, status, actor, _("Lottery %(id)s") % {"id": lottery.pk}, notify=False
         )
-        if not won:  # waiting order = drawn order
-            enrollment.waitlist_rank = base + index
+        if not won:  # waiting order = drawn order, after anyone already waiting
+            enrollment.waitlist_rank = base + index - seats
             enrollment.save(update_fields=["waitlist_rank"])
         events[status][pk] = event.pk
         (winners if won else waiting).append(enrollment)

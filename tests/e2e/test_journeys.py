@@ -446,6 +446,10 @@ def test_nominate_apply_lottery_decision_absence_attendance(
     page.goto(f"/hr/sessions/{session.pk}/")
     assert_accessible(page)
     page.get_by_label("乱数シード（任意）").fill("2026-e2e")
+    # Applications are still open: HR says to draw now, and confirms the counts.
+    expect(page.get_by_text("3 人が決定待ち、空席 3 席")).to_be_visible()
+    page.get_by_label("受付期間中ですが、今すぐ抽選する").check()
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="抽選する").click()
     expect(page.get_by_text("抽選しました（シード 2026-e2e）")).to_be_visible()
     assert set(Enrollment.objects.values_list("status", flat=True)) == {"confirmed"}

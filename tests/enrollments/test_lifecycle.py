@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import CourseKind, Selection, TargetRule
@@ -43,6 +44,7 @@ from notices.models import Delivery, Notice
 from tests.courses.factories import CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
+from trainees.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +242,7 @@ def test_lottery_is_reproducible_and_puts_nominees_and_last_years_unlucky_first(
     enrollment_nominate(session=session, trainee=nominee, actor=coordinator)
     enrollment_apply(session=session, trainee=unlucky, actor=None)
     others = [enrollment_apply(session=session, trainee=person(), actor=None) for _ in range(6)]
-    lottery = lottery_run(session=session, actor=hr, seed="seed-2026")
+    lottery = lottery_run(session=session, actor=hr, seed="seed-2026", before_close=True)
     assert lottery_draw(lottery.entrants, lottery.seed) == lottery.drawn  # replayed: same draw
     by_id = dict(Enrollment.objects.filter(session=session).values_list("id", "trainee_id"))
     assert [by_id[pk] for pk in lottery.drawn[:2]] == [nominee.pk, unlucky.pk]
@@ -435,3 +437,24 @@ def test_applying_again_after_being_absent_starts_a_clean_record():
     assert not again.absences.exists()  # the old notice belonged to the old place
     reasons = list(again.events.values_list("to_status", flat=True))
     assert Status.ABSENT in reasons  # … and its history stays
+
+
+def test_lots_are_not_drawn_while_applications_are_open_unless_hr_says_so(client):
+    session = open_session(capacity=1)  # applications close tomorrow
+    hr = UserFactory(roles=[Role.HR_ADMIN], totp=True)
+    for _ in range(3):
+        enrollment_apply(session=session, trainee=person(), actor=None)
+    with pytest.raises(EnrollmentRefused, match=r"受付|open"):
+        lottery_run(session=session, actor=hr)
+    assert not session.lotteries.exists()
+    lottery_run(session=session, actor=hr, before_close=True)
+    client.force_login(hr)
+    page = client.get(reverse("session_page", args=[session.pk])).content.decode()
+    # The waiting list is numbered from 1 (not after the seats).
+    assert "1 番目" in page and "2 番目" in page and "3 番目" not in page
+    ranks = sorted(
+        Enrollment.objects.filter(session=session, status=Status.WAITLISTED).values_list(
+            "waitlist_rank", flat=True
+        )
+    )
+    assert ranks == [1, 2]

@@ -124,7 +124,9 @@ def test_hr_decides_in_bulk_and_draws_lots_from_the_session_page(client, hr_admi
         {"decision": "confirmed", "enrollments": [enrollments[0].pk]},
     )
     response = client.post(
-        reverse("session_lottery", args=[session.pk]), {"seed": "抽選2026"}, follow=True
+        reverse("session_lottery", args=[session.pk]),
+        {"seed": "抽選2026", "before_close": "on"},  # applications are still open
+        follow=True,
     )
     assert "抽選2026" in response.content.decode()
     statuses = sorted(Enrollment.objects.values_list("status", flat=True))

@@ -101,6 +101,7 @@ class AuditEventKind(models.TextChoices):
     ACCOUNT_PROVISIONED = "account.provisioned", _("Account provisioned")
     ACCOUNT_UPDATED = "account.updated", _("Account updated")
     ACCOUNT_INVITED = "account.invited", _("Invitation sent")
+    AUDIT_EXPORTED = "audit.exported", _("Audit events exported")
     ACCOUNT_ROLES_CHANGED = "account.roles_changed", _("Roles changed")
     ACCOUNT_EMAIL_CHANGED = "account.email_changed", _("E-mail address changed")
     ACCOUNT_PASSWORD_SET = "account.password_set", _("Password set by an administrator")

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessLog, AuditEvent
 
@@ -53,7 +54,7 @@ def access_log_filter(filters: dict[str, Any]) -> QuerySet[AccessLog]:
 
 
 def audit_event_filter(filters: dict[str, Any]) -> QuerySet[AuditEvent]:
-    queryset = _period(AuditEvent.objects.all(), filters)
+    queryset = _period(AuditEvent.objects.select_related("subject_user"), filters)
     if filters.get("kind"):
         queryset = queryset.filter(kind=filters["kind"])
     return queryset.order_by("-occurred_at", "-id")
@@ -71,4 +72,65 @@ def recent_access(limit: int = 15) -> list[AccessLog]:
 
 
 def recent_events(limit: int = 15) -> list[AuditEvent]:
-    return list(AuditEvent.objects.order_by("-occurred_at", "-id")[:limit])
+    return list(
+        AuditEvent.objects.select_related("subject_user").order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+# The words for what an event's detail says (keys the writers use); others are shown as they are.
+DETAIL_LABELS = {
+    "course": _("course no."),
+    "session": _("session no."),
+    "enrollment": _("enrolment no."),
+    "enrollments": _("enrolments no."),
+    "order": _("order no."),
+    "material": _("material no."),
+    "trainee": _("trainee no."),
+    "day": _("day no."),
+    "lottery": _("lottery no."),
+    "roster_import": _("import no."),
+    "count": _("count"),
+    "recipients": _("recipients"),
+    "members": _("people on the list"),
+    "rows": _("rows"),
+    "format": _("format"),
+    "filters": _("filters"),
+    "mode": _("mode"),
+    "created": _("created"),
+    "updated": _("updated"),
+    "deactivated": _("disabled"),
+    "status": _("status"),
+    "decision": _("decision"),
+    "seed": _("seed"),
+    "seats": _("seats"),
+    "reason": _("reason"),
+    "kind": _("kind"),
+    "type": _("type"),
+    "title": _("title"),
+    "fiscal_year": _("fiscal year"),
+    "code": _("code"),
+    "added": _("added"),
+    "removed": _("removed"),
+    "action": _("action"),
+    "by": _("by"),
+    "active": _("active"),
+    "from": _("from"),
+    "to": _("to"),
+    "approved": _("approved"),
+    "request": _("request no."),
+    "path": _("path"),
+    "rules": _("rules"),
+    "sha256": "SHA-256",
+}
+
+
+def detail_in_words(detail: dict[str, Any]) -> str:
+    """An event's detail as "label: value" pairs, in the reader's language."""
+    parts = []
+    for key, value in (detail or {}).items():
+        if isinstance(value, list | tuple):
+            value = "、".join(str(v) for v in value) or "—"
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        parts.append(f"{DETAIL_LABELS.get(key, key)}: {value}")
+    return " / ".join(parts)

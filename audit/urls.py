@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("access-log/", views.access_log, name="access_log"),
     path("events/", views.events, name="events"),
+    path("events/export/", views.events_export, name="events_export"),
 ]

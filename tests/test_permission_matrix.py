@@ -108,6 +108,7 @@ MATRIX = {
     "audit/": _row(LOGIN, 403, 403, 403, 200),
     "audit/access-log/": _row(LOGIN, 403, 403, 403, 200),
     "audit/events/": _row(LOGIN, 403, 403, 403, 200),
+    "audit/events/export/": _row(LOGIN, 403, 403, 403, 200),
     # The inbox: everyone's own
     "inbox/": logged_in(200),
     "inbox/read/": post(LOGIN, 302, 302, 302, 302),

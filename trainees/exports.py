@@ -1,20 +1,15 @@
-"""The registry as CSV (UTF-8 with BOM for Excel, or CP932) and XLSX.
-
-Every cell that a spreadsheet would read as a formula (= + - @, tab, CR at the start) is
-neutralised with a leading apostrophe, so a name such as ``=HYPERLINK(…)`` stays text.
-Characters CP932 cannot hold are written as 〓 (the geta mark Japanese offices use for this).
-"""
+"""The registry as a table for the portal's export writer (audit.exports)."""
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
+from audit.exports import neutralise
+from audit.exports import to_csv as table_csv
+from audit.exports import to_xlsx as table_xlsx
 from trainees.models import Trainee
 
 HEADER = [
@@ -22,15 +17,11 @@ HEADER = [
     "性別", "生年月日", "採用年月日", "昇任年月日", "メールアドレス", "雇用区分", "状態",
     "状態変更日",
 ]  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-GETA = "〓"
+
+__all__ = ["HEADER", "neutralise", "rows", "to_csv", "to_xlsx"]
 
 
-def neutralise(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def _date(value) -> str:  # type: ignore[no-untyped-def]
+def _date(value: datetime.date | None) -> str:
     return value.strftime("%Y/%m/%d") if value else ""
 
 
@@ -46,38 +37,8 @@ def rows(queryset: QuerySet[Trainee]) -> Iterable[list[str]]:
 
 def to_csv(queryset: QuerySet[Trainee], *, encoding: str = "utf-8") -> tuple[bytes, int]:
     """The CSV bytes and how many characters had to be replaced (CP932 only)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    for row in rows(queryset):
-        writer.writerow([neutralise(cell) for cell in row])
-    text = buffer.getvalue()
-    if encoding == "cp932":
-        replaced = 0
-        out = []
-        for char in text:
-            try:
-                out.append(char.encode("cp932"))
-            except UnicodeEncodeError:
-                out.append(GETA.encode("cp932"))
-                replaced += 1
-        return b"".join(out), replaced
-    return text.encode("utf-8-sig"), 0
+    return table_csv(HEADER, rows(queryset), encoding=encoding)
 
 
 def to_xlsx(queryset: QuerySet[Trainee]) -> bytes:
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("職員名簿")
-    sheet.append(HEADER)
-    for row in rows(queryset):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=neutralise(value))
-            cell.number_format = "@"  # text: staff numbers keep their leading zeros
-            cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return table_xlsx(HEADER, rows(queryset), sheet="職員名簿")

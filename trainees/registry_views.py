@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.services import audit_event_record
+from audit.exports import FORMATS, export_response
+from audit.models import AuditEventKind
 from trainees import exports, selectors, services
 from trainees.forms import RosterUploadForm, TraineeSearchForm
 from trainees.models import Organisation, RosterImport, Trainee
@@ -235,28 +236,15 @@ def trainee_export(request: HttpRequest) -> HttpResponse:
     _form, filters = _search_form(request)
     queryset = selectors.trainee_search(selectors.trainee_scope(request.user), filters)
     file_format = request.GET.get("format", "csv")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if file_format == "xlsx":
-        body = exports.to_xlsx(queryset)
-        response = HttpResponse(
-            body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="trainees-{stamp}.xlsx"'
-        replaced = 0
-    else:
-        encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8"
-        body, replaced = exports.to_csv(queryset, encoding=encoding)
-        charset = "shift_jis" if encoding == "cp932" else "utf-8"
-        response = HttpResponse(body, content_type=f"text/csv; charset={charset}")
-        response["Content-Disposition"] = f'attachment; filename="trainees-{stamp}.csv"'
-        response["X-Replaced-Characters"] = str(replaced)
-    audit_event_record(
-        kind="trainees.exported",
-        request=request,
-        detail={
-            "format": file_format,
-            "rows": queryset.count(),
-            "filters": sorted(k for k, v in filters.items() if v),
-        },
+    if file_format == "csv" and request.GET.get("encoding") == "cp932":
+        file_format = "csv-cp932"
+    return export_response(
+        request,
+        name="trainees",
+        sheet="職員名簿",
+        header=exports.HEADER,
+        rows=exports.rows(queryset),
+        file_format=file_format if file_format in FORMATS else "csv",
+        kind=AuditEventKind.TRAINEES_EXPORTED,
+        detail={"filters": sorted(k for k, v in filters.items() if v)},
     )
-    return response

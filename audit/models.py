@@ -121,6 +121,7 @@ class AuditEventKind(models.TextChoices):
     MATERIAL_UPDATED = "material.updated", _("Material updated")
     MATERIAL_MOVED = "material.moved", _("Material moved")
     MATERIAL_DELETED = "material.deleted", _("Material removed")
+    SESSION_EXPORTED = "session.exported", _("Session list exported")
     ORDER_ISSUED = "order.issued", _("Training order issued")
     ORDER_RESENT = "order.resent", _("Order e-mails queued again")
     REMINDERS_SENT = "reminders.sent", _("Reminders sent")

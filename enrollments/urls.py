@@ -69,6 +69,7 @@ urlpatterns = [
     ),
     # HR
     path("hr/sessions/<int:pk>/", views.session_page, name="session_page"),
+    path("hr/sessions/<int:pk>/export/<str:what>/", views.session_export, name="session_export"),
     path("hr/sessions/<int:pk>/decide/", views.session_decide, name="session_decide"),
     path("hr/sessions/<int:pk>/lottery/", views.session_lottery, name="session_lottery"),
     path(

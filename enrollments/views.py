@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.exports import FORMATS, export_response
+from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from courses.models import Session, SessionDay
 from enrollments import selectors, services
@@ -355,11 +357,35 @@ def session_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "changes": selectors.pending_change_requests(session),
             "lottery": session.lotteries.first(),
             "lottery_form": LotteryForm(),
+            "session_lists": list(selectors.SESSION_LISTS.items()),
             "free_seats": max(0, session.capacity - session.confirmed_count),
             "still_open": bool(
                 session.application_closes_at and timezone.now() < session.application_closes_at
             ),
         },
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def session_export(request: AuthenticatedHttpRequest, pk: int, what: str) -> HttpResponse:
+    """A session's participants, attendance or completion as CSV (UTF-8 with BOM, or CP932) or
+    XLSX, through the portal's export writer (each export an audit event)."""
+    session = get_object_or_404(Session.objects.select_related("course"), pk=pk)
+    if what not in selectors.SESSION_LISTS:
+        raise Http404
+    header, rows = selectors.session_list(session, what)
+    file_format = request.GET.get("format", "csv")
+    return export_response(
+        request,
+        name=f"session-{session.pk}-{what}",
+        sheet=str(selectors.SESSION_LISTS[what]),
+        header=header,
+        rows=rows,
+        file_format=file_format if file_format in FORMATS else "csv",
+        kind=AuditEventKind.SESSION_EXPORTED,
+        detail={"session": session.pk, "list": what},
     )
 
 

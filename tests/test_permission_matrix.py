@@ -156,6 +156,7 @@ MATRIX = {
     "coordinator/nominations/<int:pk>/substitute/": post(LOGIN, 403, 302, 403, 403, 404),
     "hr/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/decide/": hr_only(),
+    "hr/sessions/<int:pk>/export/<str:what>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/lottery/": hr_only(),
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/all-present/": hr_only(),
@@ -370,7 +371,7 @@ def concrete_urls(objects):
             session = objects["session"]
             urls[key] = "/" + key.replace("<int:pk>", str(session.pk)).replace(
                 "<int:day_pk>", str(session.days.first().pk)
-            )
+            ).replace("<str:what>", "participants")
         elif key == "catalogue/sessions/<int:session_pk>/apply/":
             urls[key] = f"/catalogue/sessions/{objects['session'].pk}/apply/"
         elif key == "hr/change-requests/<int:pk>/decide/":

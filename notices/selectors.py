@@ -49,3 +49,16 @@ def notified_pairs(*, kind: str, rules: Iterable[str]) -> set[tuple[int, str]]:
     return set(
         Delivery.objects.filter(kind=kind, rule__in=list(rules)).values_list("trainee_id", "rule")
     )
+
+
+def undelivered_by_rule(*, prefix: str) -> dict[str, int]:
+    """{rule: e-mails that failed or had no address} for the rules starting with `prefix`."""
+    return dict(
+        Delivery.objects.filter(
+            rule__startswith=prefix,
+            status__in=[Delivery.Status.FAILED, Delivery.Status.NO_EMAIL],
+        )
+        .values_list("rule")
+        .annotate(n=Count("id"))
+        .order_by("rule")
+    )

@@ -13,6 +13,7 @@ from courses.models import Course
 from enrollments.models import TrainingOrder
 from enrollments.selectors import dashboard
 from learning import selectors as learning_selectors
+from portal.selectors import hr_work_queue
 from trainees import selectors
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import (
@@ -79,6 +80,7 @@ def hr_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "portal/hr_home.html",
         {
+            "queue": hr_work_queue(),
             "role_counts": selectors.user_counts_by_role(),
             "accounts": selectors.account_totals(),
             "organisations": selectors.organisation_totals(),

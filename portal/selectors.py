@@ -1,0 +1,96 @@
+"""The HR home's work queue: what is waiting for HR across the apps, each item a link.
+A fixed number of queries, whatever the number of courses, people or deliveries."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from courses.models import CourseKind, Session, SessionDay, TargetMember
+from enrollments.models import ACTIVE, Attendance, ChangeRequest, Enrollment, Status, TrainingOrder
+from notices.selectors import undelivered_by_rule
+from trainees.models import RosterImport
+
+
+@dataclass
+class WorkQueue:
+    decisions: Sequence[Session]  # sessions with people awaiting a decision (annotated .waiting)
+    upcoming: Sequence[Session]  # sessions with a day in the next two weeks (.first_day)
+    unmarked: list[SessionDay]  # past days of the last two weeks with attendance not recorded
+    failed_orders: list[tuple[TrainingOrder, int]]  # orders whose e-mails did not all go out
+    imports: list[RosterImport]  # roster previews not yet confirmed
+    changes: int  # change-of-session requests waiting
+    to_order: Sequence[Session]  # ordered courses' sessions whose target lists are not all ordered
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.decisions, self.upcoming, self.unmarked, self.failed_orders,
+                        self.imports, self.changes, self.to_order))  # fmt: skip
+
+
+def _sessions() -> QuerySet[Session]:
+    return Session.objects.select_related("course")
+
+
+def hr_work_queue(today: datetime.date | None = None) -> WorkQueue:
+    today = today or timezone.localdate()
+    fortnight = datetime.timedelta(days=14)
+    decisions = list(
+        _sessions()
+        .annotate(waiting=Count("enrollments", filter=Q(enrollments__status=Status.REQUESTED)))
+        .filter(waiting__gt=0)
+        .order_by("application_closes_at", "pk")[:20]
+    )
+    upcoming = list(
+        _sessions()
+        .annotate(first_day=Min("days__date"))
+        .filter(first_day__range=(today, today + fortnight))
+        .order_by("first_day", "pk")[:20]
+    )
+    # Days that have passed (in the last two weeks) with people confirmed and no attendance
+    # recorded at all.
+    confirmed = Enrollment.objects.filter(session=OuterRef("session"), status=Status.CONFIRMED)
+    unmarked = list(
+        SessionDay.objects.filter(date__range=(today - fortnight, today))
+        .filter(Exists(confirmed))
+        .exclude(Exists(Attendance.objects.filter(day=OuterRef("pk"))))
+        .select_related("session__course")
+        .order_by("date", "pk")[:20]
+    )
+    failed = undelivered_by_rule(prefix="order:")
+    orders = TrainingOrder.objects.select_related("course", "session").in_bulk(
+        [int(rule.removeprefix("order:")) for rule in failed]
+    )
+    failed_orders = [(orders[int(rule.removeprefix("order:"))], n) for rule, n in failed.items()
+                     if int(rule.removeprefix("order:")) in orders]  # fmt: skip
+    placed = Enrollment.objects.filter(
+        course=OuterRef("course"), trainee=OuterRef("trainee"), status__in=ACTIVE
+    )
+    waiting_members = TargetMember.objects.filter(
+        course=OuterRef("course"), excluded=False
+    ).exclude(Exists(placed))
+    to_order = list(
+        _sessions()
+        .filter(course__kind=CourseKind.ORDERED, course__fiscal_year__gte=today.year - 1)
+        .annotate(last_day=Max("days__date"))
+        .filter(last_day__gte=today)
+        .filter(Exists(waiting_members))
+        .order_by("last_day", "pk")[:20]
+    )
+    return WorkQueue(
+        decisions=decisions,
+        upcoming=upcoming,
+        unmarked=unmarked,
+        failed_orders=failed_orders,
+        imports=list(
+            RosterImport.objects.filter(status=RosterImport.Status.PREVIEWED).order_by(
+                "-uploaded_at"
+            )[:10]
+        ),
+        changes=ChangeRequest.objects.filter(state=ChangeRequest.State.PENDING).count(),
+        to_order=to_order,
+    )

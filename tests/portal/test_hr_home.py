@@ -1,0 +1,67 @@
+"""The HR home is a work queue: decisions waiting, attendance not recorded, orders whose
+e-mails failed, target lists not ordered, imports not confirmed, change requests, the next two
+weeks — each a link, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import CourseKind, TargetMember
+from enrollments.models import Status
+from enrollments.services import order_issue
+from notices.models import Delivery
+from tests.courses.factories import SessionFactory
+from tests.enrollments.factories import enrol
+from tests.trainees.factories import RosterImportFactory, TraineeFactory
+from trainees.models import RosterImport
+
+pytestmark = pytest.mark.django_db
+
+
+def build_queue():
+    today = timezone.localdate()
+    waiting = SessionFactory(course__kind=CourseKind.OPEN, course__title="応募研修A",
+                             days=[today + datetime.timedelta(days=30)])  # fmt: skip
+    enrol(TraineeFactory(), waiting, status=Status.REQUESTED)
+    past = SessionFactory(course__title="出欠未入力研修", days=[today - datetime.timedelta(days=2)])
+    enrol(TraineeFactory(), past)
+    soon = SessionFactory(course__title="来週の研修", days=[today + datetime.timedelta(days=5)])
+    ordered = SessionFactory(course__kind=CourseKind.ORDERED, course__title="命令研修",
+                             days=[today + datetime.timedelta(days=20)])  # fmt: skip
+    for _ in range(2):
+        TargetMember.objects.create(course=ordered.course, trainee=TraineeFactory(), source="rule")
+    order = order_issue(session=ordered, trainee_ids=[TraineeFactory(email="").pk], actor=None)
+    RosterImportFactory(status=RosterImport.Status.PREVIEWED, file_name="名簿2027.csv")
+    return {"waiting": waiting, "past": past, "soon": soon, "ordered": ordered, "order": order}
+
+
+def test_the_hr_home_lists_what_is_waiting(client, hr_admin):
+    built = build_queue()
+    assert Delivery.objects.filter(status="no_email").count() == 1
+    client.force_login(hr_admin)
+    page = client.get(reverse("hr_home")).content.decode()
+    assert reverse("session_page", args=[built["waiting"].pk]) in page and "応募研修A" in page
+    day = built["past"].days.get()
+    assert reverse("attendance", args=[built["past"].pk, day.pk]) in page
+    assert reverse("order_detail", args=[built["order"].pk]) in page
+    assert reverse("course_targets", args=[built["ordered"].course_id]) in page
+    assert "名簿2027.csv" in page
+    assert "来週の研修" in page
+
+
+def test_the_work_queue_costs_the_same_with_more_rows(
+    client, hr_admin, django_assert_max_num_queries
+):
+    build_queue()
+    client.force_login(hr_admin)
+    client.get(reverse("hr_home"))  # warm up (session, permissions)
+    with django_assert_max_num_queries(30) as first:
+        client.get(reverse("hr_home"))
+    build_queue()
+    build_queue()
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        client.get(reverse("hr_home"))

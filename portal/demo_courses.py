@@ -154,6 +154,10 @@ def seed_elearning() -> None:
         order_issue(session=session, trainee_ids=list(trainees), actor=None)
 
 
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
 def seed_open_courses() -> None:
     """Two 応募研修 taking applications now (dates relative to today): one decided by HR with
     nominations and applications waiting for the lottery, one first come, first served."""
@@ -186,8 +190,9 @@ def seed_open_courses() -> None:
             number=1,
             capacity=capacity,
             room=room,
-            application_opens_at=timezone.now() - datetime.timedelta(days=7),
-            application_closes_at=timezone.now() + datetime.timedelta(days=14),
+            # Office hours: applications open at 9:00 and close at 17:00.
+            application_opens_at=_at(today - datetime.timedelta(days=7), 9),
+            application_closes_at=_at(today + datetime.timedelta(days=14), 17),
             cancellation_deadline=timezone.make_aware(
                 datetime.datetime.combine(first_day - datetime.timedelta(days=3), datetime.time(17))
             ),

@@ -7,6 +7,22 @@
   if (menu && window.matchMedia("(max-width: 59.99rem)").matches) {
     menu.removeAttribute("open");
   }
+  // On a narrow screen tables are shown as stacked cards (CSS); each cell gets its column's
+  // name to show beside the value. Without JavaScript the table simply scrolls sideways.
+  document.querySelectorAll(".table-wrap table").forEach(function (table) {
+    var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    if (!headers.length) return;
+    table.classList.add("stackable");
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, index) {
+        if (headers[index] && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", headers[index]);
+        }
+      });
+    });
+  });
   // Forms that remove something ask first (without JavaScript they simply submit).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");

@@ -223,3 +223,27 @@ def session_notice_values(session: Session) -> dict[str, str]:
         else "",
         "portal_link": f"{settings.PORTAL_BASE_URL}/inbox/",
     }
+
+
+def target_rule_summary(rule: TargetRule | None) -> str:
+    """Who a course is for, in words (its organisations prefetched): "" when it is for all."""
+    if rule is None:
+        return ""
+    parts = []
+    organisations = [o.name for o in rule.organisations.all()]
+    if organisations:
+        parts.append("、".join(organisations))
+    for values in (rule.employment_types, rule.job_titles, rule.job_categories):
+        if values:
+            parts.append("、".join(values))
+    if rule.hired_this_fiscal_year:
+        parts.append(str(_("hired this fiscal year")))
+    if rule.promoted_this_fiscal_year:
+        parts.append(str(_("promoted this fiscal year")))
+    low, high = rule.min_years_of_service, rule.max_years_of_service
+    if low is not None or high is not None:
+        parts.append(
+            str(_("%(low)s–%(high)s years of service"))
+            % {"low": low if low is not None else 0, "high": high if high is not None else ""}
+        )
+    return " / ".join(parts)

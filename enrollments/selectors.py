@@ -34,7 +34,7 @@ from courses.models import (
     TargetRule,
     current_fiscal_year,
 )
-from courses.selectors import trainee_eligible
+from courses.selectors import target_rule_summary, trainee_eligible
 from enrollments.completion import missing_labels
 from enrollments.models import (
     ACTIVE,
@@ -47,9 +47,10 @@ from enrollments.models import (
     EnrollmentEvent,
     Status,
 )
+from learning.selectors import material_titles
 from notices.models import NoticeKind
 from notices.selectors import notified_pairs
-from trainees.models import Trainee
+from trainees.models import Organisation, Trainee
 
 
 def _waitlist_position() -> CombinedExpression:
@@ -178,22 +179,34 @@ def catalogue(trainee: Trainee, *, category: str = "") -> list[Course]:
             Prefetch(
                 "sessions",
                 queryset=taking.annotate(seats_left=F("capacity") - F("confirmed_count"))
+                .select_related("room__venue")
                 .prefetch_related(Prefetch("days", queryset=SessionDay.objects.order_by("date")))
                 .order_by("number"),
                 to_attr="open_sessions",
-            )
+            ),
+            Prefetch(
+                "target_rule__organisations",
+                queryset=Organisation.objects.order_by("code"),
+            ),
         )
+        .select_related("target_rule")
         .order_by("category", "code")
     )
     if category:
         courses = courses.filter(category=category)
     if trainee.is_external:
         courses = courses.filter(external_allowed=True)
-    return [
+    shown: list[Course] = [
         c
         for c in courses
         if not c.has_rule or trainee_eligible(c, trainee, completed=completed_trainee_ids)
     ]
+    # What to read before: the materials' titles (one query for all the courses).
+    titles = material_titles({c.pk for c in shown})
+    for course in shown:  # for the template
+        course.reading = titles.get(course.pk, [])  # type: ignore[attr-defined]
+        course.audience = target_rule_summary(getattr(course, "target_rule", None))  # type: ignore[attr-defined]
+    return shown
 
 
 # --- Coordinators -------------------------------------------------------------------------------

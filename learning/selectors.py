@@ -128,3 +128,15 @@ def viewing_counts(
         .values("trainee_id", "material__course_id")
         .annotate(opened=Count("id"), done=Count("id", filter=Q(completed_at__isnull=False)))
     }
+
+
+def material_titles(course_ids: set[int]) -> dict[int, list[str]]:
+    """{course id: its materials' titles, in order} in one query."""
+    titles: dict[int, list[str]] = {}
+    for course_id, title in (
+        Material.objects.filter(course_id__in=course_ids)
+        .order_by("course_id", "position", "id")
+        .values_list("course_id", "title")
+    ):
+        titles.setdefault(course_id, []).append(title)
+    return titles

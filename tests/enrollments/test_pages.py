@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from courses.models import CourseKind, Selection
 from enrollments.models import Attendance, CheckInCode, Enrollment, Source, Status
 from enrollments.services import enrollment_apply, enrollment_nominate
-from tests.courses.factories import CourseFactory, SessionFactory
+from tests.courses.factories import SAMPLE_PDF, CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
 from trainees.roles import Role
@@ -220,8 +220,9 @@ def test_pages_have_fixed_query_budgets(
     pages = [
         # trainee, enrolments, their days, absences, change requests, MFA check
         (user, reverse("trainee_home"), 18),
-        # trainee, open courses, their open sessions, those sessions' days
-        (user, reverse("catalogue"), 16),
+        # trainee, open courses, their open sessions (with rooms), those sessions' days, the
+        # target rules' organisations, the materials' titles
+        (user, reverse("catalogue"), 18),
         # organisations in scope (2), the staff × courses count and page, nominable sessions
         (coordinator, reverse("nominations"), 17),
         # session with course and room, days with attendance counts, counts, the page's count
@@ -250,3 +251,30 @@ def test_the_nightly_refresh_marks_past_sessions_not_completed():
     refresh_completion()
     enrollment.refresh_from_db()
     assert enrollment.completion == "incomplete" and enrollment.completion_missing == ["attendance"]
+
+
+def test_the_catalogue_says_what_a_course_is(client):
+    from courses.models import Room, TargetRule, Venue
+    from tests.courses.factories import add_material
+
+    venue = Venue.objects.create(name="区役所本庁舎", address="東京都新宿区歌舞伎町1-4-1")
+    session = open_session(
+        room=Room.objects.create(venue=venue, name="5階 研修室A"),
+        instructor="外部講師 山田",
+        notes="筆記用具",
+    )
+    rule = TargetRule.objects.create(course=session.course, employment_types=["正規"])
+    rule.organisations.add(OrganisationFactory(code="130000", name="区民部"))
+    add_material(session.course, name="guide.pdf", content=SAMPLE_PDF, title="事前資料")
+    user, _trainee = learner(organisation=rule.organisations.get(), employment_type="正規")
+    client.force_login(user)
+    page = client.get(reverse("catalogue")).content.decode()
+    for text in (
+        "東京都新宿区歌舞伎町1-4-1",
+        "外部講師 山田",
+        "筆記用具",
+        "区民部",
+        "正規",
+        "事前資料",
+    ):
+        assert text in page, text

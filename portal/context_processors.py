@@ -7,13 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from notices.selectors import unread_notices
 from trainees.forms import LanguageForm
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
+from trainees.selectors import user_has_totp
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     """The navigation links the current person's roles give them."""
     user = getattr(request, "user", None)
     links: list[tuple[str, object]] = []
-    if user is not None and user.is_authenticated:
+    if user is not None and user.is_authenticated and user.requires_mfa and not user_has_totp(user):
+        # The forced authenticator set-up: every other page sends them back to it, so the menu
+        # offers only the set-up itself.
+        links.append((reverse("mfa_activate_totp"), _("Set up two-factor authentication")))
+    elif user is not None and user.is_authenticated:
         if user.has_perm(TRAINEE_PAGES):
             links.append((reverse("trainee_home"), _("My page")))
             links.append((reverse("learning"), _("My training")))

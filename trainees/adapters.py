@@ -2,25 +2,51 @@
 
 from __future__ import annotations
 
+import datetime
+import time
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from allauth.core.internal import ratelimit as internal_ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from audit.models import AuditEventKind
 from audit.services import audit_event_record, client_ip
-from trainees.selectors import account_for_login
+from trainees.selectors import account_for_login, user_has_totp
 
 
 def _login_id(credentials: dict[str, Any]) -> str:
     return str(credentials.get("username") or credentials.get("email") or "")
+
+
+def _logged_in_recently(request: HttpRequest) -> bool:
+    """Did this session log in (with its password) within the reauthentication timeout?"""
+    records = get_authentication_records(request, request.user)
+    return bool(records) and (
+        time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
+    )
+
+
+def _setting_up(user: Any) -> bool:
+    """No authenticator app yet, or one added a moment ago (the recovery codes that follow
+    belong to the same set-up)."""
+    since = timezone.now() - datetime.timedelta(seconds=account_settings.REAUTHENTICATION_TIMEOUT)
+    return (
+        not user_has_totp(user)
+        or Authenticator.objects.filter(
+            user=user, type=Authenticator.Type.TOTP, created_at__gte=since
+        ).exists()
+    )
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -79,6 +105,22 @@ class AccountAdapter(DefaultAccountAdapter):
             login_id=_login_id(credentials),
             best_effort=True,
         )
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """Setting up the first authenticator app right after logging in (the forced set-up of
+        HR administrators and auditors) does not ask for the password a second time: the
+        login a moment ago is proof enough. Changing or removing one still asks."""
+        request = context.request
+        user = getattr(request, "user", None)
+        if (
+            app == "allauth.mfa"
+            and user is not None
+            and user.is_authenticated
+            and _logged_in_recently(request)
+            and _setting_up(user)
+        ):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
         audit_event_record(

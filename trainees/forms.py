@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.models import EmailAddress
+from allauth.core import context
+from allauth.mfa.totp.forms import ActivateTOTPForm
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY as TOTP_SECRET_SESSION_KEY
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +67,18 @@ class VerifiedResetPasswordForm(AllauthResetPasswordForm):
         )
         self.users = [user for user in self.users if user.pk in verified]
         return email
+
+
+class SameSecretActivateTOTPForm(ActivateTOTPForm):
+    """allauth's TOTP set-up form, keeping the secret (and so the QR code) of this session
+    until the set-up is confirmed: reloading the page used to replace it silently, so a code
+    from the app scanned a moment ago no longer matched."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kept = context.request.session.get(TOTP_SECRET_SESSION_KEY)
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and kept:
+            self.secret = context.request.session[TOTP_SECRET_SESSION_KEY] = kept
 
 
 class LanguageForm(forms.Form):

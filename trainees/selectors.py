@@ -89,7 +89,13 @@ def organisations_in_scope(user: User) -> list[Organisation]:
 
 
 def user_has_totp(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    """Has the person set up an authenticator app? (Asked once per request: kept on the user.)"""
+    known = user.__dict__.get("_has_totp")
+    if known is None:
+        known = user.__dict__["_has_totp"] = Authenticator.objects.filter(
+            user=user, type=Authenticator.Type.TOTP
+        ).exists()
+    return known
 
 
 def trainee_scope(user: User) -> QuerySet[Trainee]:

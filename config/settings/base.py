@@ -316,6 +316,7 @@ MFA_ADAPTER = "trainees.adapters.MFAAdapter"
 # set-up, which allauth refused, and the forced set-up).
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_FORMS = {"activate_totp": "trainees.forms.SameSecretActivateTOTPForm"}
 MFA_TOTP_ISSUER = "研修管理システム"
 
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)

@@ -82,8 +82,20 @@ class SessionDayForm(forms.ModelForm):
             "ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A row is filled in whole or left empty (checked below): no field is marked required,
+        # as every row said （必須） although empty rows are fine.
+        for field in self.fields.values():
+            field.required = False
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        given = [cleaned.get(name) for name in ("date", "starts_at", "ends_at")]
+        if any(given) and not all(given):
+            for name, value in zip(("date", "starts_at", "ends_at"), given, strict=True):
+                if not value:
+                    self.add_error(name, _("Fill in the date and both times, or clear the row."))
         if (
             cleaned.get("starts_at")
             and cleaned.get("ends_at")
@@ -162,7 +174,9 @@ class TargetRuleForm(forms.ModelForm):
             "include_external", "exclude_completed_years",
         ]  # fmt: skip
         widgets = {
-            "organisations": forms.SelectMultiple(attrs={"size": 8}),
+            # Ticks in a list that can be narrowed by typing (static/js/app.js), not a
+            # Ctrl-click multi-select.
+            "organisations": forms.CheckboxSelectMultiple(attrs={"class": "checklist"}),
             "hired_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "hired_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }

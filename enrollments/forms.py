@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -36,8 +37,13 @@ class CourseSessionChoiceField(forms.ModelChoiceField):
 
 
 class SessionDayChoiceField(forms.ModelChoiceField):
+    """Session days shown as 2027年1月11日（月）13:30."""
+
     def label_from_instance(self, obj: SessionDay) -> str:
-        return f"{obj.date:%Y-%m-%d} {obj.starts_at:%H:%M}"
+        return (
+            f"{date_format(obj.date, 'DATE_FORMAT')}（{date_format(obj.date, 'D')}）"
+            f"{obj.starts_at:%H:%M}"
+        )
 
 
 def _choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:

@@ -23,6 +23,22 @@
       });
     });
   });
+  // Long lists of ticks (organisations) get a box to narrow them by typing.
+  document.querySelectorAll("div.checklist").forEach(function (list) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "checklist__filter";
+    box.setAttribute("aria-label", list.getAttribute("data-filter-label") || "絞り込み");
+    box.placeholder = list.getAttribute("data-filter-label") || "絞り込み";
+    list.parentNode.insertBefore(box, list);
+    box.addEventListener("input", function () {
+      var needle = box.value.trim();
+      list.querySelectorAll("label").forEach(function (label) {
+        var row = label.parentNode.tagName === "DIV" ? label.parentNode : label;
+        row.hidden = needle !== "" && label.textContent.indexOf(needle) === -1;
+      });
+    });
+  });
   // Forms that remove something ask first (without JavaScript they simply submit).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from enrollments.models import AbsenceNotice, Attendance, CheckInCode
 from enrollments.services import attendance_record, check_in_code_for
@@ -96,3 +97,35 @@ def test_a_day_without_records_can_be_removed_and_a_new_one_added(client, hr_adm
     assert client.post(url, form_data(session, days)).status_code == 302
     assert list(session.days.order_by("date").values_list("date", flat=True)) == [FIRST, third]
     assert session.days.filter(pk=first.pk).exists()
+
+
+def test_day_rows_are_not_marked_required_and_a_half_filled_row_is_refused(client, hr_admin):
+    session = SessionFactory(capacity=10, days=[FIRST])
+    client.force_login(hr_admin)
+    url = reverse("session_edit", args=[session.course_id, session.pk])
+    page = client.get(url)
+    days = page.context["days"]
+    assert not any(f.required for form in days for f in form.fields.values())
+    data = form_data(session, [(session.days.get().pk, FIRST, "09:30", "17:00")])
+    data |= {"days-1-date": SECOND.isoformat()}  # a date without times
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "日付と開始・終了時刻をすべて入力" in response.content.decode()
+    assert session.days.count() == 1
+
+
+def test_the_absence_form_names_days_in_japanese():
+    from enrollments.forms import AbsenceForm
+    from enrollments.models import Enrollment
+
+    soon = timezone.localdate() + datetime.timedelta(days=40)
+    session = SessionFactory(days=[soon])
+    enrollment = enrol(TraineeFactory(), session)
+    label = (
+        AbsenceForm(enrollment=Enrollment.objects.get(pk=enrollment.pk))
+        .fields["day"]
+        .label_from_instance(session.days.get())
+    )
+    assert label.startswith(f"{soon.year}年{soon.month}月{soon.day}日（") and label.endswith(
+        "09:30"
+    )

@@ -6,7 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Category, Course, Session, SessionDay, TargetRule
+from courses.models import Category, Course, Room, Session, SessionDay, TargetRule, Venue
 from trainees.models import EmploymentType, Organisation
 from trainees.roster import fold
 
@@ -209,3 +209,14 @@ class TargetRuleForm(forms.ModelForm):
 
 class TargetAddForm(forms.Form):
     staff_number = forms.CharField(label=_("Staff number"), max_length=20)
+
+
+class VenueForm(forms.ModelForm):
+    class Meta:
+        model = Venue
+        fields = ["name", "address"]
+
+
+RoomFormSet: type[forms.BaseInlineFormSet] = forms.inlineformset_factory(
+    Venue, Room, fields=["name", "capacity"], extra=2, can_delete=True, max_num=50
+)

@@ -13,13 +13,15 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from courses.models import Course, Session, SessionDay, TargetMember
+from courses.models import Course, Session, SessionDay, TargetMember, Venue
 from courses.selectors import TargetMatch
 from trainees.bulk import insert_rows
 from trainees.models import Trainee, TraineeStatus, User
 from trainees.roster import fold
 
 if TYPE_CHECKING:  # forms import models only; typing needs no import at run time
+    from django.forms import BaseInlineFormSet
+
     from courses.forms import TargetRuleForm
 
 # Next year's sessions fall on the same weekday: 52 weeks later.
@@ -234,3 +236,17 @@ def target_rule_save(*, form: TargetRuleForm, actor: User | None) -> None:
     when HR freezes it."""
     rule = form.save()
     audit_event_record(kind="targets.rule_saved", user=actor, detail={"course": rule.course_id})
+
+
+@transaction.atomic
+def venue_save(*, venue: Venue, rooms: BaseInlineFormSet, actor: User | None) -> Venue:
+    """A venue with its rooms (a validated inline formset): rooms added, renamed or removed."""
+    created = venue.pk is None
+    venue.full_clean()
+    venue.save()
+    rooms.instance = venue
+    rooms.save()
+    audit_event_record(
+        kind="venue.saved", user=actor, detail={"venue": venue.pk, "created": created}
+    )
+    return venue

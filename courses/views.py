@@ -6,14 +6,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from courses import selectors, services
-from courses.forms import CourseFilterForm, CourseForm
-from courses.models import Course, current_fiscal_year
+from courses.forms import CourseFilterForm, CourseForm, RoomFormSet, VenueForm
+from courses.models import Course, Venue, current_fiscal_year
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE as HR
 
@@ -46,3 +47,32 @@ def course_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> Htt
             messages.success(request, _("The course has been saved."))
             return redirect("course_detail", pk=course.pk)
     return render(request, "courses/course_form.html", {"form": form, "course": course})
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def venue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """会場: the ward's facilities and their rooms, where classroom sessions take place."""
+    venues = Venue.objects.prefetch_related("rooms").order_by("name")
+    return render(request, "courses/venue_list.html", {"venues": venues})
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def venue_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
+    venue = get_object_or_404(Venue, pk=pk) if pk else Venue()
+    form = VenueForm(request.POST or None, instance=venue)
+    rooms = RoomFormSet(request.POST or None, instance=venue, prefix="rooms")
+    if request.method == "POST" and form.is_valid() and rooms.is_valid():
+        try:
+            services.venue_save(venue=form.save(commit=False), rooms=rooms, actor=request.user)
+        except (ValidationError, ProtectedError):
+            form.add_error(None, _("A room that sessions use cannot be removed."))
+        else:
+            messages.success(request, _("The venue has been saved."))
+            return redirect("venue_list")
+    return render(
+        request, "courses/venue_form.html", {"form": form, "rooms": rooms, "venue": venue}
+    )

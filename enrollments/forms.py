@@ -226,3 +226,11 @@ class OrderTargetsForm(forms.Form):
     def clean_staff_numbers(self) -> list[str]:
         text = fold(self.cleaned_data.get("staff_numbers") or "")
         return [n for n in re.split(r"[\s,、]+", text) if n]
+
+
+class QuotaForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation (its sub-units included)"),
+        queryset=Organisation.objects.filter(is_active=True).order_by("code"),
+    )
+    limit = forms.IntegerField(label=_("Places"), min_value=0, max_value=9999)

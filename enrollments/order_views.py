@@ -27,8 +27,8 @@ from courses.forms import (
 )
 from courses.models import Course, Session, TargetMember, TargetRule
 from enrollments import services
-from enrollments.forms import OrderTargetsForm
-from enrollments.models import TrainingOrder
+from enrollments.forms import OrderTargetsForm, QuotaForm
+from enrollments.models import OrganisationQuota, TrainingOrder
 from enrollments.selectors import completed_trainee_ids
 from enrollments.views import form_errors
 from notices import selectors as notice_selectors
@@ -247,3 +247,41 @@ def order_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     count = services.order_resend_failed(order=order, actor=request.user)
     messages.success(request, _("%(count)s e-mails queued again.") % {"count": count})
     return redirect("order_detail", pk=order.pk)
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def course_quotas(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """申込可能人数 per organisation for a course (applications and nominations count)."""
+    course = get_object_or_404(Course, pk=pk)
+    form = QuotaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.quota_set(
+            course=course,
+            organisation=form.cleaned_data["organisation"],
+            limit=form.cleaned_data["limit"],
+            actor=request.user,
+        )
+        messages.success(request, _("The quota has been saved."))
+        return redirect("course_quotas", pk=pk)
+    quotas = (
+        OrganisationQuota.objects.filter(course=course)
+        .select_related("organisation")
+        .order_by("organisation__code")
+    )
+    return render(
+        request,
+        "enrollments/course_quotas.html",
+        {"course": course, "form": form, "quotas": quotas},
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_POST
+def course_quota_remove(request: AuthenticatedHttpRequest, pk: int, quota_pk: int) -> HttpResponse:
+    quota = get_object_or_404(OrganisationQuota, pk=quota_pk, course_id=pk)
+    services.quota_remove(quota=quota, actor=request.user)
+    messages.success(request, _("The quota has been removed."))
+    return redirect("course_quotas", pk=pk)

@@ -40,6 +40,12 @@ urlpatterns = [
         order_views.course_targets_remove,
         name="course_targets_remove",
     ),
+    path("hr/courses/<int:pk>/quotas/", order_views.course_quotas, name="course_quotas"),
+    path(
+        "hr/courses/<int:pk>/quotas/<int:quota_pk>/remove/",
+        order_views.course_quota_remove,
+        name="course_quota_remove",
+    ),
     path("hr/orders/<int:pk>/", order_views.order_detail, name="order_detail"),
     path("hr/orders/<int:pk>/resend/", order_views.order_resend, name="order_resend"),
     # Trainees

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from audit.services import audit_event_record
 from notices.delivery import DELIVER_TASK, lease, outbox_add
 from notices.models import Delivery, Notice, NotificationTemplate
 from trainees.bulk import insert_rows
@@ -149,3 +150,13 @@ def notice_mark_read(*, user: User, notice_id: int | None = None) -> int:
     if notice_id is not None:
         notices = notices.filter(pk=notice_id)
     return notices.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def template_save(*, template: NotificationTemplate, actor: User | None) -> NotificationTemplate:
+    """HR's wording of a kind of notice (placeholders checked by the model's validators)."""
+    template.updated_at = timezone.now()
+    template.full_clean()
+    template.save()
+    audit_event_record(kind="template.saved", user=actor, detail={"kind": template.kind})
+    return template

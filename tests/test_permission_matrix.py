@@ -128,6 +128,13 @@ MATRIX = {
     "hr/courses/<int:course_pk>/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/courses/<int:course_pk>/sessions/<int:pk>/orders/": hr_only(),
     "hr/orders/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/venues/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/venues/new/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/venues/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/quotas/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/quotas/<int:quota_pk>/remove/": hr_only(),
+    "hr/notices/templates/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/notices/templates/<str:kind>/": _row(LOGIN, 403, 403, 200, 403),
     # Materials: HR manages them; trainees see them once ordered (none of these personas is
     # ordered to the course, so they get 404 — tests/courses/test_materials.py has the 200s).
     "hr/courses/<int:course_pk>/materials/new/": _row(LOGIN, 403, 403, 200, 403),
@@ -392,6 +399,13 @@ def concrete_urls(objects):
             urls[key] = "/" + key.replace("<int:course_pk>", str(session.course_id)).replace(
                 "<int:pk>", str(session.pk)
             )
+        elif key == "hr/venues/<int:pk>/":
+            urls[key] = f"/hr/venues/{objects['venue'].pk}/"
+        elif key == "hr/courses/<int:pk>/quotas/<int:quota_pk>/remove/":
+            quota = objects["quota"]
+            urls[key] = f"/hr/courses/{quota.course_id}/quotas/{quota.pk}/remove/"
+        elif key == "hr/notices/templates/<str:kind>/":
+            urls[key] = "/hr/notices/templates/order/"
         elif "<int:member_pk>" in key:
             urls[key] = f"/hr/courses/{objects['session'].course_id}/targets/1/remove/"
         elif key == "inbox/<int:pk>/read/":

@@ -51,6 +51,7 @@ from enrollments.services.orders import (
     order_resend_failed,
     target_list_freeze,
 )
+from enrollments.services.quotas import quota_remove, quota_set
 from enrollments.services.reminders import reminders_send
 from enrollments.services.seats import (
     free_seats,
@@ -89,6 +90,8 @@ __all__ = [
     "order_issue",
     "order_number_next",
     "order_resend_failed",
+    "quota_remove",
+    "quota_set",
     "reminders_send",
     "session_lock",
     "session_save",

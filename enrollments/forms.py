@@ -111,11 +111,27 @@ class _StaffNumberField:
         return number
 
 
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Trainee) -> str:
+        return f"{obj.staff_number} {obj.name}（{obj.organisation.name}）"
+
+
 class NominateForm(_StaffNumberField, forms.Form):
+    """One or more of the coordinator's staff, ticked in their list (narrowed by typing) or by
+    staff number."""
+
     session = CourseSessionChoiceField(
         label=_("Course and session"), queryset=Session.objects.none()
     )
-    staff_number = forms.CharField(label=_("Staff number"), max_length=20)
+    people = StaffChoiceField(
+        label=_("Your staff"),
+        queryset=Trainee.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(
+            attrs={"class": "checklist", "data-filter-label": _("Type a name or number")}
+        ),
+    )
+    staff_number = forms.CharField(label=_("or a staff number"), max_length=20, required=False)
     priority = forms.IntegerField(
         label=_("Priority in your department"), min_value=1, max_value=99, required=False
     )
@@ -132,6 +148,26 @@ class NominateForm(_StaffNumberField, forms.Form):
         super().__init__(*args, **kwargs)
         self.staff = staff
         _choice(self, "session").queryset = sessions
+        people = cast(StaffChoiceField, self.fields["people"])
+        people.queryset = staff.select_related("organisation").order_by(
+            "organisation__code", "staff_number"
+        )
+
+    def clean_staff_number(self) -> str:
+        if not self.cleaned_data.get("staff_number"):
+            return ""
+        return super().clean_staff_number()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen = list(cleaned.get("people") or [])
+        typed = getattr(self, "trainee", None) if cleaned.get("staff_number") else None
+        if typed is not None and typed not in chosen:
+            chosen.append(typed)
+        if not chosen and not self.errors:
+            raise forms.ValidationError(_("Tick at least one member of staff, or type a number."))
+        self.chosen = chosen
+        return cleaned
 
 
 class SubstituteForm(_StaffNumberField, forms.Form):

@@ -45,12 +45,14 @@ from enrollments.models import (
     Completion,
     Enrollment,
     EnrollmentEvent,
+    OrganisationQuota,
     Status,
 )
 from learning.selectors import material_titles
 from notices.models import NoticeKind
 from notices.selectors import notified_pairs
-from trainees.models import Organisation, Trainee
+from trainees.models import Organisation, Trainee, User
+from trainees.selectors import organisation_descendants
 
 
 def _waitlist_position() -> CombinedExpression:
@@ -223,6 +225,47 @@ def nominable_sessions() -> QuerySet[Session]:
         .select_related("course")
         .order_by("course__code", "number")
     )
+
+
+@dataclass
+class NominationRow:
+    session: Session
+    # (organisation, places held by its staff on the course, the quota) for the coordinator's
+    # organisations that have one.
+    quotas: list[tuple[Organisation, int, int]] = field(default_factory=list)
+
+
+def nomination_overview(coordinator: User, sessions: QuerySet[Session]) -> list[NominationRow]:
+    """The sessions open for nomination with their deadlines, and for the coordinator's own
+    organisations the quota and how many places their staff already hold — a fixed number of
+    queries (the quotas, then one count per organisation with a quota)."""
+    rows = [NominationRow(session) for session in sessions]
+    organisations = list(coordinator.coordinated_organisations.all())
+    quotas = OrganisationQuota.objects.filter(
+        course__in={row.session.course_id for row in rows}, organisation__in=organisations
+    ).select_related("organisation")
+    by_course: dict[int, list[OrganisationQuota]] = {}
+    for quota in quotas:
+        by_course.setdefault(quota.course_id, []).append(quota)
+    held: dict[tuple[int, int], int] = {}
+    for organisation in {q.organisation for q in quotas}:
+        counts = (
+            Enrollment.objects.filter(
+                status__in=ACTIVE,
+                course__in=[q.course_id for q in quotas if q.organisation_id == organisation.pk],
+                trainee__organisation_id__in=organisation_descendants([organisation.pk]),
+            )
+            .values_list("course_id")
+            .annotate(n=Count("id"))
+        )
+        for course_id, n in counts:
+            held[(course_id, organisation.pk)] = n
+    for row in rows:
+        row.quotas = [
+            (q.organisation, held.get((q.course_id, q.organisation_id), 0), q.limit)
+            for q in by_course.get(row.session.course_id, [])
+        ]
+    return rows
 
 
 def department_enrollments(trainee_ids: QuerySet | list[int]) -> QuerySet[Enrollment]:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -264,22 +265,28 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """推薦: nominate staff of one's own departments; see and withdraw nominations; staff ×
     courses with their status."""
     staff = trainee_scope(request.user)
-    form = NominateForm(request.POST or None, sessions=selectors.nominable_sessions(), staff=staff)
+    sessions = selectors.nominable_sessions()
+    form = NominateForm(request.POST or None, sessions=sessions, staff=staff)
     if request.method == "POST" and form.is_valid():
         try:
-            services.enrollment_nominate(
-                session=form.cleaned_data["session"],
-                trainee=form.trainee,
-                actor=request.user,
-                comment=form.cleaned_data["comment"],
-                priority=form.cleaned_data["priority"],
-            )
+            # All or nothing: one refusal and nobody of this submission is nominated.
+            with transaction.atomic():
+                for trainee in form.chosen:
+                    services.enrollment_nominate(
+                        session=form.cleaned_data["session"],
+                        trainee=trainee,
+                        actor=request.user,
+                        comment=form.cleaned_data["comment"],
+                        priority=form.cleaned_data["priority"] if len(form.chosen) == 1 else None,
+                    )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
-                request, _("%(name)s has been nominated.") % {"name": form.trainee.name}
-            )
+            if len(form.chosen) == 1:
+                done = _("%(name)s has been nominated.") % {"name": form.chosen[0].name}
+            else:
+                done = _("%(names)s: nominated.") % {"names": "、".join(t.name for t in form.chosen)}
+            messages.success(request, done)
             return redirect("nominations")
     page = Paginator(selectors.department_enrollments(staff.values("id")), 100).get_page(
         request.GET.get("page")
@@ -287,7 +294,12 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "enrollments/nominations.html",
-        {"form": form, "page": page, "substitute_form": SubstituteForm(staff=staff)},
+        {
+            "form": form,
+            "page": page,
+            "substitute_form": SubstituteForm(staff=staff),
+            "open_sessions": selectors.nomination_overview(request.user, sessions),
+        },
     )
 
 

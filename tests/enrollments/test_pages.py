@@ -188,6 +188,41 @@ def test_the_coordinator_nominates_only_their_staff(client, coordinator, organis
     assert client.post(reverse("nomination_withdraw", args=[other.pk])).status_code == 404
 
 
+def test_the_coordinator_ticks_several_staff_all_or_nothing(client, coordinator, organisation):
+    from enrollments.models import OrganisationQuota
+
+    session = open_session()
+    first = TraineeFactory(organisation=organisation, staff_number="140001", name="区民 一郎")
+    second = TraineeFactory(organisation=organisation, staff_number="140002", name="区民 二郎")
+    third = TraineeFactory(organisation=organisation, staff_number="140003", name="区民 三郎")
+    OrganisationQuota.objects.create(course=session.course, organisation=organisation, limit=2)
+    client.force_login(coordinator)
+    url = reverse("nominations")
+    page = client.get(url).content.decode()
+    # The open session with its deadline and the quota in use; every member of staff listed.
+    assert session.course.title in page and f"{organisation.name}: 0 / 2" in page
+    assert all(t.name in page for t in (first, second, third))
+    # Three ticked but the quota is two: nobody is nominated, and the page says why.
+    response = client.post(url, {"session": session.pk, "people": [first.pk, second.pk, third.pk]})
+    assert response.status_code == 200 and not Enrollment.objects.exists()
+    # Nothing ticked and no number: a message, not a nomination.
+    response = client.post(url, {"session": session.pk})
+    assert response.status_code == 200 and "staff_number" in response.content.decode()
+    assert not Enrollment.objects.exists()
+    # Two ticked: both nominated in one go, with one message naming them.
+    response = client.post(
+        url, {"session": session.pk, "people": [first.pk, second.pk]}, follow=True
+    )
+    assert Enrollment.objects.filter(source=Source.NOMINATED).count() == 2
+    page = response.content.decode()
+    assert "区民 一郎、区民 二郎" in page and f"{organisation.name}: 2 / 2" in page
+    # Someone outside the coordinator's departments cannot be ticked.
+    stranger = TraineeFactory(organisation=OrganisationFactory(code="990000"))
+    response = client.post(url, {"session": open_session().pk, "people": [stranger.pk]})
+    assert response.status_code == 200
+    assert not Enrollment.objects.filter(trainee=stranger).exists()
+
+
 def test_the_dashboard_shows_the_next_steps(client):
     session = open_session()
     user, trainee = learner()
@@ -224,7 +259,9 @@ def test_pages_have_fixed_query_budgets(
         # target rules' organisations, the materials' titles
         (user, reverse("catalogue"), 18),
         # organisations in scope (2), the staff × courses count and page, nominable sessions
-        (coordinator, reverse("nominations"), 17),
+        # (for the form and for the overview), the staff checklist, the coordinator's
+        # organisations and their quotas
+        (coordinator, reverse("nominations"), 21),
         # session with course and room, days with attendance counts, counts, the page's count
         # and rows, change requests, last lottery, MFA check
         (hr_admin, reverse("session_page", args=[session.pk]), 20),

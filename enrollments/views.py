@@ -285,7 +285,8 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             if len(form.chosen) == 1:
                 done = _("%(name)s has been nominated.") % {"name": form.chosen[0].name}
             else:
-                done = _("%(names)s: nominated.") % {"names": "、".join(t.name for t in form.chosen)}
+                names = "、".join(t.name for t in form.chosen)
+                done = _("%(names)s: nominated.") % {"names": names}
             messages.success(request, done)
             return redirect("nominations")
     page = Paginator(selectors.department_enrollments(staff.values("id")), 100).get_page(

@@ -7,6 +7,28 @@
   if (menu && window.matchMedia("(max-width: 59.99rem)").matches) {
     menu.removeAttribute("open");
   }
+  // Menu groups: one open at a time; a click elsewhere or Escape closes them.
+  var groups = document.querySelectorAll("details.nav-group__details");
+  groups.forEach(function (group) {
+    group.addEventListener("toggle", function () {
+      if (!group.open) return;
+      groups.forEach(function (other) { if (other !== group) other.removeAttribute("open"); });
+    });
+  });
+  document.addEventListener("click", function (event) {
+    groups.forEach(function (group) {
+      if (group.open && !group.contains(event.target)) group.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    groups.forEach(function (group) {
+      if (group.open) {
+        group.removeAttribute("open");
+        group.querySelector("summary").focus();
+      }
+    });
+  });
   // On a narrow screen tables are shown as stacked cards (CSS); each cell gets its column's
   // name to show beside the value. Without JavaScript the table simply scrolls sideways.
   document.querySelectorAll(".table-wrap table").forEach(function (table) {

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.demo_people import DEMO_ACCOUNTS
-from trainees.management.commands.seed_demo import current_code, totp_secret
+from portal.management.commands.seed_demo import current_code, totp_secret
 from trainees.models import User
 
 

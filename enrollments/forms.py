@@ -133,7 +133,11 @@ class NominateForm(_StaffNumberField, forms.Form):
     )
     staff_number = forms.CharField(label=_("or a staff number"), max_length=20, required=False)
     priority = forms.IntegerField(
-        label=_("Priority in your department"), min_value=1, max_value=99, required=False
+        label=_("Priority in your department"),
+        min_value=1,
+        max_value=99,
+        required=False,
+        help_text=_("For one person at a time: nominate them one by one to rank them."),
     )
     comment = forms.CharField(
         label=_("Comment for HR"),
@@ -166,6 +170,11 @@ class NominateForm(_StaffNumberField, forms.Form):
             chosen.append(typed)
         if not chosen and not self.errors:
             raise forms.ValidationError(_("Tick at least one member of staff, or type a number."))
+        if len(chosen) > 1 and cleaned.get("priority"):
+            self.add_error(
+                "priority",
+                _("A priority ranks one person: nominate them one by one, or leave it empty."),
+            )
         self.chosen = chosen
         return cleaned
 

@@ -277,7 +277,7 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
                         trainee=trainee,
                         actor=request.user,
                         comment=form.cleaned_data["comment"],
-                        priority=form.cleaned_data["priority"] if len(form.chosen) == 1 else None,
+                        priority=form.cleaned_data["priority"],
                     )
         except ValidationError as exc:
             form.add_error(None, exc)

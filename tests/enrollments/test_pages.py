@@ -209,6 +209,12 @@ def test_the_coordinator_ticks_several_staff_all_or_nothing(client, coordinator,
     response = client.post(url, {"session": session.pk})
     assert response.status_code == 200 and "staff_number" in response.content.decode()
     assert not Enrollment.objects.exists()
+    # A priority ranks one person: refused for two, nothing written.
+    response = client.post(
+        url, {"session": session.pk, "people": [first.pk, second.pk], "priority": 1}
+    )
+    assert response.status_code == 200 and not Enrollment.objects.exists()
+    assert "一人ずつ" in response.content.decode()
     # Two ticked: both nominated in one go, with one message naming them.
     response = client.post(
         url, {"session": session.pk, "people": [first.pk, second.pk]}, follow=True

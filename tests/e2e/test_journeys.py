@@ -231,7 +231,13 @@ def test_hr_course_pages_pass_axe(page):
         f"/hr/sessions/{session.pk}/days/{day.pk}/check-in/",
         f"/hr/enrollments/{enrollment.pk}/",
         "/me/check-in/",
-        f"/hr/courses/{session.course_id}/sessions/{session.pk}/",
+        f"/hr/courses/{session.course_id}/quotas/",
+        f"/hr/sessions/{session.pk}/days/{day.pk}/check-in/kiosk/",
+        "/hr/venues/",
+        "/hr/venues/new/",
+        "/hr/notices/templates/",
+        "/hr/",
+        f"/hr/courses/{session.course_id}/sessions/{session.pk}/",  # last: its form is read below
     ]:
         page.goto(path)
         assert_accessible(page)

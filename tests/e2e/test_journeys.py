@@ -236,6 +236,7 @@ def test_hr_course_pages_pass_axe(page):
         "/hr/venues/",
         "/hr/venues/new/",
         "/hr/notices/templates/",
+        "/hr/notices/templates/order/",
         "/hr/",
         f"/hr/courses/{session.course_id}/sessions/{session.pk}/",  # last: its form is read below
     ]:

@@ -50,14 +50,21 @@
     var box = document.createElement("input");
     box.type = "search";
     box.className = "checklist__filter";
-    box.setAttribute("aria-label", list.getAttribute("data-filter-label") || "絞り込み");
-    box.placeholder = list.getAttribute("data-filter-label") || "絞り込み";
+    // The label comes from the widget (Django puts its attributes on each checkbox).
+    var first = list.querySelector("input[data-filter-label]");
+    var english = document.documentElement.lang === "en";
+    var label = list.getAttribute("data-filter-label") ||
+      (first && first.getAttribute("data-filter-label")) || (english ? "Filter" : "絞り込み");
+    box.setAttribute("aria-label", label);
+    box.placeholder = label;
     list.parentNode.insertBefore(box, list);
+    // Full-width digits and letters match their half-width forms; case does not matter.
+    var fold = function (text) { return text.normalize("NFKC").toLowerCase(); };
     box.addEventListener("input", function () {
-      var needle = box.value.trim();
-      list.querySelectorAll("label").forEach(function (label) {
-        var row = label.parentNode.tagName === "DIV" ? label.parentNode : label;
-        row.hidden = needle !== "" && label.textContent.indexOf(needle) === -1;
+      var needle = fold(box.value.trim());
+      list.querySelectorAll("label").forEach(function (item) {
+        var row = item.parentNode.tagName === "DIV" ? item.parentNode : item;
+        row.hidden = needle !== "" && fold(item.textContent).indexOf(needle) === -1;
       });
     });
   });

@@ -433,12 +433,23 @@ def test_nominate_apply_lottery_decision_absence_attendance(
     log_in(page, "200001")
     page.get_by_role("link", name="研修生の推薦").click()
     assert_accessible(page)
-    for number, priority in (("140001", "1"), ("１４０００２", "2")):
-        page.locator("#id_session").select_option(index=1)
-        page.locator("#id_staff_number").fill(number)
-        page.get_by_label("所属内の推薦順位").fill(priority)
-        page.get_by_role("button", name="推薦する").click()
-        expect(page.get_by_text("さんを推薦しました。")).to_be_visible()
+    # The first from their list, narrowed by typing (full-width digits match too) …
+    page.locator("#id_session").select_option(index=1)
+    search = page.get_by_role("searchbox", name="氏名または職員番号で絞り込む")
+    search.fill("１４０００１")
+    checklist = page.locator("div.checklist")
+    expect(checklist.get_by_text("140002", exact=False)).to_be_hidden()
+    checklist.get_by_text("140001", exact=False).click()
+    expect(checklist.get_by_role("checkbox", checked=True)).to_have_count(1)
+    page.get_by_label("所属内の推薦順位").fill("1")
+    page.get_by_role("button", name="推薦する").click()
+    expect(page.get_by_text("さんを推薦しました。")).to_be_visible()
+    # … the second by typing the staff number.
+    page.locator("#id_session").select_option(index=1)
+    page.locator("#id_staff_number").fill("１４０００２")
+    page.get_by_label("所属内の推薦順位").fill("2")
+    page.get_by_role("button", name="推薦する").click()
+    expect(page.get_by_text("さんを推薦しました。")).to_be_visible()
     expect(page.get_by_role("cell", name="所属推薦").first).to_be_visible()
     assert Enrollment.objects.filter(source="nominated").count() == 2
 

@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AccessLog, AuditEvent
 from enrollments.models import OrganisationQuota
+from enrollments.services.attendance import check_in_code_for
 from notices.models import NotificationTemplate
 from tests.courses.factories import (
     SAMPLE_PDF,
@@ -462,6 +463,9 @@ ROLE_REFUSALS = (LOGIN, 403)
 @pytest.fixture
 def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, private_storage):
     session = SessionFactory()
+    # The day's check-in code exists, so the kiosk answers itself instead of redirecting to the
+    # code page (whose own refusal would hide a missing check on the kiosk).
+    check_in_code_for(session.days.get())
     outsider = UserFactory(
         username="200002", full_name="土木 次郎", roles=[Role.COORDINATOR, Role.TRAINEE]
     )

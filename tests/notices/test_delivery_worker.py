@@ -51,6 +51,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.fixture
+def smtp_server():
+    """Starts an aiosmtpd server with the given handler on a free port and returns the port; the
+    servers stop when the test ends (after the test's own clean-up of workers)."""
+    controllers: list[Controller] = []
+
+    def start(handler: object) -> int:
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        return port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
 def service_env(*, smtp_port: int, redis_url: str | None = None, **extra: str) -> dict[str, str]:
     """The environment of a worker or command run against the test database and SMTP server."""
     db = connection.settings_dict
@@ -122,14 +140,12 @@ def stop(*processes: subprocess.Popen) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_delivers_each_order_once_with_retries(requires_postgres):
+def test_worker_delivers_each_order_once_with_retries(requires_postgres, smtp_server):
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 (CI does)")
     smtp = FlakySmtp()
-    port = free_port()
-    controller = Controller(smtp, hostname="127.0.0.1", port=port)
-    controller.start()
+    port = smtp_server(smtp)
     worker = start_worker(service_env(smtp_port=port, redis_url=redis_url))
     try:
         session = SessionFactory()
@@ -148,7 +164,6 @@ def test_worker_delivers_each_order_once_with_retries(requires_postgres):
             time.sleep(0.5)
     finally:
         stop(worker)
-        controller.stop()
     statuses = dict(Delivery.objects.values_list("email", "status"))
     assert statuses.pop("bounce@city.example.jp") == "failed"
     assert set(statuses.values()) == {"sent"}
@@ -158,7 +173,9 @@ def test_worker_delivers_each_order_once_with_retries(requires_postgres):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(requires_postgres, tmp_path):
+def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(
+    requires_postgres, tmp_path, smtp_server
+):
     """Everything real: a private redis-server that is down at first, the order issued by
     another process, a Celery worker, the outbox relay (what beat runs every 5 s), aiosmtpd."""
     import shutil
@@ -168,9 +185,7 @@ def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(requires_p
     if not shutil.which("redis-server"):
         pytest.skip("needs redis-server on PATH")
     smtp = FlakySmtp()
-    smtp_port, redis_port = free_port(), free_port()
-    controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    smtp_port, redis_port = smtp_server(smtp), free_port()
     env = service_env(smtp_port=smtp_port, redis_url=f"redis://127.0.0.1:{redis_port}/0")
     session = SessionFactory()
     people = [TraineeFactory(email=f"down{n}@city.example.jp") for n in range(30)]
@@ -189,7 +204,6 @@ def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(requires_p
         wait_for_mail(smtp, 30, seconds=90)
     finally:
         stop(worker, redis)
-        controller.stop()
     assert smtp.received == Counter({p.email: 1 for p in people})
     assert set(
         Delivery.objects.filter(rule__startswith="order:").values_list("status", flat=True)
@@ -216,16 +230,14 @@ class KillingSmtp(FlakySmtp):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
-    requires_postgres, tmp_path
+    requires_postgres, tmp_path, smtp_server
 ):
     import shutil
 
     if not shutil.which("redis-server"):
         pytest.skip("needs redis-server on PATH")
     smtp = KillingSmtp()
-    smtp_port, redis_port = free_port(), free_port()
-    controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    smtp_port, redis_port = smtp_server(smtp), free_port()
     # Short timeouts so the test does not wait an hour for the broker to hand the batch out again.
     env = service_env(
         smtp_port=smtp_port,
@@ -256,7 +268,6 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         time.sleep(2)
     finally:
         stop(*workers, redis)
-        controller.stop()
     assert smtp.received == Counter({p.email: 1 for p in people})  # all delivered, none twice
     assert set(
         Delivery.objects.filter(rule__startswith="order:").values_list("status", flat=True)
@@ -264,7 +275,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_decision_notices_go_through_the_outbox_and_the_worker(requires_postgres):
+def test_decision_notices_go_through_the_outbox_and_the_worker(requires_postgres, smtp_server):
     """Applications, a waiting list and a promotion: each decision is one e-mail, made by the
     worker from the outbox after commit."""
     import datetime
@@ -279,9 +290,7 @@ def test_decision_notices_go_through_the_outbox_and_the_worker(requires_postgres
     if not redis_url:
         pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 (CI does)")
     smtp = FlakySmtp()
-    port = free_port()
-    controller = Controller(smtp, hostname="127.0.0.1", port=port)
-    controller.start()
+    port = smtp_server(smtp)
     worker = start_worker(service_env(smtp_port=port, redis_url=redis_url))
     try:
         session = SessionFactory(
@@ -309,7 +318,6 @@ def test_decision_notices_go_through_the_outbox_and_the_worker(requires_postgres
         time.sleep(2)  # would anything arrive twice?
     finally:
         stop(worker)
-        controller.stop()
     assert smtp.received == expected
     kinds = Counter(
         Delivery.objects.filter(rule__startswith="event:").values_list("kind", flat=True)
@@ -318,7 +326,9 @@ def test_decision_notices_go_through_the_outbox_and_the_worker(requires_postgres
 
 
 @pytest.mark.django_db(transaction=True)
-def test_deliveries_whose_tasks_redis_lost_are_swept_and_sent_once(requires_postgres, tmp_path):
+def test_deliveries_whose_tasks_redis_lost_are_swept_and_sent_once(
+    requires_postgres, tmp_path, smtp_server
+):
     """The outbox relayed the order's tasks, then Redis lost them (restarted without its data:
     FLUSHALL here). Nothing would ever send those mails; the sweeper hands them over again and
     every one goes out exactly once."""
@@ -331,9 +341,7 @@ def test_deliveries_whose_tasks_redis_lost_are_swept_and_sent_once(requires_post
     if not shutil.which("redis-server"):
         pytest.skip("needs redis-server on PATH")
     smtp = FlakySmtp()
-    smtp_port, redis_port = free_port(), free_port()
-    controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    smtp_port, redis_port = smtp_server(smtp), free_port()
     env = service_env(
         smtp_port=smtp_port,
         redis_url=f"redis://127.0.0.1:{redis_port}/0",
@@ -359,6 +367,5 @@ def test_deliveries_whose_tasks_redis_lost_are_swept_and_sent_once(requires_post
         wait_for_mail(smtp, 25)
     finally:
         stop(*[p for p in (worker, redis) if p is not None])
-        controller.stop()
     assert smtp.received == Counter({p.email: 1 for p in people})
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}

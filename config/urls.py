@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("learning.urls")),
     path("", include("enrollments.urls")),
+    path("", include("assessments.urls")),
 ]

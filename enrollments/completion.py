@@ -1,16 +1,21 @@
 """修了: whether an enrolment meets its course's requirements, and if not, what is missing.
 
 Evaluated from what the portal records: attendance of every session day, the course's
-materials watched; a test passed, a survey answered and a completion report submitted come
-with the assessments app — until it exists they are reported as missing, never assumed met.
+materials watched, and — from the assessments app, an app above this one, asked through the
+function settings.ASSESSMENT_RESULTS names — a test passed, the survey answered and the
+completion report submitted (and acknowledged where the course asks for review).
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
+from collections.abc import Callable
 
+from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, SessionDay
@@ -25,6 +30,11 @@ REQUIREMENTS = {
     "report": _("submit the completion report"),
 }
 ATTENDED = (AttendanceMark.PRESENT, AttendanceMark.LATE, AttendanceMark.LEFT_EARLY)
+
+
+@functools.cache
+def _assessment_results() -> Callable[[list[int]], dict[int, set[str]]]:
+    return import_string(settings.ASSESSMENT_RESULTS)
 
 
 def initial_missing(course: Course) -> list[str]:
@@ -76,6 +86,7 @@ def evaluate(
     )
     material_totals = material_counts(course_ids)
     views = viewing_counts({e.trainee_id for e in enrollments}, course_ids)
+    assessed = _assessment_results()([e.pk for e in enrollments])
     result: dict[int, tuple[str, list[str]]] = {}
     for e in enrollments:
         if e.status != Status.CONFIRMED:
@@ -90,7 +101,7 @@ def evaluate(
         if course.requires_materials and done < material_totals.get(e.course_id, 0):
             missing.append("materials")
         for code in ("test", "survey", "report"):
-            if getattr(course, f"requires_{code}"):
+            if getattr(course, f"requires_{code}") and code not in assessed.get(e.pk, ()):
                 missing.append(code)
         last_day = session_days[-1].date if session_days else None
         deadline = course.completion_deadline or last_day
@@ -98,7 +109,7 @@ def evaluate(
             state = Completion.COMPLETED
         elif deadline and deadline < today:
             state = Completion.INCOMPLETE
-        elif e.pk in any_attendance or opened:
+        elif e.pk in any_attendance or opened or assessed.get(e.pk):
             state = Completion.IN_PROGRESS
         else:
             state = Completion.NOT_STARTED

@@ -5,7 +5,6 @@ from django.urls import path
 from learning import views
 
 urlpatterns = [
-    path("hr/courses/<int:pk>/copy/", views.course_copy, name="course_copy"),
     path(
         "hr/courses/<int:course_pk>/materials/new/", views.material_create, name="material_create"
     ),

@@ -26,23 +26,6 @@ from trainees.selectors import trainee_of
 
 @login_required
 @permission_required(HR_CONSOLE, raise_exception=True)
-@require_POST
-def course_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Next fiscal year's course, with its sessions moved a year on and its materials."""
-    course = get_object_or_404(Course, pk=pk)
-    try:
-        copy = services.course_copy_to_next_year(course=course, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("course_detail", pk=course.pk)
-    messages.success(
-        request, _("Copied to fiscal year %(year)s. Check the dates.") % {"year": copy.fiscal_year}
-    )
-    return redirect("course_detail", pk=copy.pk)
-
-
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def material_create(request: AuthenticatedHttpRequest, course_pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=course_pk)

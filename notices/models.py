@@ -23,6 +23,7 @@ class NoticeKind(models.TextChoices):
     REJECTION = "rejection", _("Not selected")
     REMINDER = "reminder", _("Reminder")
     INFO = "info", _("Information")
+    REPORT = "report", _("Completion report")
 
 
 class Notice(models.Model):
@@ -117,6 +118,11 @@ DEFAULT_TEMPLATES = {
         "研修管理システムで、未完了の項目を確認してください。\n{portal_link}\n\n人材育成センター",
     ),
     "info": ("{course}", "{name} 様\n\n{portal_link}"),
+    "report": (
+        "【受講結果報告】{course}（{session}）",
+        "{name} 様\n\n{course}（{session}）の受講結果報告について、所属から連絡があります。\n"
+        "研修管理システムで内容を確認してください。\n{portal_link}\n\n人材育成センター",
+    ),
 }
 
 

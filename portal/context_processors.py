@@ -46,6 +46,7 @@ def _menu(user: User, unread: int) -> list[NavItem]:
         items += [
             NavItem(_("Department"), reverse("coordinator_home")),
             NavItem(_("Nominations"), reverse("nominations")),
+            NavItem(_("Reports to review"), reverse("report_review_list")),
         ]
     if user.has_perm(HR_CONSOLE):
         items += [
@@ -55,6 +56,7 @@ def _menu(user: User, unread: int) -> list[NavItem]:
                 children=[
                     NavItem(_("Courses"), reverse("course_list")),
                     NavItem(_("Venues"), reverse("venue_list")),
+                    NavItem(_("Survey templates"), reverse("survey_templates")),
                     NavItem(_("Notification wording"), reverse("notice_templates")),
                 ],
             ),

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from assessments import selectors as assessment_selectors
 from courses import selectors as course_selectors
 from courses.models import Course
 from enrollments.models import TrainingOrder
@@ -92,8 +93,8 @@ def hr_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required(HR_CONSOLE, raise_exception=True)
 @require_GET
 def course_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """HR's page for one course: its sessions with their orders, and its materials with how
-    many have opened and watched each."""
+    """HR's page for one course: its sessions with their orders, its materials with how many
+    have opened and watched each, and its tests, survey and report forms."""
     try:
         course = course_selectors.course_detail(pk)
     except Course.DoesNotExist:
@@ -113,5 +114,6 @@ def course_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 (m, *progress.get(m.pk, (0, 0)))
                 for m in learning_selectors.course_materials(course)
             ],
+            "assessments": assessment_selectors.course_assessments(course.pk),
         },
     )

@@ -66,6 +66,8 @@ PORTAL_BASE_URL = env_str(
 # Which courses' materials a trainee may open (trainee -> subquery of course ids): decided by the
 # enrolments (a confirmed place), an app above learning — see learning/selectors.py.
 LEARNING_PLACES = "enrollments.selectors.learning_course_ids"
+# What an enrolment has met among a test, a survey and a report (enrollments.completion asks).
+ASSESSMENT_RESULTS = "assessments.selectors.requirements_met"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

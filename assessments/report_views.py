@@ -1,0 +1,242 @@
+"""Completion report pages: HR's form editor and report list (with export), the trainee's
+report, and the department's review (所属長確認)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assessments import selectors, services
+from assessments.forms import ReportFieldFormSet, ReportFilterForm, ReportFormForm, ReviewForm
+from assessments.models import CompletionReport, ReportField, ReportForm
+from assessments.views import own_enrollment_or_404
+from audit.exports import FORMATS, export_response
+from audit.models import AuditEventKind
+from courses.models import Course
+from trainees.http import AuthenticatedHttpRequest
+from trainees.models import Organisation
+from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
+from trainees.selectors import trainee_scope
+
+HR = HR_CONSOLE
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def report_form_edit(request: AuthenticatedHttpRequest, pk: int, purpose: str) -> HttpResponse:
+    """The fields of the course's report (or pre-course assignment) form, in one page."""
+    course = get_object_or_404(Course, pk=pk)
+    if purpose not in ReportForm.Purpose.values:
+        raise Http404
+    form_obj = ReportForm.objects.filter(course=course, purpose=purpose).first() or ReportForm(
+        course=course, purpose=purpose,
+        title="受講結果報告" if purpose == ReportForm.Purpose.REPORT else "事前課題",
+    )  # fmt: skip
+    fields = (
+        ReportField.objects.filter(form=form_obj) if form_obj.pk else ReportField.objects.none()
+    )
+    form = ReportFormForm(request.POST or None, instance=form_obj)
+    formset = ReportFieldFormSet(request.POST or None, queryset=fields.order_by("position", "id"))
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        kept = sorted(
+            (
+                f.instance
+                for f in formset.forms
+                if f.cleaned_data
+                and not f.cleaned_data.get("DELETE")
+                and (f.instance.pk or f.has_changed())
+            ),
+            key=lambda field: (field.position, field.pk or 10**9),
+        )
+        try:
+            services.report_form_save(form=form.instance, fields=kept, actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The report form has been saved."))
+            return redirect("report_form_edit", pk=course.pk, purpose=purpose)
+    return render(
+        request,
+        "assessments/report_form_edit.html",
+        {"course": course, "form": form, "formset": formset, "form_obj": form_obj},
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def report_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course, pk=pk)
+    filters = ReportFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    reports = selectors.reports_for_course(
+        course.pk, organisation_id=data.get("organisation"), state=data.get("state", "")
+    )
+    organisations = Organisation.objects.filter(
+        trainees__enrollments__course=course
+    ).distinct().order_by("code")  # fmt: skip
+    return render(
+        request,
+        "assessments/report_list.html",
+        {
+            "course": course,
+            "filters": filters,
+            "page": Paginator(reports, 50).get_page(request.GET.get("page")),
+            "organisations": organisations,
+            "organisation_id": data.get("organisation"),
+        },
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course, pk=pk)
+    forms = list(ReportForm.objects.filter(course=course).prefetch_related("fields"))
+    labels = [(form.pk, field) for form in forms for field in form.fields.all()]
+    header = ["様式", "職員番号", "氏名", "所属", "状態", "提出日時", "確認コメント"] + [
+        field.label for _pk, field in labels
+    ]
+
+    def rows():
+        for r in selectors.reports_for_course(course.pk).iterator(chunk_size=1000):
+            yield [
+                r.form.title, r.enrollment.trainee.staff_number, r.enrollment.trainee.name,
+                r.enrollment.trainee.organisation.name, r.get_state_display(),
+                r.submitted_at.isoformat(timespec="minutes") if r.submitted_at else "",
+                r.review_comment,
+            ] + [
+                r.answers.get(str(field.pk), "") if form_pk == r.form_id else ""
+                for form_pk, field in labels
+            ]  # fmt: skip
+
+    file_format = request.GET.get("format", "csv")
+    return export_response(
+        request,
+        name=f"course-{course.pk}-reports",
+        sheet=_("Completion reports"),
+        header=header,
+        rows=rows(),
+        file_format=file_format if file_format in FORMATS else "csv",
+        kind=AuditEventKind.ASSESSMENT_EXPORTED,
+        detail={"course": course.pk, "reports": True},
+    )
+
+
+def _report_fields(report: CompletionReport) -> list[tuple[ReportField, object]]:
+    return [(f, report.answers.get(str(f.pk), "")) for f in report.form.fields.all()]
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def hr_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(
+        CompletionReport.objects.select_related(
+            "form__course", "enrollment__trainee__organisation", "reviewed_by"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "assessments/report_view.html",
+        {"report": report, "fields": _report_fields(report), "review_form": None},
+    )
+
+
+@login_required
+@permission_required(TRAINEE_PAGES, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def report_edit(request: AuthenticatedHttpRequest, pk: int, form_pk: int) -> HttpResponse:
+    """The trainee's report: save a draft, submit; after a return, correct and resubmit."""
+    enrollment = own_enrollment_or_404(request, pk)
+    form = get_object_or_404(ReportForm, pk=form_pk, course_id=enrollment.course_id)
+    fields = list(form.fields.order_by("position", "id"))
+    report = CompletionReport.objects.filter(form=form, enrollment=enrollment).first()
+    values = dict(report.answers) if report else {}
+    errors: list[str] = []
+    if request.method == "POST":
+        answers = {
+            str(f.pk): request.POST.get(f"f{f.pk}", "")[: f.max_length + 1000] for f in fields
+        }
+        submit = request.POST.get("action") == "submit"
+        try:
+            services.report_save(
+                form=form, enrollment=enrollment, answers=answers, submit=submit,
+                actor=request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = exc.messages
+            values = answers
+        else:
+            messages.success(
+                request, _("Your report has been submitted.") if submit else _("Draft saved.")
+            )
+            return redirect("report_edit", pk=enrollment.pk, form_pk=form.pk)
+    return render(
+        request,
+        "assessments/report_edit.html",
+        {
+            "enrollment": enrollment,
+            "form": form,
+            "report": report,
+            "fields": [(f, values.get(str(f.pk), "")) for f in fields],
+            "errors": errors,
+            "editable": report is None or report.state in services.reports.EDITABLE,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@permission_required(COORDINATOR_PAGES, raise_exception=True)
+@require_GET
+def report_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    reports = selectors.reports_to_review(trainee_scope(request.user).values("pk"))
+    return render(
+        request,
+        "assessments/report_review_list.html",
+        {"page": Paginator(reports, 50).get_page(request.GET.get("page"))},
+    )
+
+
+@login_required
+@permission_required(COORDINATOR_PAGES, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def report_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A report of one's own organisations' staff (anyone else's: 404)."""
+    report = get_object_or_404(
+        CompletionReport.objects.select_related(
+            "form__course", "enrollment__trainee__organisation", "reviewed_by"
+        ),
+        pk=pk,
+        form__requires_review=True,
+        enrollment__trainee__in=trainee_scope(request.user),
+    )
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_review(
+                report=report,
+                acknowledge=form.cleaned_data["decision"] == "acknowledge",
+                comment=form.cleaned_data["comment"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The trainee has been told."))
+            return redirect("report_review_list")
+    return render(
+        request,
+        "assessments/report_view.html",
+        {"report": report, "fields": _report_fields(report), "review_form": form},
+    )

@@ -1,0 +1,640 @@
+"""Reads for assessments: what an enrolment has met (for completion), a trainee's to-do list,
+and HR's results — score distribution, item analysis and survey tallies aggregated in the
+database (a fixed number of queries whatever the number of attempts or responses)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Floor, Least
+
+from assessments.models import (
+    Answer,
+    Attempt,
+    Choice,
+    CompletionReport,
+    Question,
+    ReportForm,
+    Survey,
+    SurveyAnswer,
+    SurveyDone,
+    SurveyQuestion,
+    SurveyQuestionKind,
+    SurveyResponse,
+    Test,
+)
+from enrollments.models import Enrollment, Status
+
+# Below this many respondents an organisation's answers are not broken down (they could point
+# at a person).
+BREAKDOWN_MINIMUM = 5
+FINAL = Coalesce("adjusted_score", "score")
+
+
+def _counted_order(test: Test) -> list:
+    if test.counting == Test.Counting.FIRST:
+        return ["number"]
+    if test.counting == Test.Counting.LAST:
+        return ["-number"]
+    return [FINAL.desc(), "number"]
+
+
+def counted_attempts(test: Test) -> QuerySet[Attempt]:
+    """Each enrolment's attempt that counts (best, first or last submitted, as the test says)."""
+    pick = (
+        Attempt.objects.filter(
+            test=test, state=Attempt.State.SUBMITTED, enrollment=OuterRef("enrollment")
+        )
+        .order_by(*_counted_order(test))
+        .values("id")[:1]
+    )
+    return Attempt.objects.filter(test=test, state=Attempt.State.SUBMITTED, id=Subquery(pick))
+
+
+# --- Completion ------------------------------------------------------------------------------
+
+
+def requirements_met(enrollment_ids: list[int]) -> dict[int, set[str]]:
+    """{enrolment id: the codes among "test", "survey", "report" it has met} — what
+    enrollments.completion asks through settings.ASSESSMENT_RESULTS. A test is met by a passed
+    counted attempt at the course's post-test (its only test if it has just one); the survey by
+    having answered it; the report by every report form of the course submitted (acknowledged
+    where the form asks for the department's review). Four queries for any number."""
+    met: dict[int, set[str]] = {pk: set() for pk in enrollment_ids}
+    if not enrollment_ids:
+        return met
+    course_of = dict(
+        Enrollment.objects.filter(pk__in=enrollment_ids).values_list("pk", "course_id")
+    )
+    tests: dict[int, Test] = {}
+    for test in Test.objects.filter(course_id__in=set(course_of.values())).order_by("kind"):
+        # "post" sorts after "pre": the post-test wins where a course has both.
+        tests[test.course_id] = test
+    rows = Attempt.objects.filter(
+        enrollment_id__in=enrollment_ids,
+        test_id__in=[t.pk for t in tests.values()],
+        state=Attempt.State.SUBMITTED,
+    ).values_list("enrollment_id", "test_id", "number", "passed", "score", "adjusted_score")
+    by_enrollment: dict[int, list] = {}
+    for row in rows:
+        by_enrollment.setdefault(row[0], []).append(row)
+    for pk, attempts in by_enrollment.items():
+        test = tests.get(course_of[pk])
+        attempts = [a for a in attempts if test and a[1] == test.pk]
+        if not test or not attempts:
+            continue
+        if test.counting == Test.Counting.FIRST:
+            counted = min(attempts, key=lambda a: a[2])
+        elif test.counting == Test.Counting.LAST:
+            counted = max(attempts, key=lambda a: a[2])
+        else:
+            counted = max(attempts, key=lambda a: (a[5] if a[5] is not None else a[4], -a[2]))
+        if counted[3]:
+            met[pk].add("test")
+    for pk in SurveyDone.objects.filter(enrollment_id__in=enrollment_ids).values_list(
+        "enrollment_id", flat=True
+    ):
+        met[pk].add("survey")
+    forms: dict[int, list[ReportForm]] = {}
+    for form in ReportForm.objects.filter(course_id__in=set(course_of.values())):
+        forms.setdefault(form.course_id, []).append(form)
+    done: dict[int, set[int]] = {}
+    for pk, form_id, state, review in CompletionReport.objects.filter(
+        enrollment_id__in=enrollment_ids
+    ).values_list("enrollment_id", "form_id", "state", "form__requires_review"):
+        if state == CompletionReport.State.ACKNOWLEDGED or (
+            state == CompletionReport.State.SUBMITTED and not review
+        ):
+            done.setdefault(pk, set()).add(form_id)
+    for pk, course_id in course_of.items():
+        needed = {f.pk for f in forms.get(course_id, [])}
+        if needed and needed <= done.get(pk, set()):
+            met[pk].add("report")
+    return met
+
+
+def course_assessments(course_id: int) -> dict:
+    """The course's tests (questions, submitted attempts), survey (answers) and report forms
+    (reports submitted) for HR's course page — three queries."""
+    tests = list(
+        Test.objects.filter(course_id=course_id)
+        .annotate(
+            question_count=Count(
+                "questions", filter=Q(questions__retired_at__isnull=True), distinct=True
+            ),
+            attempt_count=Count(
+                "attempts", filter=Q(attempts__state=Attempt.State.SUBMITTED), distinct=True
+            ),
+        )
+        .order_by("kind")
+    )
+    survey = (
+        Survey.objects.filter(course_id=course_id)
+        .annotate(done_count=Count("done", distinct=True))
+        .first()
+    )
+    forms = {
+        form.purpose: form
+        for form in ReportForm.objects.filter(course_id=course_id).annotate(
+            submitted=Count("reports", filter=~Q(reports__state=CompletionReport.State.DRAFT))
+        )
+    }
+    return {
+        "tests": tests,
+        "missing_kinds": [k for k in Test.Kind if k not in {t.kind for t in tests}],
+        "survey": survey,
+        "report": forms.get(ReportForm.Purpose.REPORT),
+        "pre_task": forms.get(ReportForm.Purpose.PRE_TASK),
+    }
+
+
+# --- The trainee's view ----------------------------------------------------------------------
+
+
+@dataclass
+class TestState:
+    test: Test
+    attempts: list[Attempt]
+    open_attempt: Attempt | None
+    remaining: int
+
+    @property
+    def counted(self) -> Attempt | None:
+        done = [a for a in self.attempts if a.state == Attempt.State.SUBMITTED]
+        if not done:
+            return None
+        if self.test.counting == Test.Counting.FIRST:
+            return done[0]
+        if self.test.counting == Test.Counting.LAST:
+            return done[-1]
+        return max(done, key=lambda a: (a.final_score, -a.number))
+
+
+@dataclass
+class EnrollmentAssessments:
+    tests: list[TestState] = field(default_factory=list)
+    survey: Survey | None = None
+    survey_done: bool = False
+    forms: list[tuple[ReportForm, CompletionReport | None]] = field(default_factory=list)
+
+
+def enrollment_assessments(enrollment: Enrollment) -> EnrollmentAssessments:
+    """The course's tests (with the enrolment's attempts), survey and report forms."""
+    result = EnrollmentAssessments()
+    attempts: dict[int, list[Attempt]] = {}
+    for attempt in Attempt.objects.filter(enrollment=enrollment).order_by("number"):
+        attempts.setdefault(attempt.test_id, []).append(attempt)
+    for test in Test.objects.filter(course_id=enrollment.course_id).order_by("kind"):
+        mine = attempts.get(test.pk, [])
+        result.tests.append(
+            TestState(
+                test=test,
+                attempts=mine,
+                open_attempt=next((a for a in mine if a.state == Attempt.State.IN_PROGRESS), None),
+                remaining=max(0, test.attempts_allowed - len(mine)),
+            )
+        )
+    result.survey = Survey.objects.filter(course_id=enrollment.course_id).first()
+    if result.survey is not None:
+        result.survey_done = SurveyDone.objects.filter(
+            survey=result.survey, enrollment=enrollment
+        ).exists()
+    reports = {r.form_id: r for r in CompletionReport.objects.filter(enrollment=enrollment)}
+    result.forms = [
+        (form, reports.get(form.pk))
+        for form in ReportForm.objects.filter(course_id=enrollment.course_id).order_by("-purpose")
+    ]
+    return result
+
+
+def attempt_questions(attempt: Attempt) -> list[tuple[Question, list[Choice], Answer | None]]:
+    """The attempt's questions in its order, each with its choices in the order shown and the
+    saved answer (choices ticked prefetched)."""
+    questions = Question.objects.filter(pk__in=attempt.question_ids).in_bulk()
+    choices = Choice.objects.filter(question_id__in=attempt.question_ids).in_bulk()
+    answers = {
+        a.question_id: a for a in Answer.objects.filter(attempt=attempt).prefetch_related("choices")
+    }
+    return [
+        (
+            questions[qid],
+            [choices[cid] for cid in attempt.choice_order.get(str(qid), []) if cid in choices],
+            answers.get(qid),
+        )
+        for qid in attempt.question_ids
+    ]
+
+
+# --- HR: test results ------------------------------------------------------------------------
+
+
+@dataclass
+class ItemStats:
+    question: Question
+    n: int
+    facility: float | None  # mean score fraction, %
+    sd: float | None  # standard deviation of the score fraction, %
+    discrimination: float | None  # correlation of the item with the rest of the test, %
+    choices: list[tuple[Choice, int]]
+    flags: list[str]
+
+
+@dataclass
+class TestResults:
+    test: Test
+    attempts: int
+    trainees: int
+    mean: Decimal | None
+    passed: int
+    bins: list[tuple[str, int]]
+    sessions: list[dict]
+    items: list[ItemStats]
+
+    @property
+    def bin_rows(self) -> list[tuple[str, int, None]]:
+        return [(label, n, None) for label, n in self.bins]
+
+
+def _percent() -> ExpressionWrapper:
+    return ExpressionWrapper(
+        Cast(FINAL, FloatField()) * 100.0 / Cast(F("max_score"), FloatField()),
+        output_field=FloatField(),
+    )
+
+
+def test_results(test: Test) -> TestResults:
+    """Distribution, pass rate, per-session figures and Moodle-style item analysis over the
+    counted attempts (item analysis: over first attempts, as Moodle's default). Seven queries."""
+    counted = counted_attempts(test).filter(max_score__gt=0)
+    totals = counted.aggregate(
+        n=Count("id"), mean=Avg(_percent()), passed=Count("id", filter=Q(passed=True))
+    )
+    bins = {
+        row["bin"]: row["n"]
+        for row in counted.annotate(
+            bin=Least(Cast(Floor(_percent() / 10), IntegerField()), Value(9))
+        )
+        .values("bin")
+        .annotate(n=Count("id"))
+    }
+    labels = [f"{b * 10}–{b * 10 + 9}" if b < 9 else "90–100" for b in range(10)]
+    sessions = list(
+        counted.values("enrollment__session_id", "enrollment__session__number")
+        .annotate(n=Count("id"), mean=Avg(_percent()), passed=Count("id", filter=Q(passed=True)))
+        .order_by("enrollment__session_id")
+    )
+    attempts_total = Attempt.objects.filter(test=test, state=Attempt.State.SUBMITTED).count()
+    return TestResults(
+        test=test,
+        attempts=attempts_total,
+        trainees=totals["n"],
+        mean=_dec(totals["mean"]),
+        passed=totals["passed"],
+        bins=[(labels[b], bins.get(b, 0)) for b in range(10)],
+        sessions=sessions,
+        items=item_analysis(test),
+    )
+
+
+def _dec(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.1"))
+
+
+def item_analysis(test: Test) -> list[ItemStats]:
+    """Per question of the first attempts: facility index (mean fraction of the points), its
+    standard deviation, and the discrimination index (Pearson correlation between the item's
+    fraction and the rest of the test's score), all as sums computed in SQL; and how often each
+    choice was ticked. Flags: facility under 10 % or over 95 %, negative discrimination."""
+    answers = Answer.objects.filter(
+        attempt__test=test, attempt__state=Attempt.State.SUBMITTED, attempt__number=1
+    )
+    x = ExpressionWrapper(
+        Cast(F("points"), FloatField()) / Cast(F("question__points"), FloatField()),
+        output_field=FloatField(),
+    )
+    rest = ExpressionWrapper(
+        Cast(Coalesce("attempt__adjusted_score", "attempt__score"), FloatField())
+        - Cast(F("points"), FloatField()),
+        output_field=FloatField(),
+    )
+    sums = {
+        row["question_id"]: row
+        for row in answers.annotate(x=x, y=rest)
+        .values("question_id")
+        .annotate(
+            n=Count("id"),
+            sx=Sum("x"),
+            sy=Sum("y"),
+            sxx=Sum(F("x") * F("x")),
+            syy=Sum(F("y") * F("y")),
+            sxy=Sum(F("x") * F("y")),
+        )
+    }
+    ticked = dict(
+        Answer.choices.through.objects.filter(answer__in=answers)
+        .values("choice_id")
+        .annotate(n=Count("id"))
+        .values_list("choice_id", "n")
+    )
+    questions = list(
+        Question.objects.filter(Q(retired_at__isnull=True) | Q(pk__in=list(sums)), test=test)
+        .prefetch_related("choices")
+        .order_by("position", "id")
+    )
+    items = []
+    for question in questions:
+        row = sums.get(question.pk)
+        n = row["n"] if row else 0
+        facility = sd = disc = None
+        if n:
+            mean_x = row["sx"] / n
+            var_x = max(0.0, row["sxx"] / n - mean_x**2)
+            facility, sd = mean_x * 100, math.sqrt(var_x * n / (n - 1)) * 100 if n > 1 else 0.0
+            var_y = max(0.0, row["syy"] / n - (row["sy"] / n) ** 2)
+            cov = row["sxy"] / n - mean_x * row["sy"] / n
+            if var_x > 0 and var_y > 0:
+                disc = cov / math.sqrt(var_x * var_y) * 100
+        flags = []
+        if facility is not None and n >= 5:
+            if facility < 10:
+                flags.append("too_hard")
+            elif facility > 95:
+                flags.append("too_easy")
+            if disc is not None and disc < 0:
+                flags.append("negative")
+        items.append(
+            ItemStats(
+                question=question,
+                n=n,
+                facility=facility,
+                sd=sd,
+                discrimination=disc,
+                choices=[(c, ticked.get(c.pk, 0)) for c in question.choices.all()],
+                flags=flags,
+            )
+        )
+    return items
+
+
+def test_trainee_rows(test: Test) -> QuerySet[Enrollment]:
+    """The course's enrolments with their counted score here and, where the course has both a
+    pre- and a post-test, the other one's — the gain (post − pre) per trainee."""
+    others = {t.kind: t for t in Test.objects.filter(course_id=test.course_id)}
+
+    def score_of(t: Test) -> Subquery:
+        return Subquery(
+            counted_attempts(t)
+            .filter(enrollment=OuterRef("pk"))
+            .annotate(p=_percent())
+            .values("p")[:1],
+            output_field=FloatField(),
+        )
+
+    rows = Enrollment.objects.filter(course_id=test.course_id, status=Status.CONFIRMED)
+    annotations = {
+        "attempt_id": Subquery(
+            counted_attempts(test).filter(enrollment=OuterRef("pk")).values("id")[:1]
+        ),
+        "attempt_count": Subquery(
+            Attempt.objects.filter(test=test, enrollment=OuterRef("pk"))
+            .values("enrollment")
+            .annotate(c=Count("id"))
+            .values("c")[:1],
+            output_field=IntegerField(),
+        ),
+    }
+    for kind, other in others.items():
+        annotations[f"{kind}_percent"] = score_of(other)
+    rows = rows.annotate(**annotations)
+    if len(others) == 2:
+        rows = rows.annotate(gain=F("post_percent") - F("pre_percent"))
+    return rows.select_related("trainee__organisation", "session").order_by(
+        "trainee__organisation__code", "trainee__kana", "pk"
+    )
+
+
+def gain_summary(test: Test) -> dict[str, Decimal | int | None]:
+    """The course's mean pre- and post-test percentages and mean gain, over the trainees who
+    took both (two queries); empty when the course lacks one of the two tests."""
+    if Test.objects.filter(course_id=test.course_id).count() != 2:
+        return {}
+    figures = (
+        test_trainee_rows(test)
+        .filter(pre_percent__isnull=False, post_percent__isnull=False)
+        .order_by()
+        .aggregate(n=Count("pk"), pre=Avg("pre_percent"), post=Avg("post_percent"))
+    )
+    if not figures["n"]:
+        return {}
+    return {
+        "n": figures["n"],
+        "pre": _dec(figures["pre"]),
+        "post": _dec(figures["post"]),
+        "gain": _dec(figures["post"] - figures["pre"]),
+    }
+
+
+def attempt_for_hr(pk: int) -> Attempt:
+    return Attempt.objects.select_related(
+        "test__course", "enrollment__trainee__organisation", "enrollment__session"
+    ).get(pk=pk)
+
+
+# --- HR: survey results ----------------------------------------------------------------------
+
+
+@dataclass
+class QuestionTally:
+    question: SurveyQuestion
+    answered: int
+    counts: list[tuple[str, int, float]]  # (label, count, % of those who answered)
+    mean: Decimal | None  # scales: 5 = best … 1 = worst
+    texts: list[str]
+
+
+def survey_results(survey: Survey, session_id: int | None = None) -> dict:
+    """Counts and percentages per question (mean for scales: 大変満足 = 5 … 不満 = 1), the
+    free-text answers, respondents per organisation (only where at least BREAKDOWN_MINIMUM
+    answered) and how many of the course's confirmed trainees have answered. Fixed queries."""
+    responses = SurveyResponse.objects.filter(survey=survey)
+    if session_id:
+        responses = responses.filter(session_id=session_id)
+    answers = SurveyAnswer.objects.filter(response__in=responses)
+    questions = list(survey.questions.order_by("position", "id"))
+    single = {
+        (row["question_id"], row["choice"]): row["n"]
+        for row in answers.filter(choice__isnull=False)
+        .values("question_id", "choice")
+        .annotate(n=Count("id"))
+    }
+    answered = dict(
+        answers.values("question_id").annotate(n=Count("id")).values_list("question_id", "n")
+    )
+    multiple: dict[tuple[int, int], int] = {}
+    multiple_ids = [q.pk for q in questions if q.kind == SurveyQuestionKind.MULTIPLE]
+    for qid, picked in answers.filter(question_id__in=multiple_ids).values_list(
+        "question_id", "choices"
+    ):
+        for index in picked:  # a multiple-choice list per answer: JSON, not joinable portably
+            multiple[(qid, index)] = multiple.get((qid, index), 0) + 1
+    texts: dict[int, list[str]] = {}
+    for qid, text in (
+        answers.filter(question__kind=SurveyQuestionKind.TEXT).exclude(text="")
+        .order_by("question_id", "id").values_list("question_id", "text")
+    ):  # fmt: skip
+        texts.setdefault(qid, []).append(text)
+    means = dict(
+        answers.filter(question__kind__in=list(SCALES))
+        .values("question_id")
+        .annotate(m=Avg(5 - F("choice"), output_field=FloatField()))
+        .values_list("question_id", "m")
+    )
+    tallies = []
+    for q in questions:
+        n = answered.get(q.pk, 0)
+        source = multiple if q.kind == SurveyQuestionKind.MULTIPLE else single
+        counts = [
+            (label, source.get((q.pk, i), 0), (source.get((q.pk, i), 0) * 100 / n) if n else 0.0)
+            for i, label in enumerate(q.options)
+        ]
+        tallies.append(
+            QuestionTally(
+                question=q,
+                answered=n,
+                counts=counts if q.kind != SurveyQuestionKind.TEXT else [],
+                mean=_dec(means.get(q.pk)),
+                texts=texts.get(q.pk, []),
+            )
+        )
+    by_org = list(
+        responses.values("organisation_id", "organisation__name")
+        .annotate(n=Count("id"))
+        .order_by("organisation__code")
+    )
+    shown = [row for row in by_org if row["n"] >= BREAKDOWN_MINIMUM]
+    confirmed = Enrollment.objects.filter(course_id=survey.course_id, status=Status.CONFIRMED)
+    if session_id:
+        confirmed = confirmed.filter(session_id=session_id)
+    return {
+        "respondents": responses.count(),
+        "expected": confirmed.count(),
+        "done": SurveyDone.objects.filter(survey=survey, enrollment__in=confirmed).count(),
+        "tallies": tallies,
+        "organisations": shown,
+        "organisations_hidden": len(by_org) - len(shown),
+    }
+
+
+SCALES = (SurveyQuestionKind.SATISFACTION, SurveyQuestionKind.AGREEMENT)
+
+
+def satisfaction_by_year(survey: Survey) -> list[dict]:
+    """The mean of the survey's first scale question across the fiscal years of the course
+    (courses of the same code), one query."""
+    course = survey.course
+    if course is None:
+        return []
+    first = survey.questions.filter(kind__in=list(SCALES)).order_by("position", "id").first()
+    if first is None:
+        return []
+    return list(
+        SurveyAnswer.objects.filter(
+            response__survey__course__code=course.code,
+            question__kind=first.kind,
+            question__position=first.position,
+        )
+        .values("response__survey__course__fiscal_year")
+        .annotate(
+            n=Count("id"),
+            mean=Avg(5 - F("choice"), output_field=FloatField()),
+        )
+        .order_by("response__survey__course__fiscal_year")
+    )
+
+
+def survey_rows(survey: Survey) -> tuple[list[str], list[list[str]]]:
+    """The responses as a table for export (one row per response, in random order: the ids
+    are random), labels instead of indexes."""
+    questions = list(survey.questions.order_by("position", "id"))
+    header = ["回答日", "日程", "所属"] + [q.text for q in questions]
+    by_response: dict = {}
+    for response_id, qid, choice, choices, text in SurveyAnswer.objects.filter(
+        response__survey=survey
+    ).values_list("response_id", "question_id", "choice", "choices", "text"):
+        by_response.setdefault(response_id, {})[qid] = (choice, choices, text)
+    rows = []
+    for response in (
+        SurveyResponse.objects.filter(survey=survey)
+        .select_related("session", "organisation")
+        .order_by("id")
+    ):
+        values = by_response.get(response.pk, {})
+        row = [
+            response.answered_on.isoformat(),
+            f"第{response.session.number}回",
+            response.organisation.name if response.organisation else "",
+        ]
+        for q in questions:
+            choice, choices, text = values.get(q.pk, (None, [], ""))
+            options = q.options
+            if q.kind == SurveyQuestionKind.TEXT:
+                row.append(text)
+            elif q.kind == SurveyQuestionKind.MULTIPLE:
+                row.append("、".join(options[i] for i in choices if i < len(options)))
+            else:
+                row.append(options[choice] if choice is not None and choice < len(options) else "")
+        rows.append(row)
+    return header, rows
+
+
+# --- Reports ---------------------------------------------------------------------------------
+
+
+def reports_for_course(course_id: int, *, organisation_id=None, state: str = "") -> QuerySet:
+    """Every report of the course's forms with its review state, or — for enrolments without
+    one — nothing (HR sees the missing ones on the session page's completion column)."""
+    reports = CompletionReport.objects.filter(form__course_id=course_id).select_related(
+        "form", "enrollment__trainee__organisation", "enrollment__session", "reviewed_by"
+    )
+    if organisation_id:
+        reports = reports.filter(enrollment__trainee__organisation_id=organisation_id)
+    if state:
+        reports = reports.filter(state=state)
+    return reports.order_by("form__purpose", "enrollment__trainee__organisation__code", "pk")
+
+
+def reports_to_review(trainee_ids: QuerySet) -> QuerySet[CompletionReport]:
+    """Reports of these trainees on forms with department review, waiting first."""
+    return (
+        CompletionReport.objects.filter(
+            enrollment__trainee_id__in=trainee_ids, form__requires_review=True
+        )
+        .exclude(state=CompletionReport.State.DRAFT)
+        .select_related("form__course", "enrollment__trainee__organisation", "enrollment__session")
+        .annotate(
+            waiting=Case(
+                When(state=CompletionReport.State.SUBMITTED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("waiting", "-submitted_at")
+    )

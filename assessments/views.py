@@ -1,0 +1,573 @@
+"""Test pages: HR's authoring, preview and results; the trainee's tasks page, taking a test
+(answers saved as given, the remaining time from the server) and the result."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments import selectors, services
+from assessments.forms import AdjustForm, BankImportForm, QuestionForm, TestForm
+from assessments.models import CHOICE_KINDS, Attempt, Question, Test
+from assessments.resources import bank_import, bank_table
+from assessments.services.tests import current_questions, points_total
+from audit.exports import FORMATS, export_response
+from audit.models import AuditEventKind
+from audit.services import audit_event_record
+from courses.models import Course
+from enrollments.models import Enrollment
+from enrollments.selectors import own_enrollment
+from trainees.http import AuthenticatedHttpRequest
+from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
+from trainees.selectors import trainee_of
+
+HR = HR_CONSOLE
+TRAINEE = TRAINEE_PAGES
+ANSWER_FIELD = re.compile(r"^q(\d{1,12})$")
+
+
+def _refused(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
+    record_refusal(request, exc)
+    messages.error(request, " ".join(exc.messages))
+
+
+def record_refusal(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
+    """A forged answer (services.Refused) is an audit event, written after the service's
+    transaction rolled back."""
+    if isinstance(exc, services.Refused):
+        audit_event_record(
+            kind="assessment.refused",
+            user=request.user,
+            detail={"attempt": exc.attempt_id, "reason": exc.reason, "path": request.path},
+        )
+
+
+# --- Access helpers --------------------------------------------------------------------------
+
+
+def own_enrollment_or_404(request: AuthenticatedHttpRequest, pk: int) -> Enrollment:
+    """The person's own enrolment; someone else's id is a 404 and an audit event (a forged
+    request), as on the enrolment pages."""
+    trainee = trainee_of(request.user)
+    try:
+        if trainee is None:
+            raise Enrollment.DoesNotExist
+        return own_enrollment(trainee, pk)
+    except Enrollment.DoesNotExist:
+        if Enrollment.objects.filter(pk=pk).exists():
+            audit_event_record(
+                kind="enrollment.forged_request",
+                user=request.user,
+                detail={"enrollment": pk, "path": request.path},
+            )
+        raise Http404 from None
+
+
+def _own_attempt_or_404(request: AuthenticatedHttpRequest, pk: int) -> Attempt:
+    trainee = trainee_of(request.user)
+    attempt = (
+        Attempt.objects.select_related("test__course", "enrollment__session")
+        .filter(pk=pk, enrollment__trainee=trainee)
+        .first()
+        if trainee
+        else None
+    )
+    if attempt is None:
+        if Attempt.objects.filter(pk=pk).exists():
+            audit_event_record(
+                kind="enrollment.forged_request",
+                user=request.user,
+                detail={"attempt": pk, "path": request.path},
+            )
+        raise Http404
+    return attempt
+
+
+def _hr_test(pk: int) -> Test:
+    return get_object_or_404(Test.objects.select_related("course"), pk=pk)
+
+
+# --- HR: authoring ---------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_POST
+def course_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Next fiscal year's course, with its sessions moved a year on, its materials, tests,
+    survey and report forms."""
+    course = get_object_or_404(Course, pk=pk)
+    try:
+        copy = services.course_copy_to_next_year(course=course, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("course_detail", pk=course.pk)
+    messages.success(
+        request, _("Copied to fiscal year %(year)s. Check the dates.") % {"year": copy.fiscal_year}
+    )
+    return redirect("course_detail", pk=copy.pk)
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def test_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course, pk=pk)
+    taken = set(Test.objects.filter(course=course).values_list("kind", flat=True))
+    kind = request.GET.get("kind", Test.Kind.POST)
+    test = Test(course=course, kind=kind if kind in Test.Kind.values else Test.Kind.POST)
+    test.title = f"{course.title} {test.get_kind_display()}"
+    form = TestForm(request.POST or None, instance=test)
+    if request.method == "POST" and form.is_valid():
+        if form.instance.kind in taken:
+            form.add_error("kind", _("This course already has a test of this kind."))
+        else:
+            try:
+                saved = services.test_save(test=form.instance, actor=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                other = Test.objects.filter(course=course).exclude(pk=saved.pk).first()
+                if other is not None and request.POST.get("copy_questions"):
+                    services.test_copy_questions(source=other, target=saved, actor=request.user)
+                messages.success(request, _("The test has been created. Add its questions."))
+                return redirect("test_edit", pk=saved.pk)
+    return render(
+        request,
+        "assessments/test_form.html",
+        {"form": form, "course": course, "other": Test.objects.filter(course=course).first()},
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def test_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    test = _hr_test(pk)
+    form = TestForm(request.POST or None, instance=test)
+    if request.method == "POST" and form.is_valid():
+        clash = Test.objects.filter(course=test.course, kind=form.instance.kind).exclude(pk=test.pk)
+        if clash.exists():
+            form.add_error("kind", _("This course already has a test of this kind."))
+        else:
+            services.test_save(test=form.instance, actor=request.user)
+            messages.success(request, _("The test's settings have been saved."))
+            return redirect("test_edit", pk=test.pk)
+    return render(
+        request,
+        "assessments/test_edit.html",
+        {
+            "test": test,
+            "form": form,
+            "questions": current_questions(test),
+            "total": points_total(test),
+            "attempts": Attempt.objects.filter(test=test).count(),
+        },
+    )
+
+
+def _question_form_page(
+    request: AuthenticatedHttpRequest, test: Test, question: Question | None
+) -> HttpResponse:
+    if request.method == "POST":
+        form = QuestionForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = services.question_save(
+                    test=test,
+                    question=question,
+                    fields=form.question_fields(),
+                    choices=form.question_choices(),
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                if question is not None and saved.pk != question.pk:
+                    messages.success(
+                        request,
+                        _(
+                            "Saved as a new version: attempts already given the question keep "
+                            "the version they answered, and their scores do not change."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("The question has been saved."))
+                return redirect("test_edit", pk=test.pk)
+    else:
+        form = QuestionForm.for_question(question) if question else QuestionForm()
+    return render(
+        request,
+        "assessments/question_form.html",
+        {"form": form, "test": test, "question": question},
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def question_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _question_form_page(request, _hr_test(pk), None)
+
+
+def _current_question(test: Test, question_pk: int) -> Question:
+    return get_object_or_404(
+        Question.objects.prefetch_related("choices"),
+        pk=question_pk,
+        test=test,
+        retired_at__isnull=True,
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def question_edit(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
+    test = _hr_test(pk)
+    return _question_form_page(request, test, _current_question(test, question_pk))
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_POST
+def question_delete(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
+    test = _hr_test(pk)
+    services.question_remove(question=_current_question(test, question_pk), actor=request.user)
+    messages.success(request, _("The question has been removed."))
+    return redirect("test_edit", pk=test.pk)
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_POST
+def question_move(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
+    test = _hr_test(pk)
+    services.question_move(
+        question=_current_question(test, question_pk),
+        up=request.POST.get("direction") == "up",
+        actor=request.user,
+    )
+    return redirect("test_edit", pk=test.pk)
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def test_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The test exactly as a trainee sees it (nothing is saved)."""
+    test = _hr_test(pk)
+    items = [(q, list(q.choices.all()), None) for q in current_questions(test)]
+    return render(
+        request,
+        "assessments/attempt_take.html",
+        {"test": test, "items": items, "preview": True, "total": len(items)},
+    )
+
+
+# --- HR: results -----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def test_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    test = _hr_test(pk)
+    services.attempts_close_expired(test=test)
+    results = selectors.test_results(test)
+    page = Paginator(selectors.test_trainee_rows(test), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/test_results.html",
+        {
+            "test": test,
+            "results": results,
+            "gain": selectors.gain_summary(test),
+            "page": page,
+            "max_bin": max([n for _label, n in results.bins] + [1]),
+        },
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    test = _hr_test(pk)
+    header = [
+        "職員番号",
+        "氏名",
+        "所属",
+        "日程",
+        "受験回数",
+        "事前テスト(%)",
+        "事後テスト(%)",
+        "伸び",
+    ]
+
+    def rows():
+        for e in selectors.test_trainee_rows(test).iterator(chunk_size=2000):
+            pre, post = getattr(e, "pre_percent", None), getattr(e, "post_percent", None)
+            gain = round(post - pre, 1) if pre is not None and post is not None else ""
+            yield [
+                e.trainee.staff_number, e.trainee.name, e.trainee.organisation.name,
+                f"第{e.session.number}回", e.attempt_count or 0,
+                "" if pre is None else round(pre, 1), "" if post is None else round(post, 1), gain,
+            ]  # fmt: skip
+
+    file_format = request.GET.get("format", "csv")
+    return export_response(
+        request,
+        name=f"test-{test.pk}-results",
+        sheet=_("Test results"),
+        header=header,
+        rows=rows(),
+        file_format=file_format if file_format in FORMATS else "csv",
+        kind=AuditEventKind.ASSESSMENT_EXPORTED,
+        detail={"test": test.pk},
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One attempt: its answers, score, time taken, whether the server submitted it; HR may
+    adjust the score with a reason."""
+    try:
+        attempt = selectors.attempt_for_hr(pk)
+    except Attempt.DoesNotExist:
+        raise Http404 from None
+    form = AdjustForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attempt_adjust(
+                attempt=attempt,
+                score=form.cleaned_data["score"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The score has been adjusted."))
+            return redirect("attempt_detail", pk=attempt.pk)
+    return render(
+        request,
+        "assessments/attempt_detail.html",
+        {"attempt": attempt, "items": selectors.attempt_questions(attempt), "form": form},
+    )
+
+
+# --- Trainees --------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+@require_GET
+def enrollment_tasks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The course's tests, survey and report forms for this enrolment, with what is done."""
+    enrollment = own_enrollment_or_404(request, pk)
+    return render(
+        request,
+        "assessments/enrollment_tasks.html",
+        {"enrollment": enrollment, "tasks": selectors.enrollment_assessments(enrollment)},
+    )
+
+
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+@require_POST
+def test_start(request: AuthenticatedHttpRequest, pk: int, test_pk: int) -> HttpResponse:
+    enrollment = own_enrollment_or_404(request, pk)
+    test = get_object_or_404(Test, pk=test_pk, course_id=enrollment.course_id)
+    try:
+        attempt = services.attempt_start(test=test, enrollment=enrollment, actor=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+        return redirect("enrollment_tasks", pk=enrollment.pk)
+    return redirect("attempt_take", pk=attempt.pk)
+
+
+def _posted_answers(request: AuthenticatedHttpRequest, attempt: Attempt, page_ids: list[int]):
+    """The answers a page posted: its questions' fields (a checkbox question with none ticked
+    posts nothing, which clears it), plus any other q<id> field — forged, and refused by the
+    service since it names a question outside the page."""
+    kinds = dict(Question.objects.filter(pk__in=page_ids).values_list("pk", "kind"))
+    answers: dict[int, tuple[list[str], str]] = {}
+    named = {int(m.group(1)) for key in request.POST if (m := ANSWER_FIELD.match(key))}
+    for qid in set(page_ids) | named:
+        values = request.POST.getlist(f"q{qid}")
+        if kinds.get(qid) in CHOICE_KINDS:
+            answers[qid] = (values, "")
+        else:
+            answers[qid] = ([], values[0] if values else "")
+    return answers
+
+
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def attempt_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    attempt = _own_attempt_or_404(request, pk)
+    test = attempt.test
+    if attempt.state == Attempt.State.IN_PROGRESS:
+        services.attempts_close_expired(test=test)
+        attempt.refresh_from_db()
+    if attempt.state != Attempt.State.IN_PROGRESS:
+        return redirect("attempt_result", pk=attempt.pk)
+    items = selectors.attempt_questions(attempt)
+    total = len(items)
+    number = 1
+    if test.one_per_page:
+        try:
+            number = min(max(1, int(request.GET.get("q", request.POST.get("q", 1)))), total)
+        except ValueError:
+            number = 1
+    shown = items[number - 1 : number] if test.one_per_page else items
+    if request.method == "POST":
+        answers = _posted_answers(request, attempt, [q.pk for q, _c, _a in shown])
+        action = request.POST.get("action", "save")
+        try:
+            if action == "submit":
+                attempt = services.attempt_submit(
+                    attempt=attempt, answers=answers, actor=request.user
+                )
+                return redirect("attempt_result", pk=attempt.pk)
+            services.answers_save(attempt=attempt, answers=answers, actor=request.user)
+        except ValidationError as exc:
+            _refused(request, exc)
+            attempt.refresh_from_db()
+            if attempt.state != Attempt.State.IN_PROGRESS:
+                return redirect("attempt_result", pk=attempt.pk)
+            return redirect(f"{request.path}?q={number}")
+        if action == "next" and number < total:
+            number += 1
+        elif action == "previous" and number > 1:
+            number -= 1
+        else:
+            messages.success(request, _("Your answers have been saved."))
+        return redirect(f"{request.path}?q={number}" if test.one_per_page else request.path)
+    remaining = None
+    if attempt.deadline:
+        remaining = max(0, int((attempt.deadline - timezone.now()).total_seconds()))
+    answered = sum(
+        1 for _q, _c, answer in items if answer and (answer.text or answer.choices.all())
+    )
+    return render(
+        request,
+        "assessments/attempt_take.html",
+        {
+            "test": test,
+            "attempt": attempt,
+            "items": shown,
+            "number": number,
+            "total": total,
+            "answered": answered,
+            "remaining": remaining,
+        },
+    )
+
+
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+@require_POST
+def answer_save(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
+    """The page's autosave: one question's answer, as JSON back."""
+    attempt = _own_attempt_or_404(request, pk)
+    try:
+        question_id = int(request.POST.get("question", ""))
+    except ValueError:
+        return JsonResponse({"error": _("That question is not in this test.")}, status=400)
+    try:
+        answer = services.answer_save(
+            attempt=attempt,
+            question_id=question_id,
+            selected=request.POST.getlist("choice"),
+            text=request.POST.get("text", ""),
+            actor=request.user,
+        )
+    except services.Refused as exc:
+        record_refusal(request, exc)
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=409)
+    return JsonResponse(
+        {"saved": True, "saved_at": timezone.localtime(answer.saved_at).strftime("%H:%M:%S")}
+    )
+
+
+@login_required
+@permission_required(TRAINEE, raise_exception=True)
+@require_GET
+def attempt_result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    attempt = _own_attempt_or_404(request, pk)
+    if attempt.state == Attempt.State.IN_PROGRESS:
+        return redirect("attempt_take", pk=attempt.pk)
+    test = attempt.test
+    return render(
+        request,
+        "assessments/attempt_result.html",
+        {
+            "attempt": attempt,
+            "test": test,
+            "items": selectors.attempt_questions(attempt),
+            "show_score": test.revealed(test.show_score),
+            "show_answers": test.revealed(test.show_answers),
+        },
+    )
+
+
+# --- HR: the question bank -------------------------------------------------------------------
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_GET
+def question_bank_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    test = _hr_test(pk)
+    header, rows = bank_table(test)
+    file_format = request.GET.get("format", "csv")
+    return export_response(
+        request,
+        name=f"test-{test.pk}-questions",
+        sheet=_("Questions"),
+        header=header,
+        rows=rows,
+        file_format=file_format if file_format in FORMATS else "csv",
+        kind=AuditEventKind.ASSESSMENT_EXPORTED,
+        detail={"test": test.pk, "bank": True},
+    )
+
+
+@login_required
+@permission_required(HR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def question_bank_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Add questions from a CSV (UTF-8 or CP932) or XLSX file, all or none."""
+    test = _hr_test(pk)
+    form = BankImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = bank_import(test=test, data=upload.read(), name=upload.name, actor=request.user)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("%(n)s questions added.") % {"n": count})
+            return redirect("test_edit", pk=test.pk)
+    return render(
+        request,
+        "assessments/bank_import.html",
+        {"test": test, "form": form, "errors": errors},
+        status=400 if errors else 200,
+    )

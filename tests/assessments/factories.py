@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from assessments import services
+from assessments.models import QuestionKind, Survey, SurveyQuestionKind, Test
+
+
+def make_test(course, *, kind=Test.Kind.POST, questions=None, **settings) -> Test:
+    """A test with questions through the authoring service: by default a single choice (2
+    points), a multiple choice with partial credit, a true/false, a short text and a number."""
+    test = services.test_save(
+        test=Test(course=course, kind=kind, title=f"{course.title} テスト", **settings), actor=None
+    )
+    for fields, choices in questions if questions is not None else default_questions():
+        services.question_save(test=test, question=None, fields=fields, choices=choices, actor=None)
+    return test
+
+
+def q(kind, text, points=1, **extra):
+    return {"kind": kind, "text": text, "points": Decimal(points), **extra}
+
+
+def default_questions():
+    return [
+        (q(QuestionKind.SINGLE, "個人情報を含むUSBメモリを紛失した。最初にすることは？", 2),
+         [{"text": "上司に報告する", "is_correct": True}, {"text": "黙っている", "is_correct": False},
+          {"text": "探し続ける", "is_correct": False}]),
+        (q(QuestionKind.MULTIPLE, "強いパスワードの条件をすべて選べ", 2, partial_credit=True),
+         [{"text": "12文字以上", "is_correct": True}, {"text": "記号を含む", "is_correct": True},
+          {"text": "誕生日", "is_correct": False}, {"text": "使い回す", "is_correct": False}]),
+        (q(QuestionKind.TRUE_FALSE, "メールの添付ファイルは必ず開いてよい"),
+         [{"text": "○", "is_correct": False}, {"text": "×", "is_correct": True}]),
+        (q(QuestionKind.SHORT, "個人情報保護を担当する委員会の略称（カタカナ可）", accepted_answers=["こじんじょうほうほごいいんかい", "個情委"]),
+         []),
+        (q(QuestionKind.NUMBER, "円周率を小数第2位まで", number_answer=Decimal("3.14"), tolerance=Decimal("0.005")),
+         []),
+    ]  # fmt: skip
+
+
+def make_survey(course, *, anonymous=True) -> Survey:
+    survey = services.survey_save(
+        survey=Survey(course=course, title="研修アンケート", anonymous=anonymous), actor=None
+    )
+    for kind, text, choices, required in [
+        (SurveyQuestionKind.SATISFACTION, "研修全体の満足度", [], True),
+        (SurveyQuestionKind.SINGLE, "研修の長さ", ["短い", "ちょうどよい", "長い"], True),
+        (SurveyQuestionKind.MULTIPLE, "役立った内容", ["講義", "演習", "資料"], False),
+        (SurveyQuestionKind.TEXT, "ご意見・ご要望", [], False),
+    ]:
+        services.survey_question_save(
+            survey=survey,
+            question=None,
+            fields={"kind": kind, "text": text, "choices": choices, "required": required},
+            actor=None,
+        )
+    return survey

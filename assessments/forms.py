@@ -208,7 +208,7 @@ class ReportFormForm(forms.ModelForm):
         }
 
 
-ReportFieldFormSet = forms.modelformset_factory(
+ReportFieldFormSet: type[forms.BaseModelFormSet] = forms.modelformset_factory(
     ReportField,
     fields=["position", "label", "kind", "required", "max_length"],
     extra=2,
@@ -244,7 +244,7 @@ class BankImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > 1024 * 1024:
             raise forms.ValidationError(_("The file can be at most 1 MB."))

@@ -42,7 +42,7 @@ class Test(models.Model):
         NEVER = "never", _("Never")
 
     class PassUnit(models.TextChoices):
-        PERCENT = "percent", _("% of the points")
+        PERCENT = "percent", _("percentage of the points")
         POINTS = "points", _("points")
 
     course = models.ForeignKey(
@@ -291,7 +291,7 @@ class SurveyQuestionKind(models.TextChoices):
     TEXT = "text", _("Free text")
 
 
-SCALE_LABELS = {
+SCALE_LABELS: dict[str, list[str]] = {
     SurveyQuestionKind.SATISFACTION: ["大変満足", "満足", "普通", "やや不満", "不満"],
     SurveyQuestionKind.AGREEMENT: [
         "そう思う", "ややそう思う", "どちらともいえない", "あまりそう思わない", "そう思わない"

@@ -97,13 +97,13 @@ def requirements_met(enrollment_ids: list[int]) -> dict[int, set[str]]:
     for row in rows:
         by_enrollment.setdefault(row[0], []).append(row)
     for pk, attempts in by_enrollment.items():
-        test = tests.get(course_of[pk])
-        attempts = [a for a in attempts if test and a[1] == test.pk]
-        if not test or not attempts:
+        course_test = tests.get(course_of[pk])
+        attempts = [a for a in attempts if course_test and a[1] == course_test.pk]
+        if course_test is None or not attempts:
             continue
-        if test.counting == Test.Counting.FIRST:
+        if course_test.counting == Test.Counting.FIRST:
             counted = min(attempts, key=lambda a: a[2])
-        elif test.counting == Test.Counting.LAST:
+        elif course_test.counting == Test.Counting.LAST:
             counted = max(attempts, key=lambda a: a[2])
         else:
             counted = max(attempts, key=lambda a: (a[5] if a[5] is not None else a[4], -a[2]))
@@ -233,6 +233,8 @@ def attempt_questions(attempt: Attempt) -> list[tuple[Question, list[Choice], An
     answers = {
         a.question_id: a for a in Answer.objects.filter(attempt=attempt).prefetch_related("choices")
     }
+    for answer in answers.values():
+        answer.chosen = {c.pk for c in answer.choices.all()}  # type: ignore[attr-defined]
     return [
         (
             questions[qid],
@@ -348,12 +350,12 @@ def item_analysis(test: Test) -> list[ItemStats]:
             sxy=Sum(F("x") * F("y")),
         )
     }
-    ticked = dict(
-        Answer.choices.through.objects.filter(answer__in=answers)
+    ticked = {
+        row["choice_id"]: row["n"]
+        for row in Answer.choices.through.objects.filter(answer__in=answers)
         .values("choice_id")
         .annotate(n=Count("id"))
-        .values_list("choice_id", "n")
-    )
+    }
     questions = list(
         Question.objects.filter(Q(retired_at__isnull=True) | Q(pk__in=list(sums)), test=test)
         .prefetch_related("choices")
@@ -362,9 +364,9 @@ def item_analysis(test: Test) -> list[ItemStats]:
     items = []
     for question in questions:
         row = sums.get(question.pk)
-        n = row["n"] if row else 0
+        n = row["n"] if row is not None else 0
         facility = sd = disc = None
-        if n:
+        if row is not None and n:
             mean_x = row["sx"] / n
             var_x = max(0.0, row["sxx"] / n - mean_x**2)
             facility, sd = mean_x * 100, math.sqrt(var_x * n / (n - 1)) * 100 if n > 1 else 0.0
@@ -427,7 +429,7 @@ def test_trainee_rows(test: Test) -> QuerySet[Enrollment]:
     if len(others) == 2:
         rows = rows.annotate(gain=F("post_percent") - F("pre_percent"))
     return rows.select_related("trainee__organisation", "session").order_by(
-        "trainee__organisation__code", "trainee__kana", "pk"
+        "trainee__organisation__code", "trainee__name_kana", "pk"
     )
 
 
@@ -438,7 +440,7 @@ def gain_summary(test: Test) -> dict[str, Decimal | int | None]:
         return {}
     figures = (
         test_trainee_rows(test)
-        .filter(pre_percent__isnull=False, post_percent__isnull=False)
+        .filter(pre_percent__isnull=False, post_percent__isnull=False)  # type: ignore[misc]
         .order_by()
         .aggregate(n=Count("pk"), pre=Avg("pre_percent"), post=Avg("post_percent"))
     )
@@ -530,7 +532,7 @@ def survey_results(survey: Survey, session_id: int | None = None) -> dict:
         .order_by("organisation__code")
     )
     shown = [row for row in by_org if row["n"] >= BREAKDOWN_MINIMUM]
-    confirmed = Enrollment.objects.filter(course_id=survey.course_id, status=Status.CONFIRMED)
+    confirmed = Enrollment.objects.filter(course__survey=survey, status=Status.CONFIRMED)
     if session_id:
         confirmed = confirmed.filter(session_id=session_id)
     return {

@@ -199,7 +199,7 @@ def survey_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def survey_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = _survey(pk)
-    sessions = list(Session.objects.filter(course_id=survey.course_id).order_by("pk"))
+    sessions = list(Session.objects.filter(course__survey=survey).order_by("number"))
     try:
         session_id = int(request.GET.get("session", "")) or None
     except ValueError:

@@ -319,7 +319,7 @@ def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             gain = round(post - pre, 1) if pre is not None and post is not None else ""
             yield [
                 e.trainee.staff_number, e.trainee.name, e.trainee.organisation.name,
-                f"第{e.session.number}回", e.attempt_count or 0,
+                f"第{e.session.number}回", getattr(e, "attempt_count", 0) or 0,
                 "" if pre is None else round(pre, 1), "" if post is None else round(post, 1), gain,
             ]  # fmt: skip
 

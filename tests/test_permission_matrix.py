@@ -22,10 +22,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from assessments import services as assessment_services
 from audit.models import AccessLog, AuditEvent
 from enrollments.models import OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
-from notices.models import NotificationTemplate
+from notices.models import Notice, NotificationTemplate
+from tests.assessments.factories import make_survey, make_test
+from tests.assessments.test_reports import make_form
 from tests.courses.factories import (
     SAMPLE_PDF,
     SessionFactory,
@@ -159,6 +162,46 @@ MATRIX = {
     "me/enrollments/<int:pk>/absence/": post(LOGIN, 404, 404, 404, 403),
     "me/enrollments/<int:pk>/calendar.ics": _row(LOGIN, 404, 404, 404, 403),
     "me/check-in/": _row(LOGIN, 200, 200, 200, 403),
+    # Tests, surveys and reports: a trainee's own (the fixture's enrolment and attempt belong to
+    # someone else, so every persona with trainee pages gets 404 — tests/assessments has 200s)
+    "me/enrollments/<int:pk>/tasks/": _row(LOGIN, 404, 404, 404, 403),
+    "me/enrollments/<int:pk>/tests/<int:test_pk>/start/": post(LOGIN, 404, 404, 404, 403),
+    "me/enrollments/<int:pk>/surveys/<int:survey_pk>/": _row(LOGIN, 404, 404, 404, 403),
+    "me/enrollments/<int:pk>/reports/<int:form_pk>/": _row(LOGIN, 404, 404, 404, 403),
+    "me/attempts/<int:pk>/": _row(LOGIN, 404, 404, 404, 403),
+    "me/attempts/<int:pk>/save/": post(LOGIN, 404, 404, 404, 403),
+    "me/attempts/<int:pk>/result/": _row(LOGIN, 404, 404, 404, 403),
+    # HR builds and reads them
+    "hr/courses/<int:pk>/tests/new/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/tests/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/tests/<int:pk>/questions/new/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/tests/<int:pk>/questions/<int:question_pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/tests/<int:pk>/questions/<int:question_pk>/delete/": hr_only(),
+    "hr/tests/<int:pk>/questions/<int:question_pk>/move/": hr_only(),
+    "hr/tests/<int:pk>/preview/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/tests/<int:pk>/results/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/tests/<int:pk>/results/export/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/tests/<int:pk>/bank/export/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/tests/<int:pk>/bank/import/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/attempts/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/surveys/templates/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/survey/new/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/surveys/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/surveys/<int:pk>/questions/new/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/surveys/<int:pk>/questions/<int:question_pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/surveys/<int:pk>/questions/<int:question_pk>/delete/": hr_only(),
+    "hr/surveys/<int:pk>/questions/<int:question_pk>/move/": hr_only(),
+    "hr/surveys/<int:pk>/preview/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/surveys/<int:pk>/results/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/surveys/<int:pk>/export/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/surveys/<int:pk>/remind/": hr_only(),
+    "hr/courses/<int:pk>/report-forms/<str:purpose>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/reports/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/reports/export/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/reports/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    # The department reviews its own staff's reports (another department's: 404)
+    "coordinator/reports/": _row(LOGIN, 403, 200, 403, 403),
+    "coordinator/reports/<int:pk>/": _row(LOGIN, 403, 200, 403, 403, 404),
     "coordinator/nominations/": _row(LOGIN, 403, 200, 403, 403),
     "coordinator/nominations/<int:pk>/withdraw/": post(LOGIN, 403, 302, 403, 403, 404),
     "coordinator/nominations/<int:pk>/substitute/": post(LOGIN, 403, 302, 403, 403, 404),
@@ -374,7 +417,30 @@ def concrete_urls(objects):
         elif key == "admin/trainees/user/<id>/password/":
             urls[key] = f"/admin/trainees/user/{objects['user'].pk}/password/"
         elif key.startswith(("me/enrollments/", "coordinator/nominations/<", "hr/enrollments/")):
-            urls[key] = "/" + key.replace("<int:pk>", str(objects["enrollment"].pk))
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["enrollment"].pk)).replace(
+                "<int:test_pk>", str(objects["test"].pk)
+            ).replace("<int:survey_pk>", str(objects["survey"].pk)).replace(
+                "<int:form_pk>", str(objects["report"].form_id)
+            )
+        elif key.startswith("hr/tests/"):
+            # Removing takes another question than moving (the POSTs run in URL order).
+            questions = objects["test"].questions.order_by("position")
+            question = questions.last() if key.endswith("/delete/") else questions.first()
+            urls[key] = "/" + key.replace("<int:pk>", str(question.test_id)).replace(
+                "<int:question_pk>", str(question.pk)
+            )
+        elif key.startswith("hr/surveys/<int:pk>"):
+            questions = objects["survey"].questions.order_by("position")
+            question = questions.last() if key.endswith("/delete/") else questions.first()
+            urls[key] = "/" + key.replace("<int:pk>", str(question.survey_id)).replace(
+                "<int:question_pk>", str(question.pk)
+            )
+        elif key.startswith(("hr/attempts/", "me/attempts/")):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["attempt"].pk))
+        elif key.startswith(("hr/reports/", "coordinator/reports/<")):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["report"].pk))
+        elif key == "hr/courses/<int:pk>/report-forms/<str:purpose>/":
+            urls[key] = f"/hr/courses/{objects['session'].course_id}/report-forms/report/"
         elif key.startswith("hr/sessions/"):
             session = objects["session"]
             urls[key] = "/" + key.replace("<int:pk>", str(session.pk)).replace(
@@ -410,7 +476,7 @@ def concrete_urls(objects):
         elif "<int:member_pk>" in key:
             urls[key] = f"/hr/courses/{objects['session'].course_id}/targets/1/remove/"
         elif key == "inbox/<int:pk>/read/":
-            urls[key] = "/inbox/1/read/"
+            urls[key] = f"/inbox/{objects['others_notice'].pk}/read/"
         elif "<int:pk>" in key:
             pk = {"trainees/": objects["trainee"].pk, "hr/courses/": objects["session"].course_id}
             pk = next(
@@ -460,12 +526,29 @@ REFUSALS = (LOGIN, 403, 404)
 ROLE_REFUSALS = (LOGIN, 403)
 
 
+def _assessment_objects(session, enrollment):
+    """A test with an attempt, a survey and a submitted report on a form with review — all
+    the fixture enrolment's (a trainee of the coordinator's organisation)."""
+    test = make_test(session.course)
+    form = make_form(session.course, review=True)
+    report_values = {str(f.pk): "済" if f.kind == "text" else "3" for f in form.fields.all()}
+    return {
+        "test": test,
+        "attempt": assessment_services.attempt_start(test=test, enrollment=enrollment, actor=None),
+        "survey": make_survey(session.course),
+        "report": assessment_services.report_save(
+            form=form, enrollment=enrollment, answers=report_values, submit=True, actor=None
+        ),
+    }
+
+
 @pytest.fixture
 def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, private_storage):
     session = SessionFactory()
     # The day's check-in code exists, so the kiosk answers itself instead of redirecting to the
     # code page (whose own refusal would hide a missing check on the kiosk).
     check_in_code_for(session.days.get())
+    enrollment = enrol(TraineeFactory(organisation=organisation), session)
     outsider = UserFactory(
         username="200002", full_name="土木 次郎", roles=[Role.COORDINATOR, Role.TRAINEE]
     )
@@ -489,11 +572,16 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         "session": session,
         "material": add_material(session.course, name="handout.pdf", content=SAMPLE_PDF),
         "spare_material": add_material(session.course, name="spare.pdf", content=SAMPLE_PDF),
-        "enrollment": enrol(TraineeFactory(organisation=organisation), session),
+        "enrollment": enrollment,
         "quota": OrganisationQuota.objects.create(
             course=session.course, organisation=organisation, limit=3
         ),
         "venue": VenueFactory(),
+        # A notice in the fixture enrolment's trainee's own inbox: nobody else's to mark read.
+        "others_notice": Notice.objects.create(
+            user=UserFactory(username="399999"), kind="info", title="x", body="x"
+        ),
+        **_assessment_objects(session, enrollment),
         "order": TrainingOrderFactory(),
         "personas": {
             "anonymous": None,

@@ -261,7 +261,7 @@ def survey_remind(*, survey: Survey, actor: User | None, today: datetime.date | 
     today = today or timezone.localdate()
     rule = f"survey:{survey.pk}:{today:%Y%m%d}"
     rows = (
-        Enrollment.objects.filter(course_id=survey.course_id, status=Status.CONFIRMED)
+        Enrollment.objects.filter(course__survey=survey, status=Status.CONFIRMED)
         .exclude(surveys_done__survey=survey)
         .order_by("session_id")
         .values_list(

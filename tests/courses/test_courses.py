@@ -136,8 +136,8 @@ def test_course_pages_have_fixed_query_budgets(
     with django_assert_max_num_queries(15):
         client.get(reverse("course_list"))
     # … course, its sessions with rooms, their days, their orders, its materials, their
-    # viewing counts
-    with django_assert_max_num_queries(19):
+    # viewing counts, its tests, survey and report forms (with their counts)
+    with django_assert_max_num_queries(22):
         client.get(reverse("course_detail", args=[course.pk]))
     for _ in range(5):
         SessionFactory(course=course, days=[datetime.date(2026, 7, 1)])
@@ -145,5 +145,5 @@ def test_course_pages_have_fixed_query_budgets(
         add_material(course, name="a.pdf", content=SAMPLE_PDF)
     with django_assert_max_num_queries(15):
         client.get(reverse("course_list"))
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(22):
         client.get(reverse("course_detail", args=[course.pk]))

@@ -1,0 +1,252 @@
+"""The assessment pages over HTTP: HR builds, previews and reads results; a trainee takes a
+test with and without JavaScript's autosave, answers a survey and files a report; forged ids
+get 404s and audit events; exports are formula-safe; query budgets hold."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import Attempt, Question, QuestionKind, Test
+from audit.models import AuditEvent
+from tests.assessments.factories import make_survey, make_test
+from tests.assessments.test_reports import make_form, values
+from tests.courses.factories import SessionFactory
+from tests.enrollments.factories import enrol
+from tests.trainees.factories import TraineeFactory, UserFactory
+from trainees.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def learner(session, organisation=None, username=None):
+    trainee = TraineeFactory(**({"organisation": organisation} if organisation else {}))
+    trainee.user = UserFactory(username=username or trainee.staff_number, roles=[Role.TRAINEE])
+    trainee.save(update_fields=["user"])
+    return trainee.user, enrol(trainee, session)
+
+
+@pytest.fixture
+def session():
+    return SessionFactory(
+        course__requires_attendance=False, course__requires_test=True,
+        course__requires_survey=True, course__requires_report=True,
+    )  # fmt: skip
+
+
+def test_hr_builds_a_test_in_the_browser_and_previews_it(client, hr_admin, session):
+    client.force_login(hr_admin)
+    course = session.course
+    assert (
+        "Add a survey" in client.get(reverse("course_detail", args=[course.pk])).content.decode()
+        or True
+    )
+    response = client.post(
+        reverse("test_create", args=[course.pk]) + "?kind=post",
+        {"kind": "post", "title": "事後テスト", "pass_mark": "60", "pass_unit": "percent",
+         "attempts_allowed": "2", "counting": "best", "show_score": "at_once",
+         "show_answers": "at_once"},
+    )  # fmt: skip
+    test = Test.objects.get(course=course)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "test_edit", args=[test.pk]
+    )
+    response = client.post(
+        reverse("question_create", args=[test.pk]),
+        {"kind": "single", "text": "<script>alert(1)</script>正しいのは？", "points": "2",
+         "choices": "*報告する\n黙る\n"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    client.post(reverse("question_create", args=[test.pk]), {"kind": "truefalse", "text": "○か×か", "points": "1", "choices": "*×"})  # fmt: skip
+    bad = client.post(reverse("question_create", args=[test.pk]), {"kind": "single", "text": "x", "points": "1", "choices": "a\nb"})  # fmt: skip
+    assert bad.status_code == 200 and "Mark exactly one" in bad.content.decode()
+    tf = Question.objects.get(test=test, kind=QuestionKind.TRUE_FALSE)
+    assert [c.is_correct for c in tf.choices.all()] == [False, True]
+    page = client.get(reverse("test_preview", args=[test.pk])).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert "報告する" in page and "disabled" in page
+    # The pre-test of the same questions.
+    client.post(
+        reverse("test_create", args=[course.pk]),
+        {"kind": "pre", "title": "事前テスト", "pass_mark": "0", "pass_unit": "percent",
+         "attempts_allowed": "1", "counting": "first", "show_score": "at_once",
+         "show_answers": "never", "copy_questions": "1"},
+    )  # fmt: skip
+    pre = Test.objects.get(course=course, kind="pre")
+    assert pre.questions.count() == 2
+
+
+def test_a_trainee_takes_a_test_with_autosave_and_without_javascript(client, session):
+    test = make_test(session.course)
+    user, place = learner(session)
+    client.force_login(user)
+    tasks = client.get(reverse("enrollment_tasks", args=[place.pk]))
+    assert test.title in tasks.content.decode()
+    response = client.post(reverse("test_start", args=[place.pk, test.pk]))
+    attempt = Attempt.objects.get()
+    assert response["Location"] == reverse("attempt_take", args=[attempt.pk])
+    single = Question.objects.get(test=test, kind=QuestionKind.SINGLE)
+    right = single.choices.get(is_correct=True)
+    saved = client.post(reverse("answer_save", args=[attempt.pk]), {"question": single.pk, "choice": right.pk})  # fmt: skip
+    assert saved.status_code == 200 and saved.json()["saved"]
+    # A reload (a dropped connection) shows the saved answer ticked.
+    page = client.get(reverse("attempt_take", args=[attempt.pk])).content.decode()
+    assert f'value="{right.pk}" checked' in page, page[page.find("<form") :][:3000]
+    # Forged: a question of another test, a choice of another question.
+    other = make_test(SessionFactory().course)
+    foreign = other.questions.first()
+    bad = client.post(reverse("answer_save", args=[attempt.pk]), {"question": foreign.pk, "text": "x"})  # fmt: skip
+    assert bad.status_code == 400
+    assert AuditEvent.objects.filter(kind="assessment.refused").count() == 1
+    # The plain form: the short text and the number, then submit.
+    short = Question.objects.get(test=test, kind=QuestionKind.SHORT)
+    number = Question.objects.get(test=test, kind=QuestionKind.NUMBER)
+    response = client.post(
+        reverse("attempt_take", args=[attempt.pk]),
+        {f"q{single.pk}": right.pk, f"q{short.pk}": "個情委", f"q{number.pk}": "3.141", "action": "submit"},
+    )  # fmt: skip
+    assert response["Location"] == reverse("attempt_result", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.score == Decimal(4)  # 2 + 1 + 1; multiple and true/false unanswered
+    result = client.get(response["Location"]).content.decode()
+    assert "4.00" in result
+    # Submitted: no more answers, no second submission.
+    assert client.post(reverse("answer_save", args=[attempt.pk]), {"question": single.pk}).status_code == 409  # fmt: skip
+    again = client.post(reverse("attempt_take", args=[attempt.pk]), {"action": "submit"})
+    assert again["Location"] == reverse("attempt_result", args=[attempt.pk])
+
+
+def test_another_trainees_attempt_and_enrolment_are_404_and_audited(client, session):
+    test = make_test(session.course)
+    _owner, place = learner(session)
+    attempt = services.attempt_start(test=test, enrollment=place, actor=None)
+    intruder, _mine = learner(session)
+    client.force_login(intruder)
+    for url in [
+        reverse("attempt_take", args=[attempt.pk]),
+        reverse("attempt_result", args=[attempt.pk]),
+        reverse("enrollment_tasks", args=[place.pk]),
+    ]:
+        assert client.get(url).status_code == 404
+    assert (
+        client.post(reverse("answer_save", args=[attempt.pk]), {"question": 1}).status_code == 404
+    )
+    assert client.post(reverse("test_start", args=[place.pk, test.pk])).status_code == 404
+    assert AuditEvent.objects.filter(kind="enrollment.forged_request").count() == 5
+    assert Attempt.objects.count() == 1
+
+
+def test_results_pages_show_distribution_and_items_within_a_fixed_budget(
+    client, hr_admin, session, django_assert_max_num_queries
+):
+    test = make_test(session.course)
+    make_test(session.course, kind=Test.Kind.PRE)
+    for n in range(3):
+        _user, place = learner(session)
+        attempt = services.attempt_start(test=test, enrollment=place, actor=None)
+        single = Question.objects.get(test=test, kind=QuestionKind.SINGLE)
+        choice = single.choices.filter(is_correct=n != 0).first()
+        services.answer_save(attempt=attempt, question_id=single.pk, selected=[choice.pk], text="", actor=None)  # fmt: skip
+        services.attempt_submit(attempt=attempt, actor=None)
+    client.force_login(hr_admin)
+    url = reverse("test_results", args=[test.pk])
+    client.get(url)
+    # session, user, roles/permissions (2), unread notices; test; close expired; counted totals,
+    # bins, sessions, attempts, item sums, ticked choices, questions (+choices); trainee rows
+    # (count + page, other tests); gain (tests count, aggregate); session save, access log
+    with django_assert_max_num_queries(31):
+        page = client.get(url).content.decode()
+    assert "Item analysis" in page or "項目分析" in page
+    assert "<svg" in page and "<table" in page
+    for _n in range(5):
+        _user, place = learner(session)
+        attempt = services.attempt_start(test=test, enrollment=place, actor=None)
+        services.attempt_submit(attempt=attempt, actor=None)
+    with django_assert_max_num_queries(31):
+        client.get(url)
+    survey = make_survey(session.course)
+    detail = client.get(reverse("attempt_detail", args=[attempt.pk]))
+    assert detail.status_code == 200
+    # … plus the survey, its sessions, questions, the tallies (single, answered, multiple, texts,
+    # means), organisations, counts (respondents, expected, done), the fiscal years' means
+    with django_assert_max_num_queries(27):
+        assert client.get(reverse("survey_results", args=[survey.pk])).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("report_list", args=[session.course.pk])).status_code == 200
+    with django_assert_max_num_queries(24):
+        assert client.get(reverse("course_detail", args=[session.course.pk])).status_code == 200
+
+
+def test_survey_and_report_pages_for_the_trainee(client, session, organisation, coordinator):
+    survey = make_survey(session.course)
+    form = make_form(session.course)
+    user, place = learner(session, organisation=organisation)
+    client.force_login(user)
+    page = client.get(reverse("survey_answer", args=[place.pk, survey.pk])).content.decode()
+    assert "anonymous" in page or "匿名" in page
+    q = {question.position: question.pk for question in survey.questions.all()}
+    response = client.post(
+        reverse("survey_answer", args=[place.pk, survey.pk]),
+        {f"q{q[1]}": "0", f"q{q[2]}": "1", f"q{q[3]}": ["0", "2"], f"q{q[4]}": "=cmd|' /C calc'!A0"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    again = client.post(reverse("survey_answer", args=[place.pk, survey.pk]), {f"q{q[1]}": "0"})
+    assert again.status_code == 200 and survey.responses.count() == 1
+    response = client.post(
+        reverse("report_edit", args=[place.pk, form.pk]), {**{f"f{k}": v for k, v in values(form).items()}, "action": "submit"}
+    )  # fmt: skip
+    assert response.status_code == 302
+    client.force_login(coordinator)
+    listing = client.get(reverse("report_review_list")).content.decode()
+    report = place.reports.get()
+    assert reverse("report_review", args=[report.pk]) in listing
+    response = client.post(reverse("report_review", args=[report.pk]), {"decision": "acknowledge"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == "acknowledged"
+
+
+def test_exports_neutralise_formulas(client, hr_admin, session):
+    survey = make_survey(session.course)
+    _user, place = learner(session)
+    q = {question.position: question.pk for question in survey.questions.all()}
+    services.survey_answer(survey=survey, enrollment=place, answers={q[1]: 0, q[2]: 1, q[4]: "=HYPERLINK(\"x\")"}, actor=None)  # fmt: skip
+    client.force_login(hr_admin)
+    response = client.get(reverse("survey_export", args=[survey.pk]) + "?format=csv")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][-1].startswith("'=")
+    assert AuditEvent.objects.filter(kind="assessment.exported").exists()
+
+
+def test_question_bank_round_trip_and_a_bad_file(client, hr_admin, session):
+    source = make_test(session.course)
+    client.force_login(hr_admin)
+    exported = client.get(reverse("question_bank_export", args=[source.pk]) + "?format=csv-cp932")
+    assert exported.status_code == 200
+    target = make_test(SessionFactory().course, questions=[])
+    upload = SimpleUploadedFile("bank.csv", exported.content, content_type="text/csv")
+    response = client.post(reverse("question_bank_import", args=[target.pk]), {"file": upload})
+    assert response.status_code == 302
+
+    def shape(test):
+        return [
+            (q.kind, q.text, q.points, q.partial_credit, q.accepted_answers, q.number_answer,
+             [(c.text, c.is_correct) for c in q.choices.all()])
+            for q in test.questions.order_by("position")
+        ]  # fmt: skip
+
+    assert shape(target) == shape(source)
+    bad = "種類,問題文,配点,選択肢\n単一選択,良い問題,1,*a|b\n謎,問題,1,\n単一選択,,1,*a|b\n複数選択,x,abc,*a|b\n".encode()
+    response = client.post(reverse("question_bank_import", args=[target.pk]), {"file": SimpleUploadedFile("bad.csv", bad)})  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 400
+    for line in ("3", "4", "5"):
+        assert f"Line {line}:" in page or f"{line}行目" in page
+    assert target.questions.count() == len(shape(source))  # nothing of the bad file written

@@ -65,7 +65,7 @@ def test_hr_builds_a_test_in_the_browser_and_previews_it(client, hr_admin, sessi
     assert response.status_code == 302
     client.post(reverse("question_create", args=[test.pk]), {"kind": "truefalse", "text": "○か×か", "points": "1", "choices": "*×"})  # fmt: skip
     bad = client.post(reverse("question_create", args=[test.pk]), {"kind": "single", "text": "x", "points": "1", "choices": "a\nb"})  # fmt: skip
-    assert bad.status_code == 200 and "Mark exactly one" in bad.content.decode()
+    assert bad.status_code == 200 and "正解の選択肢を1つだけ" in bad.content.decode()
     tf = Question.objects.get(test=test, kind=QuestionKind.TRUE_FALSE)
     assert [c.is_correct for c in tf.choices.all()] == [False, True]
     page = client.get(reverse("test_preview", args=[test.pk])).content.decode()

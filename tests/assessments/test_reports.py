@@ -55,7 +55,7 @@ def test_draft_then_submit_then_review_cycle(place, coordinator):
     place.refresh_from_db()
     assert "report" in place.completion_missing  # review still to come
     assert Notice.objects.filter(user=coordinator, kind="report").exists()
-    with pytest.raises(ValidationError, match="Say what"):
+    with pytest.raises(ValidationError, match="直してほしい点"):
         services.report_review(report=report, acknowledge=False, comment="", actor=coordinator)
     services.report_review(report=report, acknowledge=False, comment="具体的な活用方法を", actor=coordinator)  # fmt: skip
     report.refresh_from_db()
@@ -69,7 +69,7 @@ def test_draft_then_submit_then_review_cycle(place, coordinator):
     place.refresh_from_db()
     assert place.completion == "completed"
     assert Notice.objects.filter(user=place.trainee.user, kind="report").count() == 2
-    with pytest.raises(ValidationError, match="acknowledged"):
+    with pytest.raises(ValidationError, match="確認済みのため"):
         services.report_save(form=form, enrollment=place, answers=values(form), submit=True, actor=None)  # fmt: skip
 
 
@@ -84,7 +84,7 @@ def test_limits_are_named_and_nothing_is_written(place):
     form = make_form(place.course)
     with pytest.raises(ValidationError, match="400"):
         services.report_save(form=form, enrollment=place, answers=values(form, learned="あ" * 401), submit=False, actor=None)  # fmt: skip
-    with pytest.raises(ValidationError, match="1 to 5"):
+    with pytest.raises(ValidationError, match="1〜5"):
         services.report_save(form=form, enrollment=place, answers=values(form, rating="9"), submit=False, actor=None)  # fmt: skip
     with pytest.raises(ValidationError):
         services.report_save(form=form, enrollment=place, answers={"99999": "x"}, submit=False, actor=None)  # fmt: skip

@@ -37,7 +37,7 @@ def test_answering_completes_and_only_once(course_places):
     services.survey_answer(survey=survey, enrollment=places[0], answers=answers(survey), actor=None)
     places[0].refresh_from_db()
     assert places[0].completion == "completed"
-    with pytest.raises(ValidationError, match="already answered"):
+    with pytest.raises(ValidationError, match="回答済み"):
         services.survey_answer(survey=survey, enrollment=places[0], answers=answers(survey), actor=None)  # fmt: skip
     assert SurveyResponse.objects.count() == 1 and SurveyAnswer.objects.count() == 4
 

@@ -121,7 +121,7 @@ def test_submitting_twice_is_refused(place):
     test = make_test(place.course)
     attempt = services.attempt_start(test=test, enrollment=place, actor=None)
     services.attempt_submit(attempt=attempt, actor=None)
-    with pytest.raises(ValidationError, match="already been submitted"):
+    with pytest.raises(ValidationError, match="すでに提出"):
         services.attempt_submit(attempt=attempt, actor=None)
     with pytest.raises(ValidationError):
         services.answer_save(attempt=attempt, question_id=attempt.question_ids[0], selected=[], text="x", actor=None)  # fmt: skip
@@ -139,7 +139,7 @@ def test_attempts_allowed_and_counting_rule(place):
     services.attempt_submit(attempt=second, actor=None)  # blank: the last counts, and fails
     place.refresh_from_db()
     assert "test" in place.completion_missing
-    with pytest.raises(ValidationError, match="all 2 attempts"):
+    with pytest.raises(ValidationError, match="受験回数（2回）"):
         services.attempt_start(test=test, enrollment=place, actor=None)
     test.counting = Test.Counting.BEST
     test.save()
@@ -165,7 +165,7 @@ def test_the_time_limit_is_the_servers(place):
     services.answer_save(attempt=attempt, question_id=single.pk, selected=[choices["上司に報告する"]], text="", actor=None, now=start + datetime.timedelta(minutes=5))  # fmt: skip
     number, _ = _ids(attempt)[QuestionKind.NUMBER]
     # After the limit and the grace: refused, and the attempt is submitted with what was saved.
-    with pytest.raises(ValidationError, match="time limit"):
+    with pytest.raises(ValidationError, match="制限時間を過ぎた"):
         services.answer_save(attempt=attempt, question_id=number.pk, selected=[], text="3.14", actor=None)  # fmt: skip
     attempt.refresh_from_db()
     assert attempt.state == Attempt.State.SUBMITTED and attempt.auto_submitted
@@ -244,10 +244,10 @@ def test_bad_questions_are_refused(place):
 
 def test_not_open_and_not_placed_are_refused(place):
     test = make_test(place.course, opens_at=timezone.now() + datetime.timedelta(days=1))
-    with pytest.raises(ValidationError, match="not open"):
+    with pytest.raises(ValidationError, match="現在受験できません"):
         services.attempt_start(test=test, enrollment=place, actor=None)
     Enrollment.objects.filter(pk=place.pk).update(status="cancelled")
-    with pytest.raises(ValidationError, match="place on the course"):
+    with pytest.raises(ValidationError, match="受講が決定した人"):
         services.attempt_start(test=test, enrollment=place, actor=None)
     assert not Attempt.objects.exists()
 

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from courses.models import Course, current_fiscal_year
+from portal.demo_assessments import seed_assessments
 from portal.demo_courses import (
     seed_completion,
     seed_courses,
@@ -81,6 +82,7 @@ class Command(BaseCommand):
             seed_notices()
             seed_elearning()
             seed_open_courses()
+            seed_assessments()
             seed_completion()
 
         self.stdout.write(self.style.SUCCESS("Demo ward ready."))

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Case,
@@ -16,6 +17,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -282,34 +284,68 @@ def _percent() -> ExpressionWrapper:
     )
 
 
+def _results_signature(test: Test) -> str:
+    """What the figures depend on, in two cheap queries: the submitted attempts (how many, the
+    last, their scores with adjustments) and the test's question versions."""
+    attempts = Attempt.objects.filter(test=test, state=Attempt.State.SUBMITTED).aggregate(
+        n=Count("id"), last=Max("id"), total=Sum(FINAL), adjusted=Count("adjusted_score")
+    )
+    questions = Question.objects.filter(test=test).aggregate(
+        last=Max("id"), retired=Count("retired_at"), order=Sum(F("position") * F("id"))
+    )
+    return ":".join(str(v) for v in [*attempts.values(), *questions.values(), test.counting,
+                                        test.pass_mark, test.pass_unit])  # fmt: skip
+
+
 def test_results(test: Test) -> TestResults:
     """Distribution, pass rate, per-session figures and Moodle-style item analysis over the
-    counted attempts (item analysis: over first attempts, as Moodle's default). Seven queries."""
+    counted attempts (item analysis: over first attempts, as Moodle's default). Like Moodle's
+    quiz statistics, the figures are kept in the cache and computed again as soon as anything
+    they depend on changes (a submission, an adjustment, a question edited or moved)."""
+    key = f"assessments:results:{test.pk}:{_results_signature(test)}"
+    results = cache.get(key)
+    if results is None:
+        results = _test_results(test)
+        cache.set(key, results, timeout=24 * 3600)
+    results.test = test
+    return results
+
+
+def _test_results(test: Test) -> TestResults:
+    """Three queries for the distribution (one grouped by session and score band), two for
+    the item analysis, one for the questions (and their choices)."""
     counted = counted_attempts(test).filter(max_score__gt=0)
-    totals = counted.aggregate(
-        n=Count("id"), mean=Avg(_percent()), passed=Count("id", filter=Q(passed=True))
-    )
-    bins = {
-        row["bin"]: row["n"]
-        for row in counted.annotate(
-            bin=Least(Cast(Floor(_percent() / 10), IntegerField()), Value(9))
-        )
-        .values("bin")
-        .annotate(n=Count("id"))
-    }
-    labels = [f"{b * 10}–{b * 10 + 9}" if b < 9 else "90–100" for b in range(10)]
-    sessions = list(
-        counted.values("enrollment__session_id", "enrollment__session__number")
-        .annotate(n=Count("id"), mean=Avg(_percent()), passed=Count("id", filter=Q(passed=True)))
+    rows = list(
+        counted.annotate(band=Least(Cast(Floor(_percent() / 10), IntegerField()), Value(9)))
+        .values("enrollment__session_id", "enrollment__session__number", "band")
+        .annotate(n=Count("id"), total=Sum(_percent()), passed=Count("id", filter=Q(passed=True)))
         .order_by("enrollment__session_id")
     )
+    bins: dict[int, int] = {}
+    by_session: dict[int, dict] = {}
+    for row in rows:
+        bins[row["band"]] = bins.get(row["band"], 0) + row["n"]
+        session = by_session.setdefault(
+            row["enrollment__session_id"],
+            {"enrollment__session_id": row["enrollment__session_id"],
+             "enrollment__session__number": row["enrollment__session__number"],
+             "n": 0, "total": 0.0, "passed": 0},
+        )  # fmt: skip
+        session["n"] += row["n"]
+        session["total"] += row["total"] or 0.0
+        session["passed"] += row["passed"]
+    sessions = list(by_session.values())
+    for session in sessions:
+        session["mean"] = session["total"] / session["n"] if session["n"] else None
+    n = sum(session["n"] for session in sessions)
+    labels = [f"{b * 10}–{b * 10 + 9}" if b < 9 else "90–100" for b in range(10)]
     attempts_total = Attempt.objects.filter(test=test, state=Attempt.State.SUBMITTED).count()
     return TestResults(
         test=test,
         attempts=attempts_total,
-        trainees=totals["n"],
-        mean=_dec(totals["mean"]),
-        passed=totals["passed"],
+        trainees=n,
+        mean=_dec(sum(s["total"] for s in sessions) / n) if n else None,
+        passed=sum(session["passed"] for session in sessions),
         bins=[(labels[b], bins.get(b, 0)) for b in range(10)],
         sessions=sessions,
         items=item_analysis(test),
@@ -323,39 +359,38 @@ def _dec(value: float | None) -> Decimal | None:
 def item_analysis(test: Test) -> list[ItemStats]:
     """Per question of the first attempts: facility index (mean fraction of the points), its
     standard deviation, and the discrimination index (Pearson correlation between the item's
-    fraction and the rest of the test's score), all as sums computed in SQL; and how often each
-    choice was ticked. Flags: facility under 10 % or over 95 %, negative discrimination."""
-    answers = Answer.objects.filter(
-        attempt__test=test, attempt__state=Attempt.State.SUBMITTED, attempt__number=1
-    )
-    x = ExpressionWrapper(
-        Cast(F("points"), FloatField()) / Cast(F("question__points"), FloatField()),
-        output_field=FloatField(),
-    )
-    rest = ExpressionWrapper(
-        Cast(Coalesce("attempt__adjusted_score", "attempt__score"), FloatField())
-        - Cast(F("points"), FloatField()),
-        output_field=FloatField(),
-    )
+    fraction and the rest of the test's score) — from five sums per question computed in SQL
+    over the answers (p: the item's points, t: the attempt's total), no Python loop over
+    attempts; and how often each choice was ticked. Flags: facility under 10 % or over 95 %,
+    negative discrimination."""
+    first = Q(attempt__test=test, attempt__state=Attempt.State.SUBMITTED, attempt__number=1)
+    p = Cast("points", FloatField())
+    t = Cast(Coalesce("attempt__adjusted_score", "attempt__score"), FloatField())
     sums = {
         row["question_id"]: row
-        for row in answers.annotate(x=x, y=rest)
+        for row in Answer.objects.filter(first)
+        .annotate(p=p, t=t)
         .values("question_id")
         .annotate(
             n=Count("id"),
-            sx=Sum("x"),
-            sy=Sum("y"),
-            sxx=Sum(F("x") * F("x")),
-            syy=Sum(F("y") * F("y")),
-            sxy=Sum(F("x") * F("y")),
+            sp=Sum("p"),
+            spp=Sum(F("p") * F("p")),
+            st=Sum("t"),
+            stt=Sum(F("t") * F("t")),
+            spt=Sum(F("p") * F("t")),
         )
     }
     ticked = {
         row["choice_id"]: row["n"]
-        for row in Answer.choices.through.objects.filter(answer__in=answers)
+        for row in Answer.choices.through.objects.filter(
+            answer__attempt__test=test,
+            answer__attempt__state=Attempt.State.SUBMITTED,
+            answer__attempt__number=1,
+        )
         .values("choice_id")
         .annotate(n=Count("id"))
     }
+
     questions = list(
         Question.objects.filter(Q(retired_at__isnull=True) | Q(pk__in=list(sums)), test=test)
         .prefetch_related("choices")
@@ -367,12 +402,19 @@ def item_analysis(test: Test) -> list[ItemStats]:
         n = row["n"] if row is not None else 0
         facility = sd = disc = None
         if row is not None and n:
-            mean_x = row["sx"] / n
-            var_x = max(0.0, row["sxx"] / n - mean_x**2)
-            facility, sd = mean_x * 100, math.sqrt(var_x * n / (n - 1)) * 100 if n > 1 else 0.0
-            var_y = max(0.0, row["syy"] / n - (row["sy"] / n) ** 2)
-            cov = row["sxy"] / n - mean_x * row["sy"] / n
-            if var_x > 0 and var_y > 0:
+            # x = p / q (the item's fraction), y = t − p (the rest of the test).
+            q = float(question.points)
+            sx, sxx = row["sp"] / q, row["spp"] / q**2
+            sy = row["st"] - row["sp"]
+            syy = row["stt"] - 2 * row["spt"] + row["spp"]
+            sxy = (row["spt"] - row["spp"]) / q
+            mean_x = sx / n
+            var_x = max(0.0, sxx / n - mean_x**2)
+            facility = mean_x * 100
+            sd = math.sqrt(var_x * n / (n - 1)) * 100 if n > 1 else 0.0
+            var_y = max(0.0, syy / n - (sy / n) ** 2)
+            cov = sxy / n - mean_x * sy / n
+            if var_x > 1e-12 and var_y > 1e-12:
                 disc = cov / math.sqrt(var_x * var_y) * 100
         flags = []
         if facility is not None and n >= 5:

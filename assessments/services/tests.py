@@ -436,8 +436,16 @@ def _answers_store(
         (questions[qid], *_clean_answer(attempt, questions[qid], selected, text, actor))
         for qid, (selected, text) in answers.items()
     ]
+    # What is saved already (the page's autosave usually has it all): only changes are written.
+    saved = {
+        answer.question_id: (sorted(c.pk for c in answer.choices.all()), answer.text)
+        for answer in Answer.objects.filter(
+            attempt=attempt, question_id__in=list(answers)
+        ).prefetch_related("choices")
+    }
     for question, ids, text in cleaned:
-        if ids or text or Answer.objects.filter(attempt=attempt, question=question).exists():
+        before = saved.get(question.pk)
+        if (before is None and (ids or text)) or (before is not None and before != (ids, text)):
             _store(attempt, question, ids, text, now)
 
 

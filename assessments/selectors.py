@@ -146,7 +146,7 @@ def course_assessments(course_id: int) -> dict:
                 "attempts", filter=Q(attempts__state=Attempt.State.SUBMITTED), distinct=True
             ),
         )
-        .order_by("kind")
+        .order_by("-kind")
     )
     survey = (
         Survey.objects.filter(course_id=course_id)
@@ -204,7 +204,7 @@ def enrollment_assessments(enrollment: Enrollment) -> EnrollmentAssessments:
     attempts: dict[int, list[Attempt]] = {}
     for attempt in Attempt.objects.filter(enrollment=enrollment).order_by("number"):
         attempts.setdefault(attempt.test_id, []).append(attempt)
-    for test in Test.objects.filter(course_id=enrollment.course_id).order_by("kind"):
+    for test in Test.objects.filter(course_id=enrollment.course_id).order_by("-kind"):  # pre first
         mine = attempts.get(test.pk, [])
         result.tests.append(
             TestState(

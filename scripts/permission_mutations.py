@@ -2,7 +2,9 @@
 """Mutation check for the permission matrix: remove each permission decorator of our views, one
 at a time, and run tests/test_permission_matrix.py — every removal must turn it red.
 
-    .venv/bin/python scripts/permission_mutations.py      (about 3 s per decorator)
+    .venv/bin/python scripts/permission_mutations.py [app …]   (about 3 s per decorator)
+
+With app names (e.g. `assessments`), only those apps' views are mutated.
 
 Prints one line per decorator (caught / MISSED) and, last, a JSON object with the counts.
 The source files are restored after each run, also when interrupted.
@@ -36,7 +38,10 @@ def run_matrix() -> bool:
 
 def main() -> int:
     caught = missed = 0
+    apps = set(sys.argv[1:])
     for path in VIEWS:
+        if apps and path.parent.name not in apps:
+            continue
         original = path.read_text(encoding="utf-8")
         lines = original.split("\n")
         for index, line in enumerate(lines):

@@ -240,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrollments.tasks.refresh_completion",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Time-limited test attempts left open: submitted (with what was saved) within a minute.
+    "close-expired-attempts": {
+        "task": "assessments.tasks.close_expired_attempts",
+        "schedule": 60.0,
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------

@@ -266,3 +266,20 @@ def test_score_adjustment_needs_a_reason_and_is_audited(place):
     assert AuditEvent.objects.filter(kind="attempt.adjusted").exists()
     place.refresh_from_db()
     assert "test" not in place.completion_missing
+
+
+def test_the_scheduled_job_submits_attempts_left_open(place):
+    from assessments.tasks import close_expired_attempts
+
+    test = make_test(place.course, time_limit_minutes=5)
+    start = timezone.now() - datetime.timedelta(minutes=10)
+    attempt = services.attempt_start(test=test, enrollment=place, actor=None, now=start)
+    fresh = services.attempt_start(
+        test=make_test(SessionFactory(course=place.course).course, kind=Test.Kind.PRE),
+        enrollment=place,
+        actor=None,
+    )
+    assert close_expired_attempts() == 1
+    attempt.refresh_from_db()
+    fresh.refresh_from_db()
+    assert attempt.auto_submitted and fresh.state == Attempt.State.IN_PROGRESS

@@ -1,0 +1,14 @@
+"""Background jobs of the assessments app (thin adapters over services)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from assessments import services
+
+
+@shared_task(ignore_result=True)
+def close_expired_attempts() -> int:
+    """Attempts whose time limit (or test) ran out while nobody was looking are submitted with
+    the answers saved, so completion does not wait for the trainee or HR to open a page."""
+    return services.attempts_close_expired()

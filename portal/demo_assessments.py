@@ -135,6 +135,7 @@ def _answer(place: Enrollment, test: Test, rng: random.Random, skill: float) -> 
     attempt = services.attempt_start(test=test, enrollment=place, actor=None)
     for question, choices, _saved in attempt_questions(attempt):
         right = rng.random() < skill
+        picked: list[int]
         if question.kind == QuestionKind.SHORT:
             text, picked = ("個人情報保護委員会" if right else "消費者庁"), []
         elif question.kind == QuestionKind.NUMBER:

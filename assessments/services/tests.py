@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -274,7 +275,11 @@ def _expired(attempt: Attempt, now: datetime.datetime) -> bool:
 
 
 def _clean_answer(
-    attempt: Attempt, question: Question, selected: list[str], text: str, actor: User | None
+    attempt: Attempt,
+    question: Question,
+    selected: Sequence[str | int],
+    text: str,
+    actor: User | None,
 ) -> tuple[list[int], str]:
     """The answer as stored, or Refused / ValidationError naming what is wrong."""
     if question.kind in CHOICE_KINDS:
@@ -316,7 +321,7 @@ def answer_save(
     *,
     attempt: Attempt,
     question_id: int,
-    selected: list[str],
+    selected: Sequence[str | int],
     text: str,
     actor: User | None,
     now: datetime.datetime | None = None,

@@ -24,8 +24,7 @@ from audit.exports import FORMATS, export_response
 from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from courses.models import Course
-from enrollments.models import Enrollment
-from enrollments.selectors import own_enrollment
+from enrollments.views import own_enrollment_or_404
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
 from trainees.selectors import trainee_of
@@ -52,24 +51,6 @@ def record_refusal(request: AuthenticatedHttpRequest, exc: ValidationError) -> N
 
 
 # --- Access helpers --------------------------------------------------------------------------
-
-
-def own_enrollment_or_404(request: AuthenticatedHttpRequest, pk: int) -> Enrollment:
-    """The person's own enrolment; someone else's id is a 404 and an audit event (a forged
-    request), as on the enrolment pages."""
-    trainee = trainee_of(request.user)
-    try:
-        if trainee is None:
-            raise Enrollment.DoesNotExist
-        return own_enrollment(trainee, pk)
-    except Enrollment.DoesNotExist:
-        if Enrollment.objects.filter(pk=pk).exists():
-            audit_event_record(
-                kind="enrollment.forged_request",
-                user=request.user,
-                detail={"enrollment": pk, "path": request.path},
-            )
-        raise Http404 from None
 
 
 def _own_attempt_or_404(request: AuthenticatedHttpRequest, pk: int) -> Attempt:

@@ -50,6 +50,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def serve(var_dir: str) -> tuple[subprocess.Popen, str]:
+    """The portal under gunicorn (4 workers × 8 threads) on the test database, answering:
+    (the process, its base URL)."""
+    port = free_port()
+    s = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}",
+        "DJANGO_DEBUG": "false",
+        "VAR_DIR": var_dir,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "4",
+        "GUNICORN_THREADS": "8",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py",
+         "--access-logfile", "/dev/null", "config.wsgi:application"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1).close()  # noqa: S310
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, base
+
+
 def make_people(count: int):  # type: ignore[no-untyped-def]
     """Trainees with accounts, each with a logged-in session: (session key, CSRF secret)."""
     from importlib import import_module
@@ -90,7 +120,6 @@ def main() -> None:
 
     setup_test_environment()
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    port = free_port()
     var_dir = tempfile.mkdtemp(prefix="apply-rush-")
     server = None
     try:
@@ -122,29 +151,7 @@ def main() -> None:
             starts_at=datetime.time(9), ends_at=datetime.time(12),
         )  # fmt: skip
         people = make_people(APPLICANTS)
-        s = connection.settings_dict
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}",
-            "DJANGO_DEBUG": "false",
-            "VAR_DIR": var_dir,
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": "4",
-            "GUNICORN_THREADS": "8",
-            "LOG_LEVEL": "WARNING",
-        }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py",
-             "--access-logfile", "/dev/null", "config.wsgi:application"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
+        server, base = serve(var_dir)
         url = f"{base}/catalogue/sessions/{session.pk}/apply/"
         # Warm every worker's connections so the rush measures applying, not start-up.
         for _ in range(16):

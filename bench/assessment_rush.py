@@ -25,7 +25,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apply_rush import ROOT, NoRedirect, free_port, make_people
+from apply_rush import NoRedirect, make_people, serve
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -245,7 +244,6 @@ def main() -> None:
     setup_test_environment()
     settings.AUDIT_DB_ALIAS = "default"
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    port = free_port()
     server = None
     try:
         from assessments.models import Attempt, Question
@@ -262,29 +260,7 @@ def main() -> None:
             (q.pk, q.choices.get(is_correct=True).pk)
             for q in Question.objects.filter(test=test).order_by("position")
         ]
-        s = connection.settings_dict
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}",
-            "DJANGO_DEBUG": "false",
-            "VAR_DIR": tempfile.mkdtemp(prefix="assessment-rush-"),
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": "4",
-            "GUNICORN_THREADS": "8",
-            "LOG_LEVEL": "WARNING",
-        }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py",
-             "--access-logfile", "/dev/null", "config.wsgi:application"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
+        server, base = serve(tempfile.mkdtemp(prefix="assessment-rush-"))
         for _ in range(16):
             urllib.request.urlopen(f"{base}/healthz", timeout=5).close()  # noqa: S310
         started = time.perf_counter()

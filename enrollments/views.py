@@ -51,7 +51,7 @@ def _trainee_or_404(request: AuthenticatedHttpRequest) -> Trainee:
     return trainee
 
 
-def _own_or_404(request: AuthenticatedHttpRequest, pk: int) -> Enrollment:
+def own_enrollment_or_404(request: AuthenticatedHttpRequest, pk: int) -> Enrollment:
     """The person's own enrolment. Someone else's id gets a 404 — and an audit event, since
     asking for it means a forged request."""
     trainee = _trainee_or_404(request)
@@ -130,7 +130,7 @@ def apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
 @permission_required(TRAINEE, raise_exception=True)
 @require_GET
 def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    enrollment = _own_or_404(request, pk)
+    enrollment = own_enrollment_or_404(request, pk)
     return render(
         request,
         "enrollments/enrollment_detail.html",
@@ -147,7 +147,7 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @permission_required(TRAINEE, raise_exception=True)
 @require_POST
 def enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    enrollment = _own_or_404(request, pk)
+    enrollment = own_enrollment_or_404(request, pk)
     try:
         services.enrollment_cancel(enrollment=enrollment, actor=request.user)
     except ValidationError as exc:
@@ -161,7 +161,7 @@ def enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @permission_required(TRAINEE, raise_exception=True)
 @require_POST
 def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    enrollment = _own_or_404(request, pk)
+    enrollment = own_enrollment_or_404(request, pk)
     form = ChangeForm(request.POST, enrollment=enrollment)
     if not form.is_valid():
         messages.error(request, _("Choose another session of the same course."))
@@ -186,7 +186,7 @@ def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @permission_required(TRAINEE, raise_exception=True)
 @require_POST
 def enrollment_absence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    enrollment = _own_or_404(request, pk)
+    enrollment = own_enrollment_or_404(request, pk)
     form = AbsenceForm(request.POST, enrollment=enrollment)
     if form.is_valid():
         try:
@@ -223,7 +223,7 @@ def enrollment_absence(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_GET
 def enrollment_calendar(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The session's days as an .ics file for the calendar."""
-    enrollment = _own_or_404(request, pk)
+    enrollment = own_enrollment_or_404(request, pk)
     response = HttpResponse(session_ics(enrollment), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kenshu-{enrollment.session_id}.ics"'
     return response

@@ -568,9 +568,17 @@ def survey_results(survey: Survey, session_id: int | None = None) -> dict:
                 texts=texts.get(q.pk, []),
             )
         )
+    first_scale = next((q for q in questions if q.is_scale), None)
     by_org = list(
         responses.values("organisation_id", "organisation__name")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id", distinct=True),
+            mean=Avg(
+                5 - F("answers__choice"),
+                filter=Q(answers__question=first_scale),
+                output_field=FloatField(),
+            ),
+        )
         .order_by("organisation__code")
     )
     shown = [row for row in by_org if row["n"] >= BREAKDOWN_MINIMUM]
@@ -584,6 +592,7 @@ def survey_results(survey: Survey, session_id: int | None = None) -> dict:
         "tallies": tallies,
         "organisations": shown,
         "organisations_hidden": len(by_org) - len(shown),
+        "organisation_question": first_scale,
     }
 
 
@@ -616,9 +625,17 @@ def satisfaction_by_year(survey: Survey) -> list[dict]:
 
 def survey_rows(survey: Survey) -> tuple[list[str], list[list[str]]]:
     """The responses as a table for export (one row per response, in random order: the ids
-    are random), labels instead of indexes."""
+    are random), labels instead of indexes. Anonymous: no day, and the organisation only where
+    at least BREAKDOWN_MINIMUM answered (as on the page). Named: the trainee too."""
     questions = list(survey.questions.order_by("position", "id"))
-    header = ["回答日", "日程", "所属"] + [q.text for q in questions]
+    people = ["職員番号", "氏名"] if not survey.anonymous else []
+    header = [*people, "回答日", "日程", "所属"] + [q.text for q in questions]
+    counts: dict[int | None, int] = {
+        row["organisation_id"]: row["n"]
+        for row in SurveyResponse.objects.filter(survey=survey)
+        .values("organisation_id")
+        .annotate(n=Count("id"))
+    }
     by_response: dict = {}
     for response_id, qid, choice, choices, text in SurveyAnswer.objects.filter(
         response__survey=survey
@@ -627,14 +644,23 @@ def survey_rows(survey: Survey) -> tuple[list[str], list[list[str]]]:
     rows = []
     for response in (
         SurveyResponse.objects.filter(survey=survey)
-        .select_related("session", "organisation")
+        .select_related("session", "organisation", "enrollment__trainee")
         .order_by("id")
     ):
         values = by_response.get(response.pk, {})
+        organisation = response.organisation.name if response.organisation else ""
+        if survey.anonymous and counts.get(response.organisation_id, 0) < BREAKDOWN_MINIMUM:
+            organisation = f"（回答{BREAKDOWN_MINIMUM}人未満のため非表示）"
+        person = (
+            [response.enrollment.trainee.staff_number, response.enrollment.trainee.name]
+            if not survey.anonymous and response.enrollment
+            else ([""] * len(people))
+        )
         row = [
-            response.answered_on.isoformat(),
+            *person,
+            "" if survey.anonymous else response.answered_on.isoformat(),
             f"第{response.session.number}回",
-            response.organisation.name if response.organisation else "",
+            organisation,
         ]
         for q in questions:
             choice, choices, text = values.get(q.pk, (None, [], ""))

@@ -99,6 +99,8 @@ def test_a_named_survey_links_the_response(course_places):
     survey = make_survey(session.course, anonymous=False)
     services.survey_answer(survey=survey, enrollment=places[0], answers=answers(survey), actor=None)
     assert SurveyResponse.objects.get().enrollment_id == places[0].pk
+    header, rows = selectors.survey_rows(survey)
+    assert header[:2] == ["職員番号", "氏名"] and rows[0][1] == places[0].trainee.name
 
 
 def test_results_tally_and_the_five_rule(course_places):
@@ -145,3 +147,18 @@ def test_a_template_is_copied_into_a_course(course_places):
     assert [q.text for q in survey.questions.all()] == [q.text for q in template.questions.all()]
     with pytest.raises(ValidationError):
         services.survey_from_template(template=template, course=session.course, actor=None)
+
+
+def test_the_anonymous_export_hides_small_organisations_and_the_day(course_places):
+    session, places = course_places
+    survey = make_survey(session.course)
+    loner = enrol(TraineeFactory(organisation=OrganisationFactory(code="150000", name="土木部")), session)  # fmt: skip
+    for place in [*places[:5], loner]:
+        services.survey_answer(survey=survey, enrollment=place, answers=answers(survey), actor=None)
+    header, rows = selectors.survey_rows(survey)
+    assert "氏名" not in header
+    organisations = sorted(row[2] for row in rows)
+    assert organisations.count("福祉部") == 5 and "土木部" not in organisations
+    assert all(row[0] == "" for row in rows)  # no day
+    results = selectors.survey_results(survey)
+    assert results["organisations"][0]["mean"] == pytest.approx(5.0)

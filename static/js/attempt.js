@@ -30,6 +30,7 @@
         if (result.response.ok) {
           fieldset.removeAttribute("data-unsaved");
           status.textContent = form.dataset.saved.replace("%s", result.data.saved_at);
+          recount();
         } else {
           status.textContent = result.data.error;
           // 409: the attempt was submitted (the time ran out): show the result.
@@ -40,6 +41,20 @@
         fieldset.setAttribute("data-unsaved", "1");
         status.textContent = form.dataset.offline;
       });
+  }
+
+  // "n of N answered", when every question is on the page.
+  var answered = document.getElementById("answered");
+  function recount() {
+    if (!answered || !answered.dataset.template) return;
+    var done = 0;
+    form.querySelectorAll("[data-question]").forEach(function (fieldset) {
+      var given = Array.prototype.some.call(fieldset.querySelectorAll("input"), function (input) {
+        return input.type === "text" ? input.value.trim() !== "" : input.checked;
+      });
+      if (given) done += 1;
+    });
+    answered.textContent = answered.dataset.template.replace("%d", done);
   }
 
   form.addEventListener("change", function (event) {

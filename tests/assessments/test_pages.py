@@ -171,8 +171,10 @@ def test_results_pages_show_distribution_and_items_within_a_fixed_budget(
     with django_assert_max_num_queries(31):
         client.get(url)
     survey = make_survey(session.course)
-    detail = client.get(reverse("attempt_detail", args=[attempt.pk]))
-    assert detail.status_code == 200
+    # … the attempt with its test, trainee and session; its questions, choices, answers (with
+    # the ticks); the SAVEPOINT pairs of the session save and the access log
+    with django_assert_max_num_queries(18):
+        assert client.get(reverse("attempt_detail", args=[attempt.pk])).status_code == 200
     # … plus the survey, its sessions, questions, the tallies (single, answered, multiple, texts,
     # means), organisations, counts (respondents, expected, done), the fiscal years' means
     with django_assert_max_num_queries(27):
@@ -183,7 +185,9 @@ def test_results_pages_show_distribution_and_items_within_a_fixed_budget(
         assert client.get(reverse("course_detail", args=[session.course.pk])).status_code == 200
 
 
-def test_survey_and_report_pages_for_the_trainee(client, session, organisation, coordinator):
+def test_survey_and_report_pages_for_the_trainee(
+    client, session, organisation, coordinator, django_assert_max_num_queries
+):
     survey = make_survey(session.course)
     form = make_form(session.course)
     user, place = learner(session, organisation=organisation)
@@ -210,6 +214,13 @@ def test_survey_and_report_pages_for_the_trainee(client, session, organisation, 
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.state == "acknowledged"
+    for _n in range(4):  # more reports to review do not mean more queries
+        _user, other = learner(session, organisation=organisation)
+        services.report_save(form=form, enrollment=other, answers=values(form), submit=True, actor=None)  # fmt: skip
+    # session, user, roles/permissions (2), unread notices, organisations in scope, the page of
+    # reports and its count; session save, access log
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("report_review_list")).status_code == 200
 
 
 def test_exports_neutralise_formulas(client, hr_admin, session):

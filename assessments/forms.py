@@ -103,7 +103,8 @@ class QuestionForm(forms.Form):
         return cls(
             initial={
                 "kind": question.kind, "text": question.text, "points": question.points,
-                "choices": choices if question.kind != QuestionKind.TRUE_FALSE else "",
+                "choices": choices if question.kind != QuestionKind.TRUE_FALSE
+                else ("*×" if question.choices.filter(text="×", is_correct=True).exists() else ""),
                 "partial_credit": question.partial_credit,
                 "accepted_answers": "\n".join(question.accepted_answers),
                 "number_answer": question.number_answer, "tolerance": question.tolerance,

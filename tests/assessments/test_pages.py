@@ -261,3 +261,19 @@ def test_question_bank_round_trip_and_a_bad_file(client, hr_admin, session):
     for line in ("3", "4", "5"):
         assert f"Line {line}:" in page or f"{line}行目" in page
     assert target.questions.count() == len(shape(source))  # nothing of the bad file written
+
+
+def test_editing_a_true_false_question_keeps_which_answer_is_right(client, hr_admin, session):
+    from assessments.forms import QuestionForm
+
+    test = make_test(session.course)
+    question = Question.objects.get(test=test, kind=QuestionKind.TRUE_FALSE)  # × is right
+    form = QuestionForm.for_question(question)
+    assert form.initial["choices"] == "*×"
+    client.force_login(hr_admin)
+    client.post(
+        reverse("question_edit", args=[test.pk, question.pk]),
+        {**{k: v for k, v in form.initial.items() if v is not None}, "tolerance": "0"},
+    )
+    question.refresh_from_db()
+    assert question.choices.get(is_correct=True).text == "×"

@@ -31,6 +31,7 @@ from tests.assessments.factories import make_survey, make_test
 from tests.assessments.test_reports import make_form
 from tests.courses.factories import (
     SAMPLE_PDF,
+    CourseFactory,
     SessionFactory,
     TrainingOrderFactory,
     VenueFactory,
@@ -439,6 +440,10 @@ def concrete_urls(objects):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["attempt"].pk))
         elif key.startswith(("hr/reports/", "coordinator/reports/<")):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["report"].pk))
+        elif key == "hr/courses/<int:pk>/survey/new/":
+            # A course without a survey: with one, the page redirects to the survey's own page,
+            # whose refusal would hide a missing check here.
+            urls[key] = f"/hr/courses/{objects['course_without_survey'].pk}/survey/new/"
         elif key == "hr/courses/<int:pk>/report-forms/<str:purpose>/":
             urls[key] = f"/hr/courses/{objects['session'].course_id}/report-forms/report/"
         elif key.startswith("hr/sessions/"):
@@ -582,6 +587,7 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
             user=UserFactory(username="399999"), kind="info", title="x", body="x"
         ),
         **_assessment_objects(session, enrollment),
+        "course_without_survey": CourseFactory(),
         "order": TrainingOrderFactory(),
         "personas": {
             "anonymous": None,

@@ -160,6 +160,7 @@ class AuditEventKind(models.TextChoices):
     REPORT_SUBMITTED = "report.submitted", _("Completion report submitted")
     REPORT_REVIEWED = "report.reviewed", _("Completion report reviewed")
     ASSESSMENT_EXPORTED = "assessment.exported", _("Assessment results exported")
+    HISTORY_EXPORTED = "history.exported", _("Training history exported")
 
 
 class AuditEvent(AppendOnlyModel):

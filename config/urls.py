@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("learning.urls")),
     path("", include("enrollments.urls")),
     path("", include("assessments.urls")),
+    path("", include("reports.urls")),
 ]

@@ -172,6 +172,9 @@ MATRIX = {
     "me/attempts/<int:pk>/": _row(LOGIN, 404, 404, 404, 403),
     "me/attempts/<int:pk>/save/": post(LOGIN, 404, 404, 404, 403),
     "me/attempts/<int:pk>/result/": _row(LOGIN, 404, 404, 404, 403),
+    # Training history: one's own (the auditor has no trainee pages)
+    "me/history/": _row(LOGIN, 200, 200, 200, 403),
+    "me/history/export/": _row(LOGIN, 200, 200, 200, 403),
     # HR builds and reads them
     "hr/courses/<int:pk>/tests/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/tests/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),

@@ -97,7 +97,7 @@ def test_a_trainee_takes_a_test_with_autosave_and_without_javascript(client, ses
     assert saved.status_code == 200 and saved.json()["saved"]
     # A reload (a dropped connection) shows the saved answer ticked.
     page = client.get(reverse("attempt_take", args=[attempt.pk])).content.decode()
-    assert f'value="{right.pk}" checked' in page, page[page.find("<form") :][:3000]
+    assert f'value="{right.pk}" checked' in page
     # Forged: a question of another test, a choice of another question.
     other = make_test(SessionFactory().course)
     foreign = other.questions.first()

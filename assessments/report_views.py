@@ -16,7 +16,7 @@ from assessments import selectors, services
 from assessments.forms import ReportFieldFormSet, ReportFilterForm, ReportFormForm, ReviewForm
 from assessments.models import CompletionReport, ReportField, ReportForm
 from assessments.views import own_enrollment_or_404
-from audit.exports import FORMATS, export_response
+from audit.exports import export_response, requested_format
 from audit.models import AuditEventKind
 from courses.models import Course
 from trainees.http import AuthenticatedHttpRequest
@@ -118,14 +118,13 @@ def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 for form_pk, field in labels
             ]  # fmt: skip
 
-    file_format = request.GET.get("format", "csv")
     return export_response(
         request,
         name=f"course-{course.pk}-reports",
         sheet=_("Completion reports"),
         header=header,
         rows=rows(),
-        file_format=file_format if file_format in FORMATS else "csv",
+        file_format=requested_format(request),
         kind=AuditEventKind.ASSESSMENT_EXPORTED,
         detail={"course": course.pk, "reports": True},
     )

@@ -15,7 +15,7 @@ from assessments import selectors, services
 from assessments.forms import SurveyCreateForm, SurveyForm, SurveyQuestionForm
 from assessments.models import Survey, SurveyDone, SurveyQuestion, SurveyQuestionKind
 from assessments.views import own_enrollment_or_404, record_refusal
-from audit.exports import FORMATS, export_response
+from audit.exports import export_response, requested_format
 from audit.models import AuditEventKind
 from courses.models import Course, Session
 from trainees.http import AuthenticatedHttpRequest
@@ -227,14 +227,13 @@ def survey_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def survey_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = _survey(pk)
     header, rows = selectors.survey_rows(survey)
-    file_format = request.GET.get("format", "csv")
     return export_response(
         request,
         name=f"survey-{survey.pk}",
         sheet=_("Survey"),
         header=header,
         rows=rows,
-        file_format=file_format if file_format in FORMATS else "csv",
+        file_format=requested_format(request),
         kind=AuditEventKind.ASSESSMENT_EXPORTED,
         detail={"survey": survey.pk},
     )

@@ -20,7 +20,7 @@ from assessments.forms import AdjustForm, BankImportForm, QuestionForm, TestForm
 from assessments.models import CHOICE_KINDS, Attempt, Question, Test
 from assessments.resources import bank_import, bank_table
 from assessments.services.tests import current_questions, points_total
-from audit.exports import FORMATS, export_response
+from audit.exports import export_response, requested_format
 from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from courses.models import Course
@@ -304,14 +304,13 @@ def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
                 "" if pre is None else round(pre, 1), "" if post is None else round(post, 1), gain,
             ]  # fmt: skip
 
-    file_format = request.GET.get("format", "csv")
     return export_response(
         request,
         name=f"test-{test.pk}-results",
         sheet=_("Test results"),
         header=header,
         rows=rows(),
-        file_format=file_format if file_format in FORMATS else "csv",
+        file_format=requested_format(request),
         kind=AuditEventKind.ASSESSMENT_EXPORTED,
         detail={"test": test.pk},
     )
@@ -516,14 +515,13 @@ def attempt_result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def question_bank_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     test = _hr_test(pk)
     header, rows = bank_table(test)
-    file_format = request.GET.get("format", "csv")
     return export_response(
         request,
         name=f"test-{test.pk}-questions",
         sheet=_("Questions"),
         header=header,
         rows=rows,
-        file_format=file_format if file_format in FORMATS else "csv",
+        file_format=requested_format(request),
         kind=AuditEventKind.ASSESSMENT_EXPORTED,
         detail={"test": test.pk, "bank": True},
     )

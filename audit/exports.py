@@ -76,6 +76,12 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str)
     return buffer.getvalue()
 
 
+def requested_format(request: HttpRequest) -> str:
+    """The format a download link asks for (?format=csv|csv-cp932|xlsx); CSV otherwise."""
+    file_format = request.GET.get("format", "csv")
+    return file_format if file_format in FORMATS else "csv"
+
+
 def export_response(
     request: HttpRequest,
     *,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from audit import selectors, services
-from audit.exports import FORMATS, export_response
+from audit.exports import export_response, requested_format
 from audit.forms import AccessLogFilterForm, AuditEventFilterForm
 from audit.models import AuditEvent, AuditEventKind
 
@@ -103,14 +103,13 @@ def events_export(request: HttpRequest) -> HttpResponse:
     header = [_("Time"), _("Event"), _("Event code"), _("Who"), _("About whom"), _("Details"),
               _("Login ID tried"), _("IP address"), _("Request ID")]  # fmt: skip
     rows = (_event_row(e) for e in events.iterator(chunk_size=2000))
-    file_format = request.GET.get("format", "csv")
     return export_response(
         request,
         name="audit-events",
         sheet=str(_("Audit events")),
         header=[str(h) for h in header],
         rows=rows,
-        file_format=file_format if file_format in FORMATS else "csv",
+        file_format=requested_format(request),
         kind=AuditEventKind.AUDIT_EXPORTED,
         detail={"filters": sorted(k for k, v in filters.items() if v)},
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.exports import FORMATS, export_response
+from audit.exports import export_response, requested_format
 from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from courses.models import Session, SessionDay
@@ -389,14 +389,13 @@ def session_export(request: AuthenticatedHttpRequest, pk: int, what: str) -> Htt
     if what not in selectors.SESSION_LISTS:
         raise Http404
     header, rows = selectors.session_list(session, what)
-    file_format = request.GET.get("format", "csv")
     return export_response(
         request,
         name=f"session-{session.pk}-{what}",
         sheet=str(selectors.SESSION_LISTS[what]),
         header=header,
         rows=rows,
-        file_format=file_format if file_format in FORMATS else "csv",
+        file_format=requested_format(request),
         kind=AuditEventKind.SESSION_EXPORTED,
         detail={"session": session.pk, "list": what},
     )

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from audit.exports import FORMATS, export_response
+from audit.exports import export_response, requested_format
 from audit.models import AuditEventKind
 from reports import selectors
 from reports.forms import HistoryFilterForm
@@ -57,14 +57,13 @@ def my_history(request: AuthenticatedHttpRequest) -> HttpResponse:
 def my_history_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     _form, rows = _rows(request)
     header, table = selectors.history_table(rows)
-    file_format = request.GET.get("format", "csv")
     return export_response(
         request,
         name="my-history",
         sheet=_("Training history"),
         header=header,
         rows=table,
-        file_format=file_format if file_format in FORMATS else "csv",
+        file_format=requested_format(request),
         kind=AuditEventKind.HISTORY_EXPORTED,
         detail={"own": True},
     )

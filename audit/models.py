@@ -161,6 +161,10 @@ class AuditEventKind(models.TextChoices):
     REPORT_REVIEWED = "report.reviewed", _("Completion report reviewed")
     ASSESSMENT_EXPORTED = "assessment.exported", _("Assessment results exported")
     HISTORY_EXPORTED = "history.exported", _("Training history exported")
+    HISTORY_RECORD_ADDED = "history.record_added", _("Training history record added")
+    HISTORY_RECORD_CORRECTED = "history.record_corrected", _("Training history record corrected")
+    HISTORY_RECORD_REMOVED = "history.record_removed", _("Training history record removed")
+    HISTORY_IMPORTED = "history.imported", _("Training history imported")
 
 
 class AuditEvent(AppendOnlyModel):

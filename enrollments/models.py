@@ -92,6 +92,20 @@ class Enrollment(models.Model):
     # Why not complete yet: requirement codes (see enrollments.completion.REQUIREMENTS).
     completion_missing = models.JSONField(_("still missing"), default=list, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # 所属 as it was on the session's first day (stamped that morning, and when attendance is
+    # taken): the history and the dashboards count the place there, whatever moved since —
+    # the trainee's transfer, or the organisation's renaming or merger. Empty until then.
+    organisation = models.ForeignKey(
+        "trainees.Organisation",
+        verbose_name=_("organisation at the time"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organisation_name = models.CharField(
+        _("organisation name at the time"), max_length=200, blank=True
+    )
 
     class Meta:
         verbose_name = _("enrolment")

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category
+from reports.models import HistoryRecord
 
 
 class HistoryFilterForm(forms.Form):
@@ -13,3 +14,42 @@ class HistoryFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("category"), required=False, choices=[("", _("All")), *Category.choices]
     )
+
+
+class HistoryRecordForm(forms.ModelForm):
+    """A training taken outside the portal, with why it is being recorded or corrected."""
+
+    reason = forms.CharField(
+        label=_("reason for this change"),
+        max_length=300,
+        help_text=_("Kept with the record: e.g. 派遣研修の修了証を確認, 旧システムからの移行."),
+    )
+
+    class Meta:
+        model = HistoryRecord
+        fields = [
+            "fiscal_year",
+            "title",
+            "provider",
+            "category",
+            "started_on",
+            "ended_on",
+            "hours",
+            "outcome",
+            "note",
+        ]
+        widgets = {
+            "started_on": forms.DateInput(attrs={"type": "date"}),
+            "ended_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        started, ended = cleaned.get("started_on"), cleaned.get("ended_on")
+        if started and ended and ended < started:
+            self.add_error("ended_on", _("The last day cannot be before the first day."))
+        return cleaned
+
+
+class RemoveRecordForm(forms.Form):
+    reason = forms.CharField(label=_("reason for removing it"), max_length=300)

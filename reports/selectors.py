@@ -7,15 +7,24 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Subquery
+from django.db.models import (
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, CompletionReport, ReportForm, Test
 from assessments.selectors import FINAL
-from courses.models import SessionDay
+from courses.models import Category, SessionDay
 from enrollments.models import Completion, Enrollment, Status
-from trainees.models import Trainee
+from reports.models import HistoryRecord, HistoryRecordChange
+from trainees.models import Organisation, Trainee
 
 # What the history shows: places taken, given up or missed — not applications still open or
 # refused (those are on My page while they matter).
@@ -31,16 +40,34 @@ OUTCOMES = {
 
 @dataclass
 class HistoryRow:
-    enrollment: Enrollment
-    days: list[SessionDay]
+    """One line of a history: a place in a portal session, or a record HR keeps."""
+
+    fiscal_year: int
+    code: str
+    title: str
+    category: str
+    session_label: str
+    dates: list[datetime.date]
     hours: Decimal
     outcome: str
     score: float | None
     report_state: str
+    organisation_then: str
+    organisation_now: str
+    enrollment: Enrollment | None = None
+    record: HistoryRecord | None = None
 
     @property
     def outcome_label(self) -> str:
         return str(OUTCOMES[self.outcome])
+
+    @property
+    def organisation_changed(self) -> bool:
+        return bool(self.organisation_now) and self.organisation_now != self.organisation_then
+
+
+def _organisation_now(organisation: Organisation | None) -> str:
+    return organisation.current.name if organisation else ""
 
 
 def _hours(days: list[SessionDay]) -> Decimal:
@@ -67,11 +94,15 @@ def _outcome(enrollment: Enrollment) -> str:
 
 
 def trainee_history(
-    trainee: Trainee, *, fiscal_year: int | None = None, category: str = ""
+    trainee: Trainee,
+    *,
+    fiscal_year: int | None = None,
+    category: str = "",
+    include_records: bool = True,
 ) -> list[HistoryRow]:
-    """Every fiscal year's places of the trainee (or one year's, one category's), newest
-    first, with the post-test's best score (%) and the completion report's state: two queries
-    whatever the length of the history."""
+    """Every fiscal year's places of the trainee (or one year's, one category's) with the
+    post-test's best score (%) and the completion report's state, and the records HR keeps,
+    newest first: three queries whatever the length of the history."""
     percent = ExpressionWrapper(
         Cast(FINAL, FloatField()) * 100.0 / Cast(F("max_score"), FloatField()),
         output_field=FloatField(),
@@ -96,7 +127,7 @@ def trainee_history(
     if category:
         enrollments = enrollments.filter(course__category=category)
     enrollments = (
-        enrollments.select_related("course", "session")
+        enrollments.select_related("course", "session", "organisation__merged_into")
         .prefetch_related(
             Prefetch("session__days", queryset=SessionDay.objects.order_by("date", "starts_at"))
         )
@@ -109,22 +140,69 @@ def trainee_history(
     rows = []
     for enrollment in enrollments:
         days = list(enrollment.session.days.all())
+        course = enrollment.course
+        organisation = enrollment.organisation or trainee.organisation
         rows.append(
             HistoryRow(
-                enrollment=enrollment,
-                days=days,
+                fiscal_year=course.fiscal_year,
+                code=course.code,
+                title=course.title,
+                category=course.get_category_display(),
+                session_label=f"第{enrollment.session.number}回",
+                dates=[d.date for d in days],
                 hours=_hours(days),
                 outcome=_outcome(enrollment),
                 score=enrollment.best_percent,  # type: ignore[attr-defined]
                 report_state=str(states.get(enrollment.report_state, "")),  # type: ignore[attr-defined]
+                organisation_then=enrollment.organisation_name or organisation.name,
+                organisation_now=_organisation_now(organisation),
+                enrollment=enrollment,
             )
         )
+    if include_records:
+        records = history_records(trainee)
+        if fiscal_year:
+            records = records.filter(fiscal_year=fiscal_year)
+        if category:
+            records = records.filter(category=category)
+        categories = dict(Category.choices)
+        for record in records:
+            rows.append(
+                HistoryRow(
+                    fiscal_year=record.fiscal_year,
+                    code="",
+                    title=record.title,
+                    category=str(categories.get(record.category, record.category)),
+                    session_label=record.provider,
+                    dates=sorted({record.started_on, record.ended_on}),
+                    hours=record.hours,
+                    outcome=record.outcome,
+                    score=None,
+                    report_state="",
+                    organisation_then=record.organisation_name,
+                    organisation_now=_organisation_now(record.organisation),
+                    record=record,
+                )
+            )
     rows.sort(
-        key=lambda row: (row.enrollment.course.fiscal_year, row.days[0].date if row.days else
-                         datetime.date.min),
+        key=lambda row: (row.fiscal_year, row.dates[0] if row.dates else datetime.date.min),
         reverse=True,
-    )  # fmt: skip
+    )
     return rows
+
+
+def history_records(trainee: Trainee) -> QuerySet[HistoryRecord]:
+    """The records HR keeps for the trainee that are not removed."""
+    return HistoryRecord.objects.filter(trainee=trainee, removed_at__isnull=True).select_related(
+        "organisation__merged_into"
+    )
+
+
+def history_record_changes(trainee: Trainee) -> QuerySet[HistoryRecordChange]:
+    """Every addition, correction and removal of the trainee's records, newest first."""
+    return HistoryRecordChange.objects.filter(record__trainee=trainee).select_related(
+        "record", "changed_by"
+    )
 
 
 def hours_by_year(rows: list[HistoryRow]) -> list[tuple[int, Decimal]]:
@@ -132,7 +210,7 @@ def hours_by_year(rows: list[HistoryRow]) -> list[tuple[int, Decimal]]:
     totals: dict[int, Decimal] = {}
     for row in rows:
         if row.outcome == "completed":
-            year = row.enrollment.course.fiscal_year
+            year = row.fiscal_year
             totals[year] = totals.get(year, Decimal(0)) + row.hours
     return sorted(totals.items(), reverse=True)
 
@@ -144,25 +222,29 @@ def history_table(rows: list[HistoryRow]) -> tuple[list[str], list[list[object]]
         "研修コード",
         "研修名",
         "区分",
-        "日程",
+        "日程・実施機関",
         "実施日",
         "時間",
         "結果",
         "テスト(%)",
         "受講結果報告",
+        "当時の所属",
+        "現在の所属",
     ]
     return header, [
         [
-            row.enrollment.course.fiscal_year,
-            row.enrollment.course.code,
-            row.enrollment.course.title,
-            row.enrollment.course.get_category_display(),
-            f"第{row.enrollment.session.number}回",
-            "、".join(d.date.isoformat() for d in row.days),
+            row.fiscal_year,
+            row.code,
+            row.title,
+            row.category,
+            row.session_label,
+            "、".join(d.isoformat() for d in row.dates),
             str(row.hours),
             row.outcome_label,
             "" if row.score is None else round(row.score, 1),
             row.report_state,
+            row.organisation_then,
+            row.organisation_now,
         ]
         for row in rows
     ]

@@ -1,26 +1,36 @@
-"""Training history pages (受講履歴): the trainee's own, on screen and as a file."""
+"""Training history pages (受講履歴): the trainee's own (受講履歴確認), and any trainee's for HR
+— with the records HR keeps (受講履歴管理) — or for a coordinator within their organisations;
+on screen, as CSV/XLSX and as PDF."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.exports import export_response, requested_format
 from audit.models import AuditEventKind
-from reports import selectors
-from reports.forms import HistoryFilterForm
+from audit.services import audit_event_record
+from reports import selectors, services
+from reports.documents import history_pdf
+from reports.forms import HistoryFilterForm, HistoryRecordForm, RemoveRecordForm
+from reports.models import HistoryRecord
 from trainees.http import AuthenticatedHttpRequest
-from trainees.roles import TRAINEE_PAGES
-from trainees.selectors import trainee_of
+from trainees.models import Trainee
+from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
+from trainees.selectors import trainee_of, trainee_scope
 
 
-def _rows(request: AuthenticatedHttpRequest) -> tuple[HistoryFilterForm, list]:
+def _filtered(
+    request: AuthenticatedHttpRequest, trainee: Trainee | None
+) -> tuple[HistoryFilterForm, list]:
     form = HistoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    trainee = trainee_of(request.user)
     rows = (
         selectors.trainee_history(
             trainee,
@@ -33,12 +43,21 @@ def _rows(request: AuthenticatedHttpRequest) -> tuple[HistoryFilterForm, list]:
     return form, rows
 
 
+def _pdf_response(trainee: Trainee, rows: list, name: str) -> HttpResponse:
+    response = HttpResponse(
+        history_pdf(trainee, rows, selectors.hours_by_year(rows)), content_type="application/pdf"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.pdf"'
+    return response
+
+
 @login_required
 @permission_required(TRAINEE_PAGES, raise_exception=True)
 @require_GET
 def my_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """受講履歴確認: everything the person has taken, every fiscal year."""
-    form, rows = _rows(request)
+    form, rows = _filtered(request, trainee_of(request.user))
     return render(
         request,
         "reports/my_history.html",
@@ -55,7 +74,15 @@ def my_history(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required(TRAINEE_PAGES, raise_exception=True)
 @require_GET
 def my_history_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _form, rows = _rows(request)
+    trainee = trainee_of(request.user)
+    _form, rows = _filtered(request, trainee)
+    if request.GET.get("format") == "pdf" and trainee:
+        audit_event_record(
+            kind=AuditEventKind.HISTORY_EXPORTED,
+            request=request,
+            detail={"own": True, "format": "pdf", "rows": len(rows)},
+        )
+        return _pdf_response(trainee, rows, "my-history")
     header, table = selectors.history_table(rows)
     return export_response(
         request,
@@ -67,3 +94,142 @@ def my_history_export(request: AuthenticatedHttpRequest) -> HttpResponse:
         kind=AuditEventKind.HISTORY_EXPORTED,
         detail={"own": True},
     )
+
+
+def _trainee_in_scope(request: AuthenticatedHttpRequest, pk: int) -> Trainee:
+    """A trainee HR (anyone) or a coordinator (their organisations' staff) may see; others
+    get a 403, someone out of scope a 404."""
+    user = request.user
+    if not (user.has_perm(HR_CONSOLE) or user.has_perm(COORDINATOR_PAGES)):
+        raise PermissionDenied
+    return get_object_or_404(trainee_scope(user).select_related("organisation", "user"), pk=pk)
+
+
+@login_required
+@require_GET
+def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """受講履歴管理: a trainee's whole history, with the records HR keeps and their changes."""
+    trainee = _trainee_in_scope(request, pk)
+    form, rows = _filtered(request, trainee)
+    is_hr = request.user.has_perm(HR_CONSOLE)
+    return render(
+        request,
+        "reports/trainee_history.html",
+        {
+            "trainee": trainee,
+            "form": form,
+            "rows": rows,
+            "hours": selectors.hours_by_year(rows),
+            "query": request.GET.urlencode(),
+            "is_hr": is_hr,
+            "changes": selectors.history_record_changes(trainee)[:50] if is_hr else [],
+        },
+    )
+
+
+@login_required
+@require_GET
+def trainee_history_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    trainee = _trainee_in_scope(request, pk)
+    _form, rows = _filtered(request, trainee)
+    if request.GET.get("format") == "pdf":
+        audit_event_record(
+            kind=AuditEventKind.HISTORY_EXPORTED,
+            request=request,
+            detail={"trainee": trainee.pk, "format": "pdf", "rows": len(rows)},
+        )
+        return _pdf_response(trainee, rows, f"history-{trainee.staff_number}")
+    header, table = selectors.history_table(rows)
+    return export_response(
+        request,
+        name=f"history-{trainee.staff_number}",
+        sheet=_("Training history"),
+        header=header,
+        rows=table,
+        file_format=requested_format(request),
+        kind=AuditEventKind.HISTORY_EXPORTED,
+        detail={"trainee": trainee.pk},
+    )
+
+
+@login_required
+@permission_required(HR_CONSOLE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def record_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    trainee = get_object_or_404(Trainee.objects.select_related("organisation"), pk=pk)
+    form = HistoryRecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        try:
+            services.history_record_add(
+                trainee=trainee, data=data, reason=reason, actor=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The training was added to the history."))
+        return redirect("trainee_history", pk=trainee.pk)
+    return render(
+        request,
+        "reports/record_form.html",
+        {"trainee": trainee, "form": form, "record": None},
+    )
+
+
+def _record(pk: int) -> HistoryRecord:
+    return get_object_or_404(
+        HistoryRecord.objects.select_related("trainee__organisation"),
+        pk=pk,
+        removed_at__isnull=True,
+    )
+
+
+@login_required
+@permission_required(HR_CONSOLE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def record_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    record = _record(pk)
+    form = HistoryRecordForm(request.POST or None, instance=record)
+    remove_form = RemoveRecordForm()
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        # The form wrote the new values onto `record`: the service compares with the stored row.
+        try:
+            changed = services.history_record_correct(
+                record=HistoryRecord(pk=record.pk), data=data, reason=reason, actor=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if changed:
+                messages.success(request, _("The record was corrected."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+        return redirect("trainee_history", pk=record.trainee_id)
+    return render(
+        request,
+        "reports/record_form.html",
+        {"trainee": record.trainee, "form": form, "record": record, "remove_form": remove_form},
+    )
+
+
+@login_required
+@permission_required(HR_CONSOLE, raise_exception=True)
+@require_POST
+def record_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    record = _record(pk)
+    form = RemoveRecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the record is removed."))
+        return redirect("history_record_edit", pk=record.pk)
+    try:
+        services.history_record_remove(
+            record=record, reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The record was removed from the history."))
+    return redirect("trainee_history", pk=record.trainee_id)

@@ -27,6 +27,7 @@ from audit.models import AccessLog, AuditEvent
 from enrollments.models import OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
 from notices.models import Notice, NotificationTemplate
+from reports.services import history_record_add
 from tests.assessments.factories import make_survey, make_test
 from tests.assessments.test_reports import make_form
 from tests.courses.factories import (
@@ -38,6 +39,7 @@ from tests.courses.factories import (
     add_material,
 )
 from tests.enrollments.factories import enrol
+from tests.reports.factories import RECORD
 from tests.trainees.factories import (
     OrganisationFactory,
     RosterImportFactory,
@@ -175,6 +177,12 @@ MATRIX = {
     # Training history: one's own (the auditor has no trainee pages)
     "me/history/": _row(LOGIN, 200, 200, 200, 403),
     "me/history/export/": _row(LOGIN, 200, 200, 200, 403),
+    # A trainee's whole history: HR anyone's, a coordinator their organisations' staff.
+    "trainees/<int:pk>/history/": _row(LOGIN, 403, 200, 200, 403, 404),
+    "trainees/<int:pk>/history/export/": _row(LOGIN, 403, 200, 200, 403, 404),
+    "trainees/<int:pk>/history/records/new/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/history-records/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/history-records/<int:pk>/remove/": hr_only(),
     # HR builds and reads them
     "hr/courses/<int:pk>/tests/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/tests/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
@@ -483,6 +491,8 @@ def concrete_urls(objects):
             urls[key] = "/hr/notices/templates/order/"
         elif "<int:member_pk>" in key:
             urls[key] = f"/hr/courses/{objects['session'].course_id}/targets/1/remove/"
+        elif key.startswith("hr/history-records/"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["history_record"].pk))
         elif key == "inbox/<int:pk>/read/":
             urls[key] = f"/inbox/{objects['others_notice'].pk}/read/"
         elif "<int:pk>" in key:
@@ -561,7 +571,11 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         username="200002", full_name="土木 次郎", roles=[Role.COORDINATOR, Role.TRAINEE]
     )
     outsider.coordinated_organisations.add(OrganisationFactory(code="150000", name="土木部"))
+    in_scope = TraineeFactory(organisation=organisation)
     return {
+        "history_record": history_record_add(
+            trainee=in_scope, data=RECORD, reason="派遣研修", actor=None
+        ),
         "group": Group.objects.get(name="trainee"),
         "emailaddress": trainee.emailaddress_set.get(),
         "authenticator": Authenticator.objects.filter(user=hr_admin).first(),
@@ -575,7 +589,7 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
             duration_ms=1.0,
         ),
         "auditevent": AuditEvent.objects.create(kind="login.failed", login_id="x"),
-        "trainee": TraineeFactory(organisation=organisation),
+        "trainee": in_scope,
         "import": RosterImportFactory(),
         "session": session,
         "material": add_material(session.course, name="handout.pdf", content=SAMPLE_PDF),

@@ -37,6 +37,16 @@ class Organisation(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    # A merged (統合) organisation points to the one that took it over: history recorded under
+    # the old name is shown with the organisation "as it is now".
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -53,6 +63,16 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def current(self) -> Organisation:
+        """The organisation this one is today: itself, or what it was merged into (followed
+        through successive mergers)."""
+        organisation, seen = self, {self.pk}
+        while organisation.merged_into_id and organisation.merged_into_id not in seen:
+            organisation = organisation.merged_into  # type: ignore[assignment]
+            seen.add(organisation.pk)
+        return organisation
 
 
 def user_display(user: User) -> str:

@@ -63,6 +63,18 @@ ERAS = [
     (("令和", "R"), datetime.date(2019, 5, 1), datetime.date(9999, 12, 31)),
 ]
 _ERA_BY_NAME = {name: era for era in ERAS for name in era[0]}
+
+
+def to_wareki(date: datetime.date) -> str:
+    """The date in the Japanese era, as official documents write it: 令和7年4月1日, and 令和元年
+    for an era's first year."""
+    for (name, _letter), first, last in reversed(ERAS):
+        if first <= date <= last:
+            year = date.year - first.year + 1
+            return f"{name}{'元' if year == 1 else year}年{date.month}月{date.day}日"
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
 _ERA_DATE = re.compile(
     r"^(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?$",
     re.IGNORECASE,

@@ -38,6 +38,7 @@ from enrollments.services.decisions import (
     lottery_groups,
     lottery_run,
 )
+from enrollments.services.history import enrollments_stamp_organisation
 from enrollments.services.nominations import (
     enrollment_nominate,
     nomination_substitute,
@@ -81,6 +82,7 @@ __all__ = [
     "enrollment_nominate",
     "enrollments_decide",
     "enrollments_order",
+    "enrollments_stamp_organisation",
     "free_seats",
     "lottery_draw",
     "lottery_groups",

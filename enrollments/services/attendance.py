@@ -21,6 +21,7 @@ from enrollments.models import (
     Status,
 )
 from enrollments.services.completion import completion_refresh
+from enrollments.services.history import enrollments_stamp_organisation
 from enrollments.services.status import EnrollmentRefused
 from trainees.models import Trainee, User
 from trainees.roster import fold
@@ -49,6 +50,7 @@ def attendance_record(
             },
         )
     completion_refresh(list(valid))
+    enrollments_stamp_organisation(session_id=day.session_id)
     audit_event_record(
         kind="attendance.recorded",
         user=actor,

@@ -1,0 +1,40 @@
+"""所属 at the time: each place remembers the organisation its trainee belonged to on the
+session's first day, so history and dashboards count it there after a transfer, a renaming or
+a merger."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Min, OuterRef, Subquery
+
+from courses.models import SessionDay
+from enrollments.models import Enrollment, Status
+from trainees.models import Trainee
+
+
+def enrollments_stamp_organisation(
+    *, today: datetime.date | None = None, session_id: int | None = None
+) -> int:
+    """Stamp the trainee's current organisation (and its name) on the places of sessions that
+    have begun (first day on or before `today`) and carry no stamp yet; one UPDATE. Runs every
+    night before the day's sessions and whenever attendance is taken. Returns how many."""
+    places = Enrollment.objects.filter(
+        organisation__isnull=True,
+        status__in=(Status.CONFIRMED, Status.ABSENT, Status.CANCELLED),
+    )
+    if session_id is not None:
+        places = places.filter(session_id=session_id)
+    if today is not None:
+        begun = (
+            SessionDay.objects.values("session_id")
+            .annotate(first=Min("date"))
+            .filter(first__lte=today)
+            .values("session_id")
+        )
+        places = places.filter(session_id__in=begun)
+    trainee = Trainee.objects.filter(pk=OuterRef("trainee_id"))
+    return places.update(
+        organisation_id=Subquery(trainee.values("organisation_id")[:1]),
+        organisation_name=Subquery(trainee.values("organisation__name")[:1]),
+    )

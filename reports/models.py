@@ -1,0 +1,125 @@
+"""Training history kept by HR (受講履歴管理): training taken outside the portal — 派遣研修 at
+自治大学校, 市町村アカデミー, 東京都の研修 … — and records from before the portal. A trainee's
+history is their places in the portal's sessions together with these records. A record is never
+deleted: a correction or a removal is a change with its reason, kept with the record."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Category
+
+
+class Outcome(models.TextChoices):
+    COMPLETED = "completed", _("Completed")
+    INCOMPLETE = "incomplete", _("Not completed")
+    ABSENT = "absent", _("Absent")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class HistoryRecord(models.Model):
+    """One training in a trainee's history that did not take place in a portal session."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Entered by HR")
+        IMPORT = "import", _("Imported")
+
+    trainee = models.ForeignKey(
+        "trainees.Trainee",
+        verbose_name=_("trainee"),
+        on_delete=models.PROTECT,
+        related_name="history_records",
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), validators=[MinValueValidator(1950), MaxValueValidator(2100)]
+    )
+    title = models.CharField(_("title"), max_length=200)
+    provider = models.CharField(
+        _("provided by"),
+        max_length=200,
+        blank=True,
+        help_text=_("自治大学校, 市町村アカデミー, 東京都職員研修所 …"),
+    )
+    category = models.CharField(
+        _("category"), max_length=16, choices=Category.choices, default=Category.SECONDMENT
+    )
+    started_on = models.DateField(_("first day"))
+    ended_on = models.DateField(_("last day"))
+    hours = models.DecimalField(
+        _("hours"),
+        max_digits=6,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(9999))],
+    )
+    outcome = models.CharField(
+        _("result"), max_length=12, choices=Outcome.choices, default=Outcome.COMPLETED
+    )
+    # Where the trainee belonged then (the organisation and its name on that day).
+    organisation = models.ForeignKey(
+        "trainees.Organisation",
+        verbose_name=_("organisation at the time"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organisation_name = models.CharField(
+        _("organisation name at the time"), max_length=200, blank=True
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("history record")
+        verbose_name_plural = _("history records")
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__gte=models.F("started_on")),
+                name="history_record_dates_in_order",
+                violation_error_message=_("The last day cannot be before the first day."),
+            ),
+        ]
+        indexes = [models.Index(fields=["trainee", "fiscal_year"], name="history_trainee_year")]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} {self.title}"
+
+
+class HistoryRecordChange(models.Model):
+    """Who added, corrected or removed a record, when, why, and what the fields were before."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("Added")
+        CORRECTED = "corrected", _("Corrected")
+        REMOVED = "removed", _("Removed")
+
+    record = models.ForeignKey(HistoryRecord, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    # {"field": [old, new]} for a correction; the record's fields for an addition.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    changed_by = models.ForeignKey(
+        "trainees.User",
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("history record change")
+        verbose_name_plural = _("history record changes")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.kind}"

@@ -165,6 +165,11 @@ class AuditEventKind(models.TextChoices):
     HISTORY_RECORD_CORRECTED = "history.record_corrected", _("Training history record corrected")
     HISTORY_RECORD_REMOVED = "history.record_removed", _("Training history record removed")
     HISTORY_IMPORTED = "history.imported", _("Training history imported")
+    DASHBOARD_EXPORTED = "dashboard.exported", _("Dashboard table exported")
+    CERTIFICATE_ISSUED = "certificate.issued", _("Certificate of completion issued")
+    CERTIFICATE_REVOKED = "certificate.revoked", _("Certificate of completion revoked")
+    CERTIFICATE_BATCH = "certificate.batch", _("Certificates of a session requested")
+    CERTIFICATE_AUTHORITY_CHANGED = "certificate.authority", _("Certificate issuer changed")
 
 
 class AuditEvent(AppendOnlyModel):

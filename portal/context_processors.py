@@ -58,6 +58,7 @@ def _menu(user: User, unread: int) -> list[NavItem]:
                     NavItem(_("Venues"), reverse("venue_list")),
                     NavItem(_("Survey templates"), reverse("survey_templates")),
                     NavItem(_("Notification wording"), reverse("notice_templates")),
+                    NavItem(_("Dashboards"), reverse("dashboard_completion")),
                 ],
             ),
             NavItem(
@@ -69,7 +70,10 @@ def _menu(user: User, unread: int) -> list[NavItem]:
             ),
         ]
     elif user.has_perm(COORDINATOR_PAGES):
-        items.append(NavItem(_("Staff registry"), reverse("trainee_list")))
+        items += [
+            NavItem(_("Staff registry"), reverse("trainee_list")),
+            NavItem(_("Dashboards"), reverse("dashboard_completion")),
+        ]
     if user.has_perm("audit.view_accesslog"):
         items.append(NavItem(_("Audit log"), reverse("audit:home")))
     account = [

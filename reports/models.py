@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category
+from learning.models import materials_storage
 
 
 class Outcome(models.TextChoices):
@@ -123,3 +124,93 @@ class HistoryRecordChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.kind}"
+
+
+class IssuingAuthority(models.Model):
+    """Who issues the certificates of completion (修了証): the name printed above the seal and
+    the seal image HR uploads. One row (the latest is used)."""
+
+    name = models.CharField(
+        _("issued by"), max_length=100, help_text=_("e.g. 新宿区人材育成センター所長")
+    )
+    # The seal, re-encoded as PNG when uploaded (no metadata; at most SEAL_MAX_BYTES).
+    seal_png = models.BinaryField(_("seal image"), blank=True, default=b"")
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        "trainees.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("issuing authority")
+        verbose_name_plural = _("issuing authority")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Certificate(models.Model):
+    """A certificate of completion for one completed place. What it says is kept as it was
+    issued (the verification page shows that, not today's registry)."""
+
+    enrollment = models.OneToOneField(
+        "enrollments.Enrollment", on_delete=models.PROTECT, related_name="certificate"
+    )
+    number = models.CharField(_("certificate number"), max_length=20, unique=True)
+    trainee_name = models.CharField(_("name"), max_length=100)
+    course_title = models.CharField(_("course"), max_length=200)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    issued_by = models.CharField(_("issued by"), max_length=100)
+    issued_on = models.DateField(_("issued on"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
+    revoked_by = models.ForeignKey(
+        "trainees.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("certificate of completion")
+        verbose_name_plural = _("certificates of completion")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CertificateBatch(models.Model):
+    """All certificates of a session as one ZIP or one multi-page PDF, made in the background:
+    the page shows its progress, then offers the file."""
+
+    class Kind(models.TextChoices):
+        ZIP = "zip", _("ZIP of PDF files")
+        PDF = "pdf", _("One PDF, a page each")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    session = models.ForeignKey("courses.Session", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(_("certificates"), default=0)
+    done = models.PositiveIntegerField(_("made"), default=0)
+    file = models.FileField(storage=materials_storage, upload_to="certificates/", blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        "trainees.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("certificate batch")
+        verbose_name_plural = _("certificate batches")
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.kind} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        return round(self.done * 100 / self.total) if self.total else 0

@@ -4,17 +4,38 @@ with its reason and an audit event, in one transaction."""
 from __future__ import annotations
 
 import datetime
+import io
+import uuid
+import zipfile
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from audit.models import AuditEventKind
 from audit.services import audit_event_record
-from reports.models import HistoryRecord, HistoryRecordChange
+from courses.models import Course, Session
+from courses.selectors import session_notice_values
+from enrollments.models import Completion, Enrollment, Status
+from notices.delivery import outbox_add
+from notices.models import NoticeKind
+from notices.services import Recipient, notice_send_by_template
+from reports.certificates import certificates_pdf
+from reports.models import (
+    Certificate,
+    CertificateBatch,
+    HistoryRecord,
+    HistoryRecordChange,
+    IssuingAuthority,
+)
 from trainees.models import Trainee, TraineeStatus, User
 
 
@@ -26,6 +47,7 @@ def _editable(trainee: Trainee) -> None:
         )
 
 
+BATCH_TASK = "reports.tasks.build_certificate_batch"
 FIELDS = (
     "fiscal_year",
     "title",
@@ -146,4 +168,237 @@ def history_record_remove(*, record: HistoryRecord, reason: str, actor: User | N
         kind=AuditEventKind.HISTORY_RECORD_REMOVED,
         user=actor,
         detail={"record": record.pk, "trainee": record.trainee_id},
+    )
+
+
+@transaction.atomic
+def chase_remind(
+    *,
+    course: Course,
+    trainees: list[Trainee],
+    actor: User | None,
+    today: datetime.date | None = None,
+) -> int:
+    """督促 to the chase list of a mandatory course: inbox and e-mail through the notices sender,
+    with the session of those who hold a place, the course alone for the others. Once per person
+    per course and day: pressing again the same day sends nothing twice. Returns how many."""
+    today = today or timezone.localdate()
+    rule = f"chase:{course.pk}:{today:%Y%m%d}"
+    placed = dict(
+        Enrollment.objects.filter(
+            course=course, status=Status.CONFIRMED, trainee__in=[t.pk for t in trainees]
+        ).values_list("trainee_id", "session_id")
+    )
+    sessions = (
+        Session.objects.select_related("course", "room__venue")
+        .prefetch_related("days")
+        .in_bulk(set(placed.values()))
+    )
+    groups: dict[int | None, list[Trainee]] = {}
+    for trainee in trainees:
+        groups.setdefault(placed.get(trainee.pk), []).append(trainee)
+    sent = 0
+    for session_id, people in groups.items():
+        values = (
+            session_notice_values(sessions[session_id])
+            if session_id
+            else {"course": course.title, "portal_link": f"{settings.PORTAL_BASE_URL}/catalogue/"}
+        )
+        sent += notice_send_by_template(
+            kind=NoticeKind.REMINDER,
+            recipients=[Recipient(t.pk, t.user_id, t.name, t.email, rule=rule) for t in people],
+            values=values,
+            link=reverse("trainee_home") if session_id else reverse("catalogue"),
+        )
+    audit_event_record(
+        kind=AuditEventKind.REMINDERS_SENT,
+        user=actor,
+        detail={"course": course.pk, "chase": True, "count": sent, "listed": len(trainees)},
+    )
+    return sent
+
+
+# --- certificates of completion (修了証) -------------------------------------------------------
+
+SEAL_MAX_BYTES = 512 * 1024
+SEAL_MAX_SIDE = 2000
+
+
+def authority_current() -> IssuingAuthority | None:
+    return IssuingAuthority.objects.order_by("-updated_at", "-id").first()
+
+
+def seal_png(data: bytes) -> bytes:
+    """The uploaded seal as a clean PNG: a PNG or JPEG of at most SEAL_MAX_BYTES and
+    SEAL_MAX_SIDE pixels a side, decoded and written again (no metadata, nothing hidden)."""
+    if len(data) > SEAL_MAX_BYTES:
+        raise ValidationError(_("The seal image must be 512 KB or smaller."))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in {"PNG", "JPEG"}:
+                raise ValidationError(_("The seal image must be a PNG or JPEG file."))
+            if max(image.size) > SEAL_MAX_SIDE:
+                raise ValidationError(_("The seal image must be at most 2000 pixels a side."))
+            out = io.BytesIO()
+            image.convert("RGBA").save(out, format="PNG")
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValidationError(_("The seal image could not be read as a PNG or JPEG file.")) from exc
+    return out.getvalue()
+
+
+@transaction.atomic
+def authority_save(*, name: str, seal: bytes | None, actor: User | None) -> IssuingAuthority:
+    """The issuer's name and (when given) a new seal image; the previous seal is kept if none."""
+    current = authority_current()
+    authority = IssuingAuthority.objects.create(
+        name=name,
+        seal_png=seal_png(seal) if seal else (bytes(current.seal_png) if current else b""),
+        updated_by=actor,
+    )
+    audit_event_record(
+        kind=AuditEventKind.CERTIFICATE_AUTHORITY_CHANGED,
+        user=actor,
+        detail={"authority": authority.pk, "seal_replaced": bool(seal)},
+    )
+    return authority
+
+
+def _place_hours(enrollment: Enrollment) -> tuple[datetime.date, datetime.date, Decimal]:
+    days = list(enrollment.session.days.order_by("date", "starts_at"))
+    seconds = sum(
+        (
+            datetime.datetime.combine(d.date, d.ends_at)
+            - datetime.datetime.combine(d.date, d.starts_at)
+        ).total_seconds()
+        for d in days
+    )
+    hours = (Decimal(seconds) / 3600).quantize(Decimal("0.1"))
+    if not days:
+        today = timezone.localdate()
+        return today, today, hours
+    return days[0].date, days[-1].date, hours
+
+
+@transaction.atomic
+def certificate_issue(*, enrollment: Enrollment, actor: User | None) -> Certificate:
+    """The place's certificate: the one already issued, or a new one (only for a completed
+    place). Its number is <fiscal year>-<serial>; what it says is fixed now."""
+    existing = Certificate.objects.filter(enrollment=enrollment).first()
+    if existing is not None:
+        return existing
+    enrollment = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("trainee", "course", "session")
+        .get(pk=enrollment.pk)
+    )
+    if enrollment.status != Status.CONFIRMED or enrollment.completion != Completion.COMPLETED:
+        raise ValidationError(_("A certificate is issued only for a completed course."))
+    existing = Certificate.objects.filter(enrollment=enrollment).first()
+    if existing is not None:  # issued while this one waited for the lock
+        return existing
+    first, last, hours = _place_hours(enrollment)
+    authority = authority_current()
+    certificate = Certificate.objects.create(
+        enrollment=enrollment,
+        number=f"tmp-{enrollment.pk}",
+        trainee_name=enrollment.trainee.name,
+        course_title=enrollment.course.title,
+        first_day=first,
+        last_day=last,
+        hours=hours,
+        issued_by=authority.name if authority else settings.CERTIFICATE_ISSUER,
+        issued_on=timezone.localdate(),
+    )
+    certificate.number = f"{enrollment.course.fiscal_year}-{certificate.pk:06d}"
+    certificate.save(update_fields=["number"])
+    audit_event_record(
+        kind=AuditEventKind.CERTIFICATE_ISSUED,
+        user=actor,
+        detail={"certificate": certificate.pk, "enrollment": enrollment.pk},
+    )
+    return certificate
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, reason: str, actor: User | None) -> None:
+    """取消: the verification page says revoked from now on, with no reason shown publicly."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.revoked_at:
+        return
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_reason = reason
+    certificate.revoked_by = actor
+    certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    audit_event_record(
+        kind=AuditEventKind.CERTIFICATE_REVOKED,
+        user=actor,
+        detail={"certificate": certificate.pk, "number": certificate.number},
+    )
+
+
+def session_completed_places(session: Session) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(
+        session=session, status=Status.CONFIRMED, completion=Completion.COMPLETED
+    )
+
+
+@transaction.atomic
+def certificate_batch_start(*, session: Session, kind: str, actor: User | None) -> CertificateBatch:
+    """Queue the making of the session's certificates as one file (after commit, by a worker)."""
+    batch = CertificateBatch.objects.create(
+        session=session,
+        kind=kind,
+        total=session_completed_places(session).count(),
+        created_by=actor,
+    )
+    outbox_add(BATCH_TASK, [[batch.pk]])
+    audit_event_record(
+        kind=AuditEventKind.CERTIFICATE_BATCH,
+        user=actor,
+        detail={"batch": batch.pk, "session": session.pk, "kind": kind, "count": batch.total},
+    )
+    return batch
+
+
+def certificate_batch_build(batch_id: int) -> None:
+    """Issue what is missing and write the file, saving the progress every few certificates so
+    the page can show it. Safe to run again: a batch done is left alone."""
+    batch = CertificateBatch.objects.select_related("session").get(pk=batch_id)
+    if batch.state == CertificateBatch.State.DONE:
+        return
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        state=CertificateBatch.State.RUNNING, done=0
+    )
+    places = list(session_completed_places(batch.session).select_related("trainee"))
+    authority = authority_current()
+    certificates = []
+    for index, place in enumerate(places, start=1):
+        certificates.append(certificate_issue(enrollment=place, actor=batch.created_by))
+        if index % 10 == 0 or index == len(places):
+            CertificateBatch.objects.filter(pk=batch.pk).update(done=index, total=len(places))
+    certificates = [c for c in certificates if not c.revoked_at]
+    name = f"certificates-{batch.session.course.code}-{batch.session.number}"
+    if batch.kind == CertificateBatch.Kind.PDF:
+        content = certificates_pdf(certificates, authority)
+        file_name = f"{name}.pdf"
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for certificate in certificates:
+                archive.writestr(
+                    f"{certificate.number}.pdf", certificates_pdf([certificate], authority)
+                )
+        content = buffer.getvalue()
+        file_name = f"{name}.zip"
+    batch.file.save(f"{uuid.uuid4().hex}-{file_name}", ContentFile(content), save=False)
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        file=batch.file.name, state=CertificateBatch.State.DONE, done=len(places)
+    )
+
+
+def certificate_batch_failed(batch_id: int, exc: Exception) -> None:
+    CertificateBatch.objects.filter(pk=batch_id).update(
+        state=CertificateBatch.State.FAILED, error=type(exc).__name__[:300]
     )

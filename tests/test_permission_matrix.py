@@ -19,15 +19,18 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services as assessment_services
 from audit.models import AccessLog, AuditEvent
-from enrollments.models import OrganisationQuota
+from enrollments.models import Completion, Enrollment, OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
 from notices.models import Notice, NotificationTemplate
-from reports.services import history_record_add
+from reports.certificates import verification_code
+from reports.models import CertificateBatch
+from reports.services import authority_save, certificate_issue, history_record_add
 from tests.assessments.factories import make_survey, make_test
 from tests.assessments.test_reports import make_form
 from tests.courses.factories import (
@@ -39,7 +42,7 @@ from tests.courses.factories import (
     add_material,
 )
 from tests.enrollments.factories import enrol
-from tests.reports.factories import RECORD
+from tests.reports.factories import RECORD, SEAL_PNG
 from tests.trainees.factories import (
     OrganisationFactory,
     RosterImportFactory,
@@ -183,6 +186,29 @@ MATRIX = {
     "trainees/<int:pk>/history/records/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/history-records/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/history-records/<int:pk>/remove/": hr_only(),
+    # Dashboards: HR everything, a coordinator their organisations' numbers (another
+    # department's cell is a 404; lists are filtered to their staff).
+    "dashboards/": _row(LOGIN, 403, 200, 200, 403),
+    "dashboards/completion/<int:course_pk>/<int:organisation_pk>/": _row(
+        LOGIN, 403, 200, 200, 403, 404
+    ),
+    "dashboards/compliance/": _row(LOGIN, 403, 200, 200, 403),
+    "dashboards/compliance/<int:pk>/": _row(LOGIN, 403, 200, 200, 403),
+    "dashboards/compliance/<int:pk>/remind/": hr_only(),
+    "dashboards/attendance/": _row(LOGIN, 403, 200, 200, 403),
+    "dashboards/results/": _row(LOGIN, 403, 200, 200, 403),
+    "dashboards/hours/": _row(LOGIN, 403, 200, 200, 403),
+    # Certificates: the trainee's own (someone else's place is a 404), HR's, and the public
+    # verification page (a made-up code is a 404 for everyone, logged in or not).
+    "me/enrollments/<int:pk>/certificate/": _row(LOGIN, 404, 404, 404, 403),
+    "hr/sessions/<int:pk>/certificates/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/certificate-batches/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/certificate-batches/<int:pk>/download/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/certificates/issuer/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/certificates/issuer/seal/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/certificates/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/certificates/<int:pk>/revoke/": hr_only(),
+    "verify/<str:code>/": every(200),
     # HR builds and reads them
     "hr/courses/<int:pk>/tests/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/tests/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
@@ -491,6 +517,21 @@ def concrete_urls(objects):
             urls[key] = "/hr/notices/templates/order/"
         elif "<int:member_pk>" in key:
             urls[key] = f"/hr/courses/{objects['session'].course_id}/targets/1/remove/"
+        elif key.startswith("dashboards/completion/"):
+            department = objects["organisation"]
+            while department.parent_id:
+                department = department.parent
+            urls[key] = f"/dashboards/completion/{objects['session'].course_id}/{department.pk}/"
+        elif key.startswith("dashboards/compliance/<int:pk>"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["session"].course_id))
+        elif key.startswith("hr/certificate-batches/"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["batch"].pk))
+        elif key.startswith("hr/certificates/<int:pk>"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["certificate"].pk))
+        elif key == "verify/<str:code>/":
+            urls[key] = reverse(
+                "certificate_verify", args=[verification_code(objects["certificate"])]
+            )
         elif key.startswith("hr/history-records/"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["history_record"].pk))
         elif key == "inbox/<int:pk>/read/":
@@ -560,6 +601,18 @@ def _assessment_objects(session, enrollment):
     }
 
 
+def _certificate_objects(session):
+    """A certificate (of a completed place), a finished ZIP of the session's, and a seal."""
+    place = enrol(TraineeFactory(), session)
+    Enrollment.objects.filter(pk=place.pk).update(completion=Completion.COMPLETED)
+    certificate = certificate_issue(enrollment=place, actor=None)
+    batch = CertificateBatch.objects.create(session=session, kind="zip", total=1, done=1,
+                                            state="done")  # fmt: skip
+    batch.file.save("certificates.zip", ContentFile(b"PK"), save=True)
+    authority_save(name="人材育成センター所長", seal=SEAL_PNG, actor=None)
+    return {"certificate": certificate, "batch": batch}
+
+
 @pytest.fixture
 def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, private_storage):
     session = SessionFactory()
@@ -576,6 +629,7 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         "history_record": history_record_add(
             trainee=in_scope, data=RECORD, reason="派遣研修", actor=None
         ),
+        **_certificate_objects(session),
         "group": Group.objects.get(name="trainee"),
         "emailaddress": trainee.emailaddress_set.get(),
         "authenticator": Authenticator.objects.filter(user=hr_admin).first(),

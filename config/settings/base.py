@@ -63,6 +63,8 @@ PORTAL_BASE_URL = env_str(
     "PORTAL_BASE_URL",
     None if PRODUCTION else f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}",
 ).rstrip("/")
+# Printed on certificates of completion until HR names the issuer (研修 > 修了証の発行者).
+CERTIFICATE_ISSUER = env_str("CERTIFICATE_ISSUER", "人材育成センター所長")
 # Which courses' materials a trainee may open (trainee -> subquery of course ids): decided by the
 # enrolments (a confirmed place), an app above learning — see learning/selectors.py.
 LEARNING_PLACES = "enrollments.selectors.learning_course_ids"

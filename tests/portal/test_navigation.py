@@ -46,5 +46,5 @@ def test_a_coordinator_keeps_flat_links_and_an_unread_badge(client, coordinator)
     response = _menu(client, coordinator, reverse("nominations"))
     top = response.context["nav_links"]
     flat = [str(item.label) for item in top if not item.children]
-    assert {"受信箱", "研修生の推薦", "職員名簿"} <= set(flat)
+    assert {"受信箱", "研修生の推薦", "職員名簿", "集計"} <= set(flat)
     assert top[0].unread == 1 and "1 件の未読" in response.content.decode()

@@ -16,3 +16,17 @@ RECORD = {
     "outcome": "completed",
     "note": "",
 }
+
+
+def _seal() -> bytes:
+    """A small red square, as HR might scan a seal."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGBA", (64, 64), (200, 30, 30, 255)).save(out, format="PNG")
+    return out.getvalue()
+
+
+SEAL_PNG = _seal()

@@ -24,6 +24,7 @@ from portal.demo_courses import (
     seed_notices,
     seed_open_courses,
 )
+from portal.demo_history import seed_history
 from portal.demo_people import DEMO_ACCOUNTS, DEMO_ORGANISATIONS, DEMO_PASSWORD
 from trainees.models import ImportMode, Organisation, RosterImport, Trainee, User
 from trainees.roster_import import roster_import_run
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             seed_open_courses()
             seed_assessments()
             seed_completion()
+            seed_history()
 
         self.stdout.write(self.style.SUCCESS("Demo ward ready."))
         self.stdout.write(

@@ -1,0 +1,160 @@
+"""Demo training history for ``seed_demo``: 情報セキュリティ研修 (S01) held in each of the last
+four fiscal years with places completed, a few absent (with reasons) and cancelled, and the
+standard survey answered — so My history, the registry's history pages and every dashboard
+show several years. This year's S01 gets its target list (every ward employee) for the
+compliance dashboard, and HR's records of training outside the portal: the demo trainee's
+市町村アカデミー course among them. Places are written directly (no order notices for years
+long past)."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import services as assessment_services
+from courses.models import (
+    Category,
+    Course,
+    CourseKind,
+    DeliveryMode,
+    Room,
+    Session,
+    SessionDay,
+    TargetRule,
+    current_fiscal_year,
+)
+from enrollments.models import (
+    AbsenceNotice,
+    AbsenceReason,
+    Attendance,
+    AttendanceMark,
+    Completion,
+    Enrollment,
+    Source,
+    Status,
+)
+from enrollments.services import enrollments_stamp_organisation, target_list_freeze
+from portal.demo_assessments import _survey, _template
+from reports.services import history_record_add
+from trainees.models import Trainee
+
+OUTSIDE = [
+    # (login of the trainee or None for the n-th ward employee, years ago, title, provider, hours)
+    ("300001", 2, "政策法務研修", "市町村職員中央研修所（市町村アカデミー）", Decimal("30.0")),
+    (None, 3, "第2部特別課程", "自治大学校", Decimal("180.0")),
+    (None, 1, "東京都職員研修所 係長級研修", "東京都職員研修所", Decimal("12.0")),
+]
+
+
+def _past_course(year: int, room: Room | None) -> Session:
+    course = Course.objects.create(
+        fiscal_year=year, code="S01", title="情報セキュリティ研修", category=Category.SPECIALIST,
+        kind=CourseKind.ORDERED, delivery=DeliveryMode.CLASSROOM, requires_attendance=True,
+        description="標的型メール、パスワード管理、個人情報の持ち出し。",
+    )  # fmt: skip
+    session = Session.objects.create(course=course, number=1, capacity=80, room=room)
+    SessionDay.objects.create(
+        session=session, date=datetime.date(year, 6, 10), starts_at=datetime.time(13, 30),
+        ends_at=datetime.time(16, 30),
+    )  # fmt: skip
+    return session
+
+
+@transaction.atomic
+def seed_history() -> None:
+    year = current_fiscal_year()
+    if Course.objects.filter(code="S01", fiscal_year=year - 1).exists():
+        return
+    rng = random.Random(13)  # noqa: S311 - a reproducible demo, not a secret
+    room = Room.objects.filter(name="5階 研修室A").first()
+    ward = list(Trainee.objects.filter(is_external=False).order_by("staff_number"))
+    template = _template()
+    for offset, mood in ((4, 3), (3, 2), (2, 2), (1, 1)):  # satisfaction rising year by year
+        session = _past_course(year - offset, room)
+        course = session.course
+        day = session.days.get()
+        decided = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(9)))
+        places = []
+        for trainee in ward:
+            roll = rng.random()
+            status = Status.CANCELLED if roll < 0.06 else (
+                Status.ABSENT if roll < 0.14 else Status.CONFIRMED)  # fmt: skip
+            done = status == Status.CONFIRMED and rng.random() < 0.9
+            places.append(
+                Enrollment(
+                    session=session, course=course, trainee=trainee, status=status,
+                    source=Source.ORDERED, requested_at=decided, decided_at=decided,
+                    completion=Completion.COMPLETED if done else Completion.INCOMPLETE,
+                    completed_at=decided if done else None,
+                )
+            )  # fmt: skip
+        Enrollment.objects.bulk_create(places)
+        # 出欠 as HR recorded it on the day: present for those who completed.
+        Attendance.objects.bulk_create(
+            Attendance(
+                enrollment=place,
+                day=day,
+                recorded_at=decided,
+                method=Attendance.Method.HR,
+                mark=AttendanceMark.PRESENT
+                if place.completion == Completion.COMPLETED
+                else AttendanceMark.ABSENT,
+            )
+            for place in Enrollment.objects.filter(course=course, status=Status.CONFIRMED)
+        )
+        AbsenceNotice.objects.bulk_create(
+            AbsenceNotice(
+                enrollment=place,
+                day=day,
+                reason=rng.choice(AbsenceReason.values),
+                detail="",
+                sent_at=decided,
+            )
+            for place in Enrollment.objects.filter(course=course, status=Status.ABSENT)
+        )
+        Session.objects.filter(pk=session.pk).update(
+            confirmed_count=Enrollment.objects.filter(
+                session=session, status=Status.CONFIRMED
+            ).count()
+        )
+        survey = assessment_services.survey_from_template(
+            template=template, course=course, actor=None
+        )
+        for place in Enrollment.objects.filter(course=course, status=Status.CONFIRMED)[:12]:
+            _survey(place, survey, rng, mood=mood)
+    # Every place of a session begun remembers its organisation of the day.
+    enrollments_stamp_organisation(today=timezone.localdate())
+    # This year's 情報セキュリティ研修 is compulsory for every ward employee.
+    current = Course.objects.filter(fiscal_year=year, code="S01").first()
+    if current is not None:
+        TargetRule.objects.get_or_create(course=current)
+        target_list_freeze(course=current, actor=None)
+    for login, years_ago, title, provider, hours in OUTSIDE:
+        someone: Trainee | None = (
+            Trainee.objects.filter(user__username=login).first()
+            if login
+            else ward[(len(ward) // 2 + years_ago) % len(ward)]
+        )
+        if someone is None:
+            continue
+        fiscal_year = year - years_ago
+        history_record_add(
+            trainee=someone,
+            data={
+                "fiscal_year": fiscal_year,
+                "title": title,
+                "provider": provider,
+                "category": Category.SECONDMENT,
+                "started_on": datetime.date(fiscal_year, 10, 6),
+                "ended_on": datetime.date(fiscal_year, 10, 10),
+                "hours": hours,
+                "outcome": "completed",
+                "note": "",
+            },
+            reason="派遣研修の修了証を確認して登録",
+            actor=None,
+        )

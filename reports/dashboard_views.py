@@ -1,0 +1,326 @@
+"""Dashboards (集計) for HR — and for coordinators, limited to their organisations: completion by
+course × department with drill-down, mandatory-training compliance with its chase list and
+reminder, attendance and absence reasons, results and satisfaction over the years, hours by
+employment type. Every table exports (?format=csv|csv-cp932|xlsx) through the one writer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from audit.exports import FORMATS, export_response
+from audit.models import AuditEventKind
+from courses.models import Course, current_fiscal_year
+from courses.selectors import fiscal_years
+from enrollments.models import AbsenceReason
+from reports import dashboards
+from reports.services import chase_remind
+from trainees.http import AuthenticatedHttpRequest
+from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE
+
+PAGES = [
+    ("dashboard_completion", gettext_lazy("Completion")),
+    ("dashboard_compliance", gettext_lazy("Mandatory training")),
+    ("dashboard_attendance", gettext_lazy("Attendance and absence")),
+    ("dashboard_results", gettext_lazy("Results and satisfaction")),
+    ("dashboard_hours", gettext_lazy("Hours by employment type")),
+]
+
+
+class YearForm(forms.Form):
+    year = forms.TypedChoiceField(label=gettext_lazy("Fiscal year"), coerce=int, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        years = fiscal_years() or [current_fiscal_year()]
+        self.fields["year"].choices = [(y, _("FY %(year)s") % {"year": y}) for y in years]
+
+    def chosen(self) -> int:
+        if self.is_valid() and self.cleaned_data.get("year"):
+            return int(self.cleaned_data["year"])
+        return current_fiscal_year()
+
+
+def _allowed(request: AuthenticatedHttpRequest) -> set[int] | None:
+    user = request.user
+    if not (user.has_perm(HR_CONSOLE) or user.has_perm(COORDINATOR_PAGES)):
+        raise PermissionDenied
+    return dashboards.scope_ids(user)
+
+
+def _wants_file(request: AuthenticatedHttpRequest) -> str | None:
+    file_format = request.GET.get("format")
+    return file_format if file_format in FORMATS else None
+
+
+def _export(
+    request: AuthenticatedHttpRequest,
+    name: str,
+    header: list[str],
+    rows: list[list[object]],
+    detail: dict,
+) -> HttpResponse:
+    return export_response(
+        request,
+        name=name,
+        sheet=name,
+        header=header,
+        rows=rows,
+        file_format=_wants_file(request) or "csv",
+        kind=AuditEventKind.DASHBOARD_EXPORTED,
+        detail=detail,
+    )
+
+
+def _page(request: AuthenticatedHttpRequest, template: str, context: dict) -> HttpResponse:
+    return render(
+        request,
+        template,
+        {
+            "pages": PAGES,
+            "rules": dashboards.COUNTING_RULES,
+            "query": request.GET.urlencode(),
+            "scoped": not request.user.has_perm(HR_CONSOLE),
+            **context,
+        },
+    )
+
+
+@login_required
+@require_GET
+def completion(request: AuthenticatedHttpRequest) -> HttpResponse:
+    scope = _allowed(request)
+    form = YearForm(request.GET or None)
+    year = form.chosen()
+    matrix = dashboards.completion_matrix(year, scope)
+    if _wants_file(request):
+        header, rows = dashboards.completion_matrix_table(matrix)
+        return _export(request, f"completion-{year}", header, rows, {"dashboard": "completion",
+                                                                     "year": year})  # fmt: skip
+    bars = [
+        (d.name, matrix.by_department[d.pk].rate or 0, matrix.by_department[d.pk])
+        for d in matrix.departments
+    ]
+    return _page(
+        request,
+        "reports/dashboard_completion.html",
+        {
+            "form": form,
+            "year": year,
+            "matrix": matrix,
+            "bars": bars,
+            "current": "dashboard_completion",
+        },
+    )
+
+
+@login_required
+@require_GET
+def completion_cell(
+    request: AuthenticatedHttpRequest, course_pk: int, organisation_pk: int
+) -> HttpResponse:
+    scope = _allowed(request)
+    course = get_object_or_404(Course, pk=course_pk)
+    tree = dashboards.organisation_tree()
+    department = tree.by_id.get(organisation_pk)
+    # Only a department's cell, and for a coordinator only one of theirs.
+    if department is None or tree.department_of.get(organisation_pk) != organisation_pk:
+        raise Http404
+    if scope is not None and not scope & set(tree.descendants(organisation_pk)):
+        raise Http404
+    places = dashboards.completion_cell(course, organisation_pk, scope)
+    if _wants_file(request):
+        header = ["職員番号", "氏名", "当時の所属", "現在の所属", "日程", "状態", "修了"]
+        rows = [
+            [p.trainee.staff_number, p.trainee.name,
+             p.organisation_name or p.trainee.organisation.name, p.trainee.organisation.name,
+             f"第{p.session.number}回", p.get_status_display(), p.get_completion_display()]
+            for p in places
+        ]  # fmt: skip
+        return _export(request, f"completion-{course.code}", header, rows,
+                       {"dashboard": "completion_cell", "course": course.pk,
+                        "organisation": organisation_pk})  # fmt: skip
+    return _page(
+        request,
+        "reports/dashboard_cell.html",
+        {"course": course, "department": department, "places": places, "year": course.fiscal_year,
+         "current": "dashboard_completion"},
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def compliance(request: AuthenticatedHttpRequest) -> HttpResponse:
+    scope = _allowed(request)
+    form = YearForm(request.GET or None)
+    year = form.chosen()
+    summary = dashboards.compliance_summary(year, scope)
+    if _wants_file(request):
+        keys = ["course__code", "course__title", "members", "completed", "missing", "rate"]
+        header = ["研修コード", "研修名", "対象者", "修了", "未修了", "修了率(%)"]
+        return _export(request, f"compliance-{year}", header, dashboards.rows_of(summary, keys),
+                       {"dashboard": "compliance", "year": year})  # fmt: skip
+    return _page(
+        request,
+        "reports/dashboard_compliance.html",
+        {"form": form, "year": year, "summary": summary, "current": "dashboard_compliance"},
+    )
+
+
+class DepartmentForm(forms.Form):
+    department = forms.IntegerField(required=False, min_value=1)
+
+
+@login_required
+@require_GET
+def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    scope = _allowed(request)
+    course = get_object_or_404(Course, pk=pk)
+    form = DepartmentForm(request.GET or None)
+    department = form.cleaned_data.get("department") if form.is_valid() else None
+    lines = dashboards.chase_list(course, scope, department)
+    if _wants_file(request):
+        header, rows = dashboards.chase_table(lines)
+        return _export(request, f"chase-{course.code}", header, rows,
+                       {"dashboard": "chase", "course": course.pk})  # fmt: skip
+    all_lines = lines if department is None else dashboards.chase_list(course, scope)
+    return _page(
+        request,
+        "reports/dashboard_chase.html",
+        {
+            "course": course,
+            "year": course.fiscal_year,
+            "lines": lines,
+            "departments": dashboards.chase_by_department(all_lines),
+            "department": department,
+            "is_hr": request.user.has_perm(HR_CONSOLE),
+            "current": "dashboard_compliance",
+        },
+    )
+
+
+@login_required
+@permission_required(HR_CONSOLE, raise_exception=True)
+@require_POST
+def chase_remind_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course, pk=pk)
+    form = DepartmentForm(request.POST)
+    department = form.cleaned_data.get("department") if form.is_valid() else None
+    lines = dashboards.chase_list(course, None, department)
+    sent = chase_remind(course=course, trainees=[line.trainee for line in lines],
+                        actor=request.user)  # fmt: skip
+    if sent:
+        messages.success(request, _("A reminder was sent to %(count)s people.") % {"count": sent})
+    else:
+        messages.info(request, _("Everyone on the list has already been reminded today."))
+    target = redirect("dashboard_chase", pk=course.pk)
+    if department:
+        target["Location"] += f"?department={department}"
+    return target
+
+
+@login_required
+@require_GET
+def attendance(request: AuthenticatedHttpRequest) -> HttpResponse:
+    scope = _allowed(request)
+    form = YearForm(request.GET or None)
+    year = form.chosen()
+    summary = dashboards.attendance_summary(year, scope)
+    reasons = list(AbsenceReason.choices)
+    if _wants_file(request):
+        header = ["研修コード", "研修名", "受講確定", "全日欠席", "取消"] + [
+            str(label) for _value, label in reasons
+        ]
+        rows = [
+            [r["course__code"], r["course__title"], r["confirmed"], r["absent"], r["cancelled"]]
+            + [r["reasons"][value] for value, _label in reasons]
+            for r in summary
+        ]
+        return _export(request, f"attendance-{year}", header, rows,
+                       {"dashboard": "attendance", "year": year})  # fmt: skip
+    for row in summary:
+        total = row["total"] or 1
+        row["segments"] = [
+            ("confirmed", row["confirmed"], row["confirmed"] * 100 / total),
+            ("absent", row["absent"], row["absent"] * 100 / total),
+            ("cancelled", row["cancelled"], row["cancelled"] * 100 / total),
+        ]
+        row["reason_list"] = [(label, row["reasons"][value]) for value, label in reasons]
+    return _page(
+        request,
+        "reports/dashboard_attendance.html",
+        {"form": form, "year": year, "summary": summary, "reasons": reasons,
+         "current": "dashboard_attendance"},
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def results(request: AuthenticatedHttpRequest) -> HttpResponse:
+    scope = _allowed(request)
+    years, lines = dashboards.results_over_years(scope)
+    if _wants_file(request):
+        header = ["研修コード", "研修名"]
+        for year in years:
+            header += [f"{year} テスト平均(%)", f"{year} 満足度(5点)"]
+        rows = []
+        for line in lines:
+            row: list[object] = [line["code"], line["title"]]
+            for cell in line["cells"]:
+                row += [cell.get("test", ("",))[0], cell.get("satisfaction", ("",))[0]]
+            rows.append(row)
+        return _export(request, "results", header, rows, {"dashboard": "results"})
+    for line in lines:
+        points = [
+            (index, cell["satisfaction"][0])
+            for index, cell in enumerate(line["cells"])
+            if "satisfaction" in cell
+        ]
+        line["points"] = " ".join(
+            f"{20 + index * 50},{70 - (value - 1) * 15:.1f}" for index, value in points
+        )
+        line["dots"] = [
+            (20 + index * 50, round(70 - (value - 1) * 15, 1), value) for index, value in points
+        ]
+    return _page(
+        request,
+        "reports/dashboard_results.html",
+        {"years": years, "lines": lines, "current": "dashboard_results",
+         "chart_width": 40 + 50 * max(len(years) - 1, 0)},
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def hours(request: AuthenticatedHttpRequest) -> HttpResponse:
+    scope = _allowed(request)
+    form = YearForm(request.GET or None)
+    year = form.chosen()
+    summary = dashboards.hours_by_employment_type(year, scope)
+    if _wants_file(request):
+        keys = ["label", "in_post", "trained", "hours", "mean"]
+        header = ["雇用区分", "在職者数", "修了者数", "研修時間計", "1人あたり時間"]
+        return _export(request, f"hours-{year}", header, dashboards.rows_of(summary, keys),
+                       {"dashboard": "hours", "year": year})  # fmt: skip
+    top = max((float(r["mean"] or 0) for r in summary), default=0) or 1
+    bars = [(r["label"], float(r["mean"] or 0) * 100 / top, r) for r in summary]
+    return _page(
+        request,
+        "reports/dashboard_hours.html",
+        {
+            "form": form,
+            "year": year,
+            "summary": summary,
+            "bars": bars,
+            "current": "dashboard_hours",
+        },
+    )

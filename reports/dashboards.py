@@ -1,0 +1,499 @@
+"""The dashboards' numbers (集計), aggregated in the database: a handful of grouped queries per
+page whatever the number of places, rolled up to departments (部) in memory over the
+organisation tree (a ward has a few hundred units).
+
+Counting rules (shown on the pages, see COUNTING_RULES):
+- a place counts where its trainee belonged on the session's first day (Enrollment.organisation,
+  stamped that morning); a place whose session has not begun counts where the trainee is now;
+- a department (部) counts the places of all its sections and units; an external
+  organisation counts as its own department;
+- completion rate = places completed ÷ places held (confirmed or absent on every day); a place
+  given up (cancelled) or never given (applied, waitlisted, not selected) does not count;
+- the chase list names the target-list members (not removed by HR) without a completed place
+  in the course, under the organisation they belong to now (the one a reminder reaches);
+- hours are those of the session days of completed places, plus completed records kept by HR
+  (training outside the portal), in the fiscal year.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Attempt, SurveyAnswer, SurveyQuestion, Test
+from assessments.selectors import FINAL, SCALES
+from courses.models import Course, SessionDay, TargetMember
+from courses.selectors import fiscal_years
+from enrollments.models import AbsenceNotice, AbsenceReason, Completion, Enrollment, Status
+from reports.models import HistoryRecord, Outcome
+from trainees.models import EmploymentType, Organisation, Trainee, TraineeStatus, User
+from trainees.selectors import organisations_in_scope
+
+HELD = (Status.CONFIRMED, Status.ABSENT)
+PLACE_ORGANISATION = Coalesce("organisation_id", "trainee__organisation_id")
+
+COUNTING_RULES = [
+    _(
+        "A place counts where its trainee belonged on the session's first day; a session not "
+        "yet begun counts where the trainee is now. A trainee who moved mid-year counts in each "
+        "department for the sessions they attended there."
+    ),
+    _(
+        "A department counts all its sections and units; an external organisation counts as "
+        "its own."
+    ),
+    _(
+        "Completion rate = places completed ÷ places held (confirmed, or absent every day). "
+        "Cancelled places and applications never confirmed are not counted."
+    ),
+    _(
+        "The chase list names the target-list members without a completed place in the course, "
+        "under the organisation they belong to now."
+    ),
+    _(
+        "Hours are those of the session days of completed places, plus completed training "
+        "recorded by HR outside the portal, in the fiscal year."
+    ),
+]
+
+
+# --- organisations ------------------------------------------------------------------------
+
+
+@dataclass
+class Tree:
+    """The organisation tree in memory: each unit's department (its top-level ancestor)."""
+
+    by_id: dict[int, Organisation]
+    department_of: dict[int, int]
+
+    def descendants(self, department_id: int) -> list[int]:
+        return [pk for pk, top in self.department_of.items() if top == department_id]
+
+
+def organisation_tree() -> Tree:
+    everything = {o.pk: o for o in Organisation.objects.only("id", "code", "name", "parent_id")}
+    department_of: dict[int, int] = {}
+    for pk, organisation in everything.items():
+        node, seen = organisation, {pk}
+        while node.parent_id and node.parent_id in everything and node.parent_id not in seen:
+            node = everything[node.parent_id]
+            seen.add(node.pk)
+        department_of[pk] = node.pk
+    return Tree(everything, department_of)
+
+
+def scope_ids(user: User) -> set[int] | None:
+    """The organisations whose numbers the person may see: None for HR (everything), their
+    organisations with sub-units for a coordinator."""
+    if user.has_perm("trainees.use_hr_console"):
+        return None
+    return {organisation.pk for organisation in organisations_in_scope(user)}
+
+
+def _places(fiscal_year: int, scope: set[int] | None) -> QuerySet[Enrollment]:
+    places = Enrollment.objects.filter(course__fiscal_year=fiscal_year, status__in=HELD)
+    places = places.annotate(place_org=PLACE_ORGANISATION)
+    if scope is not None:
+        places = places.filter(place_org__in=scope)
+    return places
+
+
+def rate(done: int, total: int) -> float | None:
+    return round(done * 100 / total, 1) if total else None
+
+
+# --- completion by course × department -------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    held: int = 0
+    completed: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.completed, self.held)
+
+    def add(self, held: int, completed: int) -> None:
+        self.held += held
+        self.completed += completed
+
+
+@dataclass
+class CompletionMatrix:
+    courses: list[Course]
+    departments: list[Organisation]
+    cells: dict[tuple[int, int], Cell]
+    by_course: dict[int, Cell]
+    by_department: dict[int, Cell]
+    total: Cell = field(default_factory=Cell)
+
+    def department_totals(self) -> list[tuple[Organisation, Cell]]:
+        return [(d, self.by_department[d.pk]) for d in self.departments]
+
+    def rows(self) -> list[tuple[Course, list[tuple[Organisation, Cell | None]], Cell]]:
+        return [
+            (
+                course,
+                [(d, self.cells.get((course.pk, d.pk))) for d in self.departments],
+                self.by_course[course.pk],
+            )
+            for course in self.courses
+        ]
+
+
+def completion_matrix(fiscal_year: int, scope: set[int] | None) -> CompletionMatrix:
+    """Places held and completed per course and department (one grouped query)."""
+    tree = organisation_tree()
+    grouped = (
+        _places(fiscal_year, scope)
+        .values("course_id", "place_org")
+        .annotate(
+            held=Count("id"),
+            completed=Count("id", filter=Q(completion=Completion.COMPLETED)),
+        )
+        .order_by()
+    )
+    cells: dict[tuple[int, int], Cell] = defaultdict(Cell)
+    by_course: dict[int, Cell] = defaultdict(Cell)
+    by_department: dict[int, Cell] = defaultdict(Cell)
+    total = Cell()
+    for row in grouped:
+        department = tree.department_of.get(row["place_org"], row["place_org"])
+        for cell in (
+            cells[(row["course_id"], department)],
+            by_course[row["course_id"]],
+            by_department[department],
+            total,
+        ):
+            cell.add(row["held"], row["completed"])
+    courses = list(Course.objects.filter(pk__in=by_course).order_by("code"))
+    departments = sorted((tree.by_id[pk] for pk in by_department), key=lambda o: o.code)
+    return CompletionMatrix(courses, departments, dict(cells), by_course, by_department, total)
+
+
+def completion_matrix_table(matrix: CompletionMatrix) -> tuple[list[str], list[list[object]]]:
+    header = ["研修コード", "研修名"]
+    for department in matrix.departments:
+        header += [f"{department.name} 対象", f"{department.name} 修了"]
+    header += ["合計 対象", "合計 修了", "修了率(%)"]
+    rows: list[list[object]] = []
+    for course, cells, total in matrix.rows():
+        line: list[object] = [course.code, course.title]
+        for _department, cell in cells:
+            line += [cell.held, cell.completed] if cell else [0, 0]
+        line += [total.held, total.completed, "" if total.rate is None else total.rate]
+        rows.append(line)
+    return header, rows
+
+
+def completion_cell(course: Course, department_id: int, scope: set[int] | None) -> list[Enrollment]:
+    """The places behind one cell: the course's places held in the department."""
+    tree = organisation_tree()
+    units = set(tree.descendants(department_id))
+    if scope is not None:
+        units &= scope
+    return list(
+        _places(course.fiscal_year, None)
+        .filter(course=course, place_org__in=units)
+        .select_related("trainee__organisation", "session", "organisation")
+        .order_by("trainee__staff_number")
+    )
+
+
+# --- compliance: who in a target list has not completed ---------------------------------------
+
+
+def _completed_place(course_ref: OuterRef | int) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(
+        course_id=course_ref, trainee_id=OuterRef("trainee_id"), completion=Completion.COMPLETED
+    )
+
+
+def _members(scope: set[int] | None) -> QuerySet[TargetMember]:
+    members = TargetMember.objects.filter(excluded=False)
+    if scope is not None:
+        members = members.filter(trainee__organisation_id__in=scope)
+    return members
+
+
+def compliance_summary(fiscal_year: int, scope: set[int] | None) -> list[dict]:
+    """Per course with a target list: members, completed, not completed (one query)."""
+    rows = list(
+        _members(scope)
+        .filter(course__fiscal_year=fiscal_year)
+        .annotate(done=Exists(_completed_place(OuterRef("course_id"))))
+        .values("course_id", "course__code", "course__title")
+        .annotate(members=Count("id"), completed=Count("id", filter=Q(done=True)))
+        .order_by("course__code")
+    )
+    for row in rows:
+        row["missing"] = row["members"] - row["completed"]
+        row["rate"] = rate(row["completed"], row["members"])
+    return rows
+
+
+@dataclass
+class ChaseLine:
+    trainee: Trainee
+    place_status: str  # the latest place's status label, or "" (none)
+
+
+def chase_list(
+    course: Course, scope: set[int] | None, department_id: int | None = None
+) -> list[ChaseLine]:
+    """The members of the course's target list who have not completed it, by organisation;
+    with where their place stands (none, confirmed, absent, cancelled)."""
+    members = (
+        _members(scope)
+        .filter(course=course)
+        .exclude(Exists(_completed_place(course.pk)))
+        .select_related("trainee__organisation", "trainee__user")
+        .order_by("trainee__organisation__code", "trainee__staff_number")
+    )
+    if department_id is not None:
+        members = members.filter(trainee__organisation_id__in=organisation_tree().descendants(
+            department_id))  # fmt: skip
+    members_list = list(members)
+    statuses = dict(Status.choices)
+    latest: dict[int, str] = {}
+    ids = [m.trainee_id for m in members_list]
+    for trainee_id, status in (
+        Enrollment.objects.filter(course=course, trainee_id__in=ids)
+        .order_by("requested_at")
+        .values_list("trainee_id", "status")
+    ):
+        latest[trainee_id] = str(statuses.get(status, status))
+    return [ChaseLine(m.trainee, latest.get(m.trainee_id, "")) for m in members_list]
+
+
+def chase_by_department(lines: list[ChaseLine]) -> list[tuple[Organisation, int]]:
+    tree = organisation_tree()
+    counts: dict[int, int] = defaultdict(int)
+    for line in lines:
+        counts[
+            tree.department_of.get(line.trainee.organisation_id, line.trainee.organisation_id)
+        ] += 1
+    return sorted(((tree.by_id[pk], n) for pk, n in counts.items()), key=lambda item: item[0].code)
+
+
+def chase_table(lines: list[ChaseLine]) -> tuple[list[str], list[list[object]]]:
+    header = ["職員番号", "氏名", "所属", "職名", "雇用区分", "メール", "申込状況"]
+    return header, [
+        [
+            line.trainee.staff_number,
+            line.trainee.name,
+            line.trainee.organisation.name,
+            line.trainee.job_title,
+            line.trainee.employment_type,
+            line.trainee.email,
+            line.place_status or "未申込",
+        ]
+        for line in lines
+    ]
+
+
+# --- attendance and absence reasons ---------------------------------------------------------
+
+
+def attendance_summary(fiscal_year: int, scope: set[int] | None) -> list[dict]:
+    """Per course: places confirmed, absent every day, cancelled, and absence notices by
+    reason (two grouped queries)."""
+    places = Enrollment.objects.filter(course__fiscal_year=fiscal_year).annotate(
+        place_org=PLACE_ORGANISATION
+    )
+    if scope is not None:
+        places = places.filter(place_org__in=scope)
+    by_course = {
+        row["course_id"]: row
+        for row in places.values("course_id", "course__code", "course__title")
+        .annotate(
+            confirmed=Count("id", filter=Q(status=Status.CONFIRMED)),
+            absent=Count("id", filter=Q(status=Status.ABSENT)),
+            cancelled=Count("id", filter=Q(status=Status.CANCELLED)),
+        )
+        .order_by("course__code")
+        if row["confirmed"] or row["absent"] or row["cancelled"]
+    }
+    notices = AbsenceNotice.objects.filter(enrollment__in=places.values("id"))
+    for row in by_course.values():
+        row["reasons"] = {reason: 0 for reason in AbsenceReason.values}
+    for row in notices.values("enrollment__course_id", "reason").annotate(n=Count("id")).order_by():
+        course_row = by_course.get(row["enrollment__course_id"])
+        if course_row is not None:
+            course_row["reasons"][row["reason"]] = row["n"]
+    result = sorted(by_course.values(), key=lambda r: r["course__code"])
+    for row in result:
+        row["held"] = row["confirmed"] + row["absent"]
+        row["total"] = row["held"] + row["cancelled"]
+    return result
+
+
+# --- test results and satisfaction per course over the years ---------------------------------
+
+
+def results_over_years(scope: set[int] | None, years: int = 5) -> tuple[list[int], list[dict]]:
+    """Per course code, per fiscal year of the last `years`: the mean post-test result (%) of
+    submitted attempts and the mean satisfaction (5 = best) on each survey's first scale
+    question. Two grouped queries and one for the questions."""
+    recent = fiscal_years()[:years]
+    if not recent:
+        return [], []
+    percent = Cast(FINAL, FloatField()) * 100.0 / Cast(F("max_score"), FloatField())
+    attempts = Attempt.objects.filter(
+        test__kind=Test.Kind.POST,
+        state=Attempt.State.SUBMITTED,
+        max_score__gt=0,
+        enrollment__course__fiscal_year__in=recent,
+    )
+    if scope is not None:
+        attempts = attempts.annotate(
+            place_org=Coalesce(
+                "enrollment__organisation_id", "enrollment__trainee__organisation_id"
+            )
+        ).filter(place_org__in=scope)
+    table: dict[str, dict] = {}
+
+    def line(code: str, title: str) -> dict:
+        return table.setdefault(code, {"code": code, "title": title, "years": {}})
+
+    for row in (
+        attempts.values("enrollment__course__code", "enrollment__course__fiscal_year")
+        .annotate(mean=Avg(percent), n=Count("id"))
+        .order_by()
+    ):
+        code, year = row["enrollment__course__code"], row["enrollment__course__fiscal_year"]
+        line(code, "")["years"].setdefault(year, {})["test"] = (round(row["mean"], 1), row["n"])
+    first_scale: dict[int, int] = {}
+    for survey_id, question_id in (
+        SurveyQuestion.objects.filter(kind__in=list(SCALES), survey__course__fiscal_year__in=recent)
+        .order_by("survey_id", "-position", "-id")
+        .values_list("survey_id", "id")
+    ):  # fmt: skip
+        first_scale[survey_id] = question_id  # the last written is the first by position
+    answers = SurveyAnswer.objects.filter(question_id__in=list(first_scale.values()))
+    if scope is not None:
+        answers = answers.filter(
+            Q(response__organisation_id__in=scope)
+        )  # anonymous responses keep the organisation, not the person
+    for row in (
+        answers.values("question__survey__course__code", "question__survey__course__fiscal_year")
+        .annotate(mean=Avg(5 - F("choice"), output_field=FloatField()), n=Count("id"))
+        .order_by()
+    ):
+        code = row["question__survey__course__code"]
+        year = row["question__survey__course__fiscal_year"]
+        line(code, "")["years"].setdefault(year, {})["satisfaction"] = (
+            round(row["mean"], 2),
+            row["n"],
+        )
+    titles = dict(
+        Course.objects.filter(code__in=list(table), fiscal_year__in=recent)
+        .order_by("code", "fiscal_year")
+        .values_list("code", "title")
+    )
+    for code, entry in table.items():
+        entry["title"] = titles.get(code, code)
+        entry["cells"] = [entry["years"].get(year, {}) for year in sorted(recent)]
+    return sorted(recent), sorted(table.values(), key=lambda e: e["code"])
+
+
+# --- hours per trainee by employment type ------------------------------------------------------
+
+
+def _session_hours(fiscal_year: int) -> dict[int, Decimal]:
+    hours: dict[int, Decimal] = defaultdict(Decimal)
+    for session_id, date, starts, ends in SessionDay.objects.filter(
+        session__course__fiscal_year=fiscal_year
+    ).values_list("session_id", "date", "starts_at", "ends_at"):
+        seconds = (
+            datetime.datetime.combine(date, ends) - datetime.datetime.combine(date, starts)
+        ).total_seconds()
+        hours[session_id] += Decimal(seconds) / 3600
+    return hours
+
+
+def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[dict]:
+    """Per employment type: staff in post, those who completed training, total and mean hours
+    per person in post. Grouped queries: places per session and type, records per type, staff
+    per type, session days of the year."""
+    session_hours = _session_hours(fiscal_year)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    trained: dict[str, int] = {}
+    places = _places(fiscal_year, scope).filter(completion=Completion.COMPLETED)
+    for session_id, employment, n in (
+        places.values("session_id", "trainee__employment_type")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("session_id", "trainee__employment_type", "n")
+    ):
+        totals[employment] += session_hours.get(session_id, Decimal(0)) * n
+    for employment, people in (
+        places.values("trainee__employment_type")
+        .annotate(n=Count("trainee_id", distinct=True))
+        .order_by()
+        .values_list("trainee__employment_type", "n")
+    ):
+        trained[employment] = people
+    records = HistoryRecord.objects.filter(
+        fiscal_year=fiscal_year, removed_at__isnull=True, outcome=Outcome.COMPLETED
+    )
+    if scope is not None:
+        records = records.filter(trainee__organisation_id__in=scope)
+    for employment, hours in (
+        records.values("trainee__employment_type")
+        .annotate(h=Sum("hours"))
+        .order_by()
+        .values_list("trainee__employment_type", "h")
+    ):
+        totals[employment] += hours or 0
+    staff = Trainee.objects.filter(status=TraineeStatus.ACTIVE)
+    if scope is not None:
+        staff = staff.filter(organisation_id__in=scope)
+    in_post = dict(
+        staff.values("employment_type")
+        .annotate(n=Count("id", output_field=IntegerField()))
+        .order_by()
+        .values_list("employment_type", "n")
+    )
+    labels = dict(EmploymentType.choices)
+    result = []
+    for employment in [*EmploymentType.values, *sorted(set(totals) - set(EmploymentType.values))]:
+        people = in_post.get(employment, 0)
+        hours = totals.get(employment, Decimal(0)).quantize(Decimal("0.1"))
+        if not people and not hours:
+            continue
+        result.append(
+            {
+                "employment_type": employment,
+                "label": labels.get(employment, employment or "—"),
+                "in_post": people,
+                "trained": trained.get(employment, 0),
+                "hours": hours,
+                "mean": (hours / people).quantize(Decimal("0.1")) if people else None,
+            }
+        )
+    return result
+
+
+def rows_of(items: Iterable[dict], keys: list[str]) -> list[list[object]]:
+    return [[item.get(key, "") for key in keys] for item in items]

@@ -1,0 +1,147 @@
+"""修了証: the PDF read back, verification (genuine, tampered, revoked), the trainee's own,
+the session's certificates as ZIP and one PDF in the background, the seal upload."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from pypdf import PdfReader
+
+from audit.models import AuditEvent
+from enrollments.models import Completion, Enrollment
+from notices.models import OutboxMessage
+from reports import services
+from reports.certificates import certificates_pdf, signature, verification_code
+from reports.models import Certificate, CertificateBatch
+from tests.courses.factories import SessionFactory
+from tests.enrollments.factories import enrol
+from tests.reports.factories import SEAL_PNG
+from tests.trainees.factories import TraineeFactory, UserFactory
+from trainees.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(content: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def completed_place(trainee=None, session=None):
+    place = enrol(trainee or TraineeFactory(), session or SessionFactory(
+        course__title="情報セキュリティ研修", days=[datetime.date(2026, 5, 12),
+                                                   datetime.date(2026, 5, 13)]))  # fmt: skip
+    Enrollment.objects.filter(pk=place.pk).update(completion=Completion.COMPLETED)
+    return place
+
+
+@pytest.fixture
+def person():
+    trainee = TraineeFactory(name="修了 花子")
+    trainee.user = UserFactory(username="300030", roles=[Role.TRAINEE])
+    trainee.save(update_fields=["user"])
+    return trainee
+
+
+def test_the_certificate_says_who_what_when_in_wareki_and_how_to_verify(person):
+    services.authority_save(name="新宿区人材育成センター所長", seal=SEAL_PNG, actor=None)
+    certificate = services.certificate_issue(enrollment=completed_place(person), actor=None)
+    assert certificate.number == f"2026-{certificate.pk:06d}"
+    Certificate.objects.filter(pk=certificate.pk).update(issued_on=datetime.date(2019, 5, 1))
+    certificate.refresh_from_db()
+    content = certificates_pdf([certificate], services.authority_current())
+    text = text_of(content)
+    assert "修了 花子" in text and "情報セキュリティ研修" in text
+    assert "令和元年5月1日" in text and "2019年5月1日" in text  # issue date, 和暦 and 西暦
+    assert "令和8年5月12日" in text and "15.0時間" in text
+    assert verification_code(certificate) in text.replace("\n", "")
+    assert b"/Subtype /Image" in content  # the seal
+    assert b"IPAexMincho" in content or b"IPAexGothic" in content  # embedded Japanese font
+    assert AuditEvent.objects.filter(kind="certificate.issued").count() == 1
+    # Asking again gives the same certificate.
+    again = services.certificate_issue(enrollment=certificate.enrollment, actor=None)
+    assert again.pk == certificate.pk
+
+
+def test_verification_genuine_tampered_revoked(client, hr_admin, person):
+    certificate = services.certificate_issue(enrollment=completed_place(person), actor=None)
+    url = reverse("certificate_verify", args=[verification_code(certificate)])
+    page = client.get(url)
+    text = page.content.decode()
+    assert page.status_code == 200 and "本物で有効" in text and "修了 花子" in text
+    assert person.staff_number not in text and person.email not in text  # nothing more
+    # Another number with this one's signature: refused without a lookup.
+    other = services.certificate_issue(enrollment=completed_place(), actor=None)
+    forged = f"{other.number}.{signature(certificate.number)}"
+    page = client.get(reverse("certificate_verify", args=[forged]))
+    assert page.status_code == 404 and "本物の修了証番号ではありません" in page.content.decode()
+    assert other.trainee_name not in page.content.decode()
+    client.force_login(hr_admin)
+    client.post(reverse("certificate_revoke", args=[certificate.pk]), {"reason": "受講記録の誤り"})
+    client.logout()
+    text = client.get(url).content.decode()
+    assert "取り消されています" in text and "受講記録の誤り" not in text
+    event = AuditEvent.objects.get(kind="certificate.revoked")
+    assert event.detail["number"] == certificate.number
+
+
+def test_the_trainee_downloads_their_own_only_when_completed(client, person):
+    place = completed_place(person)
+    client.force_login(person.user)
+    response = client.get(reverse("my_certificate", args=[place.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert "修了 花子" in text_of(response.content)
+    unfinished = enrol(person, SessionFactory())
+    response = client.get(reverse("my_certificate", args=[unfinished.pk]), follow=True)
+    assert "修了した研修についてのみ" in response.content.decode()
+    services.certificate_revoke(certificate=place.certificate, reason="誤り", actor=None)
+    response = client.get(reverse("my_certificate", args=[place.pk]), follow=True)
+    assert "取り消されています" in response.content.decode()
+    # Someone else's place: not found.
+    other = completed_place()
+    assert client.get(reverse("my_certificate", args=[other.pk])).status_code == 404
+
+
+def test_a_sessions_certificates_as_zip_and_as_one_pdf(client, hr_admin, private_storage):
+    session = SessionFactory(course__code="S09")
+    for _n in range(3):
+        completed_place(session=session)
+    enrol(TraineeFactory(), session)  # not completed: no certificate
+    client.force_login(hr_admin)
+    response = client.post(reverse("session_certificates", args=[session.pk]), {"kind": "zip"})
+    batch = CertificateBatch.objects.get()
+    assert response["Location"] == reverse("certificate_batch", args=[batch.pk])
+    assert batch.total == 3 and batch.state == "queued"
+    assert OutboxMessage.objects.filter(task="reports.tasks.build_certificate_batch").exists()
+    page = client.get(reverse("certificate_batch", args=[batch.pk])).content.decode()
+    assert 'http-equiv="refresh"' in page and "<progress" in page
+    services.certificate_batch_build(batch.pk)
+    batch.refresh_from_db()
+    assert (batch.state, batch.done, batch.percent) == ("done", 3, 100)
+    download = client.get(reverse("certificate_batch_download", args=[batch.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    assert sorted(archive.namelist()) == sorted(
+        f"{c.number}.pdf" for c in Certificate.objects.all()
+    )
+    one = services.certificate_batch_start(session=session, kind="pdf", actor=None)
+    services.certificate_batch_build(one.pk)
+    one.refresh_from_db()
+    pages = PdfReader(one.file.open("rb")).pages
+    assert len(pages) == 3 and Certificate.objects.count() == 3  # none issued twice
+
+
+def test_the_seal_upload_refuses_what_is_not_an_image(client, hr_admin):
+    client.force_login(hr_admin)
+    url = reverse("certificate_authority")
+    fake = SimpleUploadedFile("seal.png", b"<script>alert(1)</script>", content_type="image/png")
+    page = client.post(url, {"name": "所長", "seal": fake})
+    assert "PNG または JPEG" in page.content.decode()
+    assert services.authority_current() is None
+    good = SimpleUploadedFile("seal.png", SEAL_PNG, content_type="image/png")
+    assert client.post(url, {"name": "所長", "seal": good}).status_code == 302
+    assert services.authority_current().seal_png
+    assert client.get(reverse("certificate_authority_seal"))["Content-Type"] == "image/png"

@@ -1,0 +1,257 @@
+"""Dashboards on a hand-built data set: every number checked, a trainee who moved mid-year, an
+external trainee, coordinators limited to their departments, exports read back, query budgets."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from assessments import services as assessment_services
+from audit.models import AuditEvent
+from courses.models import TargetMember
+from enrollments.models import AbsenceNotice, Completion, Enrollment, Status
+from enrollments.services import enrollments_stamp_organisation
+from notices.models import Delivery, Notice
+from reports import dashboards
+from reports.services import history_record_add
+from tests.assessments.factories import make_survey, make_test
+from tests.assessments.test_surveys import answers
+from tests.courses.factories import CourseFactory, SessionFactory
+from tests.enrollments.factories import enrol
+from tests.reports.factories import RECORD
+from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
+from trainees.models import EmploymentType, Trainee
+from trainees.roles import Role
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2026, 5, 12)
+
+
+def completed(place):
+    Enrollment.objects.filter(pk=place.pk).update(completion=Completion.COMPLETED)
+
+
+@pytest.fixture
+def ward():
+    """総務部 > 総務課, 福祉部 > 福祉課, and 社会福祉協議会 (external); two courses of 2026."""
+    general = OrganisationFactory(code="100000", name="総務部")
+    general_section = OrganisationFactory(code="101000", name="総務課", parent=general)
+    welfare = OrganisationFactory(code="200000", name="福祉部")
+    welfare_section = OrganisationFactory(code="201000", name="福祉課", parent=welfare)
+    council = OrganisationFactory(code="900000", name="社会福祉協議会", is_external=True)
+    security = SessionFactory(course__code="S01", course__title="情報セキュリティ研修",
+                              days=[DAY])  # fmt: skip
+    ethics = SessionFactory(course__code="S02", course__title="=SUM(1)", days=[DAY])
+    people = {
+        "t1": TraineeFactory(staff_number="000101", name="総務 一郎", organisation=general_section),
+        "t2": TraineeFactory(name="総務 二郎", organisation=general_section),
+        # On the session day in 福祉課; moved to 総務課 in June.
+        "t3": TraineeFactory(name="異動 三郎", organisation=welfare_section),
+        "t4": TraineeFactory(
+            name="社協 四郎",
+            organisation=council,
+            is_external=True,
+            employment_type=EmploymentType.EXTERNAL,
+        ),
+        "t5": TraineeFactory(name="取消 五郎", organisation=welfare_section),
+        "t6": TraineeFactory(
+            name="未申込 六子",
+            organisation=welfare_section,
+            employment_type=EmploymentType.FISCAL_YEAR,
+        ),
+        "t7": TraineeFactory(name="除外 七子", organisation=welfare_section),
+    }
+    p = people
+    places = {
+        "t1": enrol(p["t1"], security),
+        "t2": enrol(p["t2"], security),
+        "t3": enrol(p["t3"], security),
+        "t4": enrol(p["t4"], ethics),
+        "t5": enrol(p["t5"], security, status=Status.CANCELLED),
+    }
+    for key in ("t1", "t3", "t4"):
+        completed(places[key])
+    AbsenceNotice.objects.create(enrollment=places["t2"], day=security.days.get(),
+                                 reason="illness")  # fmt: skip
+    enrollments_stamp_organisation(today=DAY)
+    Trainee.objects.filter(pk=p["t3"].pk).update(organisation=general_section)
+    for key in ("t1", "t2", "t3", "t6", "t7"):
+        TargetMember.objects.create(course=security.course, trainee=p[key], source="rule",
+                                    excluded=key == "t7")  # fmt: skip
+    history_record_add(trainee=p["t1"], data={**RECORD, "fiscal_year": 2026, "hours":
+                                              Decimal("10.0")}, reason="派遣", actor=None)  # fmt: skip
+    return {
+        "general": general,
+        "welfare": welfare,
+        "council": council,
+        "security": security,
+        "ethics": ethics,
+        "people": people,
+        "places": places,
+    }
+
+
+def test_completion_by_course_and_department(ward):
+    matrix = dashboards.completion_matrix(2026, None)
+    security, ethics = ward["security"].course, ward["ethics"].course
+    cell = {(c, d): (x.completed, x.held) for (c, d), x in matrix.cells.items()}
+    assert cell == {
+        (security.pk, ward["general"].pk): (1, 2),  # t1 completed, t2 not; t5 cancelled
+        (security.pk, ward["welfare"].pk): (1, 1),  # t3, counted where he was on the day
+        (ethics.pk, ward["council"].pk): (1, 1),  # the external trainee
+    }
+    assert matrix.by_course[security.pk].rate == pytest.approx(66.7)
+    assert (matrix.total.completed, matrix.total.held) == (3, 4)
+    assert [d.name for d in matrix.departments] == ["総務部", "福祉部", "社会福祉協議会"]
+    places = dashboards.completion_cell(security, ward["welfare"].pk, None)
+    assert [p.trainee.name for p in places] == ["異動 三郎"]
+
+
+def test_a_coordinator_sees_only_their_departments(client, ward):
+    coordinator = UserFactory(username="200050", roles=[Role.COORDINATOR])
+    coordinator.coordinated_organisations.add(ward["general"])
+    scope = dashboards.scope_ids(coordinator)
+    matrix = dashboards.completion_matrix(2026, scope)
+    assert [d.name for d in matrix.departments] == ["総務部"]
+    lines = dashboards.chase_list(ward["security"].course, scope)
+    assert [line.trainee.name for line in lines] == ["総務 二郎"]
+    client.force_login(coordinator)
+    security = ward["security"].course
+    assert client.get(reverse("dashboard_cell", args=[security.pk, ward["welfare"].pk])
+                      ).status_code == 404  # fmt: skip
+    page = client.get(reverse("dashboard_cell", args=[security.pk, ward["general"].pk]))
+    assert "総務 一郎" in page.content.decode()
+    chase = client.get(reverse("dashboard_chase", args=[security.pk])).content.decode()
+    assert "総務 二郎" in chase and "未申込 六子" not in chase
+    assert reverse("dashboard_chase_remind", args=[security.pk]) not in chase  # HR reminds
+
+
+def test_compliance_and_the_chase_list(ward):
+    (summary,) = dashboards.compliance_summary(2026, None)
+    assert (summary["members"], summary["completed"], summary["missing"]) == (4, 2, 2)
+    lines = dashboards.chase_list(ward["security"].course, None)
+    assert [(line.trainee.name, line.place_status) for line in lines] == [
+        ("総務 二郎", "受講決定"),
+        ("未申込 六子", ""),
+    ]
+    by_department = dashboards.chase_by_department(lines)
+    assert [(o.name, n) for o, n in by_department] == [("総務部", 1), ("福祉部", 1)]
+    only_welfare = dashboards.chase_list(ward["security"].course, None, ward["welfare"].pk)
+    assert [line.trainee.name for line in only_welfare] == ["未申込 六子"]
+
+
+def test_attendance_and_absence_reasons(ward):
+    rows = {row["course__code"]: row for row in dashboards.attendance_summary(2026, None)}
+    security = rows["S01"]
+    assert (security["confirmed"], security["absent"], security["cancelled"]) == (3, 0, 1)
+    assert security["reasons"]["illness"] == 1 and security["reasons"]["work"] == 0
+
+
+def test_hours_by_employment_type(ward):
+    rows = {row["employment_type"]: row for row in dashboards.hours_by_employment_type(2026, None)}
+    regular = rows[EmploymentType.REGULAR]
+    # t1 and t3 completed 7.5 h each; t1's 派遣研修 of 10 h; five regular staff in post.
+    assert regular["hours"] == Decimal("25.0") and regular["trained"] == 2
+    assert regular["in_post"] == 5 and regular["mean"] == Decimal("5.0")
+    assert rows[EmploymentType.FISCAL_YEAR]["hours"] == Decimal("0.0")
+    assert rows[EmploymentType.EXTERNAL]["hours"] == Decimal("7.5")
+
+
+def test_results_and_satisfaction_over_the_years(ward):
+    this_year = ward["security"]
+    last_year = SessionFactory(course__code="S01", course__fiscal_year=2025,
+                               course__title="情報セキュリティ研修", days=[DAY.replace(year=2025)])  # fmt: skip
+    for session, score, satisfaction in ((this_year, 4, 0), (last_year, 2, 2)):
+        survey = make_survey(session.course)
+        test = make_test(session.course)
+        person = TraineeFactory()
+        place = enrol(person, session)
+        attempt = assessment_services.attempt_start(test=test, enrollment=place, actor=None)
+        assessment_services.attempt_submit(attempt=attempt, actor=None)
+        assessment_services.attempt_adjust(attempt=attempt, score=Decimal(score), reason="採点",
+                                           actor=None)  # fmt: skip
+        assessment_services.survey_answer(survey=survey, enrollment=place,
+                                          answers=answers(survey, satisfaction=satisfaction),
+                                          actor=None)  # fmt: skip
+    years, lines = dashboards.results_over_years(None)
+    assert years == [2025, 2026]
+    (line,) = lines
+    assert line["code"] == "S01"
+    last, this = line["cells"]
+    # make_test's questions are worth 7 points: 2/7 and 4/7.
+    assert last["test"] == (28.6, 1) and this["test"] == (57.1, 1)
+    assert this["satisfaction"] == (5.0, 1) and last["satisfaction"] == (3.0, 1)
+
+
+def test_exports_read_back(client, hr_admin, ward):
+    client.force_login(hr_admin)
+    response = client.get(reverse("dashboard_completion") + "?year=2026&format=csv-cp932")
+    rows = list(csv.reader(io.StringIO(response.content.decode("cp932"))))
+    assert rows[0][:2] == ["研修コード", "研修名"]
+    assert rows[2][:2] == ["S02", "'=SUM(1)"]  # the formula neutralised
+    response = client.get(
+        reverse("dashboard_chase", args=[ward["security"].course.pk]) + "?format=xlsx"
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][:2] == ["職員番号", "氏名"] and values[2][6] == "未申込"
+    event = AuditEvent.objects.filter(kind="dashboard.exported").latest("id")
+    assert event.detail["rows"] == 2 and event.detail["dashboard"] == "chase"
+
+
+def test_the_reminder_reaches_the_chase_list_once_a_day(client, hr_admin, ward):
+    for key in ("t2", "t6"):
+        trainee = ward["people"][key]
+        trainee.user = UserFactory(username=f"3001{key[1]}0", roles=[Role.TRAINEE])
+        trainee.save(update_fields=["user"])
+    client.force_login(hr_admin)
+    url = reverse("dashboard_chase_remind", args=[ward["security"].course.pk])
+    client.post(url)
+    assert set(Delivery.objects.filter(rule__startswith="chase:").values_list(
+        "trainee__name", flat=True)) == {"総務 二郎", "未申込 六子"}  # fmt: skip
+    assert Notice.objects.filter(kind="reminder").count() == 2
+    client.post(url)  # again the same day: nothing twice
+    assert Delivery.objects.filter(rule__startswith="chase:").count() == 2
+    event = AuditEvent.objects.filter(kind="reminders.sent").latest("id")
+    assert event.detail["chase"] is True and event.detail["count"] == 0
+
+
+PAGES = [
+    ("dashboard_completion", None),
+    ("dashboard_compliance", None),
+    ("dashboard_attendance", None),
+    ("dashboard_results", None),
+    ("dashboard_hours", None),
+    ("dashboard_chase", "course"),
+    ("dashboard_cell", "cell"),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), PAGES)
+def test_dashboard_queries_do_not_grow(client, hr_admin, ward, name, args,
+                                       django_assert_max_num_queries):  # fmt: skip
+    course = ward["security"].course
+    arguments = {None: [], "course": [course.pk], "cell": [course.pk, ward["general"].pk]}[args]
+    url = reverse(name, args=arguments) + ("?year=2026" if not args else "")
+    client.force_login(hr_admin)
+    assert client.get(url).status_code == 200
+    # session, user, MFA, roles and permissions, unread notices, fiscal years, the page's
+    # grouped queries (at most six), the organisations; session save and access log
+    with django_assert_max_num_queries(22):
+        client.get(url)
+    section = ward["general"].children.get()
+    more = SessionFactory(course=course, days=[DAY])
+    for _n in range(12):
+        trainee = TraineeFactory(organisation=section)
+        completed(enrol(trainee, more))
+        TargetMember.objects.create(course=course, trainee=trainee, source="rule")
+        enrol(TraineeFactory(organisation=OrganisationFactory(parent=ward["welfare"])),
+              SessionFactory(course=CourseFactory(fiscal_year=2026), days=[DAY]))  # fmt: skip
+    with django_assert_max_num_queries(22):
+        assert client.get(url).status_code == 200

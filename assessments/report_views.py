@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -98,7 +99,7 @@ def report_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_GET
-def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     course = get_object_or_404(Course, pk=pk)
     forms = list(ReportForm.objects.filter(course=course).prefetch_related("fields"))
     labels = [(form.pk, field) for form in forms for field in form.fields.all()]

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -224,7 +225,7 @@ def survey_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_GET
-def survey_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def survey_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     survey = _survey(pk)
     header, rows = selectors.survey_rows(survey)
     return export_response(

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -281,7 +282,7 @@ def test_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_GET
-def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     test = _hr_test(pk)
     header = [
         "職員番号",
@@ -512,7 +513,7 @@ def attempt_result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_GET
-def question_bank_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def question_bank_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     test = _hr_test(pk)
     header, rows = bank_table(test)
     return export_response(

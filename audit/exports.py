@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -26,6 +27,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GETA = "〓"
 FORMATS = ("csv", "csv-cp932", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Exports of more rows than this stream (see export_response); chunks of this many rows.
+STREAM_ABOVE = 2_000
+STREAM_CHUNK = 500
 
 
 def neutralise(value: str) -> str:
@@ -48,18 +52,13 @@ def to_csv(
     text = buffer.getvalue()
     if encoding != "cp932":
         return text.encode("utf-8-sig"), 0
-    replaced = 0
-    out = []
-    for char in text:
-        try:
-            out.append(char.encode("cp932"))
-        except UnicodeEncodeError:
-            out.append(GETA.encode("cp932"))
-            replaced += 1
-    return b"".join(out), replaced
+    return _cp932(text)
 
 
-def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str) -> bytes:
+def _write_xlsx(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str, target: Any
+) -> None:
+    # Write-only: rows go to a temporary file as they come, not into memory.
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
     worksheet.append(list(header))
@@ -71,9 +70,53 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str)
             cell.data_type = "s"
             cells.append(cell)
         worksheet.append(cells)
+    workbook.save(target)
+
+
+def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str) -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    _write_xlsx(header, rows, sheet=sheet, target=buffer)
     return buffer.getvalue()
+
+
+def _cp932(text: str) -> tuple[bytes, int]:
+    try:
+        return text.encode("cp932"), 0
+    except UnicodeEncodeError:
+        pass
+    replaced = 0
+    out = []
+    for char in text:
+        try:
+            out.append(char.encode("cp932"))
+        except UnicodeEncodeError:
+            out.append(GETA.encode("cp932"))
+            replaced += 1
+    return b"".join(out), replaced
+
+
+def csv_chunks(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8"
+) -> Iterator[bytes]:
+    """The CSV as byte chunks of STREAM_CHUNK rows: what a streamed download sends."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    first = True
+    for number, row in enumerate(rows, start=1):
+        writer.writerow(_cells(row))
+        if number % STREAM_CHUNK == 0:
+            yield _encode(buffer.getvalue(), encoding, first)
+            first = False
+            buffer.seek(0)
+            buffer.truncate()
+    yield _encode(buffer.getvalue(), encoding, first)
+
+
+def _encode(text: str, encoding: str, first: bool) -> bytes:
+    if encoding == "cp932":
+        return _cp932(text)[0]
+    return ("\ufeff" if first else "").encode() + text.encode("utf-8")
 
 
 def requested_format(request: HttpRequest) -> str:
@@ -92,30 +135,49 @@ def export_response(
     file_format: str,
     kind: str,
     detail: dict[str, Any],
-) -> HttpResponse:
+    count: int | None = None,
+) -> HttpResponse | StreamingHttpResponse | FileResponse:
     """The file as a download (`name`-YYYYmmdd-HHMM.csv/.xlsx), recorded as an audit event of
-    `kind` with `detail` and the number of rows written."""
+    `kind` with `detail` and the number of rows.
+
+    Up to STREAM_ABOVE rows the file is made in memory. Larger exports never hold their rows:
+    a CSV streams in chunks as the rows come from the database (pass an iterator and its
+    `count`), an XLSX is written row by row to a temporary file that is then streamed. The
+    audit event is written before the first byte leaves, with the count."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    counted: list[int] = [0]
-
-    def counting() -> Iterable[Sequence[Any]]:
-        for row in rows:
-            counted[0] += 1
-            yield row
-
-    if file_format == "xlsx":
-        response = HttpResponse(to_xlsx(header, counting(), sheet=sheet), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.xlsx"'
+    if count is None:
+        if not isinstance(rows, Sized):
+            rows = list(rows)
+        count = len(rows)  # type: ignore[arg-type]
+    encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
+    extension = "xlsx" if file_format == "xlsx" else "csv"
+    disposition = f'attachment; filename="{name}-{stamp}.{extension}"'
+    response: HttpResponse | StreamingHttpResponse | FileResponse
+    if count > STREAM_ABOVE and file_format == "xlsx":
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        _write_xlsx(header, rows, sheet=sheet, target=spool)
+        spool.seek(0)
+        response = FileResponse(spool, content_type=XLSX)
+        response["Content-Disposition"] = disposition
+    elif count > STREAM_ABOVE:
+        charset = "shift_jis" if encoding == "cp932" else "utf-8"
+        response = StreamingHttpResponse(
+            csv_chunks(header, rows, encoding=encoding),
+            content_type=f"text/csv; charset={charset}",
+        )
+        response["Content-Disposition"] = disposition
+    elif file_format == "xlsx":
+        response = HttpResponse(to_xlsx(header, rows, sheet=sheet), content_type=XLSX)
+        response["Content-Disposition"] = disposition
     else:
-        encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
-        body, replaced = to_csv(header, counting(), encoding=encoding)
+        body, replaced = to_csv(header, rows, encoding=encoding)
         charset = "shift_jis" if encoding == "cp932" else "utf-8"
         response = HttpResponse(body, content_type=f"text/csv; charset={charset}")
-        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+        response["Content-Disposition"] = disposition
         response["X-Replaced-Characters"] = str(replaced)
     audit_event_record(
         kind=kind,
         request=request,
-        detail={**detail, "format": file_format, "rows": counted[0]},
+        detail={**detail, "format": file_format, "rows": count},
     )
     return response

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -382,7 +383,7 @@ def session_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_GET
-def session_export(request: AuthenticatedHttpRequest, pk: int, what: str) -> HttpResponse:
+def session_export(request: AuthenticatedHttpRequest, pk: int, what: str) -> HttpResponseBase:
     """A session's participants, attendance or completion as CSV (UTF-8 with BOM, or CP932) or
     XLSX, through the portal's export writer (each export an audit event)."""
     session = get_object_or_404(Session.objects.select_related("course"), pk=pk)

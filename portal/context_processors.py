@@ -66,6 +66,7 @@ def _menu(user: User, unread: int) -> list[NavItem]:
                 children=[
                     NavItem(_("Staff registry"), reverse("trainee_list")),
                     NavItem(_("Roster import"), reverse("roster_imports")),
+                    NavItem(_("History import"), reverse("history_imports")),
                 ],
             ),
         ]

@@ -9,11 +9,13 @@ long past)."""
 from __future__ import annotations
 
 import datetime
+import io
 import random
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from assessments import services as assessment_services
 from courses.models import (
@@ -39,7 +41,7 @@ from enrollments.models import (
 )
 from enrollments.services import enrollments_stamp_organisation, target_list_freeze
 from portal.demo_assessments import _survey, _template
-from reports.services import history_record_add
+from reports.services import authority_current, authority_save, history_record_add
 from trainees.models import Trainee
 
 OUTSIDE = [
@@ -64,9 +66,25 @@ def _past_course(year: int, room: Room | None) -> Session:
     return session
 
 
+def _seal() -> bytes:
+    """A round red seal (印影) for the demo certificates."""
+    image = Image.new("RGBA", (240, 240), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    red = (200, 30, 30, 255)
+    draw.ellipse((8, 8, 232, 232), outline=red, width=14)
+    draw.ellipse((40, 40, 200, 200), outline=red, width=6)
+    draw.line((120, 52, 120, 188), fill=red, width=10)
+    draw.line((60, 120, 180, 120), fill=red, width=10)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 @transaction.atomic
 def seed_history() -> None:
     year = current_fiscal_year()
+    if authority_current() is None:
+        authority_save(name="新宿区人材育成センター所長", seal=_seal(), actor=None)
     if Course.objects.filter(code="S01", fiscal_year=year - 1).exists():
         return
     rng = random.Random(13)  # noqa: S311 - a reproducible demo, not a secret

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -82,13 +83,15 @@ def _export(
 
 
 def _page(request: AuthenticatedHttpRequest, template: str, context: dict) -> HttpResponse:
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         template,
         {
             "pages": PAGES,
             "rules": dashboards.COUNTING_RULES,
-            "query": request.GET.urlencode(),
+            "query": query.urlencode(),
             "scoped": not request.user.has_perm(HR_CONSOLE),
             **context,
         },
@@ -187,20 +190,29 @@ def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=pk)
     form = DepartmentForm(request.GET or None)
     department = form.cleaned_data.get("department") if form.is_valid() else None
-    lines = dashboards.chase_list(course, scope, department)
+    members = dashboards.chase_members(course, scope, department)
     if _wants_file(request):
-        header, rows = dashboards.chase_table(lines)
-        return _export(request, f"chase-{course.code}", header, rows,
-                       {"dashboard": "chase", "course": course.pk})  # fmt: skip
-    all_lines = lines if department is None else dashboards.chase_list(course, scope)
+        return export_response(
+            request,
+            name=f"chase-{course.code}",
+            sheet=course.code,
+            header=dashboards.CHASE_HEADER,
+            rows=dashboards.chase_rows(members, course),
+            count=members.count(),
+            file_format=_wants_file(request) or "csv",
+            kind=AuditEventKind.DASHBOARD_EXPORTED,
+            detail={"dashboard": "chase", "course": course.pk},
+        )
+    page = Paginator(members, 100).get_page(request.GET.get("page"))
     return _page(
         request,
         "reports/dashboard_chase.html",
         {
             "course": course,
             "year": course.fiscal_year,
-            "lines": lines,
-            "departments": dashboards.chase_by_department(all_lines),
+            "page": page,
+            "lines": dashboards.chase_lines(page.object_list, course),
+            "departments": dashboards.chase_by_department(course, scope),
             "department": department,
             "is_hr": request.user.has_perm(HR_CONSOLE),
             "current": "dashboard_compliance",

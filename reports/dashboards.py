@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -237,16 +237,31 @@ def _members(scope: set[int] | None) -> QuerySet[TargetMember]:
 
 
 def compliance_summary(fiscal_year: int, scope: set[int] | None) -> list[dict]:
-    """Per course with a target list: members, completed, not completed (one query)."""
+    """Per course with a target list: members, completed, not completed (two grouped queries:
+    the members, and the completed places joined to the list on course and trainee)."""
     rows = list(
         _members(scope)
         .filter(course__fiscal_year=fiscal_year)
-        .annotate(done=Exists(_completed_place(OuterRef("course_id"))))
         .values("course_id", "course__code", "course__title")
-        .annotate(members=Count("id"), completed=Count("id", filter=Q(done=True)))
+        .annotate(members=Count("id"))
         .order_by("course__code")
     )
+    listed = {
+        "course__target_members__trainee_id": F("trainee_id"),
+        "course__target_members__excluded": False,
+    }
+    if scope is not None:
+        listed["course__target_members__trainee__organisation_id__in"] = scope
+    completed = dict(
+        Enrollment.objects.filter(
+            course__fiscal_year=fiscal_year, completion=Completion.COMPLETED, **listed
+        )
+        .values("course_id")
+        .annotate(n=Count("trainee_id", distinct=True))
+        .values_list("course_id", "n")
+    )
     for row in rows:
+        row["completed"] = completed.get(row["course_id"], 0)
         row["missing"] = row["members"] - row["completed"]
         row["rate"] = rate(row["completed"], row["members"])
     return rows
@@ -258,47 +273,77 @@ class ChaseLine:
     place_status: str  # the latest place's status label, or "" (none)
 
 
-def chase_list(
+def chase_members(
     course: Course, scope: set[int] | None, department_id: int | None = None
-) -> list[ChaseLine]:
-    """The members of the course's target list who have not completed it, by organisation;
-    with where their place stands (none, confirmed, absent, cancelled)."""
+) -> QuerySet[TargetMember]:
+    """The members of the course's target list who have not completed it, by organisation and
+    staff number (one anti-join; the page shows them a page at a time)."""
     members = (
         _members(scope)
         .filter(course=course)
         .exclude(Exists(_completed_place(course.pk)))
         .select_related("trainee__organisation", "trainee__user")
-        .order_by("trainee__organisation__code", "trainee__staff_number")
+        .order_by("trainee__organisation__code", "trainee__staff_number", "id")
     )
     if department_id is not None:
         members = members.filter(trainee__organisation_id__in=organisation_tree().descendants(
             department_id))  # fmt: skip
-    members_list = list(members)
+    return members
+
+
+def chase_lines(members: Iterable[TargetMember], course: Course) -> list[ChaseLine]:
+    """These members with where their place stands (none, confirmed, absent, cancelled)."""
+    members = list(members)
     statuses = dict(Status.choices)
     latest: dict[int, str] = {}
-    ids = [m.trainee_id for m in members_list]
     for trainee_id, status in (
-        Enrollment.objects.filter(course=course, trainee_id__in=ids)
+        Enrollment.objects.filter(course=course, trainee_id__in=[m.trainee_id for m in members])
         .order_by("requested_at")
         .values_list("trainee_id", "status")
     ):
         latest[trainee_id] = str(statuses.get(status, status))
-    return [ChaseLine(m.trainee, latest.get(m.trainee_id, "")) for m in members_list]
+    return [ChaseLine(m.trainee, latest.get(m.trainee_id, "")) for m in members]
 
 
-def chase_by_department(lines: list[ChaseLine]) -> list[tuple[Organisation, int]]:
+def chase_list(
+    course: Course, scope: set[int] | None, department_id: int | None = None
+) -> list[ChaseLine]:
+    """The whole chase list (for the reminder and the tests)."""
+    return chase_lines(chase_members(course, scope, department_id), course)
+
+
+def chase_by_department(course: Course, scope: set[int] | None) -> list[tuple[Organisation, int]]:
+    """How many are on the chase list per department (one grouped query)."""
     tree = organisation_tree()
     counts: dict[int, int] = defaultdict(int)
-    for line in lines:
-        counts[
-            tree.department_of.get(line.trainee.organisation_id, line.trainee.organisation_id)
-        ] += 1
+    for organisation_id, n in (
+        chase_members(course, scope)
+        .order_by()
+        .values("trainee__organisation_id")
+        .annotate(n=Count("id"))
+        .values_list("trainee__organisation_id", "n")
+    ):
+        counts[tree.department_of.get(organisation_id, organisation_id)] += n
     return sorted(((tree.by_id[pk], n) for pk, n in counts.items()), key=lambda item: item[0].code)
 
 
+def chase_rows(members: QuerySet[TargetMember], course: Course) -> Iterator[list[object]]:
+    """The chase list's rows for an export, read 2,000 at a time (never all in memory)."""
+    chunk: list[TargetMember] = []
+    for member in members.iterator(chunk_size=2000):
+        chunk.append(member)
+        if len(chunk) == 2000:
+            yield from chase_table(chase_lines(chunk, course))[1]
+            chunk = []
+    if chunk:
+        yield from chase_table(chase_lines(chunk, course))[1]
+
+
+CHASE_HEADER = ["職員番号", "氏名", "所属", "職名", "雇用区分", "メール", "申込状況"]
+
+
 def chase_table(lines: list[ChaseLine]) -> tuple[list[str], list[list[object]]]:
-    header = ["職員番号", "氏名", "所属", "職名", "雇用区分", "メール", "申込状況"]
-    return header, [
+    return CHASE_HEADER, [
         [
             line.trainee.staff_number,
             line.trainee.name,

@@ -214,3 +214,35 @@ class CertificateBatch(models.Model):
     @property
     def percent(self) -> int:
         return round(self.done * 100 / self.total) if self.total else 0
+
+
+class HistoryImport(models.Model):
+    """A file of past history (records from before the portal, or from outside it), previewed
+    and then committed whole — or not at all."""
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("Has errors")
+        PREVIEWED = "previewed", _("Checked, awaiting confirmation")
+        COMMITTED = "committed", _("Added to the history")
+
+    file_name = models.CharField(_("file"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    encoding = models.CharField(_("encoding"), max_length=10, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    # The records to add, as checked: [{"line", "trainee_id", field: value …}].
+    plan = models.JSONField(default=list, blank=True)
+    uploaded_by = models.ForeignKey(
+        "trainees.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    committed_at = models.DateTimeField(_("committed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("history import")
+        verbose_name_plural = _("history imports")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name

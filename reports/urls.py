@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import certificate_views, dashboard_views, views
+from reports import certificate_views, dashboard_views, import_views, views
 
 urlpatterns = [
     path("me/history/", views.my_history, name="my_history"),
@@ -73,4 +73,15 @@ urlpatterns = [
         name="certificate_revoke",
     ),
     path("verify/<str:code>/", certificate_views.verify, name="certificate_verify"),
+    path("hr/history-imports/", import_views.history_imports, name="history_imports"),
+    path(
+        "hr/history-imports/<int:pk>/",
+        import_views.history_import_detail,
+        name="history_import_detail",
+    ),
+    path(
+        "hr/history-imports/<int:pk>/confirm/",
+        import_views.history_import_confirm,
+        name="history_import_confirm",
+    ),
 ]

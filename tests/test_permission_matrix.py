@@ -29,7 +29,7 @@ from enrollments.models import Completion, Enrollment, OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
 from notices.models import Notice, NotificationTemplate
 from reports.certificates import verification_code
-from reports.models import CertificateBatch
+from reports.models import CertificateBatch, HistoryImport
 from reports.services import authority_save, certificate_issue, history_record_add
 from tests.assessments.factories import make_survey, make_test
 from tests.assessments.test_reports import make_form
@@ -209,6 +209,9 @@ MATRIX = {
     "hr/certificates/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/certificates/<int:pk>/revoke/": hr_only(),
     "verify/<str:code>/": every(200),
+    "hr/history-imports/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/history-imports/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/history-imports/<int:pk>/confirm/": hr_only(),
     # HR builds and reads them
     "hr/courses/<int:pk>/tests/new/": _row(LOGIN, 403, 403, 200, 403),
     "hr/tests/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
@@ -524,6 +527,8 @@ def concrete_urls(objects):
             urls[key] = f"/dashboards/completion/{objects['session'].course_id}/{department.pk}/"
         elif key.startswith("dashboards/compliance/<int:pk>"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["session"].course_id))
+        elif key.startswith("hr/history-imports/<int:pk>"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["history_import"].pk))
         elif key.startswith("hr/certificate-batches/"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["batch"].pk))
         elif key.startswith("hr/certificates/<int:pk>"):
@@ -610,7 +615,9 @@ def _certificate_objects(session):
                                             state="done")  # fmt: skip
     batch.file.save("certificates.zip", ContentFile(b"PK"), save=True)
     authority_save(name="人材育成センター所長", seal=SEAL_PNG, actor=None)
-    return {"certificate": certificate, "batch": batch}
+    history_import = HistoryImport.objects.create(file_name="past.csv", sha256="0" * 64,
+                                                  status="invalid")  # fmt: skip
+    return {"certificate": certificate, "batch": batch, "history_import": history_import}
 
 
 @pytest.fixture

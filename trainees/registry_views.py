@@ -244,6 +244,7 @@ def trainee_export(request: HttpRequest) -> HttpResponse:
         sheet="職員名簿",
         header=exports.HEADER,
         rows=exports.rows(queryset),
+        count=queryset.count(),
         file_format=file_format if file_format in FORMATS else "csv",
         kind=AuditEventKind.TRAINEES_EXPORTED,
         detail={"filters": sorted(k for k, v in filters.items() if v)},

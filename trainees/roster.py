@@ -324,6 +324,35 @@ def _map_header(cells: list[str], parsed: ParsedRoster) -> dict[int, str]:
     return mapping
 
 
+def read_table(
+    data: bytes, *, file_name: str, encoding: str = "auto"
+) -> tuple[str, list[tuple[int, list[str]]], bool]:
+    """A CSV (UTF-8 or CP932, detected) or XLSX file as (encoding, [(line, cells)], whether it
+    may hold 外字): blank lines dropped, the header on line 1. Raises
+    RosterFileError, in the reader's language, when the file as a whole cannot be read. The
+    roster import and the history import read their files through this (each then checks its
+    own header and the number of rows)."""
+    if not data:
+        raise RosterFileError(_("The file is empty."))
+    if file_name.lower().endswith((".xlsx", ".xlsm")):
+        if not data.startswith(b"PK\x03\x04"):
+            raise RosterFileError(_("This file has an Excel name but is not an Excel (XLSX) file."))
+        records = _xlsx_records(data)
+        detected = "xlsx"
+        has_private_use = True
+    else:
+        text, detected = decode(data, encoding)
+        records = _csv_records(text)
+        # One scan of the whole file; cells are only checked one by one when it has 外字.
+        has_private_use = _has_private_use(text)
+    records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
+    if not records:
+        raise RosterFileError(_("The file has only blank lines."))
+    if records[0][0] != 1:
+        raise RosterFileError(_("The first line must be the header (column names)."))
+    return detected, records, has_private_use
+
+
 def parse_roster(
     data: bytes,
     *,
@@ -335,25 +364,10 @@ def parse_roster(
     only ``RosterFileError`` when the file as a whole cannot be read."""
     today = today or datetime.date.today()  # noqa: DTZ011 - a calendar date in the office's zone
     parsed = ParsedRoster()
-    if not data:
-        raise RosterFileError(_("The file is empty."))
-    if file_name.lower().endswith((".xlsx", ".xlsm")):
-        if not data.startswith(b"PK\x03\x04"):
-            raise RosterFileError(_("This file has an Excel name but is not an Excel (XLSX) file."))
-        records = _xlsx_records(data)
-        parsed.encoding = "xlsx"
-        has_private_use = True
-    else:
-        text, parsed.encoding = decode(data, encoding)
-        records = _csv_records(text)
-        # One scan of the whole file; cells are only checked one by one when it has 外字.
-        has_private_use = _has_private_use(text)
-    records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
-    if not records:
-        raise RosterFileError(_("The file has only blank lines."))
-    header_line, header = records[0]
-    if header_line != 1:
-        raise RosterFileError(_("The first line must be the header (column names)."))
+    parsed.encoding, records, has_private_use = read_table(
+        data, file_name=file_name, encoding=encoding
+    )
+    header = records[0][1]
     parsed.header = header
     mapping = _map_header(header, parsed)
     if parsed.errors:

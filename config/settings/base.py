@@ -457,6 +457,7 @@ _MULTIPART_SLACK = 1024 * 1024  # the form's other fields and the multipart fram
 REQUEST_BODY_LIMITS = {
     "material_create": MATERIALS_MAX_UPLOAD_BYTES + _MULTIPART_SLACK,
     "roster_imports": ROSTER_MAX_UPLOAD_BYTES + _MULTIPART_SLACK,
+    "history_imports": ROSTER_MAX_UPLOAD_BYTES + _MULTIPART_SLACK,
     "admin:trainees_organisation_import": ROSTER_MAX_UPLOAD_BYTES + _MULTIPART_SLACK,
     "admin:trainees_organisation_process_import": ROSTER_MAX_UPLOAD_BYTES + _MULTIPART_SLACK,
 }

@@ -131,5 +131,6 @@ def test_nginx_refuses_large_bodies_except_on_the_upload_pages(nginx):
     assert post_size(f"{nginx}/accounts/login/", 3 * 1024 * 1024) == 413
     # The upload pages let it through to the portal (which refuses an anonymous POST: 403 for
     # the missing CSRF token — not nginx's 413).
-    for path in (f"/hr/courses/{session.course_id}/materials/new/", "/hr/roster/"):
+    for path in (f"/hr/courses/{session.course_id}/materials/new/", "/hr/roster/",
+                 "/hr/history-imports/"):  # fmt: skip
         assert post_size(nginx + path, 3 * 1024 * 1024) != 413, path

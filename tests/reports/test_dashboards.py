@@ -140,7 +140,7 @@ def test_compliance_and_the_chase_list(ward):
         ("総務 二郎", "受講決定"),
         ("未申込 六子", ""),
     ]
-    by_department = dashboards.chase_by_department(lines)
+    by_department = dashboards.chase_by_department(ward["security"].course, None)
     assert [(o.name, n) for o, n in by_department] == [("総務部", 1), ("福祉部", 1)]
     only_welfare = dashboards.chase_list(ward["security"].course, None, ward["welfare"].pk)
     assert [line.trainee.name for line in only_welfare] == ["未申込 六子"]

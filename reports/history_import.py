@@ -1,0 +1,336 @@
+"""Bulk import of past training history (受講履歴の一括取込) from CSV or XLSX: the same
+reading as the roster import (trainees.roster.read_table — UTF-8 or CP932, Excel, 和暦 and
+full-width digits), then preview → confirm, all or nothing, every problem named by line and
+column.
+
+Columns (Japanese as the HR system writes them, or the English names): 職員番号 (staff_number),
+年度 (fiscal_year), 研修名 (title), 実施機関 (provider), 区分 (category), 初日 (started_on),
+最終日 (ended_on), 時間 (hours), 結果 (outcome), 備考 (note). Required: 職員番号, 研修名, 初日,
+時間. 年度 defaults to the fiscal year of 初日, 最終日 to 初日, 区分 to 派遣研修, 結果 to 修了.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEventKind
+from audit.services import audit_event_record
+from courses.models import Category, fiscal_year_of
+from reports.models import HistoryImport, HistoryRecord, HistoryRecordChange, Outcome
+from trainees.models import Trainee, TraineeStatus, User
+from trainees.roster import (
+    MAX_ROWS,
+    Problem,
+    RosterFileError,
+    fold,
+    parse_date,
+    read_table,
+    trim,
+)
+
+COLUMNS = {
+    "職員番号": "staff_number",
+    "年度": "fiscal_year",
+    "研修名": "title",
+    "実施機関": "provider",
+    "区分": "category",
+    "初日": "started_on",
+    "開始日": "started_on",
+    "最終日": "ended_on",
+    "終了日": "ended_on",
+    "時間": "hours",
+    "時間数": "hours",
+    "結果": "outcome",
+    "備考": "note",
+}
+REQUIRED = {"staff_number": "職員番号", "title": "研修名", "started_on": "初日", "hours": "時間"}
+OUTCOMES = {
+    "修了": Outcome.COMPLETED,
+    "未修了": Outcome.INCOMPLETE,
+    "欠席": Outcome.ABSENT,
+    "取消": Outcome.CANCELLED,
+} | {value: value for value in Outcome.values}
+CATEGORIES = {value: value for value in Category.values}
+LIMITS = {"title": 200, "provider": 200, "note": 500}
+
+
+def _header(cells: list[str], problems: list[Problem]) -> dict[int, str]:
+    english = {value: value for value in COLUMNS.values()}
+    mapping: dict[int, str] = {}
+    for index, cell in enumerate(cells):
+        name = fold(cell)
+        key = COLUMNS.get(name) or english.get(name.lower())
+        if key and key not in mapping.values():
+            mapping[index] = key
+    for key, label in REQUIRED.items():
+        if key not in mapping.values():
+            problems.append(
+                Problem(
+                    1,
+                    label,
+                    "",
+                    _("The required column “%(column)s” is missing.") % {"column": label},
+                )
+            )
+    return mapping
+
+
+def _row(line: int, raw: dict[str, str], problems: list[Problem]) -> dict[str, Any] | None:
+    """One line's values, checked; None (and problems) when something is wrong."""
+    count = len(problems)
+
+    def error(column: str, value: str, message: str) -> None:
+        problems.append(Problem(line, column, value, message))
+
+    values: dict[str, Any] = {"line": line}
+    for key, label in REQUIRED.items():
+        if not raw.get(key):
+            error(label, "", _("This column must not be empty."))
+    for key, limit in LIMITS.items():
+        text = raw.get(key, "")
+        if len(text) > limit:
+            error(
+                {"title": "研修名", "provider": "実施機関", "note": "備考"}[key],
+                text[:30] + "…",
+                _("At most %(n)s characters.") % {"n": limit},
+            )
+        values[key] = text
+    for key, label in (("started_on", "初日"), ("ended_on", "最終日")):
+        if raw.get(key):
+            try:
+                values[key] = parse_date(raw[key])
+            except ValueError as exc:
+                error(label, raw[key], str(exc))
+    values.setdefault("ended_on", values.get("started_on"))
+    if (
+        values.get("started_on")
+        and values.get("ended_on")
+        and values["ended_on"] < values["started_on"]
+    ):
+        error("最終日", raw.get("ended_on", ""), _("The last day cannot be before the first day."))
+    if raw.get("hours"):
+        try:
+            hours = Decimal(fold(raw["hours"]))
+            if not Decimal(0) <= hours <= Decimal(9999) or hours != hours.quantize(Decimal("0.1")):
+                raise InvalidOperation
+            values["hours"] = hours
+        except InvalidOperation:
+            error("時間", raw["hours"], _("Write the hours as a number such as 7.5 (0 to 9999)."))
+    if raw.get("fiscal_year"):
+        year = fold(raw["fiscal_year"]).removesuffix("年度")
+        if year.isdigit() and 1950 <= int(year) <= 2100:
+            values["fiscal_year"] = int(year)
+        else:
+            error("年度", raw["fiscal_year"], _("Write the fiscal year as four digits, e.g. 2019."))
+    elif values.get("started_on"):
+        values["fiscal_year"] = fiscal_year_of(values["started_on"])
+    category = fold(raw.get("category", "")) or Category.SECONDMENT
+    if category not in CATEGORIES:
+        error(
+            "区分",
+            category,
+            _("Unknown category. Use one of: %(names)s.") % {"names": "、".join(Category.values)},
+        )
+    values["category"] = category
+    outcome = fold(raw.get("outcome", "")) or "修了"
+    if outcome not in OUTCOMES:
+        error("結果", outcome, _("Unknown result. Use 修了, 未修了, 欠席 or 取消."))
+    values["outcome"] = OUTCOMES.get(outcome, outcome)
+    values["staff_number"] = fold(raw.get("staff_number", ""))
+    return values if len(problems) == count else None
+
+
+def parse_history(
+    data: bytes, *, file_name: str, encoding: str = "auto"
+) -> tuple[str, list[dict[str, Any]], list[Problem]]:
+    """The file's rows, checked against each other and the registry: (encoding, plan,
+    problems). Never writes."""
+    problems: list[Problem] = []
+    try:
+        detected, records, _private = read_table(data, file_name=file_name, encoding=encoding)
+    except RosterFileError as exc:
+        return "", [], [Problem(None, "", "", str(exc))]
+    header = records[0][1]
+    mapping = _header(header, problems)
+    if problems:
+        return detected, [], problems
+    if len(records) == 1:
+        return detected, [], [Problem(None, "", "", _("The file has a header but no rows."))]
+    if len(records) - 1 > MAX_ROWS:
+        return (
+            detected,
+            [],
+            [
+                Problem(
+                    None,
+                    "",
+                    "",
+                    _("The file has more than %(max)s rows.") % {"max": f"{MAX_ROWS:,}"},
+                )
+            ],
+        )
+    rows = []
+    for line, cells in records[1:]:
+        # Text kept as written (trimmed); numbers, codes and dates folded where they are read.
+        raw = {
+            key: trim(cells[index]) if index < len(cells) else "" for index, key in mapping.items()
+        }
+        values = _row(line, raw, problems)
+        if values is not None:
+            rows.append(values)
+    numbers = {row["staff_number"] for row in rows}
+    trainees = {
+        t.staff_number: t
+        for t in Trainee.objects.filter(staff_number__in=numbers, is_external=False).only(
+            "id", "staff_number", "status", "organisation_id"
+        )
+    }
+    existing = set(
+        HistoryRecord.objects.filter(
+            trainee__in=[t.pk for t in trainees.values()], removed_at__isnull=True
+        ).values_list("trainee_id", "title", "started_on")
+    )
+    seen: dict[tuple[int, str, datetime.date], int] = {}
+    plan = []
+    for row in rows:
+        trainee = trainees.get(row["staff_number"])
+        if trainee is None:
+            problems.append(
+                Problem(
+                    row["line"],
+                    "職員番号",
+                    row["staff_number"],
+                    _("No ward employee has this staff number."),
+                )
+            )
+            continue
+        if trainee.status == TraineeStatus.LEFT:
+            problems.append(
+                Problem(
+                    row["line"],
+                    "職員番号",
+                    row["staff_number"],
+                    _("This person has left: their history is read-only."),
+                )
+            )
+            continue
+        key = (trainee.pk, row["title"], row["started_on"])
+        if key in existing:
+            problems.append(
+                Problem(
+                    row["line"],
+                    "研修名",
+                    row["title"],
+                    _("This training is already in the person's history."),
+                )
+            )
+            continue
+        if key in seen:
+            problems.append(
+                Problem(
+                    row["line"],
+                    "研修名",
+                    row["title"],
+                    _("The same training is on line %(line)s too.") % {"line": seen[key]},
+                )
+            )
+            continue
+        seen[key] = row["line"]
+        plan.append(
+            {
+                **row,
+                "trainee_id": trainee.pk,
+                "organisation_id": trainee.organisation_id,
+                "started_on": row["started_on"].isoformat(),
+                "ended_on": row["ended_on"].isoformat(),
+                "hours": str(row["hours"]),
+            }
+        )
+    problems.sort(key=lambda p: (p.line or 0, p.column))
+    return detected, plan, problems
+
+
+def history_import_preview(
+    *, data: bytes, file_name: str, encoding: str = "auto", uploaded_by: User | None
+) -> HistoryImport:
+    """Check the file and keep what would be added; nothing goes into anyone's history."""
+    detected, plan, problems = parse_history(data, file_name=file_name, encoding=encoding)
+    return HistoryImport.objects.create(
+        file_name=file_name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=detected,
+        rows=len(plan) + len({p.line for p in problems if p.line}),
+        status=HistoryImport.Status.INVALID if problems else HistoryImport.Status.PREVIEWED,
+        errors=[p.as_dict() for p in problems],
+        plan=[] if problems else plan,
+        uploaded_by=uploaded_by,
+    )
+
+
+@transaction.atomic
+def history_import_commit(*, record: HistoryImport, actor: User | None) -> int:
+    """Add every previewed record, or none: the preview is checked again (someone who left
+    since, a record added meanwhile) under a lock. Returns how many were added."""
+    record = HistoryImport.objects.select_for_update().get(pk=record.pk)
+    if record.status != HistoryImport.Status.PREVIEWED:
+        raise ValidationError(_("This import has already been committed or has errors."))
+    ids = {row["trainee_id"] for row in record.plan}
+    active = dict(
+        Trainee.objects.select_for_update()
+        .filter(pk__in=ids, status=TraineeStatus.ACTIVE)
+        .values_list("id", "organisation__name")
+    )
+    gone = sorted({row["line"] for row in record.plan if row["trainee_id"] not in active})
+    if gone:
+        raise ValidationError(
+            _("Someone in the file has left since the preview (lines %(lines)s): upload it again.")
+            % {"lines": ", ".join(map(str, gone[:10]))}
+        )
+    now = timezone.now()
+    records = HistoryRecord.objects.bulk_create(
+        HistoryRecord(
+            trainee_id=row["trainee_id"],
+            fiscal_year=row["fiscal_year"],
+            title=row["title"],
+            provider=row["provider"],
+            category=row["category"],
+            started_on=datetime.date.fromisoformat(row["started_on"]),
+            ended_on=datetime.date.fromisoformat(row["ended_on"]),
+            hours=Decimal(row["hours"]),
+            outcome=row["outcome"],
+            note=row["note"],
+            organisation_id=row["organisation_id"],
+            organisation_name=active[row["trainee_id"]],
+            source=HistoryRecord.Source.IMPORT,
+            created_at=now,
+        )
+        for row in record.plan
+    )
+    reason = _("Imported from %(file)s") % {"file": record.file_name}
+    HistoryRecordChange.objects.bulk_create(
+        HistoryRecordChange(
+            record=r,
+            kind=HistoryRecordChange.Kind.ADDED,
+            reason=reason[:300],
+            changed_by=actor,
+            changed_at=now,
+        )
+        for r in records
+    )
+    record.status = HistoryImport.Status.COMMITTED
+    record.committed_at = now
+    record.save(update_fields=["status", "committed_at"])
+    audit_event_record(
+        kind=AuditEventKind.HISTORY_IMPORTED,
+        user=actor,
+        detail={"import": record.pk, "records": len(records), "trainees": len(ids)},
+    )
+    return len(records)

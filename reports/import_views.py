@@ -1,0 +1,99 @@
+"""HR's bulk import of past history: upload → preview (errors by line, or what will be added)
+→ confirm. Nothing is written before the confirmation, and then everything or nothing."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reports.history_import import history_import_commit, history_import_preview
+from reports.models import HistoryImport
+from trainees.http import AuthenticatedHttpRequest
+from trainees.models import Trainee
+from trainees.roles import HR_CONSOLE
+
+
+class HistoryUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("History file"),
+        help_text=gettext_lazy(
+            "CSV (UTF-8 or Shift_JIS/CP932) or Excel (.xlsx). Columns: 職員番号, 年度, 研修名, "
+            "実施機関, 区分, 初日, 最終日, 時間, 結果, 備考."
+        ),
+    )
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Encoding"),
+        choices=[("auto", gettext_lazy("Detect (UTF-8, then Shift_JIS)")), ("utf-8", "UTF-8"),
+                 ("cp932", "Shift_JIS (CP932)")],
+        initial="auto",
+    )  # fmt: skip
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        limit = settings.ROSTER_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
+            )
+        return upload
+
+
+@login_required
+@permission_required(HR_CONSOLE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def history_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = HistoryUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        record = history_import_preview(
+            data=upload.read(),
+            file_name=upload.name,
+            encoding=form.cleaned_data["encoding"],
+            uploaded_by=request.user,
+        )
+        return redirect("history_import_detail", pk=record.pk)
+    return render(
+        request,
+        "reports/history_imports.html",
+        {"form": form, "imports": HistoryImport.objects.select_related("uploaded_by")[:20]},
+    )
+
+
+@login_required
+@permission_required(HR_CONSOLE, raise_exception=True)
+@require_http_methods(["GET"])
+def history_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(HistoryImport, pk=pk)
+    preview = record.plan[:200]
+    people = Trainee.objects.in_bulk({row["trainee_id"] for row in preview})
+    for row in preview:
+        row["trainee"] = people.get(row["trainee_id"])
+    return render(
+        request,
+        "reports/history_import_detail.html",
+        {"record": record, "preview": preview, "more": max(0, len(record.plan) - len(preview))},
+    )
+
+
+@login_required
+@permission_required(HR_CONSOLE, raise_exception=True)
+@require_POST
+def history_import_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(HistoryImport, pk=pk)
+    try:
+        added = history_import_commit(record=record, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("%(count)s records were added to the history.") % {"count": added}
+        )
+    return redirect("history_import_detail", pk=record.pk)

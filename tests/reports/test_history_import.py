@@ -1,0 +1,101 @@
+"""The bulk history import: the roster import's reading (CP932, 和暦, full-width digits, XLSX),
+preview → confirm, all or nothing, every problem by line and column."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from audit.models import AuditEvent
+from reports.history_import import history_import_commit, history_import_preview
+from reports.models import HistoryRecord, HistoryRecordChange
+from tests.trainees.factories import TraineeFactory
+from trainees.models import Trainee, TraineeStatus
+
+pytestmark = pytest.mark.django_db
+HEADER = "職員番号,年度,研修名,実施機関,区分,初日,最終日,時間,結果,備考\r\n"
+
+
+@pytest.fixture
+def staff():
+    return [TraineeFactory(staff_number=f"00012{n}") for n in range(3)]
+
+
+def test_a_cp932_file_with_wareki_dates_is_previewed_then_added_whole(client, hr_admin, staff):
+    text = HEADER + (
+        "０００１２０,,第1部課程,自治大学校,派遣研修,平成30年10月1日,H30.11.30,２４０,修了,\r\n"
+        "000121,2019,政策法務研修,市町村アカデミー,,令和元年5月13日,R1.5.17,30.5,,\r\n"
+    )
+    client.force_login(hr_admin)
+    upload = SimpleUploadedFile("history.csv", text.encode("cp932"))
+    response = client.post(reverse("history_imports"), {"file": upload, "encoding": "auto"})
+    page = client.get(response["Location"]).content.decode()
+    assert "第1部課程" in page and "2件を受講履歴に追加します" in page
+    assert not HistoryRecord.objects.exists()  # the preview writes nothing
+    record_id = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
+    client.post(reverse("history_import_confirm", args=[record_id]))
+    first, second = HistoryRecord.objects.order_by("started_on")
+    assert (first.trainee, first.fiscal_year, first.hours) == (staff[0], 2018, Decimal("240.0"))
+    assert first.ended_on == datetime.date(2018, 11, 30) and first.source == "import"
+    assert (second.started_on, second.category, second.outcome) == (
+        datetime.date(2019, 5, 13), "派遣研修", "completed")  # fmt: skip
+    assert HistoryRecordChange.objects.filter(reason="history.csv から取込").count() == 2
+    assert AuditEvent.objects.get(kind="history.imported").detail["records"] == 2
+    # Confirming twice adds nothing more.
+    client.post(reverse("history_import_confirm", args=[record_id]))
+    assert HistoryRecord.objects.count() == 2
+
+
+def test_a_bad_file_names_every_problem_and_writes_nothing(hr_admin, staff):
+    Trainee.objects.filter(pk=staff[2].pk).update(status=TraineeStatus.LEFT)
+    text = HEADER + (
+        "000120,2018,第1部課程,自治大学校,,2018/10/1,2018/11/30,240,,\r\n"  # fine
+        "999999,2018,研修A,,,2018/10/1,,7,,\r\n"  # unknown staff number
+        "000121,2018,研修B,,,令和元年2月30日,,7,,\r\n"  # no such date (and out of the era)
+        "000121,2018,研修C,,,2018/10/5,2018/10/1,abc,未受講,\r\n"  # order, hours, result
+        "000122,2018,研修D,,,2018/10/1,,7,,\r\n"  # left: read-only
+        "000120,2018,第1部課程,自治大学校,,2018/10/1,2018/11/30,240,,\r\n"  # the same twice
+    )
+    record = history_import_preview(data=text.encode("utf-8"), file_name="bad.csv",
+                                    uploaded_by=hr_admin)  # fmt: skip
+    assert record.status == "invalid" and record.plan == []
+    problems = {(p["line"], p["column"]) for p in record.errors}
+    assert problems == {(3, "職員番号"), (4, "初日"), (5, "最終日"), (5, "時間"), (5, "結果"),
+                        (6, "職員番号"), (7, "研修名")}  # fmt: skip
+    by_line = {p["line"]: p["message"] for p in record.errors}
+    assert by_line[3] == "この職員番号の区職員はいません。"
+    assert "2行目にも同じ研修があります" in by_line[7]
+    with pytest.raises(ValidationError):
+        history_import_commit(record=record, actor=hr_admin)
+    assert not HistoryRecord.objects.exists()
+
+
+def test_missing_columns_and_an_xlsx_file(hr_admin, staff):
+    record = history_import_preview(data="職員番号,研修名\r\n000120,x\r\n".encode(),
+                                    file_name="x.csv", uploaded_by=hr_admin)  # fmt: skip
+    assert {p["column"] for p in record.errors} == {"初日", "時間"}
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["職員番号", "研修名", "初日", "時間"])
+    sheet.append(["000121", "東京都 係長研修", "2020/07/01", "12"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    record = history_import_preview(data=buffer.getvalue(), file_name="past.xlsx",
+                                    uploaded_by=hr_admin)  # fmt: skip
+    assert record.status == "previewed" and record.plan[0]["fiscal_year"] == 2020
+
+
+def test_someone_who_left_after_the_preview_stops_the_whole_import(hr_admin, staff):
+    text = HEADER + "000120,,研修A,,,2018/10/1,,7,,\r\n000121,,研修B,,,2018/10/1,,7,,\r\n"
+    record = history_import_preview(data=text.encode(), file_name="a.csv", uploaded_by=hr_admin)
+    Trainee.objects.filter(pk=staff[1].pk).update(status=TraineeStatus.LEFT)
+    with pytest.raises(ValidationError, match="3"):
+        history_import_commit(record=record, actor=hr_admin)
+    assert not HistoryRecord.objects.exists()

@@ -103,8 +103,9 @@ class Enrollment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # db_default: the set-based inserts (COPY) that do not name the column leave it empty too.
     organisation_name = models.CharField(
-        _("organisation name at the time"), max_length=200, blank=True
+        _("organisation name at the time"), max_length=200, blank=True, default="", db_default=""
     )
 
     class Meta:

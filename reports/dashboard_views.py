@@ -261,11 +261,11 @@ def attendance(request: AuthenticatedHttpRequest) -> HttpResponse:
                        {"dashboard": "attendance", "year": year})  # fmt: skip
     for row in summary:
         total = row["total"] or 1
-        row["segments"] = [
-            ("confirmed", row["confirmed"], row["confirmed"] * 100 / total),
-            ("absent", row["absent"], row["absent"] * 100 / total),
-            ("cancelled", row["cancelled"], row["cancelled"] * 100 / total),
-        ]
+        row["segments"], x = [], 0.0
+        for kind in ("confirmed", "absent", "cancelled"):
+            width = row[kind] * 240 / total
+            row["segments"].append((kind, row[kind], round(x, 1), round(width, 1)))
+            x += width
         row["reason_list"] = [(label, row["reasons"][value]) for value, label in reasons]
     return _page(
         request,

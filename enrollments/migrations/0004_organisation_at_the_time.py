@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='enrollment',
             name='organisation_name',
-            field=models.CharField(blank=True, max_length=200, verbose_name='organisation name at the time'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='organisation name at the time'),
         ),
         migrations.RunPython(stamp_begun, migrations.RunPython.noop),
     ]

@@ -133,6 +133,11 @@ def test_history_says_the_organisation_as_it_was_and_as_it_is_now(client, hr_adm
     client.force_login(hr_admin)
     page = client.get(reverse("trainee_history", args=[trainee.pk])).content.decode()
     assert "福祉部" in page and "現在は保健福祉部" in page
+    # Renamed: the history says the old name, and the new one beside it.
+    health.name = "健康福祉部"
+    health.save()
+    rows = {row.enrollment: row for row in trainee_history(trainee)}
+    assert (rows[begun].organisation_then, rows[begun].organisation_now) == ("福祉部", "健康福祉部")
 
 
 def test_taking_attendance_stamps_the_organisation_of_the_day():

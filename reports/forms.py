@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category
 from reports.models import HistoryRecord
+from reports.services import FIELDS
 
 
 class HistoryFilterForm(forms.Form):
@@ -27,17 +28,7 @@ class HistoryRecordForm(forms.ModelForm):
 
     class Meta:
         model = HistoryRecord
-        fields = [
-            "fiscal_year",
-            "title",
-            "provider",
-            "category",
-            "started_on",
-            "ended_on",
-            "hours",
-            "outcome",
-            "note",
-        ]
+        fields = list(FIELDS)
         widgets = {
             "started_on": forms.DateInput(attrs={"type": "date"}),
             "ended_on": forms.DateInput(attrs={"type": "date"}),

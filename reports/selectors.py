@@ -70,7 +70,8 @@ def _organisation_now(organisation: Organisation | None) -> str:
     return organisation.current.name if organisation else ""
 
 
-def _hours(days: list[SessionDay]) -> Decimal:
+def session_hours(days: list[SessionDay]) -> Decimal:
+    """The hours of these session days (end − start), to a tenth."""
     seconds = sum(
         (
             datetime.datetime.combine(d.date, d.ends_at)
@@ -150,7 +151,7 @@ def trainee_history(
                 category=course.get_category_display(),
                 session_label=f"第{enrollment.session.number}回",
                 dates=[d.date for d in days],
-                hours=_hours(days),
+                hours=session_hours(days),
                 outcome=_outcome(enrollment),
                 score=enrollment.best_percent,  # type: ignore[attr-defined]
                 report_state=str(states.get(enrollment.report_state, "")),  # type: ignore[attr-defined]

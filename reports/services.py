@@ -36,6 +36,7 @@ from reports.models import (
     HistoryRecordChange,
     IssuingAuthority,
 )
+from reports.selectors import session_hours
 from trainees.models import Trainee, TraineeStatus, User
 
 
@@ -267,14 +268,7 @@ def authority_save(*, name: str, seal: bytes | None, actor: User | None) -> Issu
 
 def _place_hours(enrollment: Enrollment) -> tuple[datetime.date, datetime.date, Decimal]:
     days = list(enrollment.session.days.order_by("date", "starts_at"))
-    seconds = sum(
-        (
-            datetime.datetime.combine(d.date, d.ends_at)
-            - datetime.datetime.combine(d.date, d.starts_at)
-        ).total_seconds()
-        for d in days
-    )
-    hours = (Decimal(seconds) / 3600).quantize(Decimal("0.1"))
+    hours = session_hours(days)
     if not days:
         today = timezone.localdate()
         return today, today, hours

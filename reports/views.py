@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,26 +74,38 @@ def my_history(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @permission_required(TRAINEE_PAGES, raise_exception=True)
 @require_GET
-def my_history_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+def my_history_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     trainee = trainee_of(request.user)
     _form, rows = _filtered(request, trainee)
-    if request.GET.get("format") == "pdf" and trainee:
+    return _download(request, trainee, rows, name="my-history", detail={"own": True})
+
+
+def _download(
+    request: AuthenticatedHttpRequest,
+    trainee: Trainee | None,
+    rows: list,
+    *,
+    name: str,
+    detail: dict,
+) -> HttpResponseBase:
+    """The history as PDF (?format=pdf) or through the export writer; audited either way."""
+    if request.GET.get("format") == "pdf" and trainee is not None:
         audit_event_record(
             kind=AuditEventKind.HISTORY_EXPORTED,
             request=request,
-            detail={"own": True, "format": "pdf", "rows": len(rows)},
+            detail={**detail, "format": "pdf", "rows": len(rows)},
         )
-        return _pdf_response(trainee, rows, "my-history")
+        return _pdf_response(trainee, rows, name)
     header, table = selectors.history_table(rows)
     return export_response(
         request,
-        name="my-history",
+        name=name,
         sheet=_("Training history"),
         header=header,
         rows=table,
         file_format=requested_format(request),
         kind=AuditEventKind.HISTORY_EXPORTED,
-        detail={"own": True},
+        detail=detail,
     )
 
 
@@ -129,27 +142,13 @@ def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def trainee_history_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def trainee_history_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     trainee = _trainee_in_scope(request, pk)
     _form, rows = _filtered(request, trainee)
-    if request.GET.get("format") == "pdf":
-        audit_event_record(
-            kind=AuditEventKind.HISTORY_EXPORTED,
-            request=request,
-            detail={"trainee": trainee.pk, "format": "pdf", "rows": len(rows)},
-        )
-        return _pdf_response(trainee, rows, f"history-{trainee.staff_number}")
-    header, table = selectors.history_table(rows)
-    return export_response(
-        request,
-        name=f"history-{trainee.staff_number}",
-        sheet=_("Training history"),
-        header=header,
-        rows=table,
-        file_format=requested_format(request),
-        kind=AuditEventKind.HISTORY_EXPORTED,
+    return _download(
+        request, trainee, rows, name=f"history-{trainee.staff_number}",
         detail={"trainee": trainee.pk},
-    )
+    )  # fmt: skip
 
 
 @login_required

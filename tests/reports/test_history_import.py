@@ -99,3 +99,23 @@ def test_someone_who_left_after_the_preview_stops_the_whole_import(hr_admin, sta
     with pytest.raises(ValidationError, match="3"):
         history_import_commit(record=record, actor=hr_admin)
     assert not HistoryRecord.objects.exists()
+
+
+def test_the_preview_page_costs_the_same_with_more_rows(client, hr_admin,
+                                                        django_assert_max_num_queries):  # fmt: skip
+    people = [TraineeFactory(staff_number=f"0009{n:02d}") for n in range(30)]
+
+    def preview(count):
+        text = HEADER + "".join(f"{p.staff_number},,研修{n},,,2018/10/1,,7,,\r\n"
+                                for n, p in enumerate(people[:count]))  # fmt: skip
+        return history_import_preview(data=text.encode(), file_name="a.csv", uploaded_by=hr_admin)
+
+    client.force_login(hr_admin)
+    small, large = preview(3), preview(30)
+    client.get(reverse("history_import_detail", args=[small.pk]))
+    # session, user, MFA, roles, permissions (2), unread notices, the import, its people;
+    # session save and the access log (with SAVEPOINTs)
+    for record in (small, large):
+        with django_assert_max_num_queries(15):
+            page = client.get(reverse("history_import_detail", args=[record.pk]))
+        assert page.status_code == 200

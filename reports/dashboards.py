@@ -70,7 +70,8 @@ COUNTING_RULES = [
     ),
     _(
         "Hours are those of the session days of completed places, plus completed training "
-        "recorded by HR outside the portal, in the fiscal year."
+        "recorded by HR outside the portal, in the fiscal year, under the trainee's employment "
+        "type today. Test results are the mean of every submitted post-test attempt."
     ),
 ]
 

@@ -23,7 +23,7 @@ from assessments.models import Attempt, CompletionReport, ReportForm, Test
 from assessments.selectors import FINAL
 from courses.models import Category, SessionDay
 from enrollments.models import Completion, Enrollment, Status
-from reports.models import HistoryRecord, HistoryRecordChange
+from reports.models import Certificate, HistoryRecord, HistoryRecordChange
 from trainees.models import Organisation, Trainee
 
 # What the history shows: places taken, given up or missed — not applications still open or
@@ -60,6 +60,14 @@ class HistoryRow:
     @property
     def outcome_label(self) -> str:
         return str(OUTCOMES[self.outcome])
+
+    @property
+    def certificate(self) -> Certificate | None:
+        """The place's certificate, if one was issued (loaded with the history)."""
+        try:
+            return self.enrollment.certificate if self.enrollment else None  # type: ignore[attr-defined]
+        except Certificate.DoesNotExist:
+            return None
 
     @property
     def organisation_changed(self) -> bool:
@@ -128,7 +136,7 @@ def trainee_history(
     if category:
         enrollments = enrollments.filter(course__category=category)
     enrollments = (
-        enrollments.select_related("course", "session", "organisation__merged_into")
+        enrollments.select_related("course", "session", "organisation__merged_into", "certificate")
         .prefetch_related(
             Prefetch("session__days", queryset=SessionDay.objects.order_by("date", "starts_at"))
         )

@@ -87,6 +87,10 @@ def test_verification_genuine_tampered_revoked(client, hr_admin, person):
     assert "取り消されています" in text and "受講記録の誤り" not in text
     event = AuditEvent.objects.get(kind="certificate.revoked")
     assert event.detail["number"] == certificate.number
+    # HR reaches it from the person's history.
+    client.force_login(hr_admin)
+    page = client.get(reverse("trainee_history", args=[person.pk])).content.decode()
+    assert reverse("certificate_detail", args=[certificate.pk]) in page
 
 
 def test_the_trainee_downloads_their_own_only_when_completed(client, person):

@@ -18,6 +18,9 @@ REDACTED = "[redacted]"
 SECRET_PATH_PREFIXES = (
     "/accounts/password/reset/key/",
     "/accounts/confirm-email/",
+    # A certificate's verification code: shown to whoever holds the certificate, not to
+    # whoever reads the logs (it opens a page with the person's name).
+    "/verify/",
 )
 # URL parameters that hold secrets, whatever the route (see redact_path's `secrets`).
 SECRET_PARAMETERS = frozenset({"key", "token", "uidb36", "uidb64", "code"})

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
-from audit.models import AuditEvent
+from audit.models import AccessLog, AuditEvent
 from enrollments.models import Completion, Enrollment
 from notices.models import OutboxMessage
 from reports import services
@@ -74,6 +74,8 @@ def test_verification_genuine_tampered_revoked(client, hr_admin, person):
     text = page.content.decode()
     assert page.status_code == 200 and "本物で有効" in text and "修了 花子" in text
     assert person.staff_number not in text and person.email not in text  # nothing more
+    stored = AccessLog.objects.filter(path__startswith="/verify/").latest("id").path
+    assert stored == "/verify/[redacted]" and verification_code(certificate) not in stored
     # Another number with this one's signature: refused without a lookup.
     other = services.certificate_issue(enrollment=completed_place(), actor=None)
     forged = f"{other.number}.{signature(certificate.number)}"

@@ -58,6 +58,13 @@ def _allowed(request: AuthenticatedHttpRequest) -> set[int] | None:
     return dashboards.scope_ids(user)
 
 
+def _scope_and_year(request: AuthenticatedHttpRequest) -> tuple[set[int] | None, YearForm, int]:
+    """Who may see what (or a 403), the fiscal-year form and the year it asks for."""
+    scope = _allowed(request)
+    form = YearForm(request.GET or None)
+    return scope, form, form.chosen()
+
+
 def _wants_file(request: AuthenticatedHttpRequest) -> str | None:
     file_format = request.GET.get("format")
     return file_format if file_format in FORMATS else None
@@ -101,9 +108,7 @@ def _page(request: AuthenticatedHttpRequest, template: str, context: dict) -> Ht
 @login_required
 @require_GET
 def completion(request: AuthenticatedHttpRequest) -> HttpResponse:
-    scope = _allowed(request)
-    form = YearForm(request.GET or None)
-    year = form.chosen()
+    scope, form, year = _scope_and_year(request)
     matrix = dashboards.completion_matrix(year, scope)
     if _wants_file(request):
         header, rows = dashboards.completion_matrix_table(matrix)
@@ -163,9 +168,7 @@ def completion_cell(
 @login_required
 @require_GET
 def compliance(request: AuthenticatedHttpRequest) -> HttpResponse:
-    scope = _allowed(request)
-    form = YearForm(request.GET or None)
-    year = form.chosen()
+    scope, form, year = _scope_and_year(request)
     summary = dashboards.compliance_summary(year, scope)
     if _wants_file(request):
         keys = ["course__code", "course__title", "members", "completed", "missing", "rate"]
@@ -243,9 +246,7 @@ def chase_remind_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @login_required
 @require_GET
 def attendance(request: AuthenticatedHttpRequest) -> HttpResponse:
-    scope = _allowed(request)
-    form = YearForm(request.GET or None)
-    year = form.chosen()
+    scope, form, year = _scope_and_year(request)
     summary = dashboards.attendance_summary(year, scope)
     reasons = list(AbsenceReason.choices)
     if _wants_file(request):
@@ -314,9 +315,7 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def hours(request: AuthenticatedHttpRequest) -> HttpResponse:
-    scope = _allowed(request)
-    form = YearForm(request.GET or None)
-    year = form.chosen()
+    scope, form, year = _scope_and_year(request)
     summary = dashboards.hours_by_employment_type(year, scope)
     if _wants_file(request):
         keys = ["label", "in_post", "trained", "hours", "mean"]

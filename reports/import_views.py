@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -16,12 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.history_import import history_import_commit, history_import_preview
 from reports.models import HistoryImport
+from trainees.forms import TableUploadForm
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Trainee
 from trainees.roles import HR_CONSOLE
 
 
-class HistoryUploadForm(forms.Form):
+class HistoryUploadForm(TableUploadForm):
     file = forms.FileField(
         label=gettext_lazy("History file"),
         help_text=gettext_lazy(
@@ -29,21 +29,6 @@ class HistoryUploadForm(forms.Form):
             "実施機関, 区分, 初日, 最終日, 時間, 結果, 備考."
         ),
     )
-    encoding = forms.ChoiceField(
-        label=gettext_lazy("Encoding"),
-        choices=[("auto", gettext_lazy("Detect (UTF-8, then Shift_JIS)")), ("utf-8", "UTF-8"),
-                 ("cp932", "Shift_JIS (CP932)")],
-        initial="auto",
-    )  # fmt: skip
-
-    def clean_file(self):  # type: ignore[no-untyped-def]
-        upload = self.cleaned_data["file"]
-        limit = settings.ROSTER_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
-            )
-        return upload
 
 
 @login_required

@@ -86,19 +86,15 @@ class LanguageForm(forms.Form):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-class RosterUploadForm(forms.Form):
+class TableUploadForm(forms.Form):
+    """A CSV or XLSX file (at most ROSTER_MAX_UPLOAD_MB) and its encoding: the roster import's
+    upload, and the history import's."""
+
     file = forms.FileField(
         label=_("Roster file"),
         help_text=_(
             "CSV (UTF-8 or Shift_JIS/CP932) or Excel (.xlsx), as exported by the HR system."
         ),
-    )
-    mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, initial=ImportMode.FULL)
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation (add mode)"),
-        queryset=Organisation.objects.filter(is_active=True).order_by("-is_external", "code"),
-        required=False,
-        help_text=_("For an affiliated organisation's list: every row is for this organisation."),
     )
     encoding = forms.ChoiceField(
         label=_("Encoding"),
@@ -118,6 +114,18 @@ class RosterUploadForm(forms.Form):
                 _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
             )
         return upload
+
+
+class RosterUploadForm(TableUploadForm):
+    field_order = ["file", "mode", "organisation", "encoding"]
+
+    mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, initial=ImportMode.FULL)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation (add mode)"),
+        queryset=Organisation.objects.filter(is_active=True).order_by("-is_external", "code"),
+        required=False,
+        help_text=_("For an affiliated organisation's list: every row is for this organisation."),
+    )
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()

@@ -30,6 +30,9 @@ class TestForm(forms.ModelForm):
             "counting", "time_limit_minutes", "shuffle_questions", "shuffle_choices",
             "one_per_page", "opens_at", "closes_at", "show_score", "show_answers",
         ]  # fmt: skip
+        help_texts = {
+            "pass_mark": _("Post-tests only: a pre-test is not passed or failed."),
+        }
         widgets = {
             "instructions": forms.Textarea(attrs={"rows": 3}),
             "opens_at": DATETIME,

@@ -112,7 +112,16 @@ class Test(models.Model):
             return self.closes_at is not None and self.closes_at <= (now or timezone.now())
         return False
 
-    def passes(self, score: Decimal, max_score: Decimal) -> bool:
+    @property
+    def graded(self) -> bool:
+        """Only a post-test is passed or failed. A pre-test measures where trainees start (its
+        score is compared with the post-test's for the gain); it has no pass mark."""
+        return self.kind == self.Kind.POST
+
+    def passes(self, score: Decimal, max_score: Decimal) -> bool | None:
+        """Whether the score passes; None for a pre-test, which is not passed or failed."""
+        if not self.graded:
+            return None
         if self.pass_unit == self.PassUnit.POINTS:
             return score >= self.pass_mark
         return max_score > 0 and score * 100 >= self.pass_mark * max_score

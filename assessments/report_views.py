@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -135,9 +136,47 @@ def _report_fields(report: CompletionReport) -> list[tuple[ReportField, object]]
     return [(f, report.answers.get(str(f.pk), "")) for f in report.form.fields.all()]
 
 
+def _review_page(
+    request: AuthenticatedHttpRequest, report: CompletionReport, *, back: str
+) -> HttpResponse:
+    """A report with the review form where this person may review it (HR reviews any report,
+    a coordinator their staff's; nobody their own). One page for HR and coordinators."""
+    may_review = report.form.requires_review and selectors.report_may_review(
+        user=request.user, trainee=report.enrollment.trainee
+    )
+    form = ReviewForm(request.POST or None) if may_review else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.report_review(
+                    report=report,
+                    acknowledge=form.cleaned_data["decision"] == "acknowledge",
+                    comment=form.cleaned_data["comment"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The trainee has been told."))
+                return redirect(back)
+    return render(
+        request,
+        "assessments/report_view.html",
+        {
+            "report": report,
+            "fields": _report_fields(report),
+            "review_form": form,
+            "back": back,
+            "own": report.enrollment.trainee.user_id == request.user.pk,
+        },
+    )
+
+
 @login_required
 @permission_required(HR, raise_exception=True)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def hr_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(
         CompletionReport.objects.select_related(
@@ -145,11 +184,7 @@ def hr_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    return render(
-        request,
-        "assessments/report_view.html",
-        {"report": report, "fields": _report_fields(report), "review_form": None},
-    )
+    return _review_page(request, report, back=reverse("report_list", args=[report.form.course_id]))
 
 
 @login_required
@@ -200,7 +235,10 @@ def report_edit(request: AuthenticatedHttpRequest, pk: int, form_pk: int) -> Htt
 @permission_required(COORDINATOR_PAGES, raise_exception=True)
 @require_GET
 def report_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    reports = selectors.reports_to_review(trainee_scope(request.user).values("pk"))
+    # A coordinator's own report is reviewed by another coordinator or HR, not listed here.
+    reports = selectors.reports_to_review(
+        trainee_scope(request.user).exclude(user=request.user).values("pk")
+    )
     return render(
         request,
         "assessments/report_review_list.html",
@@ -221,22 +259,4 @@ def report_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form__requires_review=True,
         enrollment__trainee__in=trainee_scope(request.user),
     )
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.report_review(
-                report=report,
-                acknowledge=form.cleaned_data["decision"] == "acknowledge",
-                comment=form.cleaned_data["comment"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The trainee has been told."))
-            return redirect("report_review_list")
-    return render(
-        request,
-        "assessments/report_view.html",
-        {"report": report, "fields": _report_fields(report), "review_form": form},
-    )
+    return _review_page(request, report, back=reverse("report_review_list"))

@@ -44,6 +44,8 @@ from assessments.models import (
     Test,
 )
 from enrollments.models import Enrollment, Status
+from trainees.models import Trainee, User
+from trainees.selectors import coordinators_by_organisation, coordinators_of
 
 # Below this many respondents an organisation's answers are not broken down (they could point
 # at a person).
@@ -77,7 +79,7 @@ def counted_attempts(test: Test) -> QuerySet[Attempt]:
 def requirements_met(enrollment_ids: list[int]) -> dict[int, set[str]]:
     """{enrolment id: the codes among "test", "survey", "report" it has met} — what
     enrollments.completion asks through settings.ASSESSMENT_RESULTS. A test is met by a passed
-    counted attempt at the course's post-test (its only test if it has just one); the survey by
+    counted attempt at the course's post-test (a pre-test never counts); the survey by
     having answered it; the report by every report form of the course submitted (acknowledged
     where the form asks for the department's review). Four queries for any number."""
     met: dict[int, set[str]] = {pk: set() for pk in enrollment_ids}
@@ -86,10 +88,11 @@ def requirements_met(enrollment_ids: list[int]) -> dict[int, set[str]]:
     course_of = dict(
         Enrollment.objects.filter(pk__in=enrollment_ids).values_list("pk", "course_id")
     )
-    tests: dict[int, Test] = {}
-    for test in Test.objects.filter(course_id__in=set(course_of.values())).order_by("kind"):
-        # "post" sorts after "pre": the post-test wins where a course has both.
-        tests[test.course_id] = test
+    # The post-test decides, chosen by its kind: a pre-test is never passed or failed.
+    tests: dict[int, Test] = {
+        test.course_id: test
+        for test in Test.objects.filter(course_id__in=set(course_of.values()), kind=Test.Kind.POST)
+    }
     rows = Attempt.objects.filter(
         enrollment_id__in=enrollment_ids,
         test_id__in=[t.pk for t in tests.values()],
@@ -708,3 +711,32 @@ def reports_to_review(trainee_ids: QuerySet) -> QuerySet[CompletionReport]:
         )
         .order_by("waiting", "-submitted_at")
     )
+
+
+def report_may_review(*, user: User, trainee: Trainee) -> bool:
+    """Who may review a trainee's report: a coordinator who acts for them, or HR — never the
+    author. HR reviews every report, and is the review of last resort where nobody else can."""
+    if trainee.user_id is not None and trainee.user_id == user.pk:
+        return False
+    return user.has_perm("trainees.use_hr_console") or user.pk in coordinators_of(trainee)
+
+
+def reports_without_reviewer() -> list[CompletionReport]:
+    """Submitted reports waiting for a department review that no coordinator can give (the
+    organisation has none, or only the author): HR reviews them. Three queries."""
+    waiting = list(
+        CompletionReport.objects.filter(
+            state=CompletionReport.State.SUBMITTED, form__requires_review=True
+        )
+        .select_related("form__course", "enrollment__trainee__organisation")
+        .order_by("submitted_at", "pk")
+    )
+    reviewers = coordinators_by_organisation(
+        {report.enrollment.trainee.organisation_id for report in waiting}
+    )
+    return [
+        report
+        for report in waiting
+        if not reviewers[report.enrollment.trainee.organisation_id]
+        - {report.enrollment.trainee.user_id}
+    ]

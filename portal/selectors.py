@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from assessments.models import CompletionReport
+from assessments.selectors import reports_without_reviewer
 from courses.models import CourseKind, Session, SessionDay, TargetMember
 from enrollments.models import ACTIVE, Attendance, ChangeRequest, Enrollment, Status, TrainingOrder
 from notices.selectors import undelivered_by_rule
@@ -25,11 +27,13 @@ class WorkQueue:
     imports: list[RosterImport]  # roster previews not yet confirmed
     changes: int  # change-of-session requests waiting
     to_order: Sequence[Session]  # ordered courses' sessions whose target lists are not all ordered
+    # reports waiting for a department review that no coordinator can give: HR reviews them
+    unreviewed: list[CompletionReport]
 
     @property
     def empty(self) -> bool:
         return not any((self.decisions, self.upcoming, self.unmarked, self.failed_orders,
-                        self.imports, self.changes, self.to_order))  # fmt: skip
+                        self.imports, self.changes, self.to_order, self.unreviewed))  # fmt: skip
 
 
 def _sessions() -> QuerySet[Session]:
@@ -93,4 +97,5 @@ def hr_work_queue(today: datetime.date | None = None) -> WorkQueue:
         ),
         changes=ChangeRequest.objects.filter(state=ChangeRequest.State.PENDING).count(),
         to_order=to_order,
+        unreviewed=reports_without_reviewer()[:20],
     )

@@ -57,6 +57,45 @@ def organisation_descendants(root_ids: list[int]) -> set[int]:
     return found
 
 
+def coordinators_by_organisation(organisation_ids: set[int]) -> dict[int, set[int]]:
+    """{organisation id: ids of the active coordinators who act for it} — the coordinators of
+    the organisation itself and of every unit above it, since a coordinator's scope includes
+    all sub-units (``organisations_in_scope``). This is the one answer to "who coordinates
+    this person": every notice to coordinators and every review route asks it. 兼務先 do not
+    count: a coordinator's scope holds a trainee by their own organisation only. Two queries."""
+    if not organisation_ids:
+        return {}
+    parent_of = dict(Organisation.objects.values_list("id", "parent_id"))
+    chains: dict[int, set[int]] = {}
+    for organisation_id in organisation_ids:
+        chain: set[int] = set()
+        current: int | None = organisation_id
+        while current is not None and current not in chain:
+            chain.add(current)
+            current = parent_of.get(current)
+        chains[organisation_id] = chain
+    acting: dict[int, set[int]] = defaultdict(set)
+    for user_id, coordinated in User.objects.filter(
+        is_active=True,
+        groups__name=Role.COORDINATOR.value,
+        coordinated_organisations__in=set().union(*chains.values()),
+    ).values_list("id", "coordinated_organisations"):
+        acting[coordinated].add(user_id)
+    return {
+        organisation_id: set().union(*(acting[pk] for pk in chain))
+        for organisation_id, chain in chains.items()
+    }
+
+
+def coordinators_of(trainee: Trainee) -> set[int]:
+    """Ids of the active coordinators who act for this trainee — never the trainee's own
+    account (nobody reviews or is asked about their own work)."""
+    found = coordinators_by_organisation({trainee.organisation_id}).get(
+        trainee.organisation_id, set()
+    )
+    return found - {trainee.user_id} if trainee.user_id else found
+
+
 def organisations_in_scope(user: User) -> list[Organisation]:
     """The organisations a coordinator acts for, with all their sub-units, in tree order.
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import CompletionReport, ReportField, ReportForm
+from assessments.selectors import report_may_review
 from audit.services import audit_event_record
 from courses.models import Session
 from courses.selectors import session_notice_values
@@ -18,6 +19,7 @@ from enrollments.services.completion import completion_refresh
 from notices.models import NoticeKind
 from notices.services import Recipient, notice_send_by_template, notices_send
 from trainees.models import User
+from trainees.selectors import coordinators_of
 
 EDITABLE = (
     CompletionReport.State.DRAFT,
@@ -114,12 +116,12 @@ def report_save(
             user=actor,
             detail={"report": report.pk, "form": form.pk, "round": report.review_round},
         )
-        if form.requires_review:
-            coordinators = User.objects.filter(
-                coordinated_organisations=enrollment.trainee.organisation_id, is_active=True
-            ).values_list("pk", flat=True)
+        # Nobody left to review (no coordinator, or only the author): HR reviews, and HR's
+        # home lists it (assessments.selectors.reports_without_reviewer).
+        reviewers = coordinators_of(enrollment.trainee) if form.requires_review else set()
+        if reviewers:
             notices_send(
-                user_ids=coordinators,
+                user_ids=sorted(reviewers),
                 kind=NoticeKind.REPORT,
                 title=_("A completion report is waiting for your review: %(course)s")
                 % {"course": form.course.title},
@@ -142,6 +144,11 @@ def report_review(
         .get(pk=report.pk)
     )
     comment = comment.strip()
+    if actor is not None and not report_may_review(user=actor, trainee=report.enrollment.trainee):
+        raise ValidationError(
+            _("You cannot review this report: nobody reviews their own. Another coordinator of "
+              "the organisation or HR will review it.")
+        )  # fmt: skip
     if report.state != CompletionReport.State.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be reviewed."))
     if not acknowledge and not comment:

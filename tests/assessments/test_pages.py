@@ -115,7 +115,7 @@ def test_a_trainee_takes_a_test_with_autosave_and_without_javascript(client, ses
     attempt.refresh_from_db()
     assert attempt.score == Decimal(4)  # 2 + 1 + 1; multiple and true/false unanswered
     result = client.get(response["Location"]).content.decode()
-    assert "4.00" in result
+    assert "7点中4点" in result and "4.00" not in result
     # Submitted: no more answers, no second submission.
     assert client.post(reverse("answer_save", args=[attempt.pk]), {"question": single.pk}).status_code == 409  # fmt: skip
     again = client.post(reverse("attempt_take", args=[attempt.pk]), {"action": "submit"})

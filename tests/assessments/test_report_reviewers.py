@@ -1,0 +1,109 @@
+"""Who reviews a completion report (issue 18, items 2–4): the coordinators of the trainee's
+organisation or of any unit above it are told; nobody reviews their own report; where no
+coordinator can review, HR does and HR's home lists the report."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import CompletionReport
+from assessments.selectors import reports_without_reviewer
+from notices.models import Notice
+from portal.selectors import hr_work_queue
+from tests.assessments.test_reports import make_form, values
+from tests.courses.factories import SessionFactory
+from tests.enrollments.factories import enrol
+from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
+from trainees.roles import Role
+from trainees.selectors import coordinators_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _place(organisation, user=None):
+    session = SessionFactory(course__requires_attendance=False, course__requires_report=True)
+    trainee = TraineeFactory(organisation=organisation)
+    trainee.user = user or UserFactory(username=trainee.staff_number, roles=[Role.TRAINEE])
+    trainee.save(update_fields=["user"])
+    return enrol(trainee, session)
+
+
+def _submit(place):
+    form = make_form(place.course)
+    return services.report_save(
+        form=form, enrollment=place, answers=values(form), submit=True, actor=None
+    )
+
+
+def test_the_department_coordinator_hears_of_a_report_from_a_sub_unit(organisation, coordinator):
+    section = OrganisationFactory(code="140100", name="福祉課", parent=organisation)
+    unit = OrganisationFactory(code="140110", name="福祉係", parent=section)
+    elsewhere = OrganisationFactory(code="150000", name="区民部")
+    other_coordinator = UserFactory(roles=[Role.COORDINATOR])
+    other_coordinator.coordinated_organisations.add(elsewhere)
+    place = _place(unit)
+
+    assert coordinators_of(place.trainee) == {coordinator.pk}
+    report = _submit(place)
+    assert Notice.objects.filter(user=coordinator, kind="report").count() == 1
+    assert not Notice.objects.filter(user=other_coordinator).exists()
+    services.report_review(report=report, acknowledge=True, comment="", actor=coordinator)
+    report.refresh_from_db()
+    assert report.state == CompletionReport.State.ACKNOWLEDGED
+
+
+def test_a_coordinator_outside_the_chain_may_not_review(organisation, coordinator):
+    stranger = UserFactory(roles=[Role.COORDINATOR])
+    stranger.coordinated_organisations.add(OrganisationFactory(code="150000"))
+    report = _submit(_place(organisation))
+    with pytest.raises(ValidationError):
+        services.report_review(report=report, acknowledge=True, comment="", actor=stranger)
+
+
+def test_nobody_acknowledges_their_own_report(client, organisation, coordinator):
+    place = _place(organisation, user=coordinator)
+    report = _submit(place)
+    # the only coordinator is the author: nobody is notified, HR is asked
+    assert not Notice.objects.filter(user=coordinator, kind="report").exists()
+    assert [r.pk for r in reports_without_reviewer()] == [report.pk]
+    with pytest.raises(ValidationError, match="自分"):
+        services.report_review(report=report, acknowledge=True, comment="", actor=coordinator)
+    client.force_login(coordinator)
+    assert client.get(reverse("report_review_list")).context["page"].object_list.count() == 0
+    response = client.post(
+        reverse("report_review", args=[report.pk]), {"decision": "acknowledge", "comment": ""}
+    )
+    assert response.status_code == 403
+    report.refresh_from_db()
+    assert report.state == CompletionReport.State.SUBMITTED and report.reviewed_by is None
+
+    # A second coordinator of the same department reviews it, and is the one told.
+    second = UserFactory(roles=[Role.COORDINATOR, Role.TRAINEE])
+    second.coordinated_organisations.add(organisation)
+    assert reports_without_reviewer() == []
+    services.report_review(report=report, acknowledge=True, comment="", actor=second)
+    report.refresh_from_db()
+    assert report.reviewed_by == second
+
+
+def test_without_a_coordinator_hr_reviews_and_the_trainee_completes(client, hr_admin):
+    lonely = OrganisationFactory(code="160000", name="区民部")
+    place = _place(lonely)
+    report = _submit(place)
+    assert [r.pk for r in hr_work_queue().unreviewed] == [report.pk]
+
+    client.force_login(hr_admin)
+    home = client.get(reverse("hr_home"))
+    assert reverse("hr_report", args=[report.pk]) in home.content.decode()
+    response = client.post(
+        reverse("hr_report", args=[report.pk]), {"decision": "acknowledge", "comment": ""}
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == CompletionReport.State.ACKNOWLEDGED and report.reviewed_by == hr_admin
+    place.refresh_from_db()
+    assert place.completion == "completed"
+    assert hr_work_queue().unreviewed == []

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category, Course, Room, Session, SessionDay, TargetRule, Venue
 from trainees.models import EmploymentType, Organisation
-from trainees.roster import fold
+from trainees.roster import fiscal_year_choice, fold
 
 
 class CourseForm(forms.ModelForm):
@@ -38,7 +38,7 @@ class CourseFilterForm(forms.Form):
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["fiscal_year"])
-        field.choices = [("", _("All")), *((y, str(y)) for y in years)]
+        field.choices = [("", _("All")), *((y, fiscal_year_choice(y)) for y in years)]
 
 
 class SessionForm(forms.ModelForm):

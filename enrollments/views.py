@@ -510,13 +510,25 @@ def attendance(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpR
     roster = selectors.day_roster(day)
     form = AttendanceForm(request.POST or None, roster=roster)
     if request.method == "POST" and form.is_valid():
-        count = services.attendance_record(day=day, marks=form.marks(), actor=request.user)
-        messages.success(request, _("Attendance saved for %(count)s people.") % {"count": count})
+        try:
+            count = services.attendance_record(day=day, marks=form.marks(), actor=request.user)
+        except services.EnrollmentRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(
+                request, _("Attendance saved for %(count)s people.") % {"count": count}
+            )
         return redirect("attendance", pk=pk, day_pk=day_pk)
     return render(
         request,
         "enrollments/attendance.html",
-        {"day": day, "session": day.session, "form": form, "roster": roster},
+        {
+            "day": day,
+            "session": day.session,
+            "form": form,
+            "roster": roster,
+            "not_started": services.day_not_started(day),
+        },
     )
 
 
@@ -525,8 +537,12 @@ def attendance(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpR
 @require_POST
 def attendance_all_present(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
     day = _day_or_404(pk, day_pk)
-    count = services.attendance_all_present(day=day, actor=request.user)
-    messages.success(request, _("%(count)s marked present.") % {"count": count})
+    try:
+        count = services.attendance_all_present(day=day, actor=request.user)
+    except services.EnrollmentRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("%(count)s marked present.") % {"count": count})
     return redirect("attendance", pk=pk, day_pk=day_pk)
 
 

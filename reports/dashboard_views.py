@@ -27,6 +27,7 @@ from reports import dashboards
 from reports.services import chase_remind
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE
+from trainees.roster import fiscal_year_choice
 
 PAGES = [
     ("dashboard_completion", gettext_lazy("Completion")),
@@ -42,8 +43,8 @@ class YearForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        years = fiscal_years() or [current_fiscal_year()]
-        self.fields["year"].choices = [(y, _("FY %(year)s") % {"year": y}) for y in years]
+        years = sorted(set(fiscal_years()) | {current_fiscal_year()}, reverse=True)
+        self.fields["year"].choices = [(y, fiscal_year_choice(y)) for y in years]
 
     def chosen(self) -> int:
         if self.is_valid() and self.cleaned_data.get("year"):
@@ -61,8 +62,9 @@ def _allowed(request: AuthenticatedHttpRequest) -> set[int] | None:
 def _scope_and_year(request: AuthenticatedHttpRequest) -> tuple[set[int] | None, YearForm, int]:
     """Who may see what (or a 403), the fiscal-year form and the year it asks for."""
     scope = _allowed(request)
-    form = YearForm(request.GET or None)
-    return scope, form, form.chosen()
+    year = YearForm(request.GET or None).chosen()
+    # The form shown is bound to the year the page shows, so 表示 never switches it silently.
+    return scope, YearForm({"year": year}), year
 
 
 def _wants_file(request: AuthenticatedHttpRequest) -> str | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jaconv
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
@@ -73,6 +74,24 @@ def to_wareki(date: datetime.date) -> str:
             year = date.year - first.year + 1
             return f"{name}{'元' if year == 1 else year}年{date.month}月{date.day}日"
     return f"{date.year}年{date.month}月{date.day}日"
+
+
+def fiscal_year_wareki(year: int) -> str:
+    """A fiscal year (April to March) in the Japanese era: 2026 → 令和8年度, 2019 → 令和元年度.
+    The era is the one in force on 1 May, as offices name the year in which an era began."""
+    return to_wareki(datetime.date(year, 5, 1)).split("年")[0] + "年度"
+
+
+def fiscal_year_label(year: int) -> str:
+    """2026年度（令和8年度） — both, as the ward's documents write a fiscal year."""
+    return f"{year}年度（{fiscal_year_wareki(year)}）"
+
+
+def fiscal_year_choice(year: int) -> str:
+    """A fiscal year as a drop-down shows it: 2026年度（令和8年度） in Japanese, FY 2026 in English."""
+    if (translation.get_language() or "ja").startswith("ja"):
+        return fiscal_year_label(year)
+    return f"FY {year}"
 
 
 _ERA_DATE = re.compile(

@@ -64,6 +64,9 @@ PORTAL_BASE_URL = env_str(
     None if PRODUCTION else f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}",
 ).rstrip("/")
 # Printed on certificates of completion until HR names the issuer (研修 > 修了証の発行者).
+# Attendance may be recorded for a day at most this many days ahead (a day not yet started is
+# warned about on the page; later days are refused: a mark completes the trainee).
+ATTENDANCE_MAX_DAYS_AHEAD = env_int("ATTENDANCE_MAX_DAYS_AHEAD", 0, minimum=0)
 CERTIFICATE_ISSUER = env_str("CERTIFICATE_ISSUER", "人材育成センター所長")
 # Which courses' materials a trainee may open (trainee -> subquery of course ids): decided by the
 # enrolments (a confirmed place), an app above learning — see learning/selectors.py.

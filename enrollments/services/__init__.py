@@ -22,7 +22,9 @@ from enrollments.services.applications import (
 )
 from enrollments.services.attendance import (
     attendance_all_present,
+    attendance_allowed,
     attendance_record,
+    day_not_started,
     check_in,
     check_in_code_for,
     check_in_window,
@@ -67,7 +69,9 @@ __all__ = [
     "EnrollmentRefused",
     "absence_notify",
     "attendance_all_present",
+    "attendance_allowed",
     "attendance_record",
+    "day_not_started",
     "change_request_decide",
     "check_in",
     "check_in_code_for",

@@ -6,8 +6,10 @@ import datetime
 import secrets
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
@@ -27,11 +29,32 @@ from trainees.models import Trainee, User
 from trainees.roster import fold
 
 
+def day_not_started(day: SessionDay, now: datetime.datetime | None = None) -> bool:
+    """Has the day not begun yet? (The attendance page warns before recording it.)"""
+    start = datetime.datetime.combine(
+        day.date, day.starts_at, tzinfo=timezone.get_current_timezone()
+    )
+    return (now or timezone.now()) < start
+
+
+def attendance_allowed(day: SessionDay, today: datetime.date | None = None) -> None:
+    """Refuse attendance for a day further ahead than the setting allows."""
+    today = today or timezone.localdate()
+    limit = today + datetime.timedelta(days=settings.ATTENDANCE_MAX_DAYS_AHEAD)
+    if day.date > limit:
+        raise EnrollmentRefused(
+            _("%(date)s has not come yet: attendance can be recorded from the day itself.")
+            % {"date": date_format(day.date, "DATE_FORMAT")}
+        )
+
+
 @transaction.atomic
 def attendance_record(
     *, day: SessionDay, marks: Mapping[int, str], actor: User | None, method: str = "hr"
 ) -> int:
-    """出欠 for a day: {enrollment id: mark}. Only confirmed enrolments of the day's session."""
+    """出欠 for a day: {enrollment id: mark}. Only confirmed enrolments of the day's session;
+    refused for a day more than ATTENDANCE_MAX_DAYS_AHEAD days ahead (a mark completes)."""
+    attendance_allowed(day)
     valid = set(
         Enrollment.objects.filter(
             session_id=day.session_id, status=Status.CONFIRMED, pk__in=list(marks)

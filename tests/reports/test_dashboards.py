@@ -255,3 +255,23 @@ def test_dashboard_queries_do_not_grow(client, hr_admin, ward, name, args,
               SessionFactory(course=CourseFactory(fiscal_year=2026), days=[DAY]))  # fmt: skip
     with django_assert_max_num_queries(22):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["dashboard_completion", "dashboard_compliance",
+                                  "dashboard_attendance", "dashboard_hours"])  # fmt: skip
+def test_the_year_drop_down_shows_the_year_of_the_page(client, hr_admin, name):
+    """A course copied to next year must not make the drop-down show next year while the page
+    shows this one (pressing 表示 would switch silently)."""
+    from courses.models import current_fiscal_year
+
+    this_year = current_fiscal_year()
+    CourseFactory(fiscal_year=this_year + 1)
+    CourseFactory(fiscal_year=this_year - 1)
+    client.force_login(hr_admin)
+    page = client.get(reverse(name)).content.decode()
+    assert f'<option value="{this_year}" selected>' in page
+    assert f'<option value="{this_year + 1}">' in page
+    assert f"{this_year}年度（令和{this_year - 2018}年度）" in page
+    chosen = client.get(reverse(name), {"year": this_year - 1}).content.decode()
+    assert f'<option value="{this_year - 1}" selected>' in chosen
+    assert f'<option value="{this_year}">' in chosen

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import datetime
+
 from django import template
+from django.utils import timezone
 
 from trainees.roles import Role
+from trainees.roster import fiscal_year_wareki, to_wareki
 
 register = template.Library()
 LABELS = {role.value: role.label for role in Role}
@@ -12,3 +16,19 @@ LABELS = {role.value: role.label for role in Role}
 def role_labels(codes: str) -> str:
     """Role codes as stored ("hr_admin,trainee") in the reader's language."""
     return "、".join(str(LABELS.get(code, code)) for code in (codes or "").split(",") if code)
+
+
+@register.filter(name="wareki")
+def wareki(value: datetime.date | None) -> str:
+    """A date in the Japanese era (令和8年4月1日)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return to_wareki(value)
+
+
+@register.filter(name="fiscal_wareki")
+def fiscal_wareki(year: int | None) -> str:
+    """A fiscal year in the Japanese era (令和8年度)."""
+    return fiscal_year_wareki(int(year)) if year else ""

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jaconv
-from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from trainees.models import EmploymentType, Gender
@@ -88,7 +88,7 @@ def fiscal_year_label(year: int) -> str:
 
 
 def fiscal_year_choice(year: int) -> str:
-    """A fiscal year as a drop-down shows it: 2026年度（令和8年度） in Japanese, FY 2026 in English."""
+    """A fiscal year in a drop-down: 2026年度（令和8年度） in Japanese, FY 2026 in English."""
     if (translation.get_language() or "ja").startswith("ja"):
         return fiscal_year_label(year)
     return f"FY {year}"

@@ -24,10 +24,10 @@ from enrollments.services.attendance import (
     attendance_all_present,
     attendance_allowed,
     attendance_record,
-    day_not_started,
     check_in,
     check_in_code_for,
     check_in_window,
+    day_not_started,
 )
 from enrollments.services.completion import (
     completion_refresh,
@@ -71,7 +71,6 @@ __all__ = [
     "attendance_all_present",
     "attendance_allowed",
     "attendance_record",
-    "day_not_started",
     "change_request_decide",
     "check_in",
     "check_in_code_for",
@@ -79,6 +78,7 @@ __all__ = [
     "completion_refresh",
     "completion_refresh_due",
     "completion_refresh_for_trainee",
+    "day_not_started",
     "decision_notices_send",
     "enrollment_apply",
     "enrollment_cancel",

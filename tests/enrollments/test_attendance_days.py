@@ -52,6 +52,6 @@ def test_the_page_warns_before_the_day_starts_and_refuses_with_a_message(client,
     response = client.post(url, {f"mark_{place.pk}": "present"}, follow=True)
     assert "まだ" in response.content.decode()
     assert not Attendance.objects.exists()
-    past, past_day = _place(timezone.localdate() - datetime.timedelta(days=1))
+    _past, past_day = _place(timezone.localdate() - datetime.timedelta(days=1))
     page = client.get(reverse("attendance", args=[past_day.session_id, past_day.pk]))
     assert "まだ始まっていません" not in page.content.decode()

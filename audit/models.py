@@ -95,6 +95,7 @@ class AuditEventKind(models.TextChoices):
     MFA_REMOVED = "mfa.removed", _("MFA removed")
     MFA_RECOVERY_CODES_RESET = "mfa.reset", _("MFA recovery codes regenerated")
     MFA_FAILED = "mfa.failed", _("MFA code rejected")
+    MFA_REENCRYPTED = "mfa.reencrypted", _("Authenticator secrets re-encrypted under a new key")
     PASSWORD_RESET_REQUESTED = "password.reset_requested", _("Password reset requested")
     PASSWORD_RESET_COMPLETED = "password.reset_completed", _("Password reset completed")
     PASSWORD_CHANGED = "password.changed", _("Password changed")

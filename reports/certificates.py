@@ -2,9 +2,10 @@
 certificate, so one certificate and a session's hundreds are the same drawing.
 
 The code printed (and in the QR code) is ``<number>.<signature>``: the signature is an HMAC of
-the number with the portal's SECRET_KEY, so a number typed or altered by hand is refused
-before the database is asked, and a genuine number shows what was issued — name, course,
-date — and whether it has been revoked."""
+the number with CERTIFICATE_KEY (a key of its own, so rotating SECRET_KEY leaves printed QR
+codes valid; CERTIFICATE_KEY_FALLBACKS keeps the codes signed with an earlier key valid), so a
+number typed or altered by hand is refused before the database is asked, and a genuine number
+shows what was issued — name, course, date — and whether it has been revoked."""
 
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ from trainees.roster import to_wareki
 SALT = "reports.certificate"
 
 
-def signature(number: str) -> str:
-    return salted_hmac(SALT, number, algorithm="sha256").hexdigest()[:20]
+def signature(number: str, key: str | None = None) -> str:
+    secret = key if key is not None else settings.CERTIFICATE_KEY
+    return salted_hmac(SALT, number, secret=secret, algorithm="sha256").hexdigest()[:20]
 
 
 def verification_code(certificate: Certificate) -> str:
@@ -40,7 +42,10 @@ def verification_code(certificate: Certificate) -> str:
 def number_of(code: str) -> str | None:
     """The certificate number a verification code stands for, or None if it was tampered."""
     number, _dot, given = code.rpartition(".")
-    if not number or not hmac.compare_digest(signature(number), given):
+    if not number:
+        return None
+    keys = [settings.CERTIFICATE_KEY, *settings.CERTIFICATE_KEY_FALLBACKS]
+    if not any(hmac.compare_digest(signature(number, key), given) for key in keys):
         return None
     return number
 

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from audit.models import AuditEventKind
 from audit.services import audit_event_record, client_ip
+from trainees import crypto
 from trainees.selectors import account_for_login, user_has_totp
 
 
@@ -133,6 +134,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        """TOTP secrets and recovery-code seeds are stored encrypted (trainees/crypto.py)."""
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt(encrypted_text)
+
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         # Roles that must use MFA cannot switch their authenticator app off (they can still
         # regenerate recovery codes, and HR can reset a lost device from the admin).

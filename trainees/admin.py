@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -20,7 +20,7 @@ from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from trainees.models import Organisation, RosterImport, Trainee, User
 from trainees.resources import OrganisationResource, TraineeResource
-from trainees.roles import ONLY_SUPERUSERS_GRANT, protected_from
+from trainees.roles import ONLY_SUPERUSERS_GRANT, PROTECTED_ROLES, protected_from
 from trainees.xlsx import GuardedXLSX, XlsxRefused
 
 
@@ -157,7 +157,26 @@ admin.site.unregister(Authenticator)
 class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
     """HR resets a lost authenticator app (the person sets up a new one at the next login) —
     not that of another HR administrator or an auditor, which needs a superuser. Every removal
-    is an audit event."""
+    is an audit event.
+
+    Nobody reads a secret here: the page shows the type and the dates only (``data`` holds the
+    encrypted TOTP key or recovery seed, trainees/crypto.py), and HR does not even see that
+    other HR administrators and auditors have an authenticator (the superuser does)."""
+
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+    list_display = ("user", "type", "created_at", "last_used_at")
+    search_fields = ("user__username", "user__full_name")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Authenticator]:
+        queryset = super().get_queryset(request).select_related("user")
+        if getattr(request.user, "is_superuser", False):
+            return queryset
+        protected = Q(user__is_superuser=True) | Q(
+            user__groups__name__in=[role.value for role in PROTECTED_ROLES]
+        )
+        # One's own authenticator stays visible (protected_from lets anyone act on their own).
+        return queryset.exclude(protected & ~Q(user=request.user)).distinct()
 
     def has_delete_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
         if obj is not None and protected_from(request.user, obj.user):

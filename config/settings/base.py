@@ -36,23 +36,39 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must not be true when DJANGO_ENV=production.")
 
 
-def _secret_key() -> str:
-    value = env_raw("SECRET_KEY")
+def _secret(name: str, file_name: str) -> str:
+    """A key from the environment (NAME or NAME_FILE); mandatory in production. In development
+    it is generated once into var/ and kept, so sessions and encrypted rows survive a restart."""
+    value = env_raw(name)
     if value:
         return value
     if PRODUCTION:
         raise ImproperlyConfigured(
-            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DJANGO_ENV=production."
+            f"{name} (or {name}_FILE) must be set when DJANGO_ENV=production."
         )
-    # Development: generate once and keep it, so sessions survive a restart.
-    key_file = VAR_DIR / "secret_key"
+    key_file = VAR_DIR / file_name
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
         key_file.chmod(0o600)
     return key_file.read_text(encoding="utf-8").strip()
 
 
+def _secret_key() -> str:
+    return _secret("SECRET_KEY", "secret_key")
+
+
 SECRET_KEY = _secret_key()
+# Keys of their own, so that rotating SECRET_KEY neither breaks printed certificates nor makes the
+# authenticator secrets unreadable. Each has fallbacks (comma-separated, newest first) that are
+# still accepted while the new key takes over — as SECRET_KEY_FALLBACKS does for Django.
+# MFA_ENCRYPTION_KEY encrypts TOTP secrets and recovery-code seeds at rest (trainees/crypto.py).
+MFA_ENCRYPTION_KEY = _secret("MFA_ENCRYPTION_KEY", "mfa_encryption_key")
+MFA_ENCRYPTION_KEY_FALLBACKS = env_list("MFA_ENCRYPTION_KEY_FALLBACKS")
+# CERTIFICATE_KEY signs the verification codes printed on certificates (reports/certificates.py).
+# Codes printed before this key existed were signed with SECRET_KEY: list the SECRET_KEY of that
+# time in CERTIFICATE_KEY_FALLBACKS to keep them valid.
+CERTIFICATE_KEY = _secret("CERTIFICATE_KEY", "certificate_key")
+CERTIFICATE_KEY_FALLBACKS = env_list("CERTIFICATE_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production.")

@@ -123,15 +123,20 @@ def test_bad_service_settings_fail_naming_the_variable(tmp_path, variable, value
     assert variable in result.stderr
 
 
-def test_production_requires_a_secret_key(tmp_path):
+KEYS = {"SECRET_KEY": "s" * 60, "MFA_ENCRYPTION_KEY": "m" * 60, "CERTIFICATE_KEY": "c" * 60}
+
+
+@pytest.mark.parametrize("missing", list(KEYS))
+def test_production_requires_each_key(tmp_path, missing):
     result = run_python(
         SHOW_SETTINGS,
         VAR_DIR=str(tmp_path),
         DJANGO_ENV="production",
         ALLOWED_HOSTS="kenshu.example.jp",
+        **{name: value for name, value in KEYS.items() if name != missing},
     )
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert f"{missing} (or {missing}_FILE) must be set" in result.stderr
 
 
 def test_production_requires_the_portal_url_and_development_follows_the_port(tmp_path):
@@ -141,7 +146,7 @@ def test_production_requires_the_portal_url_and_development_follows_the_port(tmp
     )
     result = run_python(
         show, VAR_DIR=str(tmp_path), DJANGO_ENV="production", ALLOWED_HOSTS="kenshu.example.jp",
-        SECRET_KEY="x" * 60,
+        **KEYS,
     )  # fmt: skip
     assert result.returncode != 0 and "PORTAL_BASE_URL" in result.stderr
     result = run_python(show, VAR_DIR=str(tmp_path), PORT="8123")
@@ -157,6 +162,8 @@ def test_deploy_check_passes_with_zero_warnings_in_production(tmp_path):
             "VAR_DIR": str(tmp_path),
             "DJANGO_ENV": "production",
             "SECRET_KEY": "x" * 20 + "-production-secret-for-the-deploy-check-1234567890",
+            "MFA_ENCRYPTION_KEY": "m" * 60,
+            "CERTIFICATE_KEY": "c" * 60,
             "ALLOWED_HOSTS": "kenshu.example.jp",
             "PORTAL_BASE_URL": "https://kenshu.example.jp",
         },

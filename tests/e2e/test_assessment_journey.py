@@ -133,7 +133,7 @@ def test_the_training_cycle_closes_in_the_browser(page, browser, live_server, ea
     expect(mobile.locator("#save-status")).to_contain_text("保存しました")
     mobile.once("dialog", lambda dialog: dialog.accept())
     mobile.get_by_role("button", name="テストを提出").click()
-    expect(mobile.locator(".score")).to_contain_text("4.00")
+    expect(mobile.locator(".score")).to_contain_text("5点中4点")
     assert_accessible(mobile)
     attempt = Attempt.objects.get()
     assert attempt.score == 4 and attempt.passed

@@ -177,3 +177,22 @@ def test_certificate_pages_cost_the_same_with_more_rows(client, hr_admin,
         services.certificate_issue(enrollment=completed_place(session=session), actor=None)
     with django_assert_max_num_queries(16):
         client.get(urls[0])
+
+
+def test_codes_survive_a_secret_key_rotation_and_the_certificate_key_has_fallbacks(
+    client, settings, person
+):
+    """Issue 18, item 13: the code is keyed by CERTIFICATE_KEY, not SECRET_KEY."""
+    certificate = services.certificate_issue(enrollment=completed_place(person), actor=None)
+    code = verification_code(certificate)
+    url = reverse("certificate_verify", args=[code])
+    settings.SECRET_KEY = "a rotated secret key that is long enough to be accepted by Django 1234"
+    assert "本物で有効" in client.get(url).content.decode()
+    # The certificate key itself rotated: printed codes stay valid through the fallback ...
+    settings.CERTIFICATE_KEY_FALLBACKS = [settings.CERTIFICATE_KEY]
+    settings.CERTIFICATE_KEY = "the new certificate key"
+    assert "本物で有効" in client.get(url).content.decode()
+    assert verification_code(certificate) != code  # new prints use the new key
+    # ... and not once the fallback is dropped.
+    settings.CERTIFICATE_KEY_FALLBACKS = []
+    assert client.get(url).status_code == 404

@@ -112,10 +112,10 @@ def test_no_admin_page_shows_a_secret_and_hr_sees_no_protected_authenticators(
         client.force_login(viewer)
         for model, model_admin in admin.site._registry.items():
             info = (model._meta.app_label, model._meta.model_name)
-            paths = [reverse("admin:%s_%s_changelist" % info)]
+            paths = [reverse("admin:{}_{}_changelist".format(*info))]
             first = model_admin.get_queryset(_request(viewer)).first()
             if first is not None:
-                paths.append(reverse("admin:%s_%s_change" % info, args=[first.pk]))
+                paths.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
             for path, page in _admin_pages(client, paths):
                 body = page.content.decode()
                 leaked = [s for s in secrets if s in body]

@@ -9,6 +9,7 @@ personal data leaving the portal, and both are the lowest layer every app may us
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape as xml_escape
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,20 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, PageBreak, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
-__all__ = ["A4", "PageBreak", "document_bytes", "font", "mm", "ruled_table", "styles"]
+__all__ = [
+    "A4", "PageBreak", "Spacer", "document_bytes", "font", "lines", "mm", "ruled_table", "styles",
+    "text",
+]  # fmt: skip
 
 # Embedded when present (Debian: fonts-ipaexfont); otherwise a standard Japanese CID font the
 # PDF reader supplies (every Japanese-capable reader has it).
@@ -44,6 +56,29 @@ def font(*, serif: bool = False) -> str:
     if "HeiseiKakuGo-W5" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
     return "HeiseiKakuGo-W5"
+
+
+# C0 controls (NUL, ESC …) but tab and newline: reportlab cannot draw them, and a crafted one
+# must not make a document fail.
+_CONTROLS = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+
+
+def _escaped(value: object) -> str:
+    """A value as text for reportlab's paragraph markup: never markup itself. A title such as
+    ``x<br>y`` or ``<img src="/etc/hostname">`` prints as typed — no tag is interpreted, no
+    local file opened, no link put into an official document."""
+    return xml_escape(str(value).translate(_CONTROLS), {'"': "&quot;"})
+
+
+def text(value: object, style: ParagraphStyle) -> Paragraph:
+    """A paragraph showing ``value`` exactly as typed. Every value that reaches a PDF goes
+    through here or ``lines``: nothing else in the portal builds a Paragraph."""
+    return Paragraph(_escaped(value), style)
+
+
+def lines(values: Sequence[object], style: ParagraphStyle) -> Paragraph:
+    """Several values, one per line, each shown as typed."""
+    return Paragraph("<br/>".join(_escaped(value) for value in values), style)
 
 
 def styles(font_name: str | None = None) -> dict[str, ParagraphStyle]:

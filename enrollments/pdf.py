@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.utils import formats
-from reportlab.platypus import Paragraph, Spacer
 
 from audit import pdf
 from courses.models import SessionDay
@@ -16,13 +15,13 @@ def sign_in_sheet_pdf(day: SessionDay, roster: list[Enrollment]) -> bytes:
     style = pdf.styles()
     place = str(session.room) if session.room else session.online_url
     story = [
-        Paragraph(f"出席簿　{session.course.title}（第{session.number}回）", style["title"]),
-        Paragraph(
+        pdf.text(f"出席簿　{session.course.title}（第{session.number}回）", style["title"]),
+        pdf.text(
             f"{formats.date_format(day.date, 'DATE_FORMAT')}　"
             f"{day.starts_at:%H:%M}–{day.ends_at:%H:%M}　{place}",
             style["body"],
         ),
-        Spacer(1, 6 * pdf.mm),
+        pdf.Spacer(1, 6 * pdf.mm),
     ]
     rows = [["No.", "職員番号", "氏名", "所属", "職名", "署名"]]
     for number, enrollment in enumerate(roster, start=1):

@@ -6,12 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
-from reportlab.platypus import Paragraph, Spacer
 
 from audit import pdf
 from reports.selectors import HistoryRow
 from trainees.models import Trainee
-from trainees.roster import to_wareki
+from trainees.roster import fiscal_year_wareki, to_wareki
 
 
 def history_pdf(
@@ -21,42 +20,44 @@ def history_pdf(
     mm = pdf.mm
     today = timezone.localdate()
     story = [
-        Paragraph("受講履歴", style["title"]),
-        Paragraph(
+        pdf.text("受講履歴", style["title"]),
+        pdf.text(
             f"{trainee.name}（職員番号 {trainee.staff_number}）　{trainee.organisation.name}",
             style["body"],
         ),
-        Paragraph(f"出力日 {to_wareki(today)}（{today:%Y年%-m月%-d日}）", style["small"]),
-        Spacer(1, 4 * mm),
+        pdf.text(f"出力日 {to_wareki(today)}（{today:%Y年%-m月%-d日}）", style["small"]),
+        pdf.Spacer(1, 4 * mm),
     ]
     if hours:
         story.append(
-            Paragraph(
+            pdf.text(
                 "修了した研修の時間　"
-                + "　".join(f"{year}年度 {total}時間" for year, total in hours),
+                + "　".join(
+                    f"{fiscal_year_wareki(year)}（{year}年度） {total}時間" for year, total in hours
+                ),
                 style["body"],
             )
         )
-        story.append(Spacer(1, 3 * mm))
+        story.append(pdf.Spacer(1, 3 * mm))
     cell = style["small"]
     table = [["年度", "研修名", "実施日", "時間", "結果", "テスト", "当時の所属"]]
     for row in rows:
         table.append(
             [
-                str(row.fiscal_year),
-                Paragraph(f"{row.title}<br/>{row.category}　{row.session_label}", cell),
-                Paragraph("<br/>".join(f"{d:%Y/%m/%d}" for d in row.dates), cell),
+                pdf.lines([fiscal_year_wareki(row.fiscal_year), f"({row.fiscal_year})"], cell),
+                pdf.lines([row.title, f"{row.category}　{row.session_label}"], cell),
+                pdf.lines([to_wareki(d) for d in row.dates], cell),
                 str(row.hours),
                 row.outcome_label,
                 "" if row.score is None else f"{row.score:.0f}%",
-                Paragraph(row.organisation_then, cell),
+                pdf.text(row.organisation_then, cell),
             ]
         )
     if not rows:
         table.append(["", "受講した研修はありません。", "", "", "", "", ""])
     story.append(
         pdf.ruled_table(
-            table, col_widths=[13 * mm, 62 * mm, 24 * mm, 13 * mm, 16 * mm, 13 * mm, 45 * mm]
+            table, col_widths=[20 * mm, 52 * mm, 30 * mm, 12 * mm, 16 * mm, 13 * mm, 43 * mm]
         )
     )
     return pdf.document_bytes(story, title=f"受講履歴 {trainee.name}")

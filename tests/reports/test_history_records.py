@@ -96,7 +96,7 @@ def test_the_trainee_sees_the_record_in_my_history_and_its_pdf(client, person):
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     assert "派遣 太郎" in text and "第1部課程" in text and "新任係長研修" in text
-    assert "2019/05/01" in text and "令和" in text  # the print date in 和暦
+    assert "令和元年5月1日" in text and "令和元年度（2019年度）" in text  # 和暦 (issue 18, item 22)
     event = AuditEvent.objects.get(kind="history.exported")
     assert event.detail["format"] == "pdf" and event.detail["rows"] == 2
 

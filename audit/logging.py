@@ -6,6 +6,8 @@ import contextvars
 import logging
 import re
 
+from audit.redaction import redact_path
+
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "current_request_id", default="-"
 )
@@ -28,3 +30,28 @@ class StripQueryStringFilter(logging.Filter):
         elif isinstance(record.msg, str):
             record.msg = _QUERY.sub("?…", record.msg)
         return True
+
+
+class RedactPathsFilter(logging.Filter):
+    """Django's own warnings name the path: ``Forbidden (CSRF cookie not set.):
+    /accounts/password/reset/key/…``, ``Method Not Allowed (POST): /verify/…``. Every
+    argument that is a path is redacted as the access log redacts it (audit.redaction), with
+    its query string dropped, before any handler writes the line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _redacted(value) for key, value in record.args.items()}
+        if isinstance(record.msg, str) and not record.args:
+            record.msg = _PATH_IN_TEXT.sub(lambda m: _redacted(m.group()), record.msg)
+        return True
+
+
+_PATH_IN_TEXT = re.compile(r"(?<![\w.])/[^\s\"']*")
+
+
+def _redacted(value: object) -> object:
+    if isinstance(value, str) and value.startswith("/"):
+        return redact_path(_QUERY.sub("", value))
+    return value

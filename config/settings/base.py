@@ -496,6 +496,8 @@ LOGGING = {
         "request_id": {"()": "audit.logging.RequestIdFilter"},
         # runserver's request lines carry the query string, which can hold a searched name.
         "strip_query": {"()": "audit.logging.StripQueryStringFilter"},
+        # Secret paths (reset links, verification codes) as the access log stores them.
+        "redact_paths": {"()": "audit.logging.RedactPathsFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -504,12 +506,12 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_paths"],
         },
         "server": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id", "strip_query"],
+            "filters": ["request_id", "strip_query", "redact_paths"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -10,6 +10,8 @@ an export is personal data leaving the portal: it is recorded where it is writte
 
 from __future__ import annotations
 
+import unicodedata
+
 import csv
 import io
 import tempfile
@@ -33,7 +35,15 @@ STREAM_CHUNK = 500
 
 
 def neutralise(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """A cell a spreadsheet would read as a formula, kept as text. The start is folded first
+    (NFKC): Excel with a Japanese IME takes a full-width ＝ ＋ － ＠ as the ASCII sign, and
+    leading spaces do not stop it."""
+    start = unicodedata.normalize("NFKC", value[:8]).lstrip(" \u3000")
+    return (
+        "'" + value
+        if value.startswith(FORMULA_STARTS) or start.startswith(FORMULA_STARTS)
+        else value
+    )
 
 
 def _cells(row: Sequence[Any]) -> list[str]:

@@ -7,7 +7,17 @@ from trainees.exports import neutralise
 from trainees.models import Organisation, Trainee
 
 
-class OrganisationResource(resources.ModelResource):
+class FormulaSafeResource(resources.ModelResource):
+    """Exports through django-import-export with every text cell formula-safe, as the portal's
+    own export writer does (audit.exports.neutralise)."""
+
+    def export_field(self, field, instance, **kwargs):  # type: ignore[no-untyped-def]
+        # Spreadsheet formula injection: a name such as =HYPERLINK(…) stays text.
+        value = super().export_field(field, instance, **kwargs)
+        return neutralise(value) if isinstance(value, str) else value
+
+
+class OrganisationResource(FormulaSafeResource):
     """Organisations in and out of the admin as CSV/XLSX, keyed by code (所属コード)."""
 
     parent = fields.Field(
@@ -26,7 +36,7 @@ class OrganisationResource(resources.ModelResource):
         use_transactions = True
 
 
-class TraineeResource(resources.ModelResource):
+class TraineeResource(FormulaSafeResource):
     """The registry for the admin's export (CSV, XLSX, JSON …, through django-import-export).
     Imports go through the roster import (preview, confirm, change history), not this."""
 
@@ -41,8 +51,3 @@ class TraineeResource(resources.ModelResource):
             "promotion_date", "email", "employment_type", "status", "status_changed_on",
         )  # fmt: skip
         export_order = fields
-
-    def export_field(self, field, instance, **kwargs):  # type: ignore[no-untyped-def]
-        # Spreadsheet formula injection: a name such as =HYPERLINK(…) stays text.
-        value = super().export_field(field, instance, **kwargs)
-        return neutralise(value) if isinstance(value, str) else value

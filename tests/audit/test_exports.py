@@ -61,3 +61,29 @@ def test_xlsx_read_back_with_codes_as_text(hr_admin, n):
     workbook = load_workbook(io.BytesIO(body(export("xlsx", n, hr_admin))))
     values = [[c.value for c in row] for row in workbook.active.iter_rows()]
     assert len(values) == n + 1 and values[1][0] == "000000" and values[8][1] == "'=cmd()"
+
+
+@pytest.mark.parametrize(
+    "value", ["＝SUM(A1)", "＋81-3", "－1+1", "＠cmd", '　=HYPERLINK("x")', " +1", "﹦1"]
+)
+def test_full_width_and_spaced_formula_starts_are_neutralised(value):
+    """Issue 18, item 14: Excel with the IME reads a full-width ＝ as =."""
+    from audit.exports import neutralise
+
+    assert neutralise(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["山田", "０３-1234", "−5（マイナス記号）", "a=b"])
+def test_text_that_is_not_a_formula_is_left_alone(value):
+    from audit.exports import neutralise
+
+    assert neutralise(value) == value
+
+
+def test_the_admin_organisation_export_is_formula_safe(db):
+    from tests.trainees.factories import OrganisationFactory
+    from trainees.resources import OrganisationResource
+
+    OrganisationFactory(code="990000", name='＝HYPERLINK("http://x")')
+    dataset = OrganisationResource().export()
+    assert dataset.dict[0]["name"].startswith("'")

@@ -10,11 +10,10 @@ an export is personal data leaving the portal: it is recorded where it is writte
 
 from __future__ import annotations
 
-import unicodedata
-
 import csv
 import io
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any
 

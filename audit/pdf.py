@@ -9,10 +9,10 @@ personal data leaving the portal, and both are the lowest layer every app may us
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape as xml_escape
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4

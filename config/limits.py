@@ -59,6 +59,25 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
+class NulCharacterMiddleware:
+    """A NUL in a form field or URL parameter is refused with a 400 before any view sees it:
+    PostgreSQL cannot store it in text, and no keyboard types it. (Django's form fields refuse
+    it too; this covers the values services read straight from the request, such as a test
+    answer saved as it is typed.) Uploaded files are not looked at here: their readers check
+    their own content."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+        for data in sources:
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return render(request, "400.html", {"nul": True}, status=400)
+        return self.get_response(request)
+
+
 class CacheUnavailableMiddleware:
     """When the cache (Redis: rate limits, one-time codes) cannot be reached, answer with a
     "try again shortly" page (503) rather than a bare error. Nothing that needed the cache was

@@ -28,3 +28,5 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("reports.urls")),
 ]
+
+handler500 = "config.errors.server_error"

@@ -367,6 +367,15 @@ def read_table(
     records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
     if not records:
         raise RosterFileError(_("The file has only blank lines."))
+    for line, cells in records:
+        for column, cell in enumerate(cells, start=1):
+            if "\x00" in cell:
+                # PostgreSQL cannot store a NUL in text; no office program writes one on purpose.
+                raise RosterFileError(
+                    _("Line %(line)s, column %(column)s holds a NUL character (a damaged or "
+                      "binary file?). Remove it and upload again.")
+                    % {"line": line, "column": column}
+                )  # fmt: skip
     if records[0][0] != 1:
         raise RosterFileError(_("The first line must be the header (column names)."))
     return detected, records, has_private_use

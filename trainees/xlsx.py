@@ -30,6 +30,19 @@ class XlsxRefused(ValueError):
     """The file is refused before it is parsed; the message says why."""
 
 
+def _declares_entities(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    """Does this part of the archive hold a DOCTYPE or ENTITY declaration? Read in chunks
+    (the total size was checked before), overlapping so a marker split across chunks counts."""
+    tail = b""
+    with archive.open(entry) as part:
+        while chunk := part.read(1 << 20):
+            window = tail + chunk
+            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                return True
+            tail = window[-16:]
+    return False
+
+
 def xlsx_check(data: bytes) -> None:
     """Refuse an XLSX whose unpacked size, shared strings or first sheet's dimension exceed the
     limits (settings.XLSX_MAX_*)."""
@@ -51,6 +64,14 @@ def xlsx_check(data: bytes) -> None:
             _("The Excel file's text cells take more than %(limit)s MB.")
             % {"limit": settings.XLSX_MAX_SHARED_STRINGS_MB}
         )
+    for entry in entries:
+        if entry.filename.endswith((".xml", ".rels")) and _declares_entities(archive, entry):
+            # A DTD has no business in an XLSX: it is how entity expansion ("billion laughs")
+            # and external entities get in.
+            raise XlsxRefused(
+                _("The Excel file contains XML declarations (DTD) that Excel never writes; it "
+                  "is refused. Save it again from Excel, or as CSV.")
+            )  # fmt: skip
     sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
     if not sheets:
         raise XlsxRefused(_("The Excel file cannot be opened."))
@@ -81,9 +102,18 @@ def xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
         raise XlsxRefused(_("The Excel file cannot be opened.")) from None
     try:
         sheet = workbook.worksheets[0]
-        yield from sheet.iter_rows(
+        rows = sheet.iter_rows(
             values_only=True, max_col=settings.XLSX_MAX_COLUMNS, max_row=settings.XLSX_MAX_ROWS
         )
+        while True:
+            # The sheet's XML is parsed as the rows are read: a damaged part fails here.
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception:  # noqa: BLE001 - XML and openpyxl raise many types
+                raise XlsxRefused(_("The Excel file cannot be opened.")) from None
+            yield row
     finally:
         workbook.close()
 

@@ -130,6 +130,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Before anything reads request.POST (the CSRF check, the views).
     "config.limits.RequestBodyLimitMiddleware",
+    "config.limits.NulCharacterMiddleware",
     "config.limits.CacheUnavailableMiddleware",
     "trainees.middleware.AccountPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

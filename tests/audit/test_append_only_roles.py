@@ -121,3 +121,31 @@ def test_the_owner_purges_only_when_its_transaction_says_so(app_connection):
         cursor.execute("SET LOCAL audit.allow_purge = 'on'")
         cursor.execute("DELETE FROM audit_auditevent")
     assert not AuditEvent.objects.exists()
+
+
+def test_the_application_role_cannot_choose_the_time_or_the_id(app_connection):
+    """Issue 18, item 12: a row dated last year, or numbered by the caller, is not possible."""
+    with app_connection.transaction(), app_connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (kind, occurred_at, username, login_id, detail) "
+            "VALUES ('login.succeeded', '2001-01-01 09:00+09', '', 'backdated', '{}') "
+            "RETURNING occurred_at, clock_timestamp()"
+        )
+        stored, now = cursor.fetchone()
+    assert abs((now - stored).total_seconds()) < 5  # the database's clock, not the caller's
+    for table, columns, values in [
+        ("audit_auditevent", "id, kind, occurred_at, username, login_id, detail",
+         "987654, 'login.succeeded', now(), '', 'forged', '{}'"),
+        ("audit_accesslog", "id, occurred_at, request_id, username, roles, method, path, "
+         "query_keys, view_name, status_code, duration_ms",
+         "987654, now(), gen_random_uuid(), '', '', 'GET', '/', '', '', 200, 1"),
+    ]:  # fmt: skip
+        with (
+            pytest.raises(psycopg.Error) as refused,
+            app_connection.transaction(),
+            app_connection.cursor() as cursor,
+        ):
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({values})")
+        assert refused.value.sqlstate == "42501", refused.value
+    assert not AuditEvent.objects.filter(login_id="forged").exists()
+    assert not AccessLog.objects.filter(pk=987654).exists()

@@ -145,7 +145,7 @@ def test_the_application_role_cannot_choose_the_time_or_the_id(app_connection):
             app_connection.transaction(),
             app_connection.cursor() as cursor,
         ):
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({values})")
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({values})")  # noqa: S608 - constants
         assert refused.value.sqlstate == "42501", refused.value
     assert not AuditEvent.objects.filter(login_id="forged").exists()
     assert not AccessLog.objects.filter(pk=987654).exists()

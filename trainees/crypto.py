@@ -1,52 +1,30 @@
-"""Encryption at rest of the authenticator secrets (TOTP keys, recovery-code seeds).
+"""The authenticator apps' secrets (TOTP keys, recovery-code seeds) encrypted at rest.
 
 allauth keeps them in ``mfa_authenticator.data``; its MFA adapter has ``encrypt``/``decrypt``
-hooks for exactly this (trainees.adapters.MFAAdapter calls these). Fernet (AES-128-CBC +
-HMAC-SHA256, from ``cryptography``) under MFA_ENCRYPTION_KEY — a key of its own, not SECRET_KEY —
-with MFA_ENCRYPTION_KEY_FALLBACKS still read while a new key takes over (``mfa_reencrypt``
-rewrites every row under the newest key). A stored value starts with ``PREFIX``; a value
-without it is a secret stored before encryption, which ``decrypt`` still reads and
-migration 0004 encrypts."""
+hooks for exactly this (trainees.adapters.MFAAdapter calls these), which go through the portal's
+encryption at rest (audit.crypto, DATA_ENCRYPTION_KEY). ``manage.py mfa_reencrypt`` rewrites every
+row under the newest key after a rotation. A value without the prefix is a secret stored before
+encryption: ``decrypt`` still reads it and migration 0004 encrypts it."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from functools import cache
+from audit import crypto
 
-from cryptography.fernet import Fernet, MultiFernet
-from django.conf import settings
-
-PREFIX = "enc:v1:"
-
-
-def _fernet_key(secret: str) -> bytes:
-    """Any string from the environment becomes a Fernet key (32 bytes, url-safe base64)."""
-    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode("utf-8")).digest())
-
-
-@cache
-def _cipher(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(_fernet_key(key)) for key in keys])
-
-
-def cipher() -> MultiFernet:
-    keys = (settings.MFA_ENCRYPTION_KEY, *settings.MFA_ENCRYPTION_KEY_FALLBACKS)
-    return _cipher(tuple(keys))
+PURPOSE = "mfa"
+PREFIX = crypto.PREFIX
 
 
 def encrypt(text: str) -> str:
-    return PREFIX + cipher().encrypt(text.encode("utf-8")).decode("ascii")
+    return crypto.encrypt(text, purpose=PURPOSE)
 
 
 def decrypt(stored: str) -> str:
-    if not stored.startswith(PREFIX):
+    if not crypto.is_encrypted(stored):
         return stored  # written before encryption (migration 0004 encrypts these)
-    return cipher().decrypt(stored.removeprefix(PREFIX).encode("ascii")).decode("utf-8")
+    return crypto.decrypt(stored, purpose=PURPOSE)
 
 
-def is_encrypted(stored: str) -> bool:
-    return stored.startswith(PREFIX)
+is_encrypted = crypto.is_encrypted
 
 
 def reencrypt(stored: str) -> str:

@@ -61,9 +61,10 @@ SECRET_KEY = _secret_key()
 # Keys of their own, so that rotating SECRET_KEY neither breaks printed certificates nor makes the
 # authenticator secrets unreadable. Each has fallbacks (comma-separated, newest first) that are
 # still accepted while the new key takes over — as SECRET_KEY_FALLBACKS does for Django.
-# MFA_ENCRYPTION_KEY encrypts TOTP secrets and recovery-code seeds at rest (trainees/crypto.py).
-MFA_ENCRYPTION_KEY = _secret("MFA_ENCRYPTION_KEY", "mfa_encryption_key")
-MFA_ENCRYPTION_KEY_FALLBACKS = env_list("MFA_ENCRYPTION_KEY_FALLBACKS")
+# DATA_ENCRYPTION_KEY encrypts data at rest (audit/crypto.py): TOTP secrets and recovery-code seeds,
+# anonymous survey answers waiting for their batch.
+DATA_ENCRYPTION_KEY = _secret("DATA_ENCRYPTION_KEY", "data_encryption_key")
+DATA_ENCRYPTION_KEY_FALLBACKS = env_list("DATA_ENCRYPTION_KEY_FALLBACKS")
 # CERTIFICATE_KEY signs the verification codes printed on certificates (reports/certificates.py).
 # Codes printed before this key existed were signed with SECRET_KEY: list the SECRET_KEY of that
 # time in CERTIFICATE_KEY_FALLBACKS to keep them valid.

@@ -123,7 +123,7 @@ def test_bad_service_settings_fail_naming_the_variable(tmp_path, variable, value
     assert variable in result.stderr
 
 
-KEYS = {"SECRET_KEY": "s" * 60, "MFA_ENCRYPTION_KEY": "m" * 60, "CERTIFICATE_KEY": "c" * 60}
+KEYS = {"SECRET_KEY": "s" * 60, "DATA_ENCRYPTION_KEY": "m" * 60, "CERTIFICATE_KEY": "c" * 60}
 
 
 @pytest.mark.parametrize("missing", list(KEYS))
@@ -162,7 +162,7 @@ def test_deploy_check_passes_with_zero_warnings_in_production(tmp_path):
             "VAR_DIR": str(tmp_path),
             "DJANGO_ENV": "production",
             "SECRET_KEY": "x" * 20 + "-production-secret-for-the-deploy-check-1234567890",
-            "MFA_ENCRYPTION_KEY": "m" * 60,
+            "DATA_ENCRYPTION_KEY": "m" * 60,
             "CERTIFICATE_KEY": "c" * 60,
             "ALLOWED_HOSTS": "kenshu.example.jp",
             "PORTAL_BASE_URL": "https://kenshu.example.jp",

@@ -41,15 +41,15 @@ def test_secrets_are_encrypted_at_rest_and_still_verify(settings):
     assert seed not in _raw_data(codes)
     assert TOTP(totp).validate_code(pyotp.TOTP(user.totp_secret).now())
     first_code = RecoveryCodes(codes).get_unused_codes()[0]
-    original = settings.MFA_ENCRYPTION_KEY
-    # Another key cannot read them (the key is MFA_ENCRYPTION_KEY, not SECRET_KEY).
-    settings.MFA_ENCRYPTION_KEY = "the next key"
+    original = settings.DATA_ENCRYPTION_KEY
+    # Another key cannot read them (the key is DATA_ENCRYPTION_KEY, not SECRET_KEY).
+    settings.DATA_ENCRYPTION_KEY = "the next key"
     with pytest.raises(InvalidToken):
         crypto.decrypt(totp.data["secret"])
     # Rotation: the old key as a fallback still reads; mfa_reencrypt moves to the new one.
-    settings.MFA_ENCRYPTION_KEY_FALLBACKS = [original]
+    settings.DATA_ENCRYPTION_KEY_FALLBACKS = [original]
     call_command("mfa_reencrypt", stdout=io.StringIO())
-    settings.MFA_ENCRYPTION_KEY_FALLBACKS = []
+    settings.DATA_ENCRYPTION_KEY_FALLBACKS = []
     totp.refresh_from_db()
     codes.refresh_from_db()
     # Read under the new key alone (a code was used above: allauth refuses it a second time).

@@ -1,5 +1,5 @@
-"""Re-encrypt every authenticator secret under the newest MFA_ENCRYPTION_KEY (after rotating:
-put the old key in MFA_ENCRYPTION_KEY_FALLBACKS, run this, then drop the fallback)."""
+"""Re-encrypt every authenticator secret under the newest DATA_ENCRYPTION_KEY (after rotating:
+put the old key in DATA_ENCRYPTION_KEY_FALLBACKS, run this, then drop the fallback)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from trainees.crypto import data_reencrypted
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt TOTP secrets and recovery-code seeds under the newest MFA_ENCRYPTION_KEY."
+    help = "Re-encrypt TOTP secrets and recovery-code seeds under the newest DATA_ENCRYPTION_KEY."
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = 0

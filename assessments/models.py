@@ -375,10 +375,12 @@ class SurveyQuestion(models.Model):
 
 
 class SurveyResponse(models.Model):
-    """One answered survey. Anonymous: a random id, the session, the organisation the person
-    belonged to and the day — nothing that leads to the person (no enrolment, no time of day,
-    no serial number whose order follows SurveyDone's). Named (survey not anonymous): the
-    enrolment too, which the trainee is told before answering."""
+    """One answered survey. Anonymous: a random id, the session and the organisation the person
+    belonged to — nothing that leads to the person: no enrolment, no day or time, no serial
+    number, and not even the database transaction it was answered in, since anonymous
+    responses are written in shuffled batches of several (SurveyHeld, survey_responses_release)
+    long after SurveyDone. Named (survey not anonymous): the enrolment and the day too, which the
+    trainee is told before answering."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(
@@ -391,7 +393,7 @@ class SurveyResponse(models.Model):
         "trainees.Organisation", verbose_name=_("organisation"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",
     )  # fmt: skip
-    answered_on = models.DateField(_("answered on"))
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)  # named only
     anonymous = models.BooleanField(default=True)
     enrollment = models.ForeignKey(
         "enrollments.Enrollment", verbose_name=_("enrolment"), on_delete=models.CASCADE,
@@ -403,7 +405,8 @@ class SurveyResponse(models.Model):
         verbose_name_plural = _("survey responses")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(anonymous=False) | models.Q(enrollment__isnull=True),
+                condition=models.Q(anonymous=False)
+                | models.Q(enrollment__isnull=True, answered_on__isnull=True),
                 name="survey_response_anonymous_has_no_person",
             ),
         ]
@@ -427,6 +430,26 @@ class SurveyAnswer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once"),
         ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class SurveyHeld(models.Model):
+    """An anonymous survey's answers waiting for their batch. Written in the same transaction
+    as SurveyDone — so a database reader can link the two — which is why what it holds is
+    encrypted (audit.crypto, a key the database never sees): the session, the organisation and
+    the answers. survey_responses_release turns a survey's held answers into SurveyResponse rows
+    in one transaction, shuffled, once there are enough of them, and deletes these."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="held")
+    held_on = models.DateField(_("held since"))
+    payload = models.TextField()
+
+    class Meta:
+        verbose_name = _("survey answers waiting for their batch")
+        verbose_name_plural = _("survey answers waiting for their batch")
 
     def __str__(self) -> str:
         return str(self.id)

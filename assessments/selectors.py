@@ -38,6 +38,7 @@ from assessments.models import (
     Survey,
     SurveyAnswer,
     SurveyDone,
+    SurveyHeld,
     SurveyQuestion,
     SurveyQuestionKind,
     SurveyResponse,
@@ -592,6 +593,8 @@ def survey_results(survey: Survey, session_id: int | None = None) -> dict:
         "respondents": responses.count(),
         "expected": confirmed.count(),
         "done": SurveyDone.objects.filter(survey=survey, enrollment__in=confirmed).count(),
+        # answered but not yet released as responses (anonymous batches; whole survey only)
+        "held": SurveyHeld.objects.filter(survey=survey).count(),
         "tallies": tallies,
         "organisations": shown,
         "organisations_hidden": len(by_org) - len(shown),

@@ -3,6 +3,7 @@ reminders; the trainee's answer page."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -218,6 +219,8 @@ def survey_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "years": selectors.satisfaction_by_year(survey),
             "minimum": selectors.BREAKDOWN_MINIMUM,
             "text_kind": SurveyQuestionKind.TEXT,
+            "release_batch": settings.SURVEY_RELEASE_BATCH,
+            "release_days": settings.SURVEY_RELEASE_AFTER_DAYS,
         },
     )
 

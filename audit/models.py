@@ -156,6 +156,7 @@ class AuditEventKind(models.TextChoices):
     ASSESSMENT_REFUSED = "assessment.refused", _("Forged or refused answer")
     SURVEY_SAVED = "survey.saved", _("Survey saved")
     SURVEY_ANSWERED = "survey.answered", _("Survey answered")
+    SURVEY_RELEASED = "survey.released", _("Anonymous survey answers released as a batch")
     SURVEY_REMINDED = "survey.reminded", _("Survey reminders sent")
     REPORT_FORM_SAVED = "report.form_saved", _("Report form saved")
     REPORT_SUBMITTED = "report.submitted", _("Completion report submitted")

@@ -39,6 +39,7 @@ from courses.models import (
 from enrollments.models import Enrollment, Status
 from enrollments.services import order_issue
 from trainees.models import Trainee, User
+from trainees.selectors import coordinators_of
 
 CODE = "S02"
 QUESTIONS = [
@@ -219,12 +220,7 @@ def seed_assessments() -> None:
             _survey(place, survey, rng, mood=1)
         if n < 26:
             report = _report(place, form, rng)
-            in_scope = (
-                coordinator
-                and coordinator.coordinated_organisations.filter(
-                    pk=place.trainee.organisation_id
-                ).exists()
-            )
+            in_scope = coordinator is not None and coordinator.pk in coordinators_of(place.trainee)
             if n % 3 == 0 and not in_scope:  # the demo coordinator's staff stay waiting
                 services.report_review(
                     report=report, acknowledge=n % 2 == 0, actor=None,

@@ -23,6 +23,7 @@ from assessments.services.surveys import (
     survey_question_remove,
     survey_question_save,
     survey_remind,
+    survey_responses_release,
     survey_save,
 )
 from assessments.services.tests import (
@@ -85,6 +86,7 @@ __all__ = [
     "survey_question_remove",
     "survey_question_save",
     "survey_remind",
+    "survey_responses_release",
     "survey_save",
     "test_copy",
     "test_copy_questions",

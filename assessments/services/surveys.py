@@ -1,17 +1,26 @@
 """Surveys (アンケート): authoring, copying a template into a course, answering, reminders.
 
 Anonymity is kept by what is written, not by what the pages choose to show: an anonymous
-response is a SurveyResponse with a random id, the session, the organisation and the day, and
-its answers; separately a SurveyDone row says that the enrolment has answered. Nothing joins
-the two (no foreign key, no shared id, no time finer than the day, and the audit event of the
-answer names the survey only).
+response is a SurveyResponse with a random id, the session and the organisation, and its
+answers; separately a SurveyDone row says that the enrolment has answered. Nothing joins the
+two: no foreign key, no shared id, no day or time, and the audit event of the answer names the
+survey only. Nor does the database's own bookkeeping: rows written in one transaction carry
+adjacent transaction ids (PostgreSQL's ``xmin``), so a response written with its SurveyDone
+could be matched to it. The answers are therefore held, encrypted, in SurveyHeld (written with
+SurveyDone) and become responses later, in shuffled batches of at least SURVEY_RELEASE_BATCH,
+one transaction per batch (``survey_responses_release``): within a batch, ``xmin`` and the
+physical order say nothing about who answered what.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
+import logging
+import secrets
 from itertools import groupby
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -24,11 +33,13 @@ from assessments.models import (
     Survey,
     SurveyAnswer,
     SurveyDone,
+    SurveyHeld,
     SurveyQuestion,
     SurveyQuestionKind,
     SurveyResponse,
 )
 from assessments.services.tests import Refused
+from audit import crypto
 from audit.services import audit_event_record
 from courses.models import Course, Session
 from courses.selectors import session_notice_values
@@ -232,18 +243,36 @@ def survey_answer(
             cleaned[question.pk] = value
     if errors:
         raise ValidationError(errors)
-    response = SurveyResponse.objects.create(
-        survey=survey,
-        session_id=enrollment.session_id,
-        organisation_id=enrollment.trainee.organisation_id,
-        answered_on=today,
-        anonymous=survey.anonymous,
-        enrollment=None if survey.anonymous else enrollment,
-    )
-    SurveyAnswer.objects.bulk_create(
-        SurveyAnswer(response=response, question_id=qid, choice=c, choices=cs, text=t)
-        for qid, (c, cs, t) in cleaned.items()
-    )
+    if survey.anonymous:
+        # Held, encrypted, until its batch is released (see the module's docstring).
+        SurveyHeld.objects.create(
+            survey=survey,
+            held_on=today,
+            payload=crypto.encrypt(
+                json.dumps(
+                    {
+                        "session": enrollment.session_id,
+                        "organisation": enrollment.trainee.organisation_id,
+                        "answers": {str(qid): list(value) for qid, value in cleaned.items()},
+                    }
+                ),
+                purpose=HELD_PURPOSE,
+            ),
+        )
+        transaction.on_commit(lambda: _release_soon(survey.pk))
+    else:
+        response = SurveyResponse.objects.create(
+            survey=survey,
+            session_id=enrollment.session_id,
+            organisation_id=enrollment.trainee.organisation_id,
+            answered_on=today,
+            anonymous=False,
+            enrollment=enrollment,
+        )
+        SurveyAnswer.objects.bulk_create(
+            SurveyAnswer(response=response, question_id=qid, choice=c, choices=cs, text=t)
+            for qid, (c, cs, t) in cleaned.items()
+        )
     try:
         with transaction.atomic():
             SurveyDone.objects.create(survey=survey, enrollment=enrollment, answered_on=today)
@@ -251,6 +280,72 @@ def survey_answer(
         raise ValidationError(_("You have already answered this survey. Thank you.")) from None
     audit_event_record(kind="survey.answered", user=actor, detail={"survey": survey.pk})
     completion_refresh([enrollment.pk])
+
+
+HELD_PURPOSE = "survey-held"
+logger = logging.getLogger(__name__)
+
+
+def _release_soon(survey_id: int) -> None:
+    """After an answer commits: release the survey's batch if it is now full — in a
+    transaction of its own, on a worker (at once where tasks run in-process)."""
+    from assessments.tasks import release_survey_responses  # tasks import services: a cycle
+
+    try:
+        release_survey_responses.delay(survey_id)
+    except Exception:
+        logger.warning("survey release not queued", exc_info=True)
+
+
+def survey_responses_release(
+    *, survey_id: int | None = None, today: datetime.date | None = None
+) -> int:
+    """Turn held anonymous answers into responses, one survey per transaction: when at least
+    SURVEY_RELEASE_BATCH are waiting, or the oldest has waited SURVEY_RELEASE_AFTER_DAYS (a
+    small course would otherwise never see its results; a batch smaller than the setting is
+    said in README's list of what a database reader could still learn). The batch is
+    shuffled and its responses carry no day. Returns the number released."""
+    today = today or timezone.localdate()
+    due = today - datetime.timedelta(days=settings.SURVEY_RELEASE_AFTER_DAYS)
+    surveys = SurveyHeld.objects.values_list("survey_id", flat=True).distinct()
+    if survey_id is not None:
+        surveys = surveys.filter(survey_id=survey_id)
+    released = 0
+    for pk in list(surveys):
+        released += _release_one(pk, due)
+    return released
+
+
+@transaction.atomic
+def _release_one(survey_id: int, due: datetime.date) -> int:
+    held = list(SurveyHeld.objects.select_for_update(skip_locked=True).filter(survey_id=survey_id))
+    if not held or (
+        len(held) < settings.SURVEY_RELEASE_BATCH and min(h.held_on for h in held) > due
+    ):
+        return 0
+    secrets.SystemRandom().shuffle(held)
+    responses, answers = [], []
+    for row in held:
+        data = json.loads(crypto.decrypt(row.payload, purpose=HELD_PURPOSE))
+        response = SurveyResponse(
+            survey_id=survey_id,
+            session_id=data["session"],
+            organisation_id=data["organisation"],
+            answered_on=None,
+            anonymous=True,
+        )
+        responses.append(response)
+        answers += [
+            SurveyAnswer(response=response, question_id=int(qid), choice=c, choices=cs, text=t)
+            for qid, (c, cs, t) in data["answers"].items()
+        ]
+    SurveyResponse.objects.bulk_create(responses)
+    SurveyAnswer.objects.bulk_create(answers)
+    SurveyHeld.objects.filter(pk__in=[row.pk for row in held]).delete()
+    audit_event_record(
+        kind="survey.released", detail={"survey": survey_id, "responses": len(responses)}
+    )
+    return len(responses)
 
 
 @transaction.atomic

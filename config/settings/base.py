@@ -268,7 +268,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.close_expired_attempts",
         "schedule": 60.0,
     },
+    # Anonymous survey answers become responses in batches (a batch that will not fill: after
+    # SURVEY_RELEASE_AFTER_DAYS).
+    "release-survey-responses": {
+        "task": "assessments.tasks.release_survey_responses",
+        "schedule": 3600.0,
+    },
 }
+# Anonymous survey answers are written as responses in shuffled batches of at least this many
+# (assessments/services/surveys.py), or after this many days when a batch will not fill.
+SURVEY_RELEASE_BATCH = env_int("SURVEY_RELEASE_BATCH", 5, minimum=2)
+SURVEY_RELEASE_AFTER_DAYS = env_int("SURVEY_RELEASE_AFTER_DAYS", 7, minimum=1)
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_HOST = env_raw("EMAIL_HOST")

@@ -55,3 +55,15 @@ def make_survey(course, *, anonymous=True) -> Survey:
             actor=None,
         )
     return survey
+
+
+def release_held_answers() -> int:
+    """Release every held anonymous answer now, as the hourly job does once a batch has waited
+    SURVEY_RELEASE_AFTER_DAYS (a year from today is past any setting)."""
+    import datetime
+
+    from django.utils import timezone
+
+    return services.survey_responses_release(
+        today=timezone.localdate() + datetime.timedelta(days=365)
+    )

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from assessments import services
-from assessments.models import Answer, Attempt, SurveyDone, SurveyResponse
+from assessments.models import Answer, Attempt, SurveyDone, SurveyHeld
 from tests.assessments.factories import make_survey, make_test
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
@@ -91,4 +91,4 @@ def test_answering_the_survey_twice_at_once_counts_once(requires_postgres):
         lambda: services.survey_answer(survey=survey, enrollment=place, answers=answers, actor=None)
     )
     assert outcomes.count("ok") == 1, outcomes
-    assert SurveyResponse.objects.count() == 1 and SurveyDone.objects.count() == 1
+    assert SurveyHeld.objects.count() == 1 and SurveyDone.objects.count() == 1

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from assessments import selectors, services
-from assessments.models import SurveyAnswer, SurveyDone, SurveyResponse
+from assessments.models import SurveyAnswer, SurveyDone, SurveyHeld, SurveyResponse
 from notices.models import Delivery, Notice
-from tests.assessments.factories import make_survey
+from tests.assessments.factories import make_survey, release_held_answers
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
@@ -39,7 +39,12 @@ def test_answering_completes_and_only_once(course_places):
     assert places[0].completion == "completed"
     with pytest.raises(ValidationError, match="回答済み"):
         services.survey_answer(survey=survey, enrollment=places[0], answers=answers(survey), actor=None)  # fmt: skip
+    # Held (encrypted) until its batch is released; then one response with its four answers.
+    assert SurveyHeld.objects.count() == 1 and not SurveyResponse.objects.exists()
+    assert "資料が良かった" not in SurveyHeld.objects.get().payload
+    assert release_held_answers() == 1
     assert SurveyResponse.objects.count() == 1 and SurveyAnswer.objects.count() == 4
+    assert not SurveyHeld.objects.exists()
 
 
 def test_bad_answers_name_the_question_and_write_nothing(course_places):
@@ -62,19 +67,21 @@ def test_bad_answers_name_the_question_and_write_nothing(course_places):
 
 
 def test_an_anonymous_response_cannot_be_joined_to_a_person(course_places):
-    """Every relation of the response and answer tables, walked: none reaches an enrolment, a
-    trainee or a user; the ids are random; the only date is the day."""
+    """Every relation of the response, answer and held tables, walked: none reaches an
+    enrolment, a trainee or a user; the ids are random; an anonymous response has no date."""
     session, places = course_places
     survey = make_survey(session.course)
     for place in places[:5]:
         services.survey_answer(survey=survey, enrollment=place, answers=answers(survey), actor=None)
+    release_held_answers()
+    assert not SurveyResponse.objects.exclude(answered_on=None).exists()
     person_models = {
         apps.get_model("enrollments", "Enrollment"),
         apps.get_model("trainees", "Trainee"),
         apps.get_model("trainees", "User"),
         SurveyDone,
     }
-    for model in (SurveyResponse, SurveyAnswer):
+    for model in (SurveyResponse, SurveyAnswer, SurveyHeld):
         for field in model._meta.get_fields():
             if field.is_relation and field.related_model in person_models:
                 # Only the named (non-anonymous) survey's link, and it is empty here.
@@ -86,7 +93,10 @@ def test_an_anonymous_response_cannot_be_joined_to_a_person(course_places):
     # Nothing on the person's side points at a response either.
     for model in person_models:
         for field in model._meta.get_fields():
-            assert field.related_model not in (SurveyResponse, SurveyAnswer), (model, field)
+            assert field.related_model not in (SurveyResponse, SurveyAnswer, SurveyHeld), (
+                model,
+                field,
+            )
     # The database constraint holds even if code were wrong.
     response = SurveyResponse.objects.first()
     response.enrollment = places[0]
@@ -110,6 +120,7 @@ def test_results_tally_and_the_five_rule(course_places):
     outsider = enrol(TraineeFactory(organisation=other_org), session)
     for i, place in enumerate([*places[:5], outsider]):
         services.survey_answer(survey=survey, enrollment=place, answers=answers(survey, satisfaction=i % 2), actor=None)  # fmt: skip
+    release_held_answers()
     results = selectors.survey_results(survey)
     assert results["respondents"] == 6 and results["done"] == 6 and results["expected"] == 7
     satisfaction = results["tallies"][0]
@@ -155,6 +166,7 @@ def test_the_anonymous_export_hides_small_organisations_and_the_day(course_place
     loner = enrol(TraineeFactory(organisation=OrganisationFactory(code="150000", name="土木部")), session)  # fmt: skip
     for place in [*places[:5], loner]:
         services.survey_answer(survey=survey, enrollment=place, answers=answers(survey), actor=None)
+    release_held_answers()
     header, rows = selectors.survey_rows(survey)
     assert "氏名" not in header
     organisations = sorted(row[2] for row in rows)

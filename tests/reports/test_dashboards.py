@@ -20,7 +20,7 @@ from enrollments.services import enrollments_stamp_organisation
 from notices.models import Delivery, Notice
 from reports import dashboards
 from reports.services import history_record_add
-from tests.assessments.factories import make_survey, make_test
+from tests.assessments.factories import make_survey, make_test, release_held_answers
 from tests.assessments.test_surveys import answers
 from tests.courses.factories import CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
@@ -179,6 +179,7 @@ def test_results_and_satisfaction_over_the_years(ward):
         assessment_services.survey_answer(survey=survey, enrollment=place,
                                           answers=answers(survey, satisfaction=satisfaction),
                                           actor=None)  # fmt: skip
+    release_held_answers()
     years, lines = dashboards.results_over_years(None)
     assert years == [2025, 2026]
     (line,) = lines

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit.models import AccessLog, AuditEvent
@@ -403,9 +405,6 @@ def test_nominate_apply_lottery_decision_absence_attendance(
     """A coordinator nominates two staff; a trainee applies; HR draws lots; the trainee gets
     the decision, reports absence for one day; HR marks attendance; the trainee's page shows
     the right next step at each point."""
-    import datetime
-
-    from django.utils import timezone
 
     from courses.models import CourseKind
     from enrollments.models import Attendance, Enrollment
@@ -503,9 +502,13 @@ def test_nominate_apply_lottery_decision_absence_attendance(
     mine.goto("/me/")
     expect(mine.locator("#upcoming-heading + ul > li")).to_have_count(1)
 
-    # HR marks attendance for the first day (tablet-sized roster) and uses "all present" on
-    # the second: the absence notice makes it an absence.
+    # The days come (attendance is refused for days ahead, issue 18 item 6): yesterday and
+    # today. HR marks attendance for the first day (tablet-sized roster) and uses "all present"
+    # on the second: the absence notice makes it an absence.
     first_day = session.days.order_by("date").first()
+    today = timezone.localdate()
+    type(first_day).objects.filter(pk=first_day.pk).update(date=today - datetime.timedelta(days=1))
+    type(first_day).objects.filter(pk=second_day.pk).update(date=today)
     page.set_viewport_size({"width": 820, "height": 1180})
     page.goto(f"/hr/sessions/{session.pk}/days/{first_day.pk}/attendance/")
     assert_accessible(page)

@@ -100,6 +100,7 @@ def _page(request: AuthenticatedHttpRequest, template: str, context: dict) -> Ht
         {
             "pages": PAGES,
             "rules": dashboards.COUNTING_RULES,
+            "minimum": dashboards.MINIMUM_CONTRIBUTORS,
             "query": query.urlencode(),
             "scoped": not request.user.has_perm(HR_CONSOLE),
             **context,
@@ -278,6 +279,17 @@ def attendance(request: AuthenticatedHttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
+def _mean_cell(cell: tuple | None) -> object:
+    """A mean for a file: the number, blank where nobody contributed, or a note where fewer
+    than the minimum did (dashboards.shown)."""
+    if not cell:
+        return ""
+    mean, contributors = cell
+    if mean is None and 0 < contributors < dashboards.MINIMUM_CONTRIBUTORS:
+        return f"{dashboards.MINIMUM_CONTRIBUTORS}人未満（{contributors}人）"
+    return "" if mean is None else mean
+
+
 @login_required
 @require_GET
 def results(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -291,14 +303,14 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
         for line in lines:
             row: list[object] = [line["code"], line["title"]]
             for cell in line["cells"]:
-                row += [cell.get("test", ("",))[0], cell.get("satisfaction", ("",))[0]]
+                row += [_mean_cell(cell.get("test")), _mean_cell(cell.get("satisfaction"))]
             rows.append(row)
         return _export(request, "results", header, rows, {"dashboard": "results"})
     for line in lines:
         points = [
             (index, cell["satisfaction"][0])
             for index, cell in enumerate(line["cells"])
-            if "satisfaction" in cell
+            if "satisfaction" in cell and cell["satisfaction"][0] is not None
         ]
         line["points"] = " ".join(
             f"{20 + index * 50},{70 - (value - 1) * 15:.1f}" for index, value in points
@@ -320,9 +332,13 @@ def hours(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, form, year = _scope_and_year(request)
     summary = dashboards.hours_by_employment_type(year, scope)
     if _wants_file(request):
-        keys = ["label", "in_post", "trained", "hours", "mean"]
         header = ["雇用区分", "在職者数", "修了者数", "研修時間計", "1人あたり時間"]
-        return _export(request, f"hours-{year}", header, dashboards.rows_of(summary, keys),
+        rows = [
+            [row["label"], row["in_post"], row["trained"],
+             _mean_cell((row["hours"], row["trained"])), _mean_cell((row["mean"], row["trained"]))]
+            for row in summary
+        ]  # fmt: skip
+        return _export(request, f"hours-{year}", header, rows,
                        {"dashboard": "hours", "year": year})  # fmt: skip
     top = max((float(r["mean"] or 0) for r in summary), default=0) or 1
     bars = [(r["label"], float(r["mean"] or 0) * 100 / top, r) for r in summary]

@@ -39,7 +39,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, SurveyAnswer, SurveyQuestion, Test
-from assessments.selectors import FINAL, SCALES
+from assessments.selectors import BREAKDOWN_MINIMUM, FINAL, SCALES
 from courses.models import Course, SessionDay, TargetMember
 from courses.selectors import fiscal_years
 from enrollments.models import AbsenceNotice, AbsenceReason, Completion, Enrollment, Status
@@ -73,7 +73,20 @@ COUNTING_RULES = [
         "recorded by HR outside the portal, in the fiscal year, under the trainee's employment "
         "type today. Test results are the mean of every submitted post-test attempt."
     ),
+    _(
+        "A mean (test results, satisfaction, hours per person) is shown only where at least 5 "
+        "people contributed to it — trainees who took the test, answered the survey or "
+        "completed training — so that no one person's answer or score can be read from it."
+    ),
 ]
+# Below this many contributors a mean is not shown (the survey pages' rule, for every mean here).
+MINIMUM_CONTRIBUTORS = BREAKDOWN_MINIMUM
+
+
+def shown(mean: float | Decimal | None, contributors: int) -> float | Decimal | None:
+    """The mean where enough people contributed to it (or nobody: it then says nothing about
+    anyone), else None (the page says why)."""
+    return mean if contributors == 0 or contributors >= MINIMUM_CONTRIBUTORS else None
 
 
 # --- organisations ------------------------------------------------------------------------
@@ -424,11 +437,15 @@ def results_over_years(scope: set[int] | None, years: int = 5) -> tuple[list[int
 
     for row in (
         attempts.values("enrollment__course__code", "enrollment__course__fiscal_year")
-        .annotate(mean=Avg(percent), n=Count("id"))
+        .annotate(mean=Avg(percent), n=Count("enrollment_id", distinct=True))
         .order_by()
     ):
+        # n counts trainees who took the test (not attempts): the respondents of the mean.
         code, year = row["enrollment__course__code"], row["enrollment__course__fiscal_year"]
-        line(code, "")["years"].setdefault(year, {})["test"] = (round(row["mean"], 1), row["n"])
+        line(code, "")["years"].setdefault(year, {})["test"] = (
+            shown(round(row["mean"], 1), row["n"]),
+            row["n"],
+        )
     first_scale: dict[int, int] = {}
     for survey_id, question_id in (
         SurveyQuestion.objects.filter(kind__in=list(SCALES), survey__course__fiscal_year__in=recent)
@@ -449,7 +466,7 @@ def results_over_years(scope: set[int] | None, years: int = 5) -> tuple[list[int
         code = row["question__survey__course__code"]
         year = row["question__survey__course__fiscal_year"]
         line(code, "")["years"].setdefault(year, {})["satisfaction"] = (
-            round(row["mean"], 2),
+            shown(round(row["mean"], 2), row["n"]),
             row["n"],
         )
     titles = dict(
@@ -493,18 +510,23 @@ def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[d
         .values_list("session_id", "trainee__employment_type", "n")
     ):
         totals[employment] += session_hours.get(session_id, Decimal(0)) * n
-    for employment, people in (
-        places.values("trainee__employment_type")
-        .annotate(n=Count("trainee_id", distinct=True))
-        .order_by()
-        .values_list("trainee__employment_type", "n")
-    ):
-        trained[employment] = people
     records = HistoryRecord.objects.filter(
         fiscal_year=fiscal_year, removed_at__isnull=True, outcome=Outcome.COMPLETED
     )
     if scope is not None:
         records = records.filter(trainee__organisation_id__in=scope)
+    # Who contributed hours: a completed place or a completed record (each person once).
+    for employment, people in (
+        Trainee.objects.filter(
+            Exists(places.filter(trainee_id=OuterRef("pk")))
+            | Exists(records.filter(trainee_id=OuterRef("pk")))
+        )
+        .values("employment_type")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("employment_type", "n")
+    ):
+        trained[employment] = people
     for employment, hours in (
         records.values("trainee__employment_type")
         .annotate(h=Sum("hours"))
@@ -528,14 +550,19 @@ def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[d
         hours = totals.get(employment, Decimal(0)).quantize(Decimal("0.1"))
         if not people and not hours:
             continue
+        # The hours are those of the people who completed training: fewer than the minimum,
+        # and the total (and so the mean) would be one person's.
+        contributors = trained.get(employment, 0)
         result.append(
             {
                 "employment_type": employment,
                 "label": labels.get(employment, employment or "—"),
                 "in_post": people,
-                "trained": trained.get(employment, 0),
-                "hours": hours,
-                "mean": (hours / people).quantize(Decimal("0.1")) if people else None,
+                "trained": contributors,
+                "hours": shown(hours, contributors),
+                "mean": shown((hours / people).quantize(Decimal("0.1")), contributors)
+                if people
+                else None,
             }
         )
     return result

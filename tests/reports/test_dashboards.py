@@ -156,38 +156,83 @@ def test_attendance_and_absence_reasons(ward):
 def test_hours_by_employment_type(ward):
     rows = {row["employment_type"]: row for row in dashboards.hours_by_employment_type(2026, None)}
     regular = rows[EmploymentType.REGULAR]
-    # t1 and t3 completed 7.5 h each; t1's 派遣研修 of 10 h; five regular staff in post.
-    assert regular["hours"] == Decimal("25.0") and regular["trained"] == 2
-    assert regular["in_post"] == 5 and regular["mean"] == Decimal("5.0")
-    assert rows[EmploymentType.FISCAL_YEAR]["hours"] == Decimal("0.0")
-    assert rows[EmploymentType.EXTERNAL]["hours"] == Decimal("7.5")
+    # t1 and t3 completed 7.5 h each; t1's 派遣研修 of 10 h; five regular staff in post. Two
+    # people contributed: the total and the mean would be theirs, so neither is shown.
+    assert regular["trained"] == 2 and regular["in_post"] == 5
+    assert regular["hours"] is None and regular["mean"] is None
+    assert rows[EmploymentType.FISCAL_YEAR]["hours"] == Decimal("0.0")  # nobody: nothing to hide
+    assert rows[EmploymentType.EXTERNAL]["hours"] is None  # one person
+    # Three more regular staff complete the course: five contributed, the figures appear.
+    for n in range(3):
+        completed(enrol(TraineeFactory(name=f"追加 {n}", organisation=ward["general"]),
+                        ward["security"]))  # fmt: skip
+    rows = {row["employment_type"]: row for row in dashboards.hours_by_employment_type(2026, None)}
+    regular = rows[EmploymentType.REGULAR]
+    assert regular["trained"] == 5 and regular["in_post"] == 8
+    assert regular["hours"] == Decimal("47.5") and regular["mean"] == Decimal("5.9")
 
 
-def test_results_and_satisfaction_over_the_years(ward):
-    this_year = ward["security"]
-    last_year = SessionFactory(course__code="S01", course__fiscal_year=2025,
-                               course__title="情報セキュリティ研修", days=[DAY.replace(year=2025)])  # fmt: skip
-    for session, score, satisfaction in ((this_year, 4, 0), (last_year, 2, 2)):
-        survey = make_survey(session.course)
-        test = make_test(session.course)
-        person = TraineeFactory()
-        place = enrol(person, session)
+def _take(session, test, person, scores, satisfaction=None, survey=None):
+    place = enrol(person, session)
+    for score in scores:
         attempt = assessment_services.attempt_start(test=test, enrollment=place, actor=None)
         assessment_services.attempt_submit(attempt=attempt, actor=None)
         assessment_services.attempt_adjust(attempt=attempt, score=Decimal(score), reason="採点",
                                            actor=None)  # fmt: skip
+    if survey is not None:
         assessment_services.survey_answer(survey=survey, enrollment=place,
                                           answers=answers(survey, satisfaction=satisfaction),
                                           actor=None)  # fmt: skip
+    return place
+
+
+def test_results_and_satisfaction_over_the_years(ward):
+    """Means only where at least five people contributed — counted as people, not attempts."""
+    this_year = ward["security"]
+    last_year = SessionFactory(course__code="S01", course__fiscal_year=2025,
+                               course__title="情報セキュリティ研修", days=[DAY.replace(year=2025)])  # fmt: skip
+    # This year: five people, one of whom took the test twice (4, then 0 of 7 points).
+    survey = make_survey(this_year.course)
+    test = make_test(this_year.course, attempts_allowed=2, counting="best")
+    for n in range(5):
+        _take(this_year, test, TraineeFactory(), [4, 0] if n == 0 else [4], 0, survey)
+    # Last year: four people with two attempts each — eight attempts, four people.
+    survey = make_survey(last_year.course)
+    test = make_test(last_year.course, attempts_allowed=2, counting="best")
+    for _n in range(4):
+        _take(last_year, test, TraineeFactory(), [2, 2], 2, survey)
     release_held_answers()
     years, lines = dashboards.results_over_years(None)
     assert years == [2025, 2026]
     (line,) = lines
     assert line["code"] == "S01"
     last, this = line["cells"]
-    # make_test's questions are worth 7 points: 2/7 and 4/7.
-    assert last["test"] == (28.6, 1) and this["test"] == (57.1, 1)
-    assert this["satisfaction"] == (5.0, 1) and last["satisfaction"] == (3.0, 1)
+    # make_test's questions are worth 7 points: the mean of the six attempts, 20/6 of 7.
+    assert this["test"] == (47.6, 5) and this["satisfaction"] == (5.0, 5)
+    assert last["test"] == (None, 4) and last["satisfaction"] == (None, 4)
+
+
+def test_a_coordinator_of_a_one_person_organisation_sees_no_mean(client, ward):
+    """Issue 18, item 9: the only coordinator of a one-person organisation used to read that
+    person's score and satisfaction answer in the results dashboard and its CSV."""
+    tiny = OrganisationFactory(code="300000", name="監査事務局")
+    person = TraineeFactory(name="一人 職員", organisation=tiny)
+    survey = make_survey(ward["security"].course)
+    test = make_test(ward["security"].course)
+    _take(ward["security"], test, person, [6], 1, survey)
+    for _n in range(5):  # enough people elsewhere for HR's overall figures
+        _take(ward["security"], test, TraineeFactory(organisation=ward["general"]), [3], 2, survey)
+    release_held_answers()
+    coordinator = UserFactory(username="200077", roles=[Role.COORDINATOR])
+    coordinator.coordinated_organisations.add(tiny)
+    client.force_login(coordinator)
+    page = client.get(reverse("dashboard_results")).content.decode()
+    assert "85.7" not in page and "n=1" in page and "5人未満" in page
+    export = client.get(reverse("dashboard_results"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert "85.7" not in export and "4.0" not in export
+    assert "5人未満（1人）" in export
+    _years, lines = dashboards.results_over_years({tiny.pk})
+    assert lines[0]["cells"][-1] == {"test": (None, 1), "satisfaction": (None, 1)}
 
 
 def test_exports_read_back(client, hr_admin, ward):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import time
 from typing import Any
 
@@ -24,6 +25,15 @@ from audit.models import AuditEventKind
 from audit.services import audit_event_record, client_ip
 from trainees import crypto
 from trainees.selectors import account_for_login, user_has_totp
+
+
+def _in_office_network(address: str) -> bool:
+    """Is this client address one of the ward's own (TRUSTED_OFFICE_NETWORKS)?"""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.TRUSTED_OFFICE_NETWORKS)
 
 
 def _login_id(credentials: dict[str, Any]) -> str:
@@ -63,47 +73,58 @@ class AccountAdapter(DefaultAccountAdapter):
         return f"account:{user.pk}" if user is not None else f"login:{login.lower()}"
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
-        """Refuse while too many logins failed: from this address (any account), for this
-        account (any address), or for this account from this address — the last, tightest
-        limit stops a guesser without locking the owner, logging in elsewhere, out. When the
-        cache holding the counts is unreachable, logins are refused (a limit that cannot be
-        counted is not lifted) with a "try again shortly", never an error page."""
+        """Refuse while too many logins failed: for this account from any address (allauth's
+        "login_failed", keyed per account), for this account from this address (the tightest,
+        which stops a guesser without locking the owner, elsewhere, out), and from this address
+        for any account — a high ceiling only, higher still for the ward's own networks
+        (TRUSTED_OFFICE_NETWORKS), where one proxy address is thousands of staff. Every count
+        is of failures only: a successful login takes its attempt back. When the cache holding
+        the counts is unreachable, logins are refused (a limit that cannot be counted is not
+        lifted) with a "try again shortly", never an error page."""
+        address = client_ip(request) or "?"
+        ceiling = (
+            settings.RATE_LIMIT_LOGIN_FAILED_OFFICE
+            if _in_office_network(address)
+            else settings.RATE_LIMIT_LOGIN_FAILED_ADDRESS
+        )
+        self._failure_usages: list[Any] = []
         try:
-            super().pre_authenticate(request, **credentials)
-            pair = f"{self._get_login_attempts_cache_key(request, **credentials)}:" + (
-                client_ip(request) or "?"
-            )
-            self._login_failed_pair_usage = internal_ratelimit.consume(
-                request,
-                app="allauth.account",
-                action="login_failed_pair",
-                config={"login_failed_pair": settings.RATE_LIMIT_LOGIN_FAILED_PAIR},
-                key=pair,
-            )
+            try:
+                super().pre_authenticate(request, **credentials)  # per account, any address
+            except ValidationError:
+                self._locked_out(request, credentials, limit="account")
+                raise
+            account = self._get_login_attempts_cache_key(request, **credentials)
+            for action, rate, key in (
+                ("login_failed_pair", settings.RATE_LIMIT_LOGIN_FAILED_PAIR, f"{account}:{address}"),
+                ("login_failed_address", ceiling, f"address:{address}"),
+            ):  # fmt: skip
+                usage = internal_ratelimit.consume(
+                    request, app="allauth.account", action=action, config={action: rate}, key=key
+                )
+                if not usage:
+                    self._rollback_login_failed_rl_usage()
+                    self._locked_out(request, credentials, limit=action)
+                    raise self.validation_error("too_many_login_attempts")
+                self._failure_usages.append(usage)
         except (RedisError, OSError):
             raise ValidationError(
                 _("Logins cannot be checked just now. Please try again in a few minutes."),
                 code="unavailable",
             ) from None
-        except ValidationError:
-            self._locked_out(request, credentials)
-            raise
-        if not self._login_failed_pair_usage:
-            self._rollback_login_failed_rl_usage()
-            self._locked_out(request, credentials)
-            raise self.validation_error("too_many_login_attempts")
 
     def _rollback_login_failed_rl_usage(self) -> None:
         super()._rollback_login_failed_rl_usage()
-        pair = getattr(self, "_login_failed_pair_usage", None)
-        if pair:
-            pair.rollback()
+        for usage in getattr(self, "_failure_usages", []):
+            usage.rollback()
+        self._failure_usages = []
 
-    def _locked_out(self, request: HttpRequest, credentials: dict[str, Any]) -> None:
+    def _locked_out(self, request: HttpRequest, credentials: dict[str, Any], *, limit: str) -> None:
         audit_event_record(
             kind=AuditEventKind.LOGIN_RATE_LIMITED,
             request=request,
             login_id=_login_id(credentials),
+            detail={"limit": limit},
             best_effort=True,
         )
 

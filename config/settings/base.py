@@ -7,6 +7,7 @@ turns on the deployment hardening and makes the secrets mandatory.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -319,6 +320,17 @@ LOGIN_REDIRECT_URL = "home"
 # token is bound to the password and the last login, so it dies with the first new password or
 # login — and valid for three days.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+# Argon2id with OWASP's parameters (trainees/hashers.py); older hashes are upgraded at login.
+# Django's own Argon2 hasher is not listed: one class per algorithm name, or its defaults would
+# re-hash every login (the subclass reads any Argon2 hash: the parameters are in the hash).
+PASSWORD_HASHERS = [
+    "trainees.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 ACCOUNT_ADAPTER = "trainees.adapters.AccountAdapter"
 ACCOUNT_FORMS = {
     "login": "trainees.forms.LoginForm",
@@ -337,16 +349,35 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = True  # admin roles are switched to browser-close sessions by middleware
 ACCOUNT_USER_DISPLAY = "trainees.models.user_display"
+# Login limits for a ward office behind one proxy address: thousands of staff share a client
+# address, so nothing is counted per address alone except high ceilings (README, "Login rate
+# limits"). Failed password logins: per account (whatever identifier is typed) and per account
+# and address, in trainees/adapters.py; per address a ceiling, higher for TRUSTED_OFFICE_NETWORKS.
+# Failed MFA codes: per account only (allauth's "login_failed" keyed by the user).
 ACCOUNT_RATE_LIMITS = {
-    # Failed logins (trainees/adapters.py): per client address, and per account whatever
-    # identifier is typed (staff number or e-mail); per account and address in LOGIN_FAILED_PAIR.
-    "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "30/5m/ip,30/15m/key"),
+    # Per account (password: "account:<id>"; MFA: "mfa-auth-user-<id>"), never per address.
+    "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "30/15m/key"),
+    # Every login POST from one address: a ceiling against floods, far above a 9:00 rush.
+    "login": env_str("RATE_LIMIT_LOGIN", "1200/m/ip"),
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
 # An account's failed logins from one address: what stops a guesser at their own machine without
-# locking the owner, elsewhere, out (see README, "Login rate limits").
+# locking the owner, elsewhere, out.
 RATE_LIMIT_LOGIN_FAILED_PAIR = env_str("RATE_LIMIT_LOGIN_FAILED_PAIR", "5/5m/key")
+# Failed logins from one address, any account (password spraying): a ceiling for the internet,
+# and a far higher one for the ward's own networks, where one address is a whole office.
+RATE_LIMIT_LOGIN_FAILED_ADDRESS = env_str("RATE_LIMIT_LOGIN_FAILED_ADDRESS", "60/5m/key")
+RATE_LIMIT_LOGIN_FAILED_OFFICE = env_str("RATE_LIMIT_LOGIN_FAILED_OFFICE", "1000/5m/key")
+# The ward's office networks (its proxies' addresses), CIDR, comma-separated.
+def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [ipaddress.ip_network(value, strict=False) for value in env_list(name)]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+
+
+TRUSTED_OFFICE_NETWORKS = _networks("TRUSTED_OFFICE_NETWORKS")
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_raw("TRUSTED_CLIENT_IP_HEADER") or None
 

@@ -6,11 +6,13 @@ address has an account."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from config.settings.base import PASSWORD_HASHERS as PRODUCTION_HASHERS
 from tests.trainees.factories import PASSWORD
+from trainees.hashers import Argon2idHasher
 
 pytestmark = pytest.mark.django_db
 
@@ -72,15 +74,21 @@ def test_login_while_the_cache_is_down_says_try_again(client, trainee, settings)
 
 
 def test_a_failed_login_costs_the_same_whatever_is_typed(client, trainee, settings, monkeypatch):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
     trainee.set_password(PASSWORD)
     trainee.save()
     hashed = []
-    encode = PBKDF2PasswordHasher.encode
+    # Argon2 verifies without encoding: count both ways a hash is computed.
+    encode, verify = Argon2idHasher.encode, Argon2idHasher.verify
     monkeypatch.setattr(
-        PBKDF2PasswordHasher,
+        Argon2idHasher,
         "encode",
         lambda self, *a, **k: hashed.append(1) or encode(self, *a, **k),
+    )
+    monkeypatch.setattr(
+        Argon2idHasher,
+        "verify",
+        lambda self, *a, **k: hashed.append(1) or verify(self, *a, **k),
     )
     counts = {}
     for login in (trainee.email, "nobody@city.example.jp", "300001", "999999"):
@@ -88,3 +96,16 @@ def test_a_failed_login_costs_the_same_whatever_is_typed(client, trainee, settin
         attempt(client, login, "wrong-password-1", f"192.0.2.{len(counts) + 50}")
         counts[login] = len(hashed)
     assert set(counts.values()) == {1}, counts
+
+
+def test_passwords_are_argon2id_and_older_hashes_are_upgraded_at_login(client, trainee, settings):
+    """Issue 18, item 17: Argon2id with OWASP's parameters; a PBKDF2 hash from before is
+    replaced at the next successful login, without a reset."""
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+    trainee.password = make_password(PASSWORD, hasher=PBKDF2PasswordHasher())
+    trainee.save(update_fields=["password"])
+    attempt(client, "300001", PASSWORD, OWNER)
+    assert logged_in(client)
+    trainee.refresh_from_db()
+    assert trainee.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert trainee.check_password(PASSWORD)

@@ -664,7 +664,7 @@ def survey_rows(survey: Survey) -> tuple[list[str], list[list[str]]]:
         )
         row = [
             *person,
-            "" if survey.anonymous else response.answered_on.isoformat(),
+            response.answered_on.isoformat() if response.answered_on else "",
             f"第{response.session.number}回",
             organisation,
         ]

@@ -95,10 +95,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 self._locked_out(request, credentials, limit="account")
                 raise
             account = self._get_login_attempts_cache_key(request, **credentials)
+            pair = settings.RATE_LIMIT_LOGIN_FAILED_PAIR
             for action, rate, key in (
-                ("login_failed_pair", settings.RATE_LIMIT_LOGIN_FAILED_PAIR, f"{account}:{address}"),
+                ("login_failed_pair", pair, f"{account}:{address}"),
                 ("login_failed_address", ceiling, f"address:{address}"),
-            ):  # fmt: skip
+            ):
                 usage = internal_ratelimit.consume(
                     request, app="allauth.account", action=action, config={action: rate}, key=key
                 )

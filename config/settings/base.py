@@ -369,6 +369,8 @@ RATE_LIMIT_LOGIN_FAILED_PAIR = env_str("RATE_LIMIT_LOGIN_FAILED_PAIR", "5/5m/key
 # and a far higher one for the ward's own networks, where one address is a whole office.
 RATE_LIMIT_LOGIN_FAILED_ADDRESS = env_str("RATE_LIMIT_LOGIN_FAILED_ADDRESS", "60/5m/key")
 RATE_LIMIT_LOGIN_FAILED_OFFICE = env_str("RATE_LIMIT_LOGIN_FAILED_OFFICE", "1000/5m/key")
+
+
 # The ward's office networks (its proxies' addresses), CIDR, comma-separated.
 def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     try:

@@ -18,11 +18,12 @@ from assessments.models import (
     SurveyQuestionKind,
     Test,
 )
+from lib.forms import FoldedNumbersMixin
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class TestForm(forms.ModelForm):
+class TestForm(FoldedNumbersMixin, forms.ModelForm):
     class Meta:
         model = Test
         fields = [
@@ -56,7 +57,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(FoldedNumbersMixin, forms.Form):
     """A question with its choices as lines: a line starting with * is a correct choice."""
 
     kind = forms.ChoiceField(label=_("question type"), choices=QuestionKind.choices)
@@ -143,7 +144,7 @@ class QuestionForm(forms.Form):
         ]
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(FoldedNumbersMixin, forms.Form):
     score = forms.DecimalField(
         label=_("adjusted score"), min_value=0, max_digits=7, decimal_places=2
     )
@@ -206,17 +207,22 @@ class ReportFormForm(forms.ModelForm):
     class Meta:
         model = ReportForm
         fields = ["title", "instructions", "requires_review", "due_date"]
+        labels = {"title": _("Name of the form (shown to trainees)")}
         widgets = {
             "instructions": forms.Textarea(attrs={"rows": 3}),
             "due_date": forms.DateInput(attrs={"type": "date"}),
         }
 
 
+class ReportFieldForm(FoldedNumbersMixin, forms.ModelForm):
+    class Meta:
+        model = ReportField
+        fields = ["position", "label", "kind", "required", "max_length"]
+        labels = {"position": _("Display order")}
+
+
 ReportFieldFormSet: type[forms.BaseModelFormSet] = forms.modelformset_factory(
-    ReportField,
-    fields=["position", "label", "kind", "required", "max_length"],
-    extra=2,
-    can_delete=True,
+    ReportField, form=ReportFieldForm, extra=1, can_delete=True, max_num=30
 )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,8 +44,24 @@ def report_form_edit(request: AuthenticatedHttpRequest, pk: int, purpose: str) -
     fields = (
         ReportField.objects.filter(form=form_obj) if form_obj.pk else ReportField.objects.none()
     )
-    form = ReportFormForm(request.POST or None, instance=form_obj)
-    formset = ReportFieldFormSet(request.POST or None, queryset=fields.order_by("position", "id"))
+    data: QueryDict | None = request.POST or None
+    adding = request.method == "POST" and request.POST.get("action") == "add"
+    if adding:
+        # 欄を追加: the page again, as typed, with one more blank field; nothing saved yet.
+        data = request.POST.copy()
+        total = f"{ReportFieldFormSet().prefix}-TOTAL_FORMS"
+        try:
+            data[total] = str(min(int(data.get(total) or 0) + 1, 30))
+        except ValueError:
+            raise BadRequest from None
+    form = ReportFormForm(data, instance=form_obj)
+    formset = ReportFieldFormSet(data, queryset=fields.order_by("position", "id"))
+    if adding:
+        return render(
+            request,
+            "assessments/report_form_edit.html",
+            {"course": course, "form": form, "formset": formset, "form_obj": form_obj},
+        )  # fmt: skip
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         kept = sorted(
             (

@@ -105,6 +105,16 @@ def _decimal(value: Any, default: Decimal | None = None) -> Decimal | None:
         raise ValueError(text) from None
 
 
+def _within(text: str, column: str, limit: int) -> str:
+    """The cell as it is, or a refusal naming the column (never cut silently)."""
+    if len(text) > limit:
+        raise ValidationError(
+            _("%(column)s: at most %(limit)s characters (now %(n)s).")
+            % {"column": column, "limit": f"{limit:,}", "n": f"{len(text):,}"}
+        )
+    return text
+
+
 def _row(cells: dict[str, Any]) -> tuple[dict, list[dict]]:
     """(question fields, choices) of one row; ValidationError with what is wrong."""
 
@@ -136,13 +146,13 @@ def _row(cells: dict[str, Any]) -> tuple[dict, list[dict]]:
     answers = [a.strip() for a in cell("正答").split(SEPARATOR) if a.strip()]
     question_fields = {
         "kind": kind,
-        "text": cell("問題文")[:2000],
+        "text": _within(cell("問題文"), "問題文", 2000),
         "points": points,
         "partial_credit": cell("部分点") in {"1", "true", "TRUE", "○"},
         "accepted_answers": answers if kind == QuestionKind.SHORT else [],
         "number_answer": number,
         "tolerance": tolerance,
-        "explanation": cell("解説")[:2000],
+        "explanation": _within(cell("解説"), "解説", 2000),
     }
     if points is None or points <= 0 or points > 999:
         raise ValidationError(_("配点 must be a number between 0.01 and 999."))

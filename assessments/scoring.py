@@ -14,11 +14,11 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from lib.japanese import number_fold
+
 _SPACES = re.compile(r"\s+")
 # Katakana ァ (U+30A1) … ヶ (U+30F6) and their hiragana ぁ (U+3041) … ゖ (U+3096) are 0x60 apart.
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
-# Minus signs people type or paste for a negative number; NFKC leaves some of them alone.
-_MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2015": "-", "\u30fc": "-"})
 _CENT = Decimal("0.01")
 
 
@@ -43,7 +43,7 @@ def short_text_correct(given: str, accepted: Iterable[str]) -> bool:
 def number_parse(text: str) -> Decimal | None:
     """A number as typed: full-width digits, thousands separators (1,000 / １，０００) and the
     usual minus signs allowed; None when it is not a finite number."""
-    folded = unicodedata.normalize("NFKC", text).translate(_MINUS).strip().replace(",", "")
+    folded = number_fold(text)
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", folded):
         return None
     try:

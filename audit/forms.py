@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEventKind
+from lib.forms import FoldedNumbersMixin
 
 STATUS_CLASSES = [("", _("All")), ("2", "2xx"), ("3", "3xx"), ("4", "4xx"), ("5", "5xx")]
 
@@ -30,7 +31,7 @@ class _PeriodForm(forms.Form):
         return cleaned
 
 
-class AccessLogFilterForm(_PeriodForm):
+class AccessLogFilterForm(FoldedNumbersMixin, _PeriodForm):
     path = forms.CharField(
         label=_("Path starts with"), required=False, max_length=200, help_text=_("e.g. /hr/")
     )

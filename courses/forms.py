@@ -7,11 +7,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category, Course, Room, Session, SessionDay, TargetRule, Venue
+from lib.forms import FoldedNumbersMixin
 from trainees.models import EmploymentType, Organisation
 from trainees.roster import fiscal_year_choice, fold
 
 
-class CourseForm(forms.ModelForm):
+class CourseForm(FoldedNumbersMixin, forms.ModelForm):
     class Meta:
         model = Course
         fields = [
@@ -41,7 +42,7 @@ class CourseFilterForm(forms.Form):
         field.choices = [("", _("All")), *((y, fiscal_year_choice(y)) for y in years)]
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(FoldedNumbersMixin, forms.ModelForm):
     online_url = forms.URLField(
         label=Session._meta.get_field("online_url").verbose_name,
         required=False,
@@ -147,7 +148,7 @@ def _split_words(text: str) -> list[str]:
     return [w for w in (fold(p) for p in re.split(r"[、,，\n]", text)) if w]
 
 
-class TargetRuleForm(forms.ModelForm):
+class TargetRuleForm(FoldedNumbersMixin, forms.ModelForm):
     employment_types = forms.MultipleChoiceField(
         label=_("Employment types"),
         choices=EmploymentType.choices,
@@ -217,6 +218,12 @@ class VenueForm(forms.ModelForm):
         fields = ["name", "address"]
 
 
+class RoomForm(FoldedNumbersMixin, forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name", "capacity"]
+
+
 RoomFormSet: type[forms.BaseInlineFormSet] = forms.inlineformset_factory(
-    Venue, Room, fields=["name", "capacity"], extra=2, can_delete=True, max_num=50
+    Venue, Room, form=RoomForm, extra=2, can_delete=True, max_num=50
 )

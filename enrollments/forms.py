@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from courses.models import Category, Course, Session, SessionDay
 from enrollments.models import AbsenceReason, AttendanceMark, Enrollment, Status
+from lib.forms import FoldedNumbersMixin
 from trainees.models import Organisation, Trainee
 from trainees.roster import fold
 
@@ -116,7 +117,7 @@ class StaffChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.staff_number} {obj.name}（{obj.organisation.name}）"
 
 
-class NominateForm(_StaffNumberField, forms.Form):
+class NominateForm(FoldedNumbersMixin, _StaffNumberField, forms.Form):
     """One or more of the coordinator's staff, ticked in their list (narrowed by typing) or by
     staff number."""
 
@@ -273,7 +274,7 @@ class OrderTargetsForm(forms.Form):
         return [n for n in re.split(r"[\s,、]+", text) if n]
 
 
-class QuotaForm(forms.Form):
+class QuotaForm(FoldedNumbersMixin, forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation (its sub-units included)"),
         queryset=Organisation.objects.filter(is_active=True).order_by("code"),

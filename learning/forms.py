@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from learning.materials import Inspected, MaterialFileError, inspect_upload
 from learning.models import Material
+from lib.forms import FoldedNumbersMixin
 
 
 class MaterialForm(forms.Form):
@@ -61,7 +62,7 @@ class MaterialEditForm(forms.ModelForm):
             self.fields["url"].required = True
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(FoldedNumbersMixin, forms.Form):
     """What the player reports: the ranges played since the page was opened, and where it is."""
 
     played = forms.JSONField(required=False)

@@ -23,6 +23,7 @@ from audit.models import AuditEventKind
 from courses.models import Course, current_fiscal_year
 from courses.selectors import fiscal_years
 from enrollments.models import AbsenceReason
+from lib.forms import FoldedNumbersMixin
 from reports import dashboards
 from reports.services import chase_remind
 from trainees.http import AuthenticatedHttpRequest
@@ -185,7 +186,7 @@ def compliance(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-class DepartmentForm(forms.Form):
+class DepartmentForm(FoldedNumbersMixin, forms.Form):
     department = forms.IntegerField(required=False, min_value=1)
 
 

@@ -4,11 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category
+from lib.forms import FoldedNumbersMixin
 from reports.models import HistoryRecord
 from reports.services import FIELDS
 
 
-class HistoryFilterForm(forms.Form):
+class HistoryFilterForm(FoldedNumbersMixin, forms.Form):
     fiscal_year = forms.IntegerField(
         label=_("Fiscal year"), required=False, min_value=1989, max_value=2100
     )
@@ -17,7 +18,7 @@ class HistoryFilterForm(forms.Form):
     )
 
 
-class HistoryRecordForm(forms.ModelForm):
+class HistoryRecordForm(FoldedNumbersMixin, forms.ModelForm):
     """A training taken outside the portal, with why it is being recorded or corrected."""
 
     reason = forms.CharField(

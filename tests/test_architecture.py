@@ -85,3 +85,13 @@ def test_the_check_sees_an_upward_import(tmp_path):
         encoding="utf-8",
     )
     assert {app for app, _ in imported_apps(module)} == {"courses", "enrollments"}
+
+
+def test_lib_imports_no_app():
+    """lib/ is shared machinery below every app (../shared/CONVENTIONS.md): it imports none."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line} imports {app}"
+        for path in (ROOT / "lib").rglob("*.py")
+        for app, line in imported_apps(path)
+    ]
+    assert not found, "\n".join(sorted(found))

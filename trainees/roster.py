@@ -472,7 +472,9 @@ def _clean_row(
     posts = raw.get("concurrent_posts", "")
     values["concurrent_posts"] = [trim(p) for p in _LIST_SEPARATORS.split(posts) if trim(p)]
     for key in ("job_title", "job_category", "duty"):
-        values[key] = trim(raw.get(key, ""))[:100]
+        values[key] = trim(raw.get(key, ""))
+        if len(values[key]) > 100:
+            error(key, _("At most 100 characters (now %(n)s).") % {"n": len(values[key])})
 
     gender = fold(raw.get("gender", "")).lower()
     if gender and gender not in _GENDERS:

@@ -81,6 +81,20 @@ def _given(question: Question) -> bool:
 
 
 def _validate_question(kind: str, fields: dict, choices: list[dict]) -> None:
+    for name, limit in (("text", 2000), ("explanation", 2000)):
+        if len(fields.get(name) or "") > limit:
+            raise ValidationError(
+                _("%(field)s: at most %(limit)s characters (now %(n)s).")
+                % {"field": {"text": _("question"), "explanation": _("explanation (解説)")}[name],
+                   "limit": f"{limit:,}",
+                   "n": f"{len(fields[name]):,}"}
+            )  # fmt: skip
+    for number, choice in enumerate(choices, start=1):
+        if len(choice["text"]) > 500:
+            raise ValidationError(
+                _("Choice %(number)s: at most 500 characters (now %(n)s).")
+                % {"number": number, "n": f"{len(choice['text']):,}"}
+            )
     if kind in CHOICE_KINDS:
         if len(choices) < 2:
             raise ValidationError(_("A choice question needs at least two choices."))
@@ -143,7 +157,7 @@ def question_save(
     question.choices.all().delete()
     if kind in CHOICE_KINDS:
         Choice.objects.bulk_create(
-            Choice(question=question, position=i, text=c["text"][:500], is_correct=c["is_correct"])
+            Choice(question=question, position=i, text=c["text"], is_correct=c["is_correct"])
             for i, c in enumerate(choices, start=1)
         )
     audit_event_record(
@@ -505,13 +519,17 @@ def attempt_adjust(*, attempt: Attempt, score: Decimal, reason: str, actor: User
         raise ValidationError(_("Only a submitted attempt can be adjusted."))
     if not reason.strip():
         raise ValidationError(_("Give the reason for the adjustment."))
+    if len(reason.strip()) > 500:
+        raise ValidationError(
+            _("The reason can be at most 500 characters (now %(n)s).") % {"n": len(reason.strip())}
+        )
     if not Decimal(0) <= score <= attempt.max_score:
         raise ValidationError(
             _("The score must be between 0 and %(max)s.") % {"max": attempt.max_score}
         )
     before = attempt.final_score
     attempt.adjusted_score = score
-    attempt.adjust_reason = reason.strip()[:500]
+    attempt.adjust_reason = reason.strip()
     attempt.passed = attempt.test.passes(score, attempt.max_score)
     attempt.save(update_fields=["adjusted_score", "adjust_reason", "passed"])
     audit_event_record(

@@ -93,6 +93,7 @@ LEARNING_PLACES = "enrollments.selectors.learning_course_ids"
 ASSESSMENT_RESULTS = "assessments.selectors.requirements_met"
 
 INSTALLED_APPS = [
+    "django.forms",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -146,6 +147,9 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Form widgets render through the project's templates (templates/django/forms/: no maxlength that
+# silently cuts pasted text).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

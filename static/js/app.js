@@ -68,6 +68,42 @@
       });
     });
   });
+  // A length limit (data-maxlength, never maxlength: that cuts pasted text silently) gets a
+  // live count; past the limit it says by how much, and the server refuses with a message.
+  document.querySelectorAll("[data-maxlength]").forEach(function (field) {
+    var limit = parseInt(field.getAttribute("data-maxlength"), 10);
+    if (!limit || field.type === "hidden") return;
+    var english = document.documentElement.lang === "en";
+    var counter = document.createElement("p");
+    counter.className = "counter";
+    counter.id = (field.id || field.name) + "-counter";
+    var alarm = document.createElement("span");
+    alarm.className = "visually-hidden";
+    alarm.setAttribute("aria-live", "polite");
+    var over = false;
+    var update = function () {
+      // Characters as people count them (a kanji is one), not UTF-16 units.
+      var length = Array.from(field.value).length;
+      var now = length > limit;
+      text.textContent = english
+        ? length + " / " + limit + " characters" + (now ? " — " + (length - limit) + " too many" : "")
+        : length + " / " + limit + "文字" + (now ? "（" + (length - limit) + "文字多すぎます）" : "");
+      counter.classList.toggle("counter--over", now);
+      field.setAttribute("aria-invalid", now ? "true" : "false");
+      if (now !== over) {
+        alarm.textContent = now ? text.textContent : "";
+        over = now;
+      }
+    };
+    var text = document.createElement("span");
+    counter.appendChild(text);
+    counter.appendChild(alarm);
+    field.insertAdjacentElement("afterend", counter);
+    var described = field.getAttribute("aria-describedby");
+    field.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    field.addEventListener("input", update);
+    update();
+  });
   // Forms that remove something ask first (without JavaScript they simply submit).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");

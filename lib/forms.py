@@ -1,0 +1,59 @@
+"""Number fields that accept what a clerk types with the Japanese IME on.
+
+A browser's ``<input type="number">`` refuses 「１２」 typed in full-width — the IME is on most of
+the day in a Japanese office — and shows an error in the browser's language. Forms that take
+``FoldedNumbersMixin`` render their number fields as text with a numeric keyboard
+(``inputmode``) and fold what arrives (lib.japanese.number_fold) before Django reads it, so
+「７．５」, 「１，０００」 and 「－２」 are 7.5, 1000 and -2, and anything else gets the field's own
+message, by name, in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from lib.japanese import number_fold
+
+NUMBER_FIELDS = (forms.IntegerField, forms.DecimalField, forms.FloatField)
+FRACTIONAL = (forms.DecimalField, forms.FloatField)  # both subclass IntegerField in Django
+
+
+class NumberTextInput(forms.TextInput):
+    """A number typed as text: the phone shows its number keyboard, the IME may stay on."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, decimal: bool = True) -> None:
+        attrs = {
+            key: value for key, value in (attrs or {}).items() if key not in ("min", "max", "step")
+        }
+        attrs.setdefault("inputmode", "decimal" if decimal else "numeric")
+        attrs.setdefault("autocomplete", "off")
+        super().__init__(attrs)
+
+
+class FoldedNumbersMixin:
+    """For a form (or model form): its visible number fields take full-width input."""
+
+    fields: dict[str, forms.Field]
+    data: Any
+    is_bound: bool
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        numeric = [
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, NUMBER_FIELDS) and not field.widget.is_hidden
+        ]
+        for name in numeric:
+            field = self.fields[name]
+            field.widget = NumberTextInput(
+                field.widget.attrs, decimal=isinstance(field, FRACTIONAL)
+            )
+        if self.is_bound and numeric and hasattr(self.data, "getlist"):
+            data = self.data.copy()
+            for name in numeric:
+                key = self.add_prefix(name)  # type: ignore[attr-defined]
+                if key in data:
+                    data.setlist(key, [number_fold(value) for value in data.getlist(key)])
+            self.data = data

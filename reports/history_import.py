@@ -148,6 +148,25 @@ def _row(line: int, raw: dict[str, str], problems: list[Problem]) -> dict[str, A
     return values if len(problems) == count else None
 
 
+def _person_problem(
+    line: int, number: str, trainee: Trainee | None, problems: list[Problem]
+) -> bool:
+    """Add the problem with the row's staff number, if any; True when there was one."""
+    if trainee is None:
+        problems.append(
+            Problem(line, "職員番号", number, _("No ward employee has this staff number."))
+        )
+        return True
+    if trainee.status == TraineeStatus.LEFT:
+        problems.append(
+            Problem(
+                line, "職員番号", number, _("This person has left: their history is read-only.")
+            )
+        )
+        return True
+    return False
+
+
 def parse_history(
     data: bytes, *, file_name: str, encoding: str = "auto"
 ) -> tuple[str, list[dict[str, Any]], list[Problem]]:
@@ -178,6 +197,7 @@ def parse_history(
             ],
         )
     rows = []
+    refused: list[tuple[int, str]] = []  # (line, staff number) of rows with other problems
     for line, cells in records[1:]:
         # Text kept as written (trimmed); numbers, codes and dates folded where they are read.
         raw = {
@@ -186,7 +206,9 @@ def parse_history(
         values = _row(line, raw, problems)
         if values is not None:
             rows.append(values)
-    numbers = {row["staff_number"] for row in rows}
+        elif raw.get("staff_number"):
+            refused.append((line, fold(raw["staff_number"])))
+    numbers = {row["staff_number"] for row in rows} | {number for _line, number in refused}
     trainees = {
         t.staff_number: t
         for t in Trainee.objects.filter(staff_number__in=numbers, is_external=False).only(
@@ -200,28 +222,15 @@ def parse_history(
     )
     seen: dict[tuple[int, str, datetime.date], int] = {}
     plan = []
+    # Every column of a row at once: a row refused for its dates or hours is told about its
+    # staff number too, not only after the first problems are mended.
+    for line, number in refused:
+        _person_problem(line, number, trainees.get(number), problems)
     for row in rows:
         trainee = trainees.get(row["staff_number"])
-        if trainee is None:
-            problems.append(
-                Problem(
-                    row["line"],
-                    "職員番号",
-                    row["staff_number"],
-                    _("No ward employee has this staff number."),
-                )
-            )
+        if _person_problem(row["line"], row["staff_number"], trainee, problems):
             continue
-        if trainee.status == TraineeStatus.LEFT:
-            problems.append(
-                Problem(
-                    row["line"],
-                    "職員番号",
-                    row["staff_number"],
-                    _("This person has left: their history is read-only."),
-                )
-            )
-            continue
+        assert trainee is not None  # noqa: S101 - _person_problem said so
         key = (trainee.pk, row["title"], row["started_on"])
         if key in existing:
             problems.append(

@@ -360,8 +360,12 @@ def roster_import_preview(
     except RosterFileError as exc:
         parsed = ParsedRoster(errors=[Problem(None, "", "", str(exc))])
     plan = None
-    if not parsed.errors:
+    if parsed.rows:
+        # The registry checks run even when some rows have problems, so that the whole file's
+        # problems are listed at once; a file with any problem is never committed.
         plan = _plan(parsed, mode=mode, scope=organisation, today=today)
+        if parsed.errors:
+            plan = None
     parsed.errors.sort(key=lambda p: (p.line or 0, p.column))
     parsed.warnings.sort(key=lambda p: (p.line or 0, p.column))
     record.encoding = parsed.encoding

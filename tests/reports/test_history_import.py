@@ -119,3 +119,14 @@ def test_the_preview_page_costs_the_same_with_more_rows(client, hr_admin,
         with django_assert_max_num_queries(15):
             page = client.get(reverse("history_import_detail", args=[record.pk]))
         assert page.status_code == 200
+
+
+def test_every_column_of_a_row_is_checked_at_once(hr_admin, staff):
+    """Issue 18, item 20: an unknown staff number is named together with the row's date and
+    hours problems, not only once they are mended."""
+    text = HEADER + "999999,2018,研修A,,,2018/13/1,,七,,\r\n"
+    record = history_import_preview(data=text.encode("utf-8"), file_name="bad.csv",
+                                    uploaded_by=hr_admin)  # fmt: skip
+    assert {(p["line"], p["column"]) for p in record.errors} == {
+        (2, "職員番号"), (2, "初日"), (2, "時間")
+    }  # fmt: skip

@@ -298,7 +298,11 @@ def test_problem_report_download(client, hr_admin, fixtures):
     record = run((fixtures / "roster_bad_sample.csv").read_bytes())
     response = client.get(reverse("roster_import_errors", args=[record.pk]))
     text = response.content.decode("utf-8-sig")
-    assert "not-an-email" in text and text.count("\r\n") == 6
+    assert "not-an-email" in text
+    # Exactly the five wrong lines are errors; the registry's warnings (new organisations) come
+    # in the same report, not after the errors are mended (issue 18, item 20).
+    errors = [line for line in text.split("\r\n") if line.startswith("エラー")]
+    assert sorted(int(line.split(",")[1]) for line in errors) == [3, 4, 5, 6, 7]
 
 
 def test_search_as_people_type(client, hr_admin, fixtures):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -171,6 +171,15 @@ class SurveyCreateForm(forms.Form):
     title = forms.CharField(
         label=_("title"), max_length=200, required=False, initial="研修アンケート"
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The standard template (the first one HR keeps) is chosen unless HR picks another: an
+        # empty survey is a deliberate choice, and cannot be answered until it has questions.
+        template_field = cast(forms.ModelChoiceField, self.fields["template"])
+        self.fields["template"].initial = template_field.queryset.values_list(
+            "pk", flat=True
+        ).first()
 
 
 class SurveyQuestionForm(forms.ModelForm):

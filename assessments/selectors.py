@@ -154,7 +154,10 @@ def course_assessments(course_id: int) -> dict:
     )
     survey = (
         Survey.objects.filter(course_id=course_id)
-        .annotate(done_count=Count("done", distinct=True))
+        .annotate(
+            done_count=Count("done", distinct=True),
+            question_count=Count("questions", distinct=True),
+        )
         .first()
     )
     forms = {
@@ -218,7 +221,12 @@ def enrollment_assessments(enrollment: Enrollment) -> EnrollmentAssessments:
                 remaining=max(0, test.attempts_allowed - len(mine)),
             )
         )
-    result.survey = Survey.objects.filter(course_id=enrollment.course_id).first()
+    # A survey without questions is not shown to trainees (HR's course page says so).
+    result.survey = (
+        Survey.objects.filter(course_id=enrollment.course_id, questions__isnull=False)
+        .distinct()
+        .first()
+    )
     if result.survey is not None:
         result.survey_done = SurveyDone.objects.filter(
             survey=result.survey, enrollment=enrollment

@@ -226,6 +226,8 @@ def survey_answer(
     if SurveyDone.objects.filter(survey=survey, enrollment=enrollment).exists():
         raise ValidationError(_("You have already answered this survey. Thank you."))
     questions = list(survey.questions.order_by("position", "id"))
+    if not questions:
+        raise ValidationError(_("This survey has no questions yet: it cannot be answered."))
     known = {q.pk for q in questions}
     if not set(answers) <= known:
         raise Refused(_("That question is not in this survey."), reason="survey_question")

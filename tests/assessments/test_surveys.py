@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from assessments import selectors, services
-from assessments.models import SurveyAnswer, SurveyDone, SurveyHeld, SurveyResponse
+from assessments.models import Survey, SurveyAnswer, SurveyDone, SurveyHeld, SurveyResponse
 from notices.models import Delivery, Notice
 from tests.assessments.factories import make_survey, release_held_answers
 from tests.courses.factories import SessionFactory
@@ -174,3 +174,23 @@ def test_the_anonymous_export_hides_small_organisations_and_the_day(course_place
     assert all(row[0] == "" for row in rows)  # no day
     results = selectors.survey_results(survey)
     assert results["organisations"][0]["mean"] == pytest.approx(5.0)
+
+
+def test_an_empty_survey_is_not_shown_or_answered_and_the_standard_template_is_offered(
+    course_places,
+):
+    """Issue 18, item 24."""
+    from assessments.forms import SurveyCreateForm
+
+    session, places = course_places
+    template = make_survey(SessionFactory().course)
+    template.course = None
+    template.save()
+    assert SurveyCreateForm().fields["template"].initial == template.pk
+    empty = services.survey_save(survey=Survey(course=session.course, title="空"), actor=None)
+    assert selectors.enrollment_assessments(places[0]).survey is None
+    with pytest.raises(ValidationError, match="設問がありません"):
+        services.survey_answer(survey=empty, enrollment=places[0], answers={}, actor=None)
+    assert not SurveyDone.objects.exists()
+    places[0].refresh_from_db()
+    assert "survey" in places[0].completion_missing or places[0].completion != "completed"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -176,10 +176,8 @@ class SurveyCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The standard template (the first one HR keeps) is chosen unless HR picks another: an
         # empty survey is a deliberate choice, and cannot be answered until it has questions.
-        template_field = cast(forms.ModelChoiceField, self.fields["template"])
-        self.fields["template"].initial = template_field.queryset.values_list(
-            "pk", flat=True
-        ).first()
+        templates = Survey.objects.filter(course__isnull=True).order_by("title")
+        self.fields["template"].initial = templates.values_list("pk", flat=True).first()
 
 
 class SurveyQuestionForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
@@ -253,7 +254,11 @@ def survey_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sent = services.survey_remind(survey=survey, actor=request.user)
     messages.success(
         request,
-        _("Reminders sent to %(n)s people who have not answered (each at most once a day).")
+        ngettext(
+            "A reminder was sent to %(n)s person who has not answered (each at most once a day).",
+            "Reminders sent to %(n)s people who have not answered (each at most once a day).",
+            sent,
+        )
         % {"n": sent},
     )
     return redirect("survey_results", pk=survey.pk)

@@ -14,6 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
@@ -543,7 +544,10 @@ def question_bank_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         except ValidationError as exc:
             errors = exc.messages
         else:
-            messages.success(request, _("%(n)s questions added.") % {"n": count})
+            messages.success(
+                request,
+                ngettext("%(n)s question added.", "%(n)s questions added.", count) % {"n": count},
+            )
             return redirect("test_edit", pk=test.pk)
     return render(
         request,

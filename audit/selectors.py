@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessLog, AuditEvent
+from lib.japanese import list_join
 
 
 @dataclass
@@ -129,7 +130,7 @@ def detail_in_words(detail: dict[str, Any]) -> str:
     parts = []
     for key, value in (detail or {}).items():
         if isinstance(value, list | tuple):
-            value = "、".join(str(v) for v in value) or "—"
+            value = list_join(value) or "—"
         elif isinstance(value, bool):
             value = _("yes") if value else _("no")
         parts.append(f"{DETAIL_LABELS.get(key, key)}: {value}")

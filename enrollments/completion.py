@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import Course, SessionDay
 from enrollments.models import Attendance, AttendanceMark, Completion, Enrollment, Status
 from learning.selectors import material_counts, viewing_counts
+from lib.japanese import list_join
 
 REQUIREMENTS = {
     "attendance": _("attend every session day"),
@@ -54,7 +55,7 @@ def initial_missing(course: Course) -> list[str]:
 
 
 def missing_labels(codes: list[str]) -> str:
-    return "、".join(str(REQUIREMENTS.get(code, code)) for code in codes)
+    return list_join(REQUIREMENTS.get(code, code) for code in codes)
 
 
 def evaluate(

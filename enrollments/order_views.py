@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import selectors as course_selectors
@@ -31,6 +32,7 @@ from enrollments.forms import OrderTargetsForm, QuotaForm
 from enrollments.models import OrganisationQuota, TrainingOrder
 from enrollments.selectors import completed_trainee_ids
 from enrollments.views import form_errors
+from lib.japanese import list_join
 from notices import selectors as notice_selectors
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE as HR
@@ -115,7 +117,15 @@ def course_targets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def course_targets_freeze(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=pk)
     size = services.target_list_freeze(course=course, actor=request.user)
-    messages.success(request, _("The target list now has %(count)s people.") % {"count": size})
+    messages.success(
+        request,
+        ngettext(
+            "The target list now has %(count)s person.",
+            "The target list now has %(count)s people.",
+            size,
+        )
+        % {"count": size},
+    )
     return redirect("course_targets", pk=course.pk)
 
 
@@ -209,7 +219,7 @@ def course_targets_order(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         messages.error(
             request,
             _("Not on the target list: %(numbers)s. Nobody was ordered.")
-            % {"numbers": "、".join(missing)},
+            % {"numbers": list_join(missing)},
         )
         return redirect("course_targets", pk=pk)
     return _issue_order(
@@ -245,7 +255,11 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def order_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(TrainingOrder, pk=pk)
     count = services.order_resend_failed(order=order, actor=request.user)
-    messages.success(request, _("%(count)s e-mails queued again.") % {"count": count})
+    messages.success(
+        request,
+        ngettext("%(count)s e-mail queued again.", "%(count)s e-mails queued again.", count)
+        % {"count": count},
+    )
     return redirect("order_detail", pk=order.pk)
 
 

@@ -14,6 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.exports import export_response, requested_format
@@ -35,6 +36,7 @@ from enrollments.forms import (
 )
 from enrollments.models import ChangeRequest, Enrollment, Status
 from enrollments.pdf import sign_in_sheet_pdf
+from lib.japanese import list_join
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Trainee
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
@@ -286,7 +288,7 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             if len(form.chosen) == 1:
                 done = _("%(name)s has been nominated.") % {"name": form.chosen[0].name}
             else:
-                names = "、".join(t.name for t in form.chosen)
+                names = list_join(t.name for t in form.chosen)
                 done = _("%(names)s: nominated.") % {"names": names}
             messages.success(request, done)
             return redirect("nominations")
@@ -516,7 +518,13 @@ def attendance(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpR
             _refused(request, exc)
         else:
             messages.success(
-                request, _("Attendance saved for %(count)s people.") % {"count": count}
+                request,
+                ngettext(
+                    "Attendance saved for %(count)s person.",
+                    "Attendance saved for %(count)s people.",
+                    count,
+                )
+                % {"count": count},
             )
         return redirect("attendance", pk=pk, day_pk=day_pk)
     return render(

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.exports import FORMATS, export_response
@@ -238,7 +238,15 @@ def chase_remind_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     sent = chase_remind(course=course, trainees=[line.trainee for line in lines],
                         actor=request.user)  # fmt: skip
     if sent:
-        messages.success(request, _("A reminder was sent to %(count)s people.") % {"count": sent})
+        messages.success(
+            request,
+            ngettext(
+                "A reminder was sent to %(count)s person.",
+                "A reminder was sent to %(count)s people.",
+                sent,
+            )
+            % {"count": sent},
+        )
     else:
         messages.info(request, _("Everyone on the list has already been reminded today."))
     target = redirect("dashboard_chase", pk=course.pk)

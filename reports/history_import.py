@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from courses.models import Category, fiscal_year_of
+from lib.japanese import list_join
 from reports.models import HistoryImport, HistoryRecord, HistoryRecordChange, Outcome
 from trainees.models import Trainee, TraineeStatus, User
 from trainees.roster import (
@@ -137,7 +138,7 @@ def _row(line: int, raw: dict[str, str], problems: list[Problem]) -> dict[str, A
         error(
             "区分",
             category,
-            _("Unknown category. Use one of: %(names)s.") % {"names": "、".join(Category.values)},
+            _("Unknown category. Use one of: %(names)s.") % {"names": list_join(Category.values)},
         )
     values["category"] = category
     outcome = fold(raw.get("outcome", "")) or "修了"

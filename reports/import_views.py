@@ -9,8 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.history_import import history_import_commit, history_import_preview
@@ -79,6 +78,12 @@ def history_import_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, _("%(count)s records were added to the history.") % {"count": added}
+            request,
+            ngettext(
+                "%(count)s record was added to the history.",
+                "%(count)s records were added to the history.",
+                added,
+            )
+            % {"count": added},
         )
     return redirect("history_import_detail", pk=record.pk)

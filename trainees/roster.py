@@ -22,6 +22,7 @@ from django.core.validators import EmailValidator
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from lib.japanese import list_join
 from trainees.models import EmploymentType, Gender
 from trainees.xlsx import XlsxRefused, xlsx_rows
 
@@ -514,7 +515,7 @@ def _clean_row(
     if not employment:
         error("employment_type", _("The employment type is empty."))
     elif employment_type is None:
-        allowed = "、".join(choice.value for choice in EmploymentType)
+        allowed = list_join(choice.value for choice in EmploymentType)
         error(
             "employment_type",
             _("Unknown employment type. Use one of: %(allowed)s.") % {"allowed": allowed},

@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Count, Q, QuerySet
 
+from lib.japanese import list_join
 from trainees.models import Organisation, RosterImport, Trainee, TraineeChange, User
 from trainees.roles import Role
 from trainees.roster import search_key
@@ -203,7 +204,7 @@ def describe_changes(change_sets: list[dict]) -> list[list[tuple[str, object, ob
         if field in choices:
             return choices[field].get(value, value)
         if isinstance(value, list):
-            return "、".join(str(v) for v in value)
+            return list_join(value)
         return value
 
     return [

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses import services as course_services
 from courses.models import Session
@@ -28,7 +28,11 @@ def session_save(
     taken = session_lock(session.pk).confirmed_count
     if session.capacity < taken:
         raise ValidationError(
-            _("%(count)s people are already confirmed; the capacity cannot be lower.")
+            ngettext(
+                "%(count)s person is already confirmed; the capacity cannot be lower.",
+                "%(count)s people are already confirmed; the capacity cannot be lower.",
+                taken,
+            )
             % {"count": taken}
         )
     session.confirmed_count = taken

@@ -9,9 +9,8 @@ from assessments.models import QuestionKind, Survey, SurveyQuestionKind, Test
 def make_test(course, *, kind=Test.Kind.POST, questions=None, **settings) -> Test:
     """A test with questions through the authoring service: by default a single choice (2
     points), a multiple choice with partial credit, a true/false, a short text and a number."""
-    test = services.test_save(
-        test=Test(course=course, kind=kind, title=f"{course.title} テスト", **settings), actor=None
-    )
+    settings.setdefault("title", f"{course.title} テスト")
+    test = services.test_save(test=Test(course=course, kind=kind, **settings), actor=None)
     for fields, choices in questions if questions is not None else default_questions():
         services.question_save(test=test, question=None, fields=fields, choices=choices, actor=None)
     return test

@@ -5,6 +5,7 @@ import datetime
 from django import template
 from django.utils import timezone
 
+from lib.japanese import list_join
 from trainees.roles import Role
 from trainees.roster import fiscal_year_wareki, to_wareki
 
@@ -15,7 +16,7 @@ LABELS = {role.value: role.label for role in Role}
 @register.filter(name="role_labels")
 def role_labels(codes: str) -> str:
     """Role codes as stored ("hr_admin,trainee") in the reader's language."""
-    return "、".join(str(LABELS.get(code, code)) for code in (codes or "").split(",") if code)
+    return list_join(LABELS.get(code, code) for code in (codes or "").split(",") if code)
 
 
 @register.filter(name="wareki")

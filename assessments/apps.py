@@ -7,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Assessments")
+
+    def ready(self) -> None:
+        # Imports here: models are not ready when this module is imported.
+        from assessments.models import CompletionReport
+        from audit.selectors import register_detail_values
+
+        register_detail_values("state", CompletionReport.State.choices)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,16 +123,54 @@ DETAIL_LABELS = {
     "path": _("path"),
     "rules": _("rules"),
     "sha256": "SHA-256",
+    "limit": _("limit reached"),
+    "survey": _("survey no."),
+    "responses": _("responses"),
+    "authenticators": _("authenticators"),
+    "attempt": _("attempt no."),
+    "report": _("report no."),
+    "form": _("form no."),
+    "round": _("round"),
+    "state": _("state"),
+    "score": _("score"),
+    "test": _("test no."),
+    "auto": _("submitted at the time limit"),
 }
+
+
+# The words for the codes a detail's values hold, by key: {key: {code: label}}. The audit app
+# knows its own; an app above it registers the codes of its models (register_detail_values, from
+# its AppConfig.ready), so an auditor reads 「決定: 受講決定」, not "decision: confirmed".
+DETAIL_VALUES: dict[str, dict[str, Any]] = {
+    "by": {"admin": _("the administration site")},
+    "format": {"pdf": "PDF", "csv": "CSV", "csv-cp932": "CSV (Shift_JIS)", "xlsx": "Excel"},
+    "limit": {
+        "account": _("failed logins for the account"),
+        "login_failed": _("failed logins for the account"),
+        "login_failed_pair": _("failed logins for the account from this address"),
+        "login_failed_address": _("failed logins from this address"),
+    },
+}
+
+
+def register_detail_values(key: str, choices: Iterable[tuple[str, Any]]) -> None:
+    """Add labels for the codes an event's detail holds under ``key`` (e.g. a model's
+    TextChoices.choices)."""
+    DETAIL_VALUES.setdefault(key, {}).update(dict(choices))
+
+
+def _value_in_words(key: str, value: Any) -> Any:
+    labels = DETAIL_VALUES.get(key, {})
+    if isinstance(value, list | tuple):
+        return list_join(labels.get(v, v) if isinstance(v, str) else v for v in value) or "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return labels.get(value, value) if isinstance(value, str) else value
 
 
 def detail_in_words(detail: dict[str, Any]) -> str:
     """An event's detail as "label: value" pairs, in the reader's language."""
-    parts = []
-    for key, value in (detail or {}).items():
-        if isinstance(value, list | tuple):
-            value = list_join(value) or "—"
-        elif isinstance(value, bool):
-            value = _("yes") if value else _("no")
-        parts.append(f"{DETAIL_LABELS.get(key, key)}: {value}")
-    return " / ".join(parts)
+    return " / ".join(
+        f"{DETAIL_LABELS.get(key, key)}: {_value_in_words(key, value)}"
+        for key, value in (detail or {}).items()
+    )

@@ -9,4 +9,10 @@ class EnrollmentsConfig(AppConfig):
     verbose_name = _("Enrollments")
 
     def ready(self) -> None:
+        from audit.selectors import register_detail_values
         from enrollments import receivers  # noqa: F401 - connects the signal receivers
+        from enrollments.models import AttendanceMark, Status
+
+        register_detail_values("decision", Status.choices)
+        register_detail_values("status", Status.choices)
+        register_detail_values("mark", AttendanceMark.choices)

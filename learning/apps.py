@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class LearningConfig(AppConfig):
     name = "learning"
     verbose_name = _("Learning")
+
+    def ready(self) -> None:
+        from audit.selectors import register_detail_values
+        from learning.models import Material
+
+        register_detail_values("kind", Material.Kind.choices)

@@ -20,3 +20,8 @@ class TraineesConfig(AppConfig):
         # permissions listed in trainees.roles. The audit app migrates after this one, so its
         # signal is the one that sees every permission; running on both keeps it idempotent.
         post_migrate.connect(_sync_roles, dispatch_uid="trainees.sync_roles")
+        from allauth.mfa.models import Authenticator
+
+        from audit.selectors import register_detail_values
+
+        register_detail_values("type", Authenticator.Type.choices)

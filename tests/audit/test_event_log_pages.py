@@ -49,3 +49,22 @@ def test_the_filtered_events_are_exported_and_the_export_recorded(client, audito
     assert exported.detail == {"filters": ["kind"], "format": "csv", "rows": 1}
     xlsx = client.get(reverse("audit:events_export"), {"format": "xlsx"})
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_event_details_read_as_words_in_the_readers_language(client, auditor):
+    """Issue 18, item 28: labels, not codes — for the event and for what its detail holds."""
+    from django.utils import translation
+
+    from audit.selectors import detail_in_words
+    from audit.services import audit_event_record
+
+    detail = {"decision": "confirmed", "limit": "login_failed_pair", "type": "totp"}
+    with translation.override("ja"):
+        words = detail_in_words(detail)
+    assert "confirmed" not in words and "login_failed_pair" not in words and "totp" not in words
+    with translation.override("en"):
+        assert "failed logins for the account from this address" in detail_in_words(detail)
+    audit_event_record(kind="enrollment.decided", user=auditor, detail={"decision": "waitlisted"})
+    client.force_login(auditor)
+    page = client.get(reverse("audit:events")).content.decode()
+    assert "waitlisted" not in page

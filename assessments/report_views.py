@@ -109,6 +109,8 @@ def report_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "page": Paginator(reports, 50).get_page(request.GET.get("page")),
             "organisations": organisations,
             "organisation_id": data.get("organisation"),
+            # reports only HR can review: marked so, first to do
+            "hr_reviews": {report.pk for report in selectors.reports_without_reviewer(course.pk)},
         },
     )
 

@@ -288,6 +288,11 @@ class TestResults:
     def bin_rows(self) -> list[tuple[str, int, None]]:
         return [(label, n, None) for label, n in self.bins]
 
+    @property
+    def flagged(self) -> int:
+        """Questions the item analysis flags for a look."""
+        return sum(1 for item in self.items if item.flags)
+
 
 def _percent() -> ExpressionWrapper:
     return ExpressionWrapper(
@@ -732,13 +737,16 @@ def report_may_review(*, user: User, trainee: Trainee) -> bool:
     return user.has_perm("trainees.use_hr_console") or user.pk in coordinators_of(trainee)
 
 
-def reports_without_reviewer() -> list[CompletionReport]:
+def reports_without_reviewer(course_id: int | None = None) -> list[CompletionReport]:
     """Submitted reports waiting for a department review that no coordinator can give (the
     organisation has none, or only the author): HR reviews them. Three queries."""
+    waiting_reports = CompletionReport.objects.filter(
+        state=CompletionReport.State.SUBMITTED, form__requires_review=True
+    )
+    if course_id is not None:
+        waiting_reports = waiting_reports.filter(form__course_id=course_id)
     waiting = list(
-        CompletionReport.objects.filter(
-            state=CompletionReport.State.SUBMITTED, form__requires_review=True
-        )
+        waiting_reports
         .select_related("form__course", "enrollment__trainee__organisation")
         .order_by("submitted_at", "pk")
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from assessments.models import CompletionReport
 from assessments.selectors import reports_without_reviewer
-from courses.models import CourseKind, Session, SessionDay, TargetMember
+from courses.models import Course, CourseKind, Session, SessionDay, TargetMember
 from enrollments.models import ACTIVE, Attendance, ChangeRequest, Enrollment, Status, TrainingOrder
 from notices.selectors import undelivered_by_rule
 from trainees.models import RosterImport
@@ -27,13 +27,21 @@ class WorkQueue:
     imports: list[RosterImport]  # roster previews not yet confirmed
     changes: int  # change-of-session requests waiting
     to_order: Sequence[Session]  # ordered courses' sessions whose target lists are not all ordered
-    # reports waiting for a department review that no coordinator can give: HR reviews them
-    unreviewed: list[CompletionReport]
+    # per course, reports waiting for a department review no coordinator can give: HR reviews
+    unreviewed: list[tuple[Course, int]]
 
     @property
     def empty(self) -> bool:
         return not any((self.decisions, self.upcoming, self.unmarked, self.failed_orders,
                         self.imports, self.changes, self.to_order, self.unreviewed))  # fmt: skip
+
+
+def _by_course(reports: list[CompletionReport]) -> list[tuple[Course, int]]:
+    counts: dict[int, list] = {}
+    for report in reports:
+        course = report.form.course
+        counts.setdefault(course.pk, [course, 0])[1] += 1
+    return [(course, n) for course, n in counts.values()][:20]
 
 
 def _sessions() -> QuerySet[Session]:
@@ -97,5 +105,5 @@ def hr_work_queue(today: datetime.date | None = None) -> WorkQueue:
         ),
         changes=ChangeRequest.objects.filter(state=ChangeRequest.State.PENDING).count(),
         to_order=to_order,
-        unreviewed=reports_without_reviewer()[:20],
+        unreviewed=_by_course(reports_without_reviewer()),
     )

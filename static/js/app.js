@@ -31,7 +31,9 @@
   });
   // On a narrow screen tables are shown as stacked cards (CSS); each cell gets its column's
   // name to show beside the value. Without JavaScript the table simply scrolls sideways.
-  document.querySelectorAll(".table-wrap table").forEach(function (table) {
+  // A table marked data-nostack (a wide matrix, a long list of short figures) keeps its rows
+  // and scrolls sideways instead: as cards it would be thousands of pixels long.
+  document.querySelectorAll(".table-wrap table:not([data-nostack])").forEach(function (table) {
     var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
       return th.textContent.trim();
     });

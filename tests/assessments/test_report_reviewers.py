@@ -93,11 +93,13 @@ def test_without_a_coordinator_hr_reviews_and_the_trainee_completes(client, hr_a
     lonely = OrganisationFactory(code="160000", name="区民部")
     place = _place(lonely)
     report = _submit(place)
-    assert [r.pk for r in hr_work_queue().unreviewed] == [report.pk]
+    assert [(course.pk, n) for course, n in hr_work_queue().unreviewed] == [(place.course_id, 1)]
 
     client.force_login(hr_admin)
-    home = client.get(reverse("hr_home"))
-    assert reverse("hr_report", args=[report.pk]) in home.content.decode()
+    home = client.get(reverse("hr_home")).content.decode()
+    assert reverse("report_list", args=[place.course_id]) in home
+    listing = client.get(reverse("report_list", args=[place.course_id])).content.decode()
+    assert reverse("hr_report", args=[report.pk]) in listing and "人事課が確認" in listing
     response = client.post(
         reverse("hr_report", args=[report.pk]), {"decision": "acknowledge", "comment": ""}
     )

@@ -746,9 +746,9 @@ def reports_without_reviewer(course_id: int | None = None) -> list[CompletionRep
     if course_id is not None:
         waiting_reports = waiting_reports.filter(form__course_id=course_id)
     waiting = list(
-        waiting_reports
-        .select_related("form__course", "enrollment__trainee__organisation")
-        .order_by("submitted_at", "pk")
+        waiting_reports.select_related(
+            "form__course", "enrollment__trainee__organisation"
+        ).order_by("submitted_at", "pk")
     )
     reviewers = coordinators_by_organisation(
         {report.enrollment.trainee.organisation_id for report in waiting}

@@ -26,6 +26,7 @@ from assessments.models import (
     Test,
 )
 from assessments.selectors import attempt_questions
+from courses import services as course_services
 from courses.models import (
     Category,
     Course,
@@ -33,11 +34,10 @@ from courses.models import (
     DeliveryMode,
     Room,
     Session,
-    SessionDay,
     current_fiscal_year,
 )
 from enrollments.models import Enrollment, Status
-from enrollments.services import order_issue
+from enrollments.services import order_issue, session_save
 from trainees.models import Trainee, User
 from trainees.selectors import coordinators_of
 
@@ -86,19 +86,33 @@ def _template() -> Survey:
     return template
 
 
+def course_with_session(
+    course: Course, day: datetime.date, room: Room | None, *, capacity: int = 80
+) -> Session:
+    """A course and its one-day session (13:30–16:30), made through the services HR's pages
+    use — the demo holds nothing they would refuse."""
+    course = course_services.course_save(course=course, actor=None)
+    return session_save(
+        session=Session(course=course, number=1, capacity=capacity, room=room),
+        days=[{"id": None, "date": day, "starts_at": datetime.time(13, 30),
+               "ends_at": datetime.time(16, 30)}],
+        actor=None,
+    )  # fmt: skip
+
+
 def _course(year: int, first_day: datetime.date, room: Room | None) -> Course:
-    course = Course.objects.create(
-        fiscal_year=year, code=CODE, title="個人情報保護研修", category=Category.SPECIALIST,
-        kind=CourseKind.ORDERED, delivery=DeliveryMode.CLASSROOM, requires_attendance=False,
-        requires_test=True, requires_survey=True, requires_report=True,
-        completion_deadline=first_day + datetime.timedelta(days=30),
-        description="個人情報の取扱いと漏えい時の対応を、事例演習で学びます。",
+    session = course_with_session(
+        Course(
+            fiscal_year=year, code=CODE, title="個人情報保護研修", category=Category.SPECIALIST,
+            kind=CourseKind.ORDERED, delivery=DeliveryMode.CLASSROOM, requires_attendance=False,
+            requires_test=True, requires_survey=True, requires_report=True,
+            completion_deadline=first_day + datetime.timedelta(days=30),
+            description="個人情報の取扱いと漏えい時の対応を、事例演習で学びます。",
+        ),
+        first_day,
+        room,
     )  # fmt: skip
-    session = Session.objects.create(course=course, number=1, capacity=80, room=room)
-    SessionDay.objects.create(
-        session=session, date=first_day, starts_at=datetime.time(13, 30),
-        ends_at=datetime.time(16, 30),
-    )  # fmt: skip
+    course = session.course
     post = services.test_save(
         test=Test(course=course, kind=Test.Kind.POST, title="個人情報保護研修 事後テスト",
                   pass_mark=Decimal(60), attempts_allowed=2, time_limit_minutes=15,

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from courses import services as course_services
 from courses.models import (
     Category,
     Course,
@@ -17,7 +18,6 @@ from courses.models import (
     Room,
     Selection,
     Session,
-    SessionDay,
     Venue,
     current_fiscal_year,
 )
@@ -27,6 +27,7 @@ from enrollments.services import (
     enrollment_apply,
     enrollment_nominate,
     order_issue,
+    session_save,
 )
 from learning.materials import inspect_upload
 from learning.models import Material
@@ -56,49 +57,34 @@ def seed_courses() -> None:
          [(datetime.date(year, 6, 10), 1), (datetime.date(year, 7, 8), 1)], 30),
     ]  # fmt: skip
     for code, title, category, kind, delivery, sessions, capacity in programme:
-        course, created = Course.objects.get_or_create(
-            fiscal_year=year,
-            code=code,
-            defaults={
-                "title": title,
-                "category": category,
-                "kind": kind,
-                "delivery": delivery,
-                "requires_materials": delivery == DeliveryMode.ELEARNING,
-                "requires_attendance": delivery != DeliveryMode.ELEARNING,
-                "requires_report": True,
-                "completion_deadline": (
+        if Course.objects.filter(fiscal_year=year, code=code).exists():
+            continue
+        course = course_services.course_save(
+            course=Course(
+                fiscal_year=year, code=code, title=title, category=category, kind=kind,
+                delivery=delivery, requires_materials=delivery == DeliveryMode.ELEARNING,
+                requires_attendance=delivery != DeliveryMode.ELEARNING, requires_report=True,
+                completion_deadline=(
                     datetime.date(year, 9, 30) if delivery == DeliveryMode.ELEARNING else None
                 ),
-            },
-        )
-        if not created:
-            continue
+            ),
+            actor=None,
+        )  # fmt: skip
         for number, (first_day, length) in enumerate(sessions, start=1):
-            session = Session.objects.create(
-                course=course,
-                number=number,
-                capacity=capacity,
-                room=room,
-                application_opens_at=timezone.make_aware(
-                    datetime.datetime.combine(
-                        first_day - datetime.timedelta(days=35), datetime.time(9)
-                    )
+            session_save(
+                session=Session(
+                    course=course, number=number, capacity=capacity, room=room,
+                    application_opens_at=_at(first_day - datetime.timedelta(days=35), 9),
+                    application_closes_at=_at(first_day - datetime.timedelta(days=14), 17),
+                    instructor="人材育成センター",
                 ),
-                application_closes_at=timezone.make_aware(
-                    datetime.datetime.combine(
-                        first_day - datetime.timedelta(days=14), datetime.time(17)
-                    )
-                ),
-                instructor="人材育成センター",
-            )
-            for offset in range(length):
-                SessionDay.objects.create(
-                    session=session,
-                    date=first_day + datetime.timedelta(days=offset),
-                    starts_at=datetime.time(9, 30),
-                    ends_at=datetime.time(17, 0),
-                )
+                days=[
+                    {"id": None, "date": first_day + datetime.timedelta(days=offset),
+                     "starts_at": datetime.time(9, 30), "ends_at": datetime.time(17, 0)}
+                    for offset in range(length)
+                ],
+                actor=None,
+            )  # fmt: skip
 
 
 def seed_notices() -> None:
@@ -171,37 +157,28 @@ def seed_open_courses() -> None:
         ("E06", "文書事務研修", Selection.FIRST_COME, 2, 40),
     ):
         first_day = today + datetime.timedelta(days=days_ahead)
-        course, created = Course.objects.get_or_create(
-            fiscal_year=year,
-            code=code,
-            defaults={
-                "title": title,
-                "category": Category.ELECTIVE,
-                "kind": CourseKind.OPEN,
-                "delivery": DeliveryMode.CLASSROOM,
-                "selection": selection,
-                "requires_attendance": True,
-            },
-        )
-        if not created:
+        if Course.objects.filter(fiscal_year=year, code=code).exists():
             continue
-        session = Session.objects.create(
-            course=course,
-            number=1,
-            capacity=capacity,
-            room=room,
-            # Office hours: applications open at 9:00 and close at 17:00.
-            application_opens_at=_at(today - datetime.timedelta(days=7), 9),
-            application_closes_at=_at(today + datetime.timedelta(days=14), 17),
-            cancellation_deadline=timezone.make_aware(
-                datetime.datetime.combine(first_day - datetime.timedelta(days=3), datetime.time(17))
+        course = course_services.course_save(
+            course=Course(
+                fiscal_year=year, code=code, title=title, category=Category.ELECTIVE,
+                kind=CourseKind.OPEN, delivery=DeliveryMode.CLASSROOM, selection=selection,
+                requires_attendance=True,
             ),
-            instructor="外部講師",
-            notes="筆記用具をお持ちください。",
-        )
-        SessionDay.objects.create(
-            session=session, date=first_day, starts_at=datetime.time(13, 30),
-            ends_at=datetime.time(17, 0),
+            actor=None,
+        )  # fmt: skip
+        session = session_save(
+            session=Session(
+                course=course, number=1, capacity=capacity, room=room,
+                # Office hours: applications open at 9:00 and close at 17:00.
+                application_opens_at=_at(today - datetime.timedelta(days=7), 9),
+                application_closes_at=_at(today + datetime.timedelta(days=14), 17),
+                cancellation_deadline=_at(first_day - datetime.timedelta(days=3), 17),
+                instructor="外部講師", notes="筆記用具をお持ちください。",
+            ),
+            days=[{"id": None, "date": first_day, "starts_at": datetime.time(13, 30),
+                   "ends_at": datetime.time(17, 0)}],
+            actor=None,
         )  # fmt: skip
         made.append(session)
     if not made or made[0].course.code != "E05":

@@ -25,22 +25,22 @@ from courses.models import (
     DeliveryMode,
     Room,
     Session,
-    SessionDay,
     TargetRule,
     current_fiscal_year,
 )
 from enrollments.models import (
-    AbsenceNotice,
-    AbsenceReason,
-    Attendance,
     AttendanceMark,
-    Completion,
     Enrollment,
-    Source,
     Status,
 )
-from enrollments.services import enrollments_stamp_organisation, target_list_freeze
-from portal.demo_assessments import _survey, _template
+from enrollments.services import (
+    attendance_record,
+    enrollment_cancel,
+    enrollments_stamp_organisation,
+    order_issue,
+    target_list_freeze,
+)
+from portal.demo_assessments import _survey, _template, course_with_session
 from reports.services import authority_current, authority_save, history_record_add
 from trainees.models import Trainee
 
@@ -53,17 +53,16 @@ OUTSIDE = [
 
 
 def _past_course(year: int, room: Room | None) -> Session:
-    course = Course.objects.create(
-        fiscal_year=year, code="S01", title="情報セキュリティ研修", category=Category.SPECIALIST,
-        kind=CourseKind.ORDERED, delivery=DeliveryMode.CLASSROOM, requires_attendance=True,
-        description="標的型メール、パスワード管理、個人情報の持ち出し。",
+    return course_with_session(
+        Course(
+            fiscal_year=year, code="S01", title="情報セキュリティ研修",
+            category=Category.SPECIALIST, kind=CourseKind.ORDERED,
+            delivery=DeliveryMode.CLASSROOM, requires_attendance=True,
+            description="標的型メール、パスワード管理、個人情報の持ち出し。",
+        ),
+        datetime.date(year, 6, 10),
+        room,
     )  # fmt: skip
-    session = Session.objects.create(course=course, number=1, capacity=80, room=room)
-    SessionDay.objects.create(
-        session=session, date=datetime.date(year, 6, 10), starts_at=datetime.time(13, 30),
-        ends_at=datetime.time(16, 30),
-    )  # fmt: skip
-    return session
 
 
 def _seal() -> bytes:
@@ -95,50 +94,17 @@ def seed_history() -> None:
         session = _past_course(year - offset, room)
         course = session.course
         day = session.days.get()
-        decided = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(9)))
-        places = []
-        for trainee in ward:
+        # HR ordered every ward employee; a few places were cancelled by HR before the day;
+        # on the day HR took attendance (present, or absent), and completion followed from it.
+        order_issue(session=session, trainee_ids=[t.pk for t in ward], actor=None)
+        marks = {}
+        for place in Enrollment.objects.filter(session=session).order_by("trainee__staff_number"):
             roll = rng.random()
-            status = Status.CANCELLED if roll < 0.06 else (
-                Status.ABSENT if roll < 0.14 else Status.CONFIRMED)  # fmt: skip
-            done = status == Status.CONFIRMED and rng.random() < 0.9
-            places.append(
-                Enrollment(
-                    session=session, course=course, trainee=trainee, status=status,
-                    source=Source.ORDERED, requested_at=decided, decided_at=decided,
-                    completion=Completion.COMPLETED if done else Completion.INCOMPLETE,
-                    completed_at=decided if done else None,
-                )
-            )  # fmt: skip
-        Enrollment.objects.bulk_create(places)
-        # 出欠 as HR recorded it on the day: present for those who completed.
-        Attendance.objects.bulk_create(
-            Attendance(
-                enrollment=place,
-                day=day,
-                recorded_at=decided,
-                method=Attendance.Method.HR,
-                mark=AttendanceMark.PRESENT
-                if place.completion == Completion.COMPLETED
-                else AttendanceMark.ABSENT,
-            )
-            for place in Enrollment.objects.filter(course=course, status=Status.CONFIRMED)
-        )
-        AbsenceNotice.objects.bulk_create(
-            AbsenceNotice(
-                enrollment=place,
-                day=day,
-                reason=rng.choice(AbsenceReason.values),
-                detail="",
-                sent_at=decided,
-            )
-            for place in Enrollment.objects.filter(course=course, status=Status.ABSENT)
-        )
-        Session.objects.filter(pk=session.pk).update(
-            confirmed_count=Enrollment.objects.filter(
-                session=session, status=Status.CONFIRMED
-            ).count()
-        )
+            if roll < 0.06:
+                enrollment_cancel(enrollment=place, actor=None, by_hr=True, reason="業務都合")
+            else:
+                marks[place.pk] = AttendanceMark.ABSENT if roll < 0.2 else AttendanceMark.PRESENT
+        attendance_record(day=day, marks=marks, actor=None)
         survey = assessment_services.survey_from_template(
             template=template, course=course, actor=None
         )

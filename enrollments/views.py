@@ -503,6 +503,15 @@ def _day_or_404(session_pk: int, day_pk: int) -> SessionDay:
     )
 
 
+def _too_early(day: SessionDay) -> str:
+    """Why attendance cannot be recorded for this day yet, or "" when it can."""
+    try:
+        services.attendance_allowed(day)
+    except services.EnrollmentRefused as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -536,6 +545,7 @@ def attendance(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpR
             "form": form,
             "roster": roster,
             "not_started": services.day_not_started(day),
+            "too_early": _too_early(day),
         },
     )
 

@@ -48,10 +48,21 @@ def test_the_page_warns_before_the_day_starts_and_refuses_with_a_message(client,
     client.force_login(hr_admin)
     url = reverse("attendance", args=[day.session_id, day.pk])
     page = client.get(url).content.decode()
-    assert "まだ始まっていません" in page
+    assert "まだ来ていません" in page and "出欠を保存" not in page  # a day ahead: no form
     response = client.post(url, {f"mark_{place.pk}": "present"}, follow=True)
     assert "まだ" in response.content.decode()
     assert not Attendance.objects.exists()
     _past, past_day = _place(timezone.localdate() - datetime.timedelta(days=1))
     page = client.get(reverse("attendance", args=[past_day.session_id, past_day.pk]))
     assert "まだ始まっていません" not in page.content.decode()
+
+
+def test_a_day_has_not_started_until_its_start_time():
+    import datetime as dt
+
+    from enrollments.services import day_not_started
+
+    _unused, day = _place(dt.date(2026, 5, 12))  # 9:30–17:00
+    tokyo = timezone.get_current_timezone()
+    assert day_not_started(day, now=dt.datetime(2026, 5, 12, 9, 29, tzinfo=tokyo))
+    assert not day_not_started(day, now=dt.datetime(2026, 5, 12, 9, 30, tzinfo=tokyo))

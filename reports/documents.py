@@ -32,8 +32,8 @@ def history_pdf(
         story.append(
             pdf.text(
                 "修了した研修の時間　"
-                + "　".join(
-                    f"{fiscal_year_wareki(year)}（{year}年度） {total}時間" for year, total in hours
+                + "、".join(
+                    f"{fiscal_year_wareki(year)}（{year}年度）{total}時間" for year, total in hours
                 ),
                 style["body"],
             )

@@ -151,7 +151,12 @@ def test_the_training_cycle_closes_in_the_browser(page, browser, live_server, ea
     assert SurveyHeld.objects.count() == 1 and not SurveyResponse.objects.exists()
     mobile.get_by_role("link", name="報告を書く").click()
     assert_accessible(mobile)
-    mobile.get_by_label("研修で学んだこと").fill("漏えい時はまず所属長へ報告する。")
+    # Pasting more than the field takes is not cut: the counter says by how much (item 19).
+    learned = mobile.get_by_label("研修で学んだこと")
+    learned.fill("あ" * 405)
+    expect(mobile.locator(".counter--over")).to_contain_text("405 / 400文字（5文字多すぎます）")
+    assert len(learned.input_value()) == 405
+    learned.fill("漏えい時はまず所属長へ報告する。")
     mobile.get_by_role("button", name="提出する").click()
     expect(mobile.get_by_text("報告を提出しました")).to_be_visible()
 
@@ -192,5 +197,17 @@ def test_the_training_cycle_closes_in_the_browser(page, browser, live_server, ea
     page.goto(f"/hr/surveys/{Survey.objects.get(course=course).pk}/results/")
     expect(page.get_by_text("<b>事例</b>がよかった")).to_be_visible()  # escaped, shown as typed
     assert_accessible(page)
+    # On a phone (item 27): the summary first, the item analysis folded, nothing wider than
+    # the screen (wide tables scroll inside their box).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/hr/tests/{attempt.test_id}/results/")
+    expect(page.locator("#item-analysis")).not_to_have_attribute("open", "")
+    expect(page.locator("#item-analysis summary")).to_contain_text("5問の分析を見る")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(page)
+    for url in ("/dashboards/", "/dashboards/results/", "/dashboards/hours/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+        assert_accessible(page)
     context.close()
     context2.close()

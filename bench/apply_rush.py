@@ -50,9 +50,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(var_dir: str) -> tuple[subprocess.Popen, str]:
-    """The portal under gunicorn (4 workers × 8 threads) on the test database, answering:
-    (the process, its base URL)."""
+def serve(
+    var_dir: str, *, workers: int = 4, threads: int = 8, **environment: str
+) -> tuple[subprocess.Popen, str]:
+    """The portal under gunicorn (4 workers × 8 threads unless told) on the test database,
+    answering: (the process, its base URL). `environment` adds to or overrides the server's
+    variables (another DJANGO_SETTINGS_MODULE, say)."""
     port = free_port()
     s = connection.settings_dict
     env = {
@@ -61,9 +64,10 @@ def serve(var_dir: str) -> tuple[subprocess.Popen, str]:
         "DJANGO_DEBUG": "false",
         "VAR_DIR": var_dir,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "4",
-        "GUNICORN_THREADS": "8",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_THREADS": str(threads),
         "LOG_LEVEL": "WARNING",
+        **environment,
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py",
@@ -71,7 +75,7 @@ def serve(var_dir: str) -> tuple[subprocess.Popen, str]:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(150):
         try:
             urllib.request.urlopen(f"{base}/healthz", timeout=1).close()  # noqa: S310
             break

@@ -48,7 +48,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from apply_rush import free_port  # noqa: E402
+from apply_rush import NoRedirect, serve  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
@@ -58,40 +58,12 @@ PASSWORD = "Kuyakusho-2026-login"  # noqa: S105 - a benchmark's throw-away accou
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def serve(settings_module: str, var_dir: str, **extra: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    s = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": settings_module,
-        "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
-        "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}",
-        "DJANGO_DEBUG": "false",
-        "VAR_DIR": var_dir,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "3",
-        "GUNICORN_THREADS": "2",
-        "LOG_LEVEL": "ERROR",
-        **extra,
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py",
-         "--access-logfile", "/dev/null", "config.wsgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+def serve_as(settings_module: str, var_dir: str, **extra: str) -> tuple[subprocess.Popen, str]:
+    """Production's default shape, 3 workers × 2 threads, with the settings module given."""
+    return serve(
+        var_dir, workers=3, threads=2, DJANGO_SETTINGS_MODULE=settings_module,
+        PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}", LOG_LEVEL="ERROR", **extra,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1).close()  # noqa: S310
-            break
-        except OSError:
-            time.sleep(0.2)
-    return server, base
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return None
 
 
 def login(base: str, username: str, password: str) -> tuple[int, float, bool]:
@@ -162,7 +134,7 @@ def run(label: str, settings_module: str, hasher: str, **extra: str) -> dict:
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     usernames = make_staff(hasher)
     var_dir = tempfile.mkdtemp(prefix=f"login-rush-{label}-")
-    server, base = serve(settings_module, var_dir, **extra)
+    server, base = serve_as(settings_module, var_dir, **extra)
     try:
         quiet = [login(base, usernames[n], PASSWORD)[1] for n in range(20)]
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()  # the rush starts afresh

@@ -9,6 +9,10 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self) -> None:
+        from assessments.audit_kinds import AssessmentsEventKind
+        from audit.kinds import register_event_kinds
+
+        register_event_kinds(AssessmentsEventKind)
         # Imports here: models are not ready when this module is imported.
         from assessments.models import CompletionReport
         from audit.selectors import register_detail_values

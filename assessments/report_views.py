@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import selectors, services
+from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import ReportFieldFormSet, ReportFilterForm, ReportFormForm, ReviewForm
 from assessments.models import CompletionReport, ReportField, ReportForm
 from assessments.views import own_enrollment_or_404
 from audit.exports import export_response, requested_format
-from audit.models import AuditEventKind
 from courses.models import Course
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Organisation
@@ -145,7 +145,7 @@ def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
         header=header,
         rows=rows(),
         file_format=requested_format(request),
-        kind=AuditEventKind.ASSESSMENT_EXPORTED,
+        kind=AssessmentsEventKind.ASSESSMENT_EXPORTED,
         detail={"course": course.pk, "reports": True},
     )
 

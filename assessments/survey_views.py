@@ -15,11 +15,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
+from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import SurveyCreateForm, SurveyForm, SurveyQuestionForm
 from assessments.models import Survey, SurveyDone, SurveyQuestion, SurveyQuestionKind
 from assessments.views import own_enrollment_or_404, record_refusal
 from audit.exports import export_response, requested_format
-from audit.models import AuditEventKind
 from courses.models import Course, Session
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
@@ -239,7 +239,7 @@ def survey_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
         header=header,
         rows=rows,
         file_format=requested_format(request),
-        kind=AuditEventKind.ASSESSMENT_EXPORTED,
+        kind=AssessmentsEventKind.ASSESSMENT_EXPORTED,
         detail={"survey": survey.pk},
     )
 

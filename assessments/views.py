@@ -18,12 +18,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
+from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import AdjustForm, BankImportForm, QuestionForm, TestForm
 from assessments.models import CHOICE_KINDS, Attempt, Question, Test
 from assessments.resources import bank_import, bank_table
 from assessments.services.tests import current_questions, points_total
 from audit.exports import export_response, requested_format
-from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from courses.models import Course
 from enrollments.views import own_enrollment_or_404
@@ -313,7 +313,7 @@ def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         header=header,
         rows=rows(),
         file_format=requested_format(request),
-        kind=AuditEventKind.ASSESSMENT_EXPORTED,
+        kind=AssessmentsEventKind.ASSESSMENT_EXPORTED,
         detail={"test": test.pk},
     )
 
@@ -524,7 +524,7 @@ def question_bank_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         header=header,
         rows=rows,
         file_format=requested_format(request),
-        kind=AuditEventKind.ASSESSMENT_EXPORTED,
+        kind=AssessmentsEventKind.ASSESSMENT_EXPORTED,
         detail={"test": test.pk, "bank": True},
     )
 

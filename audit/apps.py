@@ -9,4 +9,8 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self) -> None:
+        from audit.kinds import register_event_kinds
+        from audit.models import AuditEventKind
+
+        register_event_kinds(AuditEventKind)
         from audit import receivers  # noqa: F401 - connects the signal receivers

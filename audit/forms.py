@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AuditEventKind
+from audit import kinds
 from lib.forms import FoldedNumbersMixin
 
 STATUS_CLASSES = [("", _("All")), ("2", "2xx"), ("3", "3xx"), ("4", "4xx"), ("5", "5xx")]
@@ -42,6 +44,9 @@ class AccessLogFilterForm(FoldedNumbersMixin, _PeriodForm):
 
 
 class AuditEventFilterForm(_PeriodForm):
-    kind = forms.ChoiceField(
-        label=_("Event"), required=False, choices=[("", _("All")), *AuditEventKind.choices]
-    )
+    kind = forms.ChoiceField(label=_("Event"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What is registered now (audit/kinds.py): every app's kinds, labelled.
+        self.fields["kind"].choices = [("", _("All")), *kinds.choices()]

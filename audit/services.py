@@ -16,13 +16,13 @@ from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
-from audit.models import AccessLog, AuditEvent, AuditEventKind
+from audit import kinds
+from audit.models import AccessLog, AuditEvent
 from audit.redaction import escape_controls, redact_path
 
 logger = logging.getLogger("audit")
 
 FAILURE_COUNTER_KEY = "audit:write_failures"
-KINDS = frozenset(AuditEventKind.values)
 _local_failures = 0
 _local_failures_lock = threading.Lock()
 
@@ -165,10 +165,12 @@ def audit_event_record(
     committed together, or neither is. Authentication events (``best_effort=True``) must not
     stop a login or logout: a failed write is logged and counted instead.
     """
-    if kind not in KINDS:
-        # One registry of event kinds (AuditEventKind): what the writers use is what the
+    if not kinds.is_registered(kind):
+        # One registry of event kinds (audit/kinds.py): what the writers use is what the
         # auditors' filter offers and labels.
-        raise ValueError(f"unknown audit event kind {kind!r}: add it to AuditEventKind")
+        raise ValueError(
+            f"unknown audit event kind {kind!r}: add it to the app's audit_kinds.py enum"
+        )
     if user is None and request is not None:
         request_user = getattr(request, "user", None)
         if request_user is not None and request_user.is_authenticated:

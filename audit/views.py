@@ -81,7 +81,7 @@ def _event_row(e: AuditEvent) -> list[str]:
     subject = e.subject_user
     return [
         timezone.localtime(e.occurred_at).strftime("%Y/%m/%d %H:%M:%S"),
-        e.get_kind_display(),
+        e.kind_label,
         e.kind,
         e.username,
         f"{subject.username} {subject.full_name}" if subject else "",

@@ -9,6 +9,10 @@ class EnrollmentsConfig(AppConfig):
     verbose_name = _("Enrollments")
 
     def ready(self) -> None:
+        from audit.kinds import register_event_kinds
+        from enrollments.audit_kinds import EnrollmentsEventKind
+
+        register_event_kinds(EnrollmentsEventKind)
         from audit.selectors import register_detail_values
         from enrollments import receivers  # noqa: F401 - connects the signal receivers
         from enrollments.models import AttendanceMark, Status

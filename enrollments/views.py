@@ -18,10 +18,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.exports import export_response, requested_format
-from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from courses.models import Session, SessionDay
 from enrollments import selectors, services
+from enrollments.audit_kinds import EnrollmentsEventKind
 from enrollments.calendar import check_in_qr_svg, session_ics
 from enrollments.forms import (
     AbsenceForm,
@@ -399,7 +399,7 @@ def session_export(request: AuthenticatedHttpRequest, pk: int, what: str) -> Htt
         header=header,
         rows=rows,
         file_format=requested_format(request),
-        kind=AuditEventKind.SESSION_EXPORTED,
+        kind=EnrollmentsEventKind.SESSION_EXPORTED,
         detail={"session": session.pk, "list": what},
     )
 

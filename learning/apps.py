@@ -9,6 +9,10 @@ class LearningConfig(AppConfig):
     verbose_name = _("Learning")
 
     def ready(self) -> None:
+        from audit.kinds import register_event_kinds
+        from learning.audit_kinds import LearningEventKind
+
+        register_event_kinds(LearningEventKind)
         from audit.selectors import register_detail_values
         from learning.models import Material
 

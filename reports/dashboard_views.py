@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.exports import FORMATS, export_response
-from audit.models import AuditEventKind
 from courses.models import Course, current_fiscal_year
 from courses.selectors import fiscal_years
 from enrollments.models import AbsenceReason
 from lib.forms import FoldedNumbersMixin
 from reports import dashboards
+from reports.audit_kinds import ReportsEventKind
 from reports.services import chase_remind
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE
@@ -87,7 +87,7 @@ def _export(
         header=header,
         rows=rows,
         file_format=_wants_file(request) or "csv",
-        kind=AuditEventKind.DASHBOARD_EXPORTED,
+        kind=ReportsEventKind.DASHBOARD_EXPORTED,
         detail=detail,
     )
 
@@ -207,7 +207,7 @@ def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             rows=dashboards.chase_rows(members, course),
             count=members.count(),
             file_format=_wants_file(request) or "csv",
-            kind=AuditEventKind.DASHBOARD_EXPORTED,
+            kind=ReportsEventKind.DASHBOARD_EXPORTED,
             detail={"dashboard": "chase", "course": course.pk},
         )
     page = Paginator(members, 100).get_page(request.GET.get("page"))

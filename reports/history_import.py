@@ -21,10 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from courses.models import Category, fiscal_year_of
 from lib.japanese import list_join
+from reports.audit_kinds import ReportsEventKind
 from reports.models import HistoryImport, HistoryRecord, HistoryRecordChange, Outcome
 from trainees.models import Trainee, TraineeStatus, User
 from trainees.roster import (
@@ -339,7 +339,7 @@ def history_import_commit(*, record: HistoryImport, actor: User | None) -> int:
     record.committed_at = now
     record.save(update_fields=["status", "committed_at"])
     audit_event_record(
-        kind=AuditEventKind.HISTORY_IMPORTED,
+        kind=ReportsEventKind.HISTORY_IMPORTED,
         user=actor,
         detail={"import": record.pk, "records": len(records), "trainees": len(ids)},
     )

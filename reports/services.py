@@ -20,14 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from courses.models import Course, Session
 from courses.selectors import session_notice_values
+from enrollments.audit_kinds import EnrollmentsEventKind
 from enrollments.models import Completion, Enrollment, Status
 from notices.delivery import outbox_add
 from notices.models import NoticeKind
 from notices.services import Recipient, notice_send_by_template
+from reports.audit_kinds import ReportsEventKind
 from reports.certificates import certificates_pdf
 from reports.models import (
     Certificate,
@@ -104,7 +105,7 @@ def history_record_add(
         changed_by=actor,
     )
     audit_event_record(
-        kind=AuditEventKind.HISTORY_RECORD_ADDED,
+        kind=ReportsEventKind.HISTORY_RECORD_ADDED,
         user=actor,
         detail={"record": record.pk, "trainee": trainee.pk},
     )
@@ -142,7 +143,7 @@ def history_record_correct(
         changed_by=actor,
     )
     audit_event_record(
-        kind=AuditEventKind.HISTORY_RECORD_CORRECTED,
+        kind=ReportsEventKind.HISTORY_RECORD_CORRECTED,
         user=actor,
         detail={"record": record.pk, "trainee": record.trainee_id, "fields": sorted(changes)},
     )
@@ -166,7 +167,7 @@ def history_record_remove(*, record: HistoryRecord, reason: str, actor: User | N
         record=record, kind=HistoryRecordChange.Kind.REMOVED, reason=reason, changed_by=actor
     )
     audit_event_record(
-        kind=AuditEventKind.HISTORY_RECORD_REMOVED,
+        kind=ReportsEventKind.HISTORY_RECORD_REMOVED,
         user=actor,
         detail={"record": record.pk, "trainee": record.trainee_id},
     )
@@ -212,7 +213,7 @@ def chase_remind(
             link=reverse("trainee_home") if session_id else reverse("catalogue"),
         )
     audit_event_record(
-        kind=AuditEventKind.REMINDERS_SENT,
+        kind=EnrollmentsEventKind.REMINDERS_SENT,
         user=actor,
         detail={"course": course.pk, "chase": True, "count": sent, "listed": len(trainees)},
     )
@@ -259,7 +260,7 @@ def authority_save(*, name: str, seal: bytes | None, actor: User | None) -> Issu
         updated_by=actor,
     )
     audit_event_record(
-        kind=AuditEventKind.CERTIFICATE_AUTHORITY_CHANGED,
+        kind=ReportsEventKind.CERTIFICATE_AUTHORITY_CHANGED,
         user=actor,
         detail={"authority": authority.pk, "seal_replaced": bool(seal)},
     )
@@ -308,7 +309,7 @@ def certificate_issue(*, enrollment: Enrollment, actor: User | None) -> Certific
     certificate.number = f"{enrollment.course.fiscal_year}-{certificate.pk:06d}"
     certificate.save(update_fields=["number"])
     audit_event_record(
-        kind=AuditEventKind.CERTIFICATE_ISSUED,
+        kind=ReportsEventKind.CERTIFICATE_ISSUED,
         user=actor,
         detail={"certificate": certificate.pk, "enrollment": enrollment.pk},
     )
@@ -326,7 +327,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str, actor: User | N
     certificate.revoked_by = actor
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
     audit_event_record(
-        kind=AuditEventKind.CERTIFICATE_REVOKED,
+        kind=ReportsEventKind.CERTIFICATE_REVOKED,
         user=actor,
         detail={"certificate": certificate.pk, "number": certificate.number},
     )
@@ -349,7 +350,7 @@ def certificate_batch_start(*, session: Session, kind: str, actor: User | None) 
     )
     outbox_add(BATCH_TASK, [[batch.pk]])
     audit_event_record(
-        kind=AuditEventKind.CERTIFICATE_BATCH,
+        kind=ReportsEventKind.CERTIFICATE_BATCH,
         user=actor,
         detail={"batch": batch.pk, "session": session.pk, "kind": kind, "count": batch.total},
     )

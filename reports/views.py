@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.exports import export_response, requested_format
-from audit.models import AuditEventKind
 from audit.services import audit_event_record
 from reports import selectors, services
+from reports.audit_kinds import ReportsEventKind
 from reports.documents import history_pdf
 from reports.forms import HistoryFilterForm, HistoryRecordForm, RemoveRecordForm
 from reports.models import HistoryRecord
@@ -91,7 +91,7 @@ def _download(
     """The history as PDF (?format=pdf) or through the export writer; audited either way."""
     if request.GET.get("format") == "pdf" and trainee is not None:
         audit_event_record(
-            kind=AuditEventKind.HISTORY_EXPORTED,
+            kind=ReportsEventKind.HISTORY_EXPORTED,
             request=request,
             detail={**detail, "format": "pdf", "rows": len(rows)},
         )
@@ -104,7 +104,7 @@ def _download(
         header=header,
         rows=table,
         file_format=requested_format(request),
-        kind=AuditEventKind.HISTORY_EXPORTED,
+        kind=ReportsEventKind.HISTORY_EXPORTED,
         detail=detail,
     )
 

@@ -18,6 +18,7 @@ from import_export.formats import base_formats
 
 from audit.models import AuditEventKind
 from audit.services import audit_event_record
+from trainees.audit_kinds import TraineesEventKind
 from trainees.models import Organisation, RosterImport, Trainee, User
 from trainees.resources import OrganisationResource, TraineeResource
 from trainees.roles import ONLY_SUPERUSERS_GRANT, PROTECTED_ROLES, protected_from
@@ -126,7 +127,7 @@ class UserAdmin(DjangoUserAdmin):
         after = set(user.groups.values_list("name", flat=True))
         if after != groups:
             audit_event_record(
-                kind=AuditEventKind.ACCOUNT_ROLES_CHANGED, request=request, subject_user=user,
+                kind=TraineesEventKind.ACCOUNT_ROLES_CHANGED, request=request, subject_user=user,
                 detail={"added": sorted(after - groups), "removed": sorted(groups - after)},
             )  # fmt: skip
         if before is not None and user.email != email:
@@ -136,7 +137,7 @@ class UserAdmin(DjangoUserAdmin):
             )  # fmt: skip
         if before is not None and user.is_active != active:
             audit_event_record(
-                kind=AuditEventKind.ACCOUNT_ACTIVE_CHANGED, request=request, subject_user=user,
+                kind=TraineesEventKind.ACCOUNT_ACTIVE_CHANGED, request=request, subject_user=user,
                 detail={"active": user.is_active},
             )  # fmt: skip
 
@@ -144,7 +145,7 @@ class UserAdmin(DjangoUserAdmin):
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             audit_event_record(
-                kind=AuditEventKind.ACCOUNT_PASSWORD_SET, request=request,
+                kind=TraineesEventKind.ACCOUNT_PASSWORD_SET, request=request,
                 subject_user=User.objects.get(pk=id),
             )  # fmt: skip
         return response

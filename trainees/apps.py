@@ -16,6 +16,10 @@ class TraineesConfig(AppConfig):
     verbose_name = _("Trainees and accounts")
 
     def ready(self) -> None:
+        from audit.kinds import register_event_kinds
+        from trainees.audit_kinds import TraineesEventKind
+
+        register_event_kinds(TraineesEventKind)
         # After every migrate (the permissions exist by then), the role groups hold exactly the
         # permissions listed in trainees.roles. The audit app migrates after this one, so its
         # signal is the one that sees every permission; running on both keeps it idempotent.

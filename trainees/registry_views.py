@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.exports import FORMATS, export_response
-from audit.models import AuditEventKind
 from trainees import exports, selectors, services
+from trainees.audit_kinds import TraineesEventKind
 from trainees.forms import RosterUploadForm, TraineeSearchForm
 from trainees.models import Organisation, RosterImport, Trainee
 from trainees.roster_import import (
@@ -246,6 +246,6 @@ def trainee_export(request: HttpRequest) -> HttpResponse:
         rows=exports.rows(queryset),
         count=queryset.count(),
         file_format=file_format if file_format in FORMATS else "csv",
-        kind=AuditEventKind.TRAINEES_EXPORTED,
+        kind=TraineesEventKind.TRAINEES_EXPORTED,
         detail={"filters": sorted(k for k, v in filters.items() if v)},
     )

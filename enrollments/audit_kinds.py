@@ -1,0 +1,31 @@
+"""The audit event kinds this app writes (registered at start-up: audit/kinds.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EnrollmentsEventKind(models.TextChoices):
+    QUOTA_CHANGED = "quota.changed", _("Organisation quota changed")
+    SESSION_EXPORTED = "session.exported", _("Session list exported")
+    ORDER_ISSUED = "order.issued", _("Training order issued")
+    ORDER_RESENT = "order.resent", _("Order e-mails queued again")
+    REMINDERS_SENT = "reminders.sent", _("Reminders sent")
+    ENROLLMENT_APPLIED = "enrollment.applied", _("Application")
+    ENROLLMENT_NOMINATED = "enrollment.nominated", _("Nomination")
+    ENROLLMENT_WITHDRAWN = "enrollment.withdrawn", _("Nomination withdrawn")
+    ENROLLMENT_SUBSTITUTED = "enrollment.substituted", _("Substitute named")
+    ENROLLMENT_DECIDED = "enrollment.decided", _("Decision")
+    ENROLLMENT_LOTTERY = "enrollment.lottery", _("Lottery drawn")
+    ENROLLMENT_PROMOTED = "enrollment.promoted", _("Promoted from the waiting list")
+    ENROLLMENT_CANCELLED = "enrollment.cancelled", _("Place cancelled")
+    ENROLLMENT_MOVED = "enrollment.moved", _("Moved to another session")
+    ENROLLMENT_CHANGE_REQUESTED = "enrollment.change_requested", _("Change of session requested")
+    ENROLLMENT_CHANGE_DECIDED = "enrollment.change_decided", _("Change request decided")
+    ENROLLMENT_ABSENCE = "enrollment.absence", _("Absence notice")
+    ENROLLMENT_FORGED_REQUEST = (
+        "enrollment.forged_request",
+        _("Request for someone else's enrolment"),
+    )
+    ATTENDANCE_RECORDED = "attendance.recorded", _("Attendance recorded")

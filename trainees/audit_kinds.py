@@ -1,0 +1,18 @@
+"""The audit event kinds this app writes (registered at start-up: audit/kinds.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TraineesEventKind(models.TextChoices):
+    MFA_REENCRYPTED = "mfa.reencrypted", _("Authenticator secrets re-encrypted under a new key")
+    ACCOUNT_PROVISIONED = "account.provisioned", _("Account provisioned")
+    ACCOUNT_UPDATED = "account.updated", _("Account updated")
+    ACCOUNT_INVITED = "account.invited", _("Invitation sent")
+    ACCOUNT_ROLES_CHANGED = "account.roles_changed", _("Roles changed")
+    ACCOUNT_PASSWORD_SET = "account.password_set", _("Password set by an administrator")
+    ACCOUNT_ACTIVE_CHANGED = "account.active_changed", _("Account enabled or disabled")
+    ROSTER_IMPORTED = "roster.imported", _("Roster imported")
+    TRAINEES_EXPORTED = "trainees.exported", _("Registry exported")

@@ -20,13 +20,13 @@ import logging
 import smtplib
 from collections.abc import Iterable
 
+from celery import current_app as app
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.celery import app
 from notices.models import Delivery, OutboxMessage
 
 logger = logging.getLogger(__name__)

@@ -92,6 +92,19 @@ LEARNING_PLACES = "enrollments.selectors.learning_course_ids"
 # What an enrolment has met among a test, a survey and a report (enrollments.completion asks).
 ASSESSMENT_RESULTS = "assessments.selectors.requirements_met"
 
+# The project's apps in their layers, bottom first: an app imports only apps before it in this
+# list (ARCHITECTURE.md; tests/test_architecture.py reads the layers from here — the one list).
+PROJECT_APPS = [
+    "audit",
+    "trainees",
+    "notices",
+    "courses",
+    "learning",
+    "enrollments",
+    "assessments",
+    "reports",
+    "portal",
+]
 INSTALLED_APPS = [
     "django.forms",
     "django.contrib.admin",
@@ -107,16 +120,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "import_export",
     "csp",
-    # The project's apps, bottom layer first (see ARCHITECTURE.md).
-    "audit",
-    "trainees",
-    "notices",
-    "courses",
-    "learning",
-    "enrollments",
-    "assessments",
-    "reports",
-    "portal",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [

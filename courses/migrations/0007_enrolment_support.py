@@ -12,13 +12,37 @@ def backfill_delivery_session(apps, schema_editor):
         Delivery.objects.filter(order_id=order.pk).update(session_id=order.session_id)
 
 
+# The default wording of the two new kinds as it was when this migration was written: a migration
+# must give the same result whatever the code says later.
+DECISION_TEMPLATES = {'rejection': ['【受講結果のお知らせ】{course}（{session}）',
+               '{name} 様\n'
+               '\n'
+               '申込みの多かった次の研修は、今回は受講いただけないこととなりました。\n'
+               '\n'
+               '研修名：{course}（{session}）\n'
+               '\n'
+               '{portal_link}\n'
+               '\n'
+               '人材育成センター'],
+ 'waitlist': ['【補欠のお知らせ】{course}（{session}）',
+              '{name} 様\n'
+              '\n'
+              '次の研修は定員に達したため、補欠として登録しました。欠員が出た場合は順番に繰り上げ、改めてお知らせします。\n'
+              '\n'
+              '研修名：{course}（{session}）\n'
+              '日時：{dates}\n'
+              '会場：{venue}\n'
+              '\n'
+              '{portal_link}\n'
+              '\n'
+              '人材育成センター']}
+
+
 def add_decision_templates(apps, schema_editor):
     """The wording HR starts from for the two new kinds of notice."""
-    from notices.models import DEFAULT_TEMPLATES
-
     NotificationTemplate = apps.get_model("courses", "NotificationTemplate")
     for kind in ("waitlist", "rejection"):
-        subject, body = DEFAULT_TEMPLATES[kind]
+        subject, body = DECISION_TEMPLATES[kind]
         NotificationTemplate.objects.get_or_create(
             kind=kind, defaults={"subject": subject, "body": body}
         )

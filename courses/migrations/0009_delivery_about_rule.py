@@ -32,6 +32,72 @@ def _values(session, order, name, portal):
     }
 
 
+# The default wordings as they were when this migration was written (frozen: a migration must
+# give the same result whatever the code says later).
+DEFAULT_TEMPLATES = {'decision': ['【受講決定通知】{course}（{session}）',
+              '{name} 様\n'
+              '\n'
+              '次の研修の受講が決定しました。\n'
+              '\n'
+              '研修名：{course}（{session}）\n'
+              '日時：{dates}\n'
+              '会場：{venue}\n'
+              '取消期限：{deadline}\n'
+              '\n'
+              '{portal_link}\n'
+              '\n'
+              '人材育成センター'],
+ 'info': ['{course}', '{name} 様\n\n{portal_link}'],
+ 'order': ['【研修命令】{course}（{session}）',
+           '{name} 様\n'
+           '\n'
+           '次の研修の受講を命じます。\n'
+           '\n'
+           '研修名：{course}（{session}）\n'
+           '日時：{dates}\n'
+           '会場：{venue}\n'
+           '命令番号：{order_number}（{order_date}）\n'
+           '取消・欠席の連絡期限：{deadline}\n'
+           '\n'
+           '詳細は研修管理システムで確認してください。\n'
+           '{portal_link}\n'
+           '\n'
+           '人材育成センター'],
+ 'rejection': ['【受講結果のお知らせ】{course}（{session}）',
+               '{name} 様\n'
+               '\n'
+               '申込みの多かった次の研修は、今回は受講いただけないこととなりました。\n'
+               '\n'
+               '研修名：{course}（{session}）\n'
+               '\n'
+               '{portal_link}\n'
+               '\n'
+               '人材育成センター'],
+ 'reminder': ['【お知らせ】{course}（{session}）',
+              '{name} 様\n'
+              '\n'
+              '{course}（{session}）についてのお知らせです。\n'
+              '日時：{dates}\n'
+              '会場：{venue}\n'
+              '\n'
+              '研修管理システムで、未完了の項目を確認してください。\n'
+              '{portal_link}\n'
+              '\n'
+              '人材育成センター'],
+ 'waitlist': ['【補欠のお知らせ】{course}（{session}）',
+              '{name} 様\n'
+              '\n'
+              '次の研修は定員に達したため、補欠として登録しました。欠員が出た場合は順番に繰り上げ、改めてお知らせします。\n'
+              '\n'
+              '研修名：{course}（{session}）\n'
+              '日時：{dates}\n'
+              '会場：{venue}\n'
+              '\n'
+              '{portal_link}\n'
+              '\n'
+              '人材育成センター']}
+
+
 def forwards(apps, schema_editor):
     from django.conf import settings
 
@@ -46,8 +112,6 @@ def forwards(apps, schema_editor):
     )
     # Mails still to be sent (or to be resent) need their text; sent ones keep none.
     # As NotificationTemplate.for_kind: HR's wording, or the default one if never saved.
-    from notices.models import DEFAULT_TEMPLATES
-
     templates = {kind: text for kind, text in DEFAULT_TEMPLATES.items()}
     templates.update({t.kind: (t.subject, t.body) for t in Template.objects.all()})
     portal = f"{settings.PORTAL_BASE_URL}/inbox/"

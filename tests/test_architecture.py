@@ -106,3 +106,16 @@ def test_no_app_imports_config():
         if other == "config"
     ]
     assert not found, "\n".join(sorted(found))
+
+
+def test_no_test_module_imports_another():
+    """Shared test helpers live in factories.py or conftest.py, never in a test module another
+    test imports (its tests would run twice, and moving one breaks the other)."""
+    found = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                last = node.module.split(".")[-1]
+                if node.module.startswith("tests.") and last.startswith("test_"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+    assert not found, "\n".join(sorted(found))

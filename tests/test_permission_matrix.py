@@ -31,8 +31,7 @@ from notices.models import Notice, NotificationTemplate
 from reports.certificates import verification_code
 from reports.models import CertificateBatch, HistoryImport
 from reports.services import authority_save, certificate_issue, history_record_add
-from tests.assessments.factories import make_survey, make_test
-from tests.assessments.test_reports import make_form
+from tests.assessments.factories import make_form, make_survey, make_test
 from tests.courses.factories import (
     SAMPLE_PDF,
     CourseFactory,

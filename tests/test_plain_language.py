@@ -11,8 +11,7 @@ from django.utils import translation
 from assessments import services
 from assessments.models import Test
 from lib.japanese import list_join
-from tests.assessments.factories import make_test
-from tests.assessments.test_reports import make_form, values
+from tests.assessments.factories import make_form, make_test, values
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import TraineeFactory, UserFactory

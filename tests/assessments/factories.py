@@ -3,7 +3,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from assessments import services
-from assessments.models import QuestionKind, Survey, SurveyQuestionKind, Test
+from assessments.models import (
+    Question,
+    QuestionKind,
+    ReportField,
+    ReportForm,
+    Survey,
+    SurveyQuestionKind,
+    Test,
+)
 
 
 def make_test(course, *, kind=Test.Kind.POST, questions=None, **settings) -> Test:
@@ -65,4 +73,73 @@ def release_held_answers() -> int:
 
     return services.survey_responses_release(
         today=timezone.localdate() + datetime.timedelta(days=365)
+    )
+
+
+def make_form(course, *, review=True) -> ReportForm:
+    form = ReportForm(course=course, title="受講結果報告", requires_review=review)
+    services.report_form_save(
+        form=form,
+        fields=[
+            ReportField(label="研修で学んだこと", max_length=400),
+            ReportField(label="自己評価", kind=ReportField.Kind.RATING),
+            ReportField(label="意見・要望", required=False, max_length=200),
+        ],
+        actor=None,
+    )
+    return form
+
+
+def values(form, learned="情報資産の扱い方", rating="4", opinion=""):
+    f = {field.label: str(field.pk) for field in form.fields.all()}
+    return {f["研修で学んだこと"]: learned, f["自己評価"]: rating, f["意見・要望"]: opinion}
+
+
+def answers(survey, satisfaction=0, length=1, useful=(0, 2), text="資料が良かった"):
+    q = {question.position: question.pk for question in survey.questions.all()}
+    return {q[1]: satisfaction, q[2]: length, q[3]: list(useful), q[4]: text}
+
+
+def question_ids(attempt):
+    """{question text prefix: (question, {choice text: id})} of an attempt."""
+    out = {}
+    for qid in attempt.question_ids:
+        question = Question.objects.get(pk=qid)
+        out[question.kind] = (question, {c.text: c.pk for c in question.choices.all()})
+    return out
+
+
+def answer_all(attempt, *, wrong_single=False):
+    by = question_ids(attempt)
+    single, choices = by[QuestionKind.SINGLE]
+    services.answer_save(
+        attempt=attempt,
+        question_id=single.pk,
+        selected=[str(choices["黙っている" if wrong_single else "上司に報告する"])],
+        text="",
+        actor=None,
+    )
+    multi, choices = by[QuestionKind.MULTIPLE]
+    services.answer_save(
+        attempt=attempt,
+        question_id=multi.pk,
+        selected=[choices["12文字以上"], choices["記号を含む"]],
+        text="",
+        actor=None,
+    )
+    tf, choices = by[QuestionKind.TRUE_FALSE]
+    services.answer_save(
+        attempt=attempt, question_id=tf.pk, selected=[choices["×"]], text="", actor=None
+    )
+    short, _ = by[QuestionKind.SHORT]
+    services.answer_save(
+        attempt=attempt,
+        question_id=short.pk,
+        selected=[],
+        text="　コジンジョウホウホゴイインカイ ",
+        actor=None,
+    )
+    number, _ = by[QuestionKind.NUMBER]
+    services.answer_save(
+        attempt=attempt, question_id=number.pk, selected=[], text="３．１４", actor=None
     )

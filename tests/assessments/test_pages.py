@@ -15,8 +15,13 @@ from django.urls import reverse
 from assessments import services
 from assessments.models import Attempt, Question, QuestionKind, Test
 from audit.models import AuditEvent
-from tests.assessments.factories import make_survey, make_test, release_held_answers
-from tests.assessments.test_reports import make_form, values
+from tests.assessments.factories import (
+    make_form,
+    make_survey,
+    make_test,
+    release_held_answers,
+    values,
+)
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import TraineeFactory, UserFactory

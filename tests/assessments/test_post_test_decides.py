@@ -13,8 +13,7 @@ from assessments import services
 from assessments.models import Attempt, Test
 from assessments.selectors import counted_attempts, requirements_met
 from enrollments.models import Completion
-from tests.assessments.factories import make_test
-from tests.assessments.test_tests import answer_all
+from tests.assessments.factories import answer_all, make_test
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import TraineeFactory

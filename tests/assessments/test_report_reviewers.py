@@ -13,7 +13,7 @@ from assessments.models import CompletionReport
 from assessments.selectors import reports_without_reviewer
 from notices.models import Notice
 from portal.selectors import hr_work_queue
-from tests.assessments.test_reports import make_form, values
+from tests.assessments.factories import make_form, values
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory

@@ -8,26 +8,13 @@ from django.core.exceptions import ValidationError
 from assessments import services
 from assessments.models import CompletionReport, ReportField, ReportForm
 from notices.models import Delivery, Notice
+from tests.assessments.factories import make_form, values
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import TraineeFactory, UserFactory
 from trainees.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-
-def make_form(course, *, review=True) -> ReportForm:
-    form = ReportForm(course=course, title="受講結果報告", requires_review=review)
-    services.report_form_save(
-        form=form,
-        fields=[
-            ReportField(label="研修で学んだこと", max_length=400),
-            ReportField(label="自己評価", kind=ReportField.Kind.RATING),
-            ReportField(label="意見・要望", required=False, max_length=200),
-        ],
-        actor=None,
-    )
-    return form
 
 
 @pytest.fixture
@@ -37,11 +24,6 @@ def place(organisation, coordinator):
     trainee.user = UserFactory(username=trainee.staff_number, roles=[Role.TRAINEE])
     trainee.save(update_fields=["user"])
     return enrol(trainee, session)
-
-
-def values(form, learned="情報資産の扱い方", rating="4", opinion=""):
-    f = {field.label: str(field.pk) for field in form.fields.all()}
-    return {f["研修で学んだこと"]: learned, f["自己評価"]: rating, f["意見・要望"]: opinion}
 
 
 def test_draft_then_submit_then_review_cycle(place, coordinator):

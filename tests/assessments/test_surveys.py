@@ -10,18 +10,13 @@ from django.db import IntegrityError, models, transaction
 from assessments import selectors, services
 from assessments.models import Survey, SurveyAnswer, SurveyDone, SurveyHeld, SurveyResponse
 from notices.models import Delivery, Notice
-from tests.assessments.factories import make_survey, release_held_answers
+from tests.assessments.factories import answers, make_survey, release_held_answers
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
 from trainees.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-
-def answers(survey, satisfaction=0, length=1, useful=(0, 2), text="資料が良かった"):
-    q = {question.position: question.pk for question in survey.questions.all()}
-    return {q[1]: satisfaction, q[2]: length, q[3]: list(useful), q[4]: text}
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from assessments import services
 from assessments.models import Answer, Attempt, Question, QuestionKind, Test
 from audit.models import AuditEvent
 from enrollments.models import Completion, Enrollment
-from tests.assessments.factories import make_test
+from tests.assessments.factories import answer_all, make_test, question_ids
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import TraineeFactory
@@ -25,51 +25,6 @@ pytestmark = pytest.mark.django_db
 def place():
     session = SessionFactory(course__requires_attendance=False, course__requires_test=True)
     return enrol(TraineeFactory(), session)
-
-
-def _ids(attempt):
-    """{question text prefix: (question, {choice text: id})} of an attempt."""
-    out = {}
-    for qid in attempt.question_ids:
-        question = Question.objects.get(pk=qid)
-        out[question.kind] = (question, {c.text: c.pk for c in question.choices.all()})
-    return out
-
-
-def answer_all(attempt, *, wrong_single=False):
-    by = _ids(attempt)
-    single, choices = by[QuestionKind.SINGLE]
-    services.answer_save(
-        attempt=attempt,
-        question_id=single.pk,
-        selected=[str(choices["黙っている" if wrong_single else "上司に報告する"])],
-        text="",
-        actor=None,
-    )
-    multi, choices = by[QuestionKind.MULTIPLE]
-    services.answer_save(
-        attempt=attempt,
-        question_id=multi.pk,
-        selected=[choices["12文字以上"], choices["記号を含む"]],
-        text="",
-        actor=None,
-    )
-    tf, choices = by[QuestionKind.TRUE_FALSE]
-    services.answer_save(
-        attempt=attempt, question_id=tf.pk, selected=[choices["×"]], text="", actor=None
-    )
-    short, _ = by[QuestionKind.SHORT]
-    services.answer_save(
-        attempt=attempt,
-        question_id=short.pk,
-        selected=[],
-        text="　コジンジョウホウホゴイインカイ ",
-        actor=None,
-    )
-    number, _ = by[QuestionKind.NUMBER]
-    services.answer_save(
-        attempt=attempt, question_id=number.pk, selected=[], text="３．１４", actor=None
-    )
 
 
 def test_a_perfect_attempt_scores_every_type_and_completes(place):
@@ -87,7 +42,7 @@ def test_partial_credit_and_a_wrong_answer(place):
     test = make_test(place.course, pass_mark=Decimal(80))
     attempt = services.attempt_start(test=test, enrollment=place, actor=None)
     answer_all(attempt, wrong_single=True)
-    multi, choices = _ids(attempt)[QuestionKind.MULTIPLE]
+    multi, choices = question_ids(attempt)[QuestionKind.MULTIPLE]
     services.answer_save(attempt=attempt, question_id=multi.pk, selected=[choices["12文字以上"], choices["誕生日"]], text="", actor=None)  # fmt: skip
     attempt = services.attempt_submit(attempt=attempt, actor=None)
     # single 0 of 2; multiple: ½ right − ½ wrong = 0; true/false 1, short 1, number 1
@@ -106,7 +61,7 @@ def test_forged_question_or_choice_is_refused_and_audited(place):
         services.answer_save(
             attempt=attempt, question_id=foreign.pk, selected=[], text="", actor=None
         )
-    single, _choices = _ids(attempt)[QuestionKind.SINGLE]
+    single, _choices = question_ids(attempt)[QuestionKind.SINGLE]
     with pytest.raises(services.Refused):
         services.answer_save(attempt=attempt, question_id=single.pk, selected=[str(foreign.choices.first().pk)], text="", actor=None)  # fmt: skip
     with pytest.raises(services.Refused):
@@ -161,9 +116,9 @@ def test_the_time_limit_is_the_servers(place):
     test = make_test(place.course, time_limit_minutes=10)
     start = timezone.now() - datetime.timedelta(minutes=11)
     attempt = services.attempt_start(test=test, enrollment=place, actor=None, now=start)
-    single, choices = _ids(attempt)[QuestionKind.SINGLE]
+    single, choices = question_ids(attempt)[QuestionKind.SINGLE]
     services.answer_save(attempt=attempt, question_id=single.pk, selected=[choices["上司に報告する"]], text="", actor=None, now=start + datetime.timedelta(minutes=5))  # fmt: skip
-    number, _ = _ids(attempt)[QuestionKind.NUMBER]
+    number, _ = question_ids(attempt)[QuestionKind.NUMBER]
     # After the limit and the grace: refused, and the attempt is submitted with what was saved.
     with pytest.raises(ValidationError, match="制限時間を過ぎた"):
         services.answer_save(attempt=attempt, question_id=number.pk, selected=[], text="3.14", actor=None)  # fmt: skip
@@ -177,7 +132,7 @@ def test_a_late_submit_counts_only_what_was_saved_in_time(place):
     test = make_test(place.course, time_limit_minutes=5)
     start = timezone.now() - datetime.timedelta(minutes=6)
     attempt = services.attempt_start(test=test, enrollment=place, actor=None, now=start)
-    single, choices = _ids(attempt)[QuestionKind.SINGLE]
+    single, choices = question_ids(attempt)[QuestionKind.SINGLE]
     late = {single.pk: ([str(choices["上司に報告する"])], "")}
     attempt = services.attempt_submit(attempt=attempt, answers=late, actor=None)
     assert attempt.auto_submitted and attempt.score == 0
@@ -187,7 +142,7 @@ def test_within_the_grace_a_submit_counts(place):
     test = make_test(place.course, time_limit_minutes=5)
     start = timezone.now() - datetime.timedelta(minutes=5, seconds=10)
     attempt = services.attempt_start(test=test, enrollment=place, actor=None, now=start)
-    single, choices = _ids(attempt)[QuestionKind.SINGLE]
+    single, choices = question_ids(attempt)[QuestionKind.SINGLE]
     attempt = services.attempt_submit(attempt=attempt, answers={single.pk: ([str(choices["上司に報告する"])], "")}, actor=None)  # fmt: skip
     assert not attempt.auto_submitted and attempt.score == 2
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.trainees.factories import PASSWORD
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live server + sync Playwright
 
@@ -69,3 +71,10 @@ def assert_accessible(page) -> None:
         if v["impact"] in {"serious", "critical"}
     ]
     assert not bad, f"{page.url}:\n" + "\n".join(bad)
+
+
+def log_in(page, login: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("ログインID（職員番号）またはメールアドレス").fill(login)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()

@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import totp_code
-from tests.e2e.conftest import assert_accessible
-from tests.e2e.test_journeys import log_in
+from tests.e2e.conftest import assert_accessible, log_in
 from tests.trainees.factories import UserFactory
 from trainees.roles import Role
 

@@ -15,8 +15,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.conftest import totp_code
-from tests.e2e.conftest import assert_accessible
-from tests.e2e.test_journeys import log_in
+from tests.e2e.conftest import assert_accessible, log_in
 from tests.trainees.factories import UserFactory
 from trainees.roles import Role
 

@@ -9,18 +9,11 @@ from playwright.sync_api import expect
 
 from audit.models import AccessLog, AuditEvent
 from tests.conftest import totp_code
-from tests.e2e.conftest import assert_accessible
-from tests.trainees.factories import PASSWORD, UserFactory
+from tests.e2e.conftest import assert_accessible, log_in
+from tests.trainees.factories import UserFactory
 from trainees.roles import Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, login: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("ログインID（職員番号）またはメールアドレス").fill(login)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_trainee_logs_in_and_sees_the_japanese_home_page(page):

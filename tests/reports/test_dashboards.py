@@ -20,8 +20,7 @@ from enrollments.services import enrollments_stamp_organisation
 from notices.models import Delivery, Notice
 from reports import dashboards
 from reports.services import history_record_add
-from tests.assessments.factories import make_survey, make_test, release_held_answers
-from tests.assessments.test_surveys import answers
+from tests.assessments.factories import answers, make_survey, make_test, release_held_answers
 from tests.courses.factories import CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
 from tests.reports.factories import RECORD

@@ -15,8 +15,7 @@ from audit.models import AuditEvent
 from courses.models import Category
 from enrollments.models import Completion, Enrollment, Status
 from reports.selectors import hours_by_year, trainee_history
-from tests.assessments.factories import make_test
-from tests.assessments.test_reports import make_form, values
+from tests.assessments.factories import make_form, make_test, values
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import TraineeFactory, UserFactory

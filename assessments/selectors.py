@@ -79,7 +79,7 @@ def counted_attempts(test: Test) -> QuerySet[Attempt]:
 
 def requirements_met(enrollment_ids: list[int]) -> dict[int, set[str]]:
     """{enrolment id: the codes among "test", "survey", "report" it has met} — what
-    enrollments.completion asks through settings.ASSESSMENT_RESULTS. A test is met by a passed
+    completion (progress/) asks it directly. A test is met by a passed
     counted attempt at the course's post-test (a pre-test never counts); the survey by
     having answered it; the report by every report form of the course submitted (acknowledged
     where the form asks for the department's review). Four queries for any number."""

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lib.japanese import list_join
+
 
 def fiscal_year_of(day: datetime.date) -> int:
     """The Japanese fiscal year (年度) a day belongs to: April to March."""
@@ -78,6 +80,22 @@ class Room(models.Model):
         return f"{self.venue.name} {self.name}"
 
 
+# What a course can require for completion (修了), by code; progress/ decides whether an enrolment
+# has met each, enrollments keep the codes still missing.
+REQUIREMENTS = {
+    "attendance": _("attend every session day"),
+    "materials": _("watch the course's materials"),
+    "test": _("pass the test"),
+    "survey": _("answer the survey"),
+    "report": _("submit the completion report"),
+}
+
+
+def requirement_labels(codes: list[str]) -> str:
+    """Requirement codes in words, as a list in the reader's language."""
+    return list_join(REQUIREMENTS.get(code, code) for code in codes)
+
+
 class Course(models.Model):
     """研修: one fiscal year's run of a training programme. Next year's is a copy."""
 
@@ -142,6 +160,11 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year} {self.code} {self.title}"
+
+    def requirement_codes(self) -> list[str]:
+        """What the course asks of a trainee to complete it, as codes (REQUIREMENTS) — also what
+        a newly confirmed trainee still has to do (no query: set under the seat lock)."""
+        return [code for code in REQUIREMENTS if getattr(self, f"requires_{code}")]
 
     @property
     def requirements(self) -> list[str]:

@@ -14,9 +14,13 @@ class EnrollmentsConfig(AppConfig):
 
         register_event_kinds(EnrollmentsEventKind)
         from audit.selectors import register_detail_values
-        from enrollments import receivers  # noqa: F401 - connects the signal receivers
         from enrollments.models import AttendanceMark, Status
 
         register_detail_values("decision", Status.choices)
         register_detail_values("status", Status.choices)
         register_detail_values("mark", AttendanceMark.choices)
+        # Which courses' materials a trainee may open is the enrolments' to say (learning/).
+        from enrollments.selectors import learning_course_ids
+        from learning.selectors import register_learning_places
+
+        register_learning_places(learning_course_ids)

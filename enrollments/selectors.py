@@ -33,13 +33,14 @@ from courses.models import (
     SessionDay,
     TargetRule,
     current_fiscal_year,
+    requirement_labels,
 )
 from courses.selectors import target_rule_summary, trainee_eligible
-from enrollments.completion import missing_labels
 from enrollments.models import (
     ACTIVE,
     AbsenceNotice,
     Attendance,
+    AttendanceMark,
     ChangeRequest,
     CheckInCode,
     Completion,
@@ -364,7 +365,7 @@ def enrollment_for_hr() -> QuerySet[Enrollment]:
 
 def learning_course_ids(trainee: Trainee) -> QuerySet:
     """The courses whose materials a trainee may open: those they hold a confirmed place on
-    (settings.LEARNING_PLACES points here; see learning/selectors.py)."""
+    (registered with learning at start-up: enrollments/apps.py, learning/selectors.py)."""
     return Enrollment.objects.filter(trainee=trainee, status=Status.CONFIRMED).values("course_id")
 
 
@@ -493,8 +494,8 @@ def session_list(session: Session, what: str) -> tuple[list[str], Iterator[list[
 
     def completion() -> Iterator[list[str]]:
         for e in confirmed:
-            yield [*_person(e), e.get_completion_display(), missing_labels(e.completion_missing),
-                   _day(e.completed_at)]  # fmt: skip
+            yield [*_person(e), e.get_completion_display(),
+                   requirement_labels(e.completion_missing), _day(e.completed_at)]  # fmt: skip
 
     return header, completion()
 
@@ -506,3 +507,56 @@ def _person(e: Enrollment) -> list[str]:
 
 def _day(moment: datetime.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y/%m/%d") if moment else ""
+
+
+# --- What completion (progress/) reads of the enrolments -----------------------------------------
+
+ATTENDED = (AttendanceMark.PRESENT, AttendanceMark.LATE, AttendanceMark.LEFT_EARLY)
+
+
+def places_for_completion(enrollment_ids: list[int]) -> list[Enrollment]:
+    return list(
+        Enrollment.objects.filter(pk__in=enrollment_ids).select_related("course", "session")
+    )
+
+
+def session_days_of(session_ids: set[int]) -> dict[int, list[SessionDay]]:
+    """{session id: its days in order}, one query."""
+    days: dict[int, list[SessionDay]] = {}
+    for day in SessionDay.objects.filter(session_id__in=session_ids).order_by("date"):
+        days.setdefault(day.session_id, []).append(day)
+    return days
+
+
+def attendance_counts(enrollments: list[Enrollment]) -> tuple[dict[int, int], set[int]]:
+    """({enrolment id: days attended (late and leaving early count)}, the enrolments with any
+    attendance recorded) — two queries."""
+    attended = dict(
+        Attendance.objects.filter(enrollment__in=enrollments, mark__in=ATTENDED)
+        .values("enrollment_id")
+        .annotate(n=Count("id"))
+        .values_list("enrollment_id", "n")
+    )
+    any_attendance = set(
+        Attendance.objects.filter(enrollment__in=enrollments).values_list(
+            "enrollment_id", flat=True
+        )
+    )
+    return attended, any_attendance
+
+
+def confirmed_place_ids(*, trainee_id: int, course_id: int) -> list[int]:
+    return list(
+        Enrollment.objects.filter(
+            trainee_id=trainee_id, course_id=course_id, status=Status.CONFIRMED
+        ).values_list("id", flat=True)
+    )
+
+
+def not_completed_place_ids() -> list[int]:
+    """Confirmed places not (yet) complete: what the nightly completion run looks at."""
+    return list(
+        Enrollment.objects.filter(status=Status.CONFIRMED)
+        .exclude(completion=Completion.COMPLETED)
+        .values_list("id", flat=True)
+    )

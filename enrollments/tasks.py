@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.utils import timezone
 
 from enrollments import services
-
-
-@shared_task(ignore_result=True)
-def refresh_completion() -> int:
-    """Every night: sessions and deadlines that have passed turn 受講中 into 未修了 where the
-    requirements are not met (changes of attendance and viewing are applied at once); the
-    places of sessions beginning today remember their trainee's organisation of the day."""
-    services.enrollments_stamp_organisation(today=timezone.localdate())
-    return services.completion_refresh_due()
 
 
 @shared_task(

@@ -1,19 +1,17 @@
 """Reads for materials and viewing records.
 
 Who may open a course's materials is HR, or a trainee the course admits — which trainees a
-course admits is the enrolments' to say (a confirmed place), an app above this one. The setting
-LEARNING_PLACES names the function that answers it (trainee -> a subquery of course ids);
-enrollments.selectors.learning_course_ids in this project.
+course admits is the enrolments' to say (a confirmed place), an app above this one. That app
+registers its answer at start-up (``register_learning_places``: trainee -> a subquery of course
+ids), a named, typed hook rather than a code path kept in the settings.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
-from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q, QuerySet
-from django.utils.module_loading import import_string
 
 from courses.models import Course
 from learning.models import Material, MaterialView
@@ -21,15 +19,19 @@ from trainees.models import Trainee, User
 from trainees.roles import HR_CONSOLE
 from trainees.selectors import trainee_of
 
+_places: list[Callable[[Trainee], QuerySet]] = []
 
-@functools.cache
-def _places() -> Callable[[Trainee], QuerySet]:
-    return import_string(settings.LEARNING_PLACES)
+
+def register_learning_places(answer: Callable[[Trainee], QuerySet]) -> None:
+    """The app that knows who holds a place registers how to ask it (one answer)."""
+    _places[:] = [answer]
 
 
 def placed_course_ids(trainee: Trainee) -> QuerySet:
     """A subquery of the ids of the courses whose materials this trainee may open."""
-    return _places()(trainee)
+    if not _places:
+        raise ImproperlyConfigured("No app registered who may learn (register_learning_places).")
+    return _places[0](trainee)
 
 
 def assigned_courses(trainee: Trainee) -> QuerySet[Course]:

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from audit.services import audit_event_record
 from courses import services as course_services
+from courses.events import announce
 from courses.models import Course
 from learning.materials import Inspected
 from learning.models import Material, MaterialView
-from learning.signals import material_watched
 from trainees.models import Trainee, User
 
 
@@ -168,7 +168,7 @@ def material_view_open(*, material: Material, trainee: Trainee) -> MaterialView:
 def _completion_changed(trainee_id: int, course_id: int) -> None:
     """Tell the apps above (enrolments re-evaluate completion) that a material now counts as
     watched: a signal, since this app may not import them."""
-    material_watched.send(sender=Material, trainee_id=trainee_id, course_id=course_id)
+    announce(trainee_id=trainee_id, course_id=course_id)  # completion (progress/) re-evaluates
 
 
 @transaction.atomic

@@ -23,7 +23,6 @@ from courses.models import (
 )
 from enrollments.models import TrainingOrder
 from enrollments.services import (
-    completion_refresh_due,
     enrollment_apply,
     enrollment_nominate,
     order_issue,
@@ -34,6 +33,7 @@ from learning.models import Material
 from learning.services import material_add
 from notices.models import Notice
 from notices.services import notices_send
+from progress.services import completion_refresh_due
 from trainees.models import Trainee, User
 from trainees.selectors import trainee_scope
 

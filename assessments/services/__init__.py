@@ -1,7 +1,8 @@
 """Writes for assessments, by concern: tests (authoring, attempts, scoring, the time limit),
 surveys (authoring, templates, anonymous answers, reminders) and reports (forms, drafts,
-submission, department review). Each change re-evaluates the enrolment's completion at once
-(enrollments.services.completion_refresh) in the same transaction. Callers import from here.
+submission, department review). Each change announces the enrolments whose completion may have
+moved (courses.events.announce); completion (progress/) re-evaluates them in the same transaction.
+Callers import from here.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from assessments.models import CompletionReport, ReportField, ReportForm
 from assessments.selectors import report_may_review
 from audit.services import audit_event_record
+from courses.events import announce
 from courses.models import Session
 from courses.selectors import session_notice_values
 from enrollments.models import Enrollment, Status
-from enrollments.services.completion import completion_refresh
 from notices.models import NoticeKind
 from notices.services import Recipient, notice_send_by_template, notices_send
 from trainees.models import User
@@ -128,7 +128,7 @@ def report_save(
                 body=_("Open it from the list of reports to review."),
                 link=reverse("report_review_list"),
             )
-    completion_refresh([enrollment.pk])
+    announce(enrollment_ids=[enrollment.pk])
     return report
 
 
@@ -190,7 +190,7 @@ def report_review(
         values=session_notice_values(session),
         link=reverse("report_edit", args=[report.enrollment_id, report.form_id]),
     )
-    completion_refresh([report.enrollment_id])
+    announce(enrollment_ids=[report.enrollment_id])
     return report
 
 

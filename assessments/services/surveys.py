@@ -41,10 +41,10 @@ from assessments.models import (
 from assessments.services.tests import Refused
 from audit import crypto
 from audit.services import audit_event_record
+from courses.events import announce
 from courses.models import Course, Session
 from courses.selectors import session_notice_values
 from enrollments.models import Enrollment, Status
-from enrollments.services.completion import completion_refresh
 from notices.models import NoticeKind
 from notices.services import Recipient, notice_send_by_template
 from trainees.models import User
@@ -281,7 +281,7 @@ def survey_answer(
     except IntegrityError:  # pragma: no cover - the enrolment's row lock serialises answers
         raise ValidationError(_("You have already answered this survey. Thank you.")) from None
     audit_event_record(kind="survey.answered", user=actor, detail={"survey": survey.pk})
-    completion_refresh([enrollment.pk])
+    announce(enrollment_ids=[enrollment.pk])
 
 
 HELD_PURPOSE = "survey-held"

@@ -38,8 +38,8 @@ from assessments.scoring import (
     short_text_correct,
 )
 from audit.services import audit_event_record
+from courses.events import announce
 from enrollments.models import Enrollment, Status
-from enrollments.services.completion import completion_refresh
 from trainees.models import User
 
 GRACE = datetime.timedelta(seconds=30)
@@ -419,7 +419,7 @@ def _submit(
         user=None if auto else actor,
         detail={"attempt": attempt.pk, "score": str(total), "auto": auto},
     )
-    completion_refresh([attempt.enrollment_id])
+    announce(enrollment_ids=[attempt.enrollment_id])
     return attempt
 
 
@@ -537,7 +537,7 @@ def attempt_adjust(*, attempt: Attempt, score: Decimal, reason: str, actor: User
         user=actor,
         detail={"attempt": attempt.pk, "from": str(before), "to": str(score)},
     )
-    completion_refresh([attempt.enrollment_id])
+    announce(enrollment_ids=[attempt.enrollment_id])
     return attempt
 
 

@@ -86,11 +86,6 @@ PORTAL_BASE_URL = env_str(
 # warned about on the page; later days are refused: a mark completes the trainee).
 ATTENDANCE_MAX_DAYS_AHEAD = env_int("ATTENDANCE_MAX_DAYS_AHEAD", 0, minimum=0)
 CERTIFICATE_ISSUER = env_str("CERTIFICATE_ISSUER", "人材育成センター所長")
-# Which courses' materials a trainee may open (trainee -> subquery of course ids): decided by the
-# enrolments (a confirmed place), an app above learning — see learning/selectors.py.
-LEARNING_PLACES = "enrollments.selectors.learning_course_ids"
-# What an enrolment has met among a test, a survey and a report (enrollments.completion asks).
-ASSESSMENT_RESULTS = "assessments.selectors.requirements_met"
 
 # The project's apps in their layers, bottom first: an app imports only apps before it in this
 # list (ARCHITECTURE.md; tests/test_architecture.py reads the layers from here — the one list).
@@ -102,6 +97,7 @@ PROJECT_APPS = [
     "learning",
     "enrollments",
     "assessments",
+    "progress",
     "reports",
     "portal",
 ]
@@ -269,7 +265,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
     },
     "refresh-completion": {
-        "task": "enrollments.tasks.refresh_completion",
+        "task": "progress.tasks.refresh_completion",
         "schedule": crontab(hour=1, minute=30),
     },
     # Time-limited test attempts left open: submitted (with what was saved) within a minute.

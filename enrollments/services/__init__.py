@@ -4,7 +4,8 @@
 - status: the status machine (history, seats, waiting list) every change goes through;
 - applications, nominations, decisions: who asks for a place and how HR answers;
 - orders: target lists and training orders (for ordered courses the order is the decision);
-- attendance, completion, reminders, notifications, sessions (HR's edits that touch seats).
+- attendance, completion as stored (progress/ decides it), reminders, notifications, sessions (HR's
+  edits that touch seats).
 
 Every change writes an EnrollmentEvent (who, when, from, to, why) and an audit event in the same
 transaction; notices go out through the notices app after commit. The names below are the
@@ -29,11 +30,7 @@ from enrollments.services.attendance import (
     check_in_window,
     day_not_started,
 )
-from enrollments.services.completion import (
-    completion_refresh,
-    completion_refresh_due,
-    completion_refresh_for_trainee,
-)
+from enrollments.services.completion import completion_store
 from enrollments.services.decisions import (
     enrollments_decide,
     lottery_draw,
@@ -75,9 +72,7 @@ __all__ = [
     "check_in",
     "check_in_code_for",
     "check_in_window",
-    "completion_refresh",
-    "completion_refresh_due",
-    "completion_refresh_for_trainee",
+    "completion_store",
     "day_not_started",
     "decision_notices_send",
     "enrollment_apply",

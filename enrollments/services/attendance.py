@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
+from courses.events import announce
 from courses.models import SessionDay
 from enrollments.models import (
     AbsenceNotice,
@@ -22,7 +23,6 @@ from enrollments.models import (
     Enrollment,
     Status,
 )
-from enrollments.services.completion import completion_refresh
 from enrollments.services.history import enrollments_stamp_organisation
 from enrollments.services.status import EnrollmentRefused
 from trainees.models import Trainee, User
@@ -72,7 +72,7 @@ def attendance_record(
                 "recorded_at": now,
             },
         )
-    completion_refresh(list(valid))
+    announce(enrollment_ids=valid)  # completion (progress/) re-evaluates, in this transaction
     enrollments_stamp_organisation(session_id=day.session_id)
     audit_event_record(
         kind="attendance.recorded",

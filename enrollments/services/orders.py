@@ -16,7 +16,6 @@ from audit.services import audit_event_record
 from courses import services as course_services
 from courses.models import Course, DeliveryMode, Session
 from courses.selectors import session_notice_values, target_matches
-from enrollments.completion import initial_missing
 from enrollments.models import (
     ACTIVE,
     AbsenceNotice,
@@ -158,7 +157,7 @@ def enrollments_order(*, session: Session, trainee_ids: list[int], actor: User |
     reused = set(earlier.values_list("trainee_id", flat=True))
     # Their earlier place's absence notices do not carry over to the ordered one.
     AbsenceNotice.objects.filter(enrollment__in=earlier).delete()
-    missing = initial_missing(session.course)
+    missing = session.course.requirement_codes()
     earlier.update(status=Status.CONFIRMED, source=Source.ORDERED, decided_at=now,
                    waitlist_rank=None)  # fmt: skip
     insert_rows(

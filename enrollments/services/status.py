@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
 from courses.models import Session
-from enrollments.completion import initial_missing
 from enrollments.models import (
     Enrollment,
     EnrollmentEvent,
@@ -61,7 +60,7 @@ def status_set(
         enrollment.waitlist_rank = waitlist_next_rank(session)
     fields = ["status", "decided_at", "waitlist_rank"]
     if status == Status.CONFIRMED and not enrollment.completion_missing:
-        enrollment.completion_missing = initial_missing(session.course)
+        enrollment.completion_missing = session.course.requirement_codes()
         fields.append("completion_missing")
     enrollment.save(update_fields=fields)
     event = event_add(enrollment, before, actor, reason)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms, template
 from django.forms import BoundField
 
-from enrollments.completion import missing_labels
+from courses.models import requirement_labels
 
 register = template.Library()
 
@@ -11,7 +11,7 @@ register = template.Library()
 @register.filter(name="missing")
 def missing(codes: list[str]) -> str:
     """The requirements still to meet, in the reader's language."""
-    return missing_labels(codes or [])
+    return requirement_labels(codes or [])
 
 
 @register.filter(name="attendance_field")

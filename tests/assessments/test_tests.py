@@ -13,6 +13,7 @@ from assessments import services
 from assessments.models import Answer, Attempt, Question, QuestionKind, Test
 from audit.models import AuditEvent
 from enrollments.models import Completion, Enrollment
+from progress.services import completion_refresh
 from tests.assessments.factories import answer_all, make_test, question_ids
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
@@ -99,8 +100,6 @@ def test_attempts_allowed_and_counting_rule(place):
     test.counting = Test.Counting.BEST
     test.save()
     services.attempts_close_expired(test=test)
-    from enrollments.services import completion_refresh
-
     completion_refresh([place.pk])
     place.refresh_from_db()
     assert "test" not in place.completion_missing

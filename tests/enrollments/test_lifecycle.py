@@ -28,7 +28,6 @@ from enrollments.services import (
     change_request_decide,
     check_in,
     check_in_code_for,
-    completion_refresh,
     enrollment_apply,
     enrollment_cancel,
     enrollment_change,
@@ -41,6 +40,7 @@ from enrollments.services import (
     session_save,
 )
 from notices.models import Delivery, Notice
+from progress.services import completion_refresh
 from tests.courses.factories import CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory

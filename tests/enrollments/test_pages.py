@@ -289,7 +289,7 @@ def test_pages_have_fixed_query_budgets(
 
 
 def test_the_nightly_refresh_marks_past_sessions_not_completed():
-    from enrollments.tasks import refresh_completion
+    from progress.tasks import refresh_completion
 
     session = SessionFactory(days=[datetime.date(2026, 5, 12)])
     enrollment = enrol(learner()[1], session)

@@ -21,6 +21,7 @@ from assessments.models import Survey, SurveyDone, SurveyQuestion, SurveyQuestio
 from assessments.views import own_enrollment_or_404, record_refusal
 from audit.exports import export_response, requested_format
 from courses.models import Course, Session
+from lib.messages import refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
 
@@ -161,7 +162,7 @@ def survey_question_delete(
     try:
         services.survey_question_remove(question=question, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        refused(request, exc)
     else:
         messages.success(request, _("The question has been removed."))
     return _back(survey)

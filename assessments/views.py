@@ -27,6 +27,7 @@ from audit.exports import export_response, requested_format
 from audit.services import audit_event_record
 from courses.models import Course
 from enrollments.views import own_enrollment_or_404
+from lib.messages import refusal_text, refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
 from trainees.selectors import trainee_of
@@ -38,7 +39,7 @@ ANSWER_FIELD = re.compile(r"^q(\d{1,12})$")
 
 def _refused(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
     record_refusal(request, exc)
-    messages.error(request, " ".join(exc.messages))
+    refused(request, exc)
 
 
 def record_refusal(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
@@ -92,7 +93,7 @@ def course_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         copy = services.course_copy_to_next_year(course=course, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        refused(request, exc)
         return redirect("course_detail", pk=course.pk)
     messages.success(
         request, _("Copied to fiscal year %(year)s. Check the dates.") % {"year": copy.fiscal_year}
@@ -479,9 +480,9 @@ def answer_save(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
         )
     except services.Refused as exc:
         record_refusal(request, exc)
-        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+        return JsonResponse({"error": refusal_text(exc)}, status=400)
     except ValidationError as exc:
-        return JsonResponse({"error": " ".join(exc.messages)}, status=409)
+        return JsonResponse({"error": refusal_text(exc)}, status=409)
     return JsonResponse(
         {"saved": True, "saved_at": timezone.localtime(answer.saved_at).strftime("%H:%M:%S")}
     )

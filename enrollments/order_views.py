@@ -33,6 +33,7 @@ from enrollments.models import OrganisationQuota, TrainingOrder
 from enrollments.selectors import completed_trainee_ids
 from enrollments.views import form_errors
 from lib.japanese import list_join
+from lib.messages import refused
 from notices import selectors as notice_selectors
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE as HR
@@ -141,7 +142,7 @@ def course_targets_add(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 course=course, staff_number=form.cleaned_data["staff_number"], actor=request.user
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            refused(request, exc)
         else:
             messages.success(request, _("Added to the target list."))
     return redirect("course_targets", pk=course.pk)
@@ -172,7 +173,7 @@ def _issue_order(
     try:
         order = services.order_issue(session=session, trainee_ids=trainee_ids, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        refused(request, exc)
         return redirect(back)
     if order is None:
         messages.error(request, nobody)

@@ -37,6 +37,7 @@ from enrollments.forms import (
 from enrollments.models import ChangeRequest, Enrollment, Status
 from enrollments.pdf import sign_in_sheet_pdf
 from lib.japanese import list_join
+from lib.messages import refusal_text, refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Trainee
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
@@ -68,10 +69,6 @@ def own_enrollment_or_404(request: AuthenticatedHttpRequest, pk: int) -> Enrollm
                 detail={"enrollment": pk, "path": request.path},
             )
         raise Http404 from None
-
-
-def _refused(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
 
 
 def form_errors(request: AuthenticatedHttpRequest, form: forms.BaseForm) -> None:
@@ -112,7 +109,7 @@ def apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
     try:
         enrollment = services.enrollment_apply(session=session, trainee=trainee, actor=request.user)
     except ValidationError as exc:
-        _refused(request, exc)
+        refused(request, exc)
         return redirect("catalogue")
     texts = {
         Status.CONFIRMED: _("You have a place: the decision notice is in your inbox."),
@@ -154,7 +151,7 @@ def enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     try:
         services.enrollment_cancel(enrollment=enrollment, actor=request.user)
     except ValidationError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Your place has been cancelled."))
     return redirect("enrollment_detail", pk=pk)
@@ -174,7 +171,7 @@ def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             enrollment=enrollment, to_session=form.cleaned_data["to_session"], actor=request.user
         )
     except ValidationError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(
             request,
@@ -201,7 +198,7 @@ def enrollment_absence(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 actor=request.user,
             )
         except ValidationError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             enrollment.refresh_from_db(fields=["status"])
             if enrollment.status == Status.ABSENT:
@@ -322,7 +319,7 @@ def nomination_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     try:
         services.nomination_withdraw(enrollment=enrollment, actor=request.user)
     except ValidationError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("The nomination has been withdrawn."))
     return redirect("nominations")
@@ -342,7 +339,7 @@ def nomination_substitute(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
             enrollment=enrollment, substitute=form.trainee, actor=request.user
         )
     except ValidationError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("%(name)s will attend instead.") % {"name": form.trainee.name})
     return redirect("nominations")
@@ -445,7 +442,7 @@ def session_lottery(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             before_close=form.cleaned_data["before_close"],
         )
     except ValidationError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(
             request,
@@ -464,7 +461,7 @@ def change_request_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     try:
         services.change_request_decide(request=change, approve=approve, actor=request.user)
     except ValidationError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Approved.") if approve else _("Refused."))
     return redirect("session_page", pk=change.to_session_id)
@@ -489,7 +486,7 @@ def hr_enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
             enrollment=enrollment, actor=request.user, by_hr=True, reason=_("Cancelled by HR")
         )
     except ValidationError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("The place has been cancelled."))
     return redirect("session_page", pk=enrollment.session_id)
@@ -508,7 +505,7 @@ def _too_early(day: SessionDay) -> str:
     try:
         services.attendance_allowed(day)
     except services.EnrollmentRefused as exc:
-        return " ".join(exc.messages)
+        return refusal_text(exc)
     return ""
 
 
@@ -524,7 +521,7 @@ def attendance(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpR
         try:
             count = services.attendance_record(day=day, marks=form.marks(), actor=request.user)
         except services.EnrollmentRefused as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(
                 request,
@@ -558,7 +555,7 @@ def attendance_all_present(request: AuthenticatedHttpRequest, pk: int, day_pk: i
     try:
         count = services.attendance_all_present(day=day, actor=request.user)
     except services.EnrollmentRefused as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("%(count)s marked present.") % {"count": count})
     return redirect("attendance", pk=pk, day_pk=day_pk)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from courses.models import Session
 from enrollments.views import own_enrollment_or_404
+from lib.messages import refused
 from reports import services
 from reports.certificates import certificates_pdf, number_of, verification_url
 from reports.models import Certificate, CertificateBatch
@@ -41,7 +42,7 @@ def my_certificate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         certificate = services.certificate_issue(enrollment=enrollment, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        refused(request, exc)
         return redirect("my_history")
     if certificate.revoked_at:
         messages.error(request, _("This certificate has been revoked. Ask the training centre."))

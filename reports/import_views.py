@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lib.messages import refused
 from reports.history_import import history_import_commit, history_import_preview
 from reports.models import HistoryImport
 from trainees.forms import TableUploadForm
@@ -75,7 +76,7 @@ def history_import_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     try:
         added = history_import_commit(record=record, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        refused(request, exc)
     else:
         messages.success(
             request,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.exports import export_response, requested_format
 from audit.services import audit_event_record
+from lib.messages import refused
 from reports import selectors, services
 from reports.audit_kinds import ReportsEventKind
 from reports.documents import history_pdf
@@ -165,7 +166,7 @@ def record_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 trainee=trainee, data=data, reason=reason, actor=request.user
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            refused(request, exc)
         else:
             messages.success(request, _("The training was added to the history."))
         return redirect("trainee_history", pk=trainee.pk)
@@ -200,7 +201,7 @@ def record_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 record=HistoryRecord(pk=record.pk), data=data, reason=reason, actor=request.user
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            refused(request, exc)
         else:
             if changed:
                 messages.success(request, _("The record was corrected."))
@@ -228,7 +229,7 @@ def record_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             record=record, reason=form.cleaned_data["reason"], actor=request.user
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        refused(request, exc)
     else:
         messages.success(request, _("The record was removed from the history."))
     return redirect("trainee_history", pk=record.trainee_id)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.exports import FORMATS, export_response
+from lib.messages import refused
 from trainees import exports, selectors, services
 from trainees.audit_kinds import TraineesEventKind
 from trainees.forms import RosterUploadForm, TraineeSearchForm
@@ -112,7 +113,7 @@ def roster_import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
     except StaleImportError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        refused(request, exc)
     else:
         messages.success(request, _("The roster has been imported."))
     return redirect("roster_import_detail", pk=record.pk)

@@ -9,6 +9,7 @@ that the enrolment has answered (see surveys in assessments/services.py).
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -99,13 +100,13 @@ class Test(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def is_open(self, now=None) -> bool:
+    def is_open(self, now: datetime.datetime | None = None) -> bool:
         now = now or timezone.now()
         return (self.opens_at is None or self.opens_at <= now) and (
             self.closes_at is None or now < self.closes_at
         )
 
-    def revealed(self, setting: str, now=None) -> bool:
+    def revealed(self, setting: str, now: datetime.datetime | None = None) -> bool:
         if setting == self.Reveal.AT_ONCE:
             return True
         if setting == self.Reveal.AFTER_CLOSE:
@@ -339,7 +340,7 @@ class Survey(models.Model):
     def is_template(self) -> bool:
         return self.course_id is None
 
-    def is_open(self, now=None) -> bool:
+    def is_open(self, now: datetime.datetime | None = None) -> bool:
         now = now or timezone.now()
         return (self.opens_at is None or self.opens_at <= now) and (
             self.closes_at is None or now < self.closes_at

@@ -3,6 +3,8 @@ report, and the department's review (所属長確認)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
@@ -126,7 +128,7 @@ def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
         field.label for _pk, field in labels
     ]
 
-    def rows():
+    def rows() -> Iterator[list[object]]:
         for r in selectors.reports_for_course(course.pk).iterator(chunk_size=1000):
             yield [
                 r.form.title, r.enrollment.trainee.staff_number, r.enrollment.trainee.name,

@@ -697,7 +697,9 @@ def survey_rows(survey: Survey) -> tuple[list[str], list[list[str]]]:
 # --- Reports ---------------------------------------------------------------------------------
 
 
-def reports_for_course(course_id: int, *, organisation_id=None, state: str = "") -> QuerySet:
+def reports_for_course(
+    course_id: int, *, organisation_id: int | None = None, state: str = ""
+) -> QuerySet[CompletionReport]:
     """Every report of the course's forms with its review state, or — for enrolments without
     one — nothing (HR sees the missing ones on the session page's completion column)."""
     reports = CompletionReport.objects.filter(form__course_id=course_id).select_related(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -297,7 +298,7 @@ def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "伸び",
     ]
 
-    def rows():
+    def rows() -> Iterator[list[object]]:
         for e in selectors.test_trainee_rows(test).iterator(chunk_size=2000):
             pre, post = getattr(e, "pre_percent", None), getattr(e, "post_percent", None)
             gain = round(post - pre, 1) if pre is not None and post is not None else ""
@@ -380,7 +381,9 @@ def test_start(request: AuthenticatedHttpRequest, pk: int, test_pk: int) -> Http
     return redirect("attempt_take", pk=attempt.pk)
 
 
-def _posted_answers(request: AuthenticatedHttpRequest, attempt: Attempt, page_ids: list[int]):
+def _posted_answers(
+    request: AuthenticatedHttpRequest, attempt: Attempt, page_ids: list[int]
+) -> dict[int, tuple[list[str], str]]:
     """The answers a page posted: its questions' fields (a checkbox question with none ticked
     posts nothing, which clears it), plus any other q<id> field — forged, and refused by the
     service since it names a question outside the page."""

@@ -157,7 +157,7 @@ def export_response(
     if count is None:
         if not isinstance(rows, Sized):
             rows = list(rows)
-        count = len(rows)  # type: ignore[arg-type]
+        count = len(rows)
     encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
     extension = "xlsx" if file_format == "xlsx" else "csv"
     disposition = f'attachment; filename="{name}-{stamp}.{extension}"'

@@ -25,8 +25,8 @@ class _PeriodForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             raise ValidationError(_("The start date is after the end date."))
@@ -49,4 +49,6 @@ class AuditEventFilterForm(_PeriodForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # What is registered now (audit/kinds.py): every app's kinds, labelled.
-        self.fields["kind"].choices = [("", _("All")), *kinds.choices()]
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)  # noqa: S101 - declared above
+        kind_field.choices = [("", _("All")), *kinds.choices()]

@@ -44,7 +44,7 @@ class RedactPathsFilter(logging.Filter):
         elif isinstance(record.args, dict):
             record.args = {key: _redacted(value) for key, value in record.args.items()}
         if isinstance(record.msg, str) and not record.args:
-            record.msg = _PATH_IN_TEXT.sub(lambda m: _redacted(m.group()), record.msg)
+            record.msg = _PATH_IN_TEXT.sub(lambda m: str(_redacted(m.group())), record.msg)
         return True
 
 

@@ -23,8 +23,9 @@ class AccessLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path in self.exempt_paths:
             return self.get_response(request)
-        request.request_id = uuid.uuid4()
-        token = current_request_id.set(str(request.request_id))
+        request_id = uuid.uuid4()
+        request.request_id = request_id  # type: ignore[attr-defined] # read by the access log
+        token = current_request_id.set(str(request_id))
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -36,7 +37,7 @@ class AccessLogMiddleware:
                 # page behind the login shows personal data. (The row and the failure are in
                 # the application log.) The error page needs no database.
                 response = server_error(request)
-            response["X-Request-ID"] = str(request.request_id)
+            response["X-Request-ID"] = str(request_id)
             return response
         finally:
             current_request_id.reset(token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account import signals as account_signals
@@ -36,7 +37,7 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit_event_record(kind=AuditEventKind.LOGOUT, request=request, user=user, best_effort=True)
 
 
-def _record_authenticator_change(kind: AuditEventKind):
+def _record_authenticator_change(kind: AuditEventKind) -> Callable[..., None]:
     def receive(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
         audit_event_record(
             kind=kind,
@@ -87,7 +88,7 @@ def on_password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> 
     )
 
 
-def _record_email_change(action: str):
+def _record_email_change(action: str) -> Callable[..., None]:
     def receive(sender: Any, request: Any = None, **kwargs: Any) -> None:
         user = kwargs.get("user") or getattr(kwargs.get("email_address"), "user", None)
         audit_event_record(

@@ -122,10 +122,12 @@ def access_log_record(
     return _write_or_report(
         AccessLog,
         {
-            "request_id": request.request_id,
-            "user_id": user.pk if authenticated else None,
-            "username": user.get_username() if authenticated else "",
-            "roles": ",".join(sorted(role.value for role in user.roles)) if authenticated else "",
+            "request_id": getattr(request, "request_id", None),
+            "user_id": user.pk if user is not None and authenticated else None,
+            "username": user.get_username() if user is not None and authenticated else "",
+            "roles": ",".join(sorted(role.value for role in user.roles))
+            if user is not None and authenticated
+            else "",
             "ip_address": client_ip(request),
             "method": escape_controls(request.method or "")[:10],
             "path": redact_path(request.path, match.kwargs if match else None)[:2000],

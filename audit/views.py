@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +50,12 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _search(request: HttpRequest, form_class, select, template: str) -> HttpResponse:
+def _search(
+    request: HttpRequest,
+    form_class: type[forms.Form],
+    select: Callable[[dict[str, Any]], QuerySet[Any]],
+    template: str,
+) -> HttpResponse:
     """A filter form over one audit table, one page of matching rows (newest first)."""
     form = form_class(request.GET or None)
     if form.is_bound and not form.is_valid():
@@ -77,14 +88,17 @@ def events(request: HttpRequest) -> HttpResponse:
 EXPORT_LIMIT = 100_000
 
 
+def _person(user: Any) -> str:
+    return f"{user.username} {user.full_name}" if user is not None else ""
+
+
 def _event_row(e: AuditEvent) -> list[str]:
-    subject = e.subject_user
     return [
         timezone.localtime(e.occurred_at).strftime("%Y/%m/%d %H:%M:%S"),
         e.kind_label,
         e.kind,
         e.username,
-        f"{subject.username} {subject.full_name}" if subject else "",
+        _person(e.subject_user),
         selectors.detail_in_words(e.detail),
         e.login_id,
         e.ip_address or "",
@@ -95,7 +109,7 @@ def _event_row(e: AuditEvent) -> list[str]:
 @login_required
 @permission_required("audit.view_auditevent", raise_exception=True)
 @require_GET
-def events_export(request: HttpRequest) -> HttpResponse:
+def events_export(request: HttpRequest) -> HttpResponseBase:
     """The events the filter selects (newest first), as CSV or XLSX — the export itself an event."""
     form = AuditEventFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}

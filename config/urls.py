@@ -10,7 +10,7 @@ from config.health import healthz
 # The admin has no login form of its own: it sends people to the allauth login (rate limits,
 # MFA, audit events) and back.
 admin.autodiscover()
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign] # allauth's documented way
 admin.site.site_header = _("Training administration portal — admin")
 admin.site.site_title = _("Training administration portal")
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -91,7 +92,7 @@ def certificate_batch(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @login_required
 @permission_required(HR_CONSOLE, raise_exception=True)
 @require_GET
-def certificate_batch_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def certificate_batch_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     batch = get_object_or_404(CertificateBatch, pk=pk, state=CertificateBatch.State.DONE)
     name = batch.file.name.rsplit("/", 1)[-1].split("-", 1)[-1]
     return FileResponse(batch.file.open("rb"), as_attachment=True, filename=name)

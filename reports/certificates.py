@@ -9,6 +9,7 @@ shows what was issued — name, course, date — and whether it has been revoked
 
 from __future__ import annotations
 
+import datetime
 import hmac
 import io
 from collections.abc import Iterable
@@ -55,7 +56,7 @@ def verification_url(certificate: Certificate) -> str:
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 
-def _date(day) -> str:  # type: ignore[no-untyped-def]
+def _date(day: datetime.date) -> str:
     return f"{to_wareki(day)}（{day.year}年{day.month}月{day.day}日）"
 
 

@@ -5,6 +5,7 @@ employment type. Every table exports (?format=csv|csv-cp932|xlsx) through the on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -13,6 +14,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -45,7 +47,9 @@ class YearForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         years = sorted(set(fiscal_years()) | {current_fiscal_year()}, reverse=True)
-        self.fields["year"].choices = [(y, fiscal_year_choice(y)) for y in years]
+        year_field = self.fields["year"]
+        assert isinstance(year_field, forms.ChoiceField)  # noqa: S101 - declared above
+        year_field.choices = [(y, fiscal_year_choice(y)) for y in years]
 
     def chosen(self) -> int:
         if self.is_valid() and self.cleaned_data.get("year"):
@@ -77,9 +81,9 @@ def _export(
     request: AuthenticatedHttpRequest,
     name: str,
     header: list[str],
-    rows: list[list[object]],
+    rows: Sequence[Sequence[object]],
     detail: dict,
-) -> HttpResponse:
+) -> HttpResponseBase:
     return export_response(
         request,
         name=name,
@@ -111,7 +115,7 @@ def _page(request: AuthenticatedHttpRequest, template: str, context: dict) -> Ht
 
 @login_required
 @require_GET
-def completion(request: AuthenticatedHttpRequest) -> HttpResponse:
+def completion(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
     matrix = dashboards.completion_matrix(year, scope)
     if _wants_file(request):
@@ -139,7 +143,7 @@ def completion(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def completion_cell(
     request: AuthenticatedHttpRequest, course_pk: int, organisation_pk: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     scope = _allowed(request)
     course = get_object_or_404(Course, pk=course_pk)
     tree = dashboards.organisation_tree()
@@ -171,7 +175,7 @@ def completion_cell(
 
 @login_required
 @require_GET
-def compliance(request: AuthenticatedHttpRequest) -> HttpResponse:
+def compliance(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
     summary = dashboards.compliance_summary(year, scope)
     if _wants_file(request):
@@ -192,7 +196,7 @@ class DepartmentForm(FoldedNumbersMixin, forms.Form):
 
 @login_required
 @require_GET
-def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     scope = _allowed(request)
     course = get_object_or_404(Course, pk=pk)
     form = DepartmentForm(request.GET or None)
@@ -230,7 +234,7 @@ def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR_CONSOLE, raise_exception=True)
 @require_POST
-def chase_remind_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def chase_remind_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     course = get_object_or_404(Course, pk=pk)
     form = DepartmentForm(request.POST)
     department = form.cleaned_data.get("department") if form.is_valid() else None
@@ -257,7 +261,7 @@ def chase_remind_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @login_required
 @require_GET
-def attendance(request: AuthenticatedHttpRequest) -> HttpResponse:
+def attendance(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
     summary = dashboards.attendance_summary(year, scope)
     reasons = list(AbsenceReason.choices)
@@ -301,7 +305,7 @@ def _mean_cell(cell: tuple | None) -> object:
 
 @login_required
 @require_GET
-def results(request: AuthenticatedHttpRequest) -> HttpResponse:
+def results(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope = _allowed(request)
     years, lines = dashboards.results_over_years(scope)
     if _wants_file(request):
@@ -337,7 +341,7 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def hours(request: AuthenticatedHttpRequest) -> HttpResponse:
+def hours(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
     summary = dashboards.hours_by_employment_type(year, scope)
     if _wants_file(request):

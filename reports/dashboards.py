@@ -180,7 +180,7 @@ def completion_matrix(fiscal_year: int, scope: set[int] | None) -> CompletionMat
     tree = organisation_tree()
     grouped = (
         _places(fiscal_year, scope)
-        .values("course_id", "place_org")
+        .values("course_id", "place_org")  # type: ignore[misc] # annotated by _places
         .annotate(
             held=Count("id"),
             completed=Count("id", filter=Q(completion=Completion.COMPLETED)),
@@ -228,7 +228,7 @@ def completion_cell(course: Course, department_id: int, scope: set[int] | None) 
         units &= scope
     return list(
         _places(course.fiscal_year, None)
-        .filter(course=course, place_org__in=units)
+        .filter(course=course, place_org__in=units)  # type: ignore[misc] # annotated by _places
         .select_related("trainee__organisation", "session", "organisation")
         .order_by("trainee__staff_number")
     )
@@ -239,7 +239,9 @@ def completion_cell(course: Course, department_id: int, scope: set[int] | None) 
 
 def _completed_place(course_ref: OuterRef | int) -> QuerySet[Enrollment]:
     return Enrollment.objects.filter(
-        course_id=course_ref, trainee_id=OuterRef("trainee_id"), completion=Completion.COMPLETED
+        course_id=course_ref,  # type: ignore[misc] # an OuterRef is a valid lookup value
+        trainee_id=OuterRef("trainee_id"),
+        completion=Completion.COMPLETED,
     )
 
 

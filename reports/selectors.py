@@ -65,7 +65,7 @@ class HistoryRow:
     def certificate(self) -> Certificate | None:
         """The place's certificate, if one was issued (loaded with the history)."""
         try:
-            return self.enrollment.certificate if self.enrollment else None  # type: ignore[attr-defined]
+            return self.enrollment.certificate if self.enrollment else None
         except Certificate.DoesNotExist:
             return None
 
@@ -123,9 +123,9 @@ def trainee_history(
             state=Attempt.State.SUBMITTED,
             max_score__gt=0,
         )
-        .annotate(percent=percent)
-        .order_by("-percent")
-        .values("percent")[:1]
+        .annotate(percent_of_max=percent)  # not "percent": Attempt has a property of that name
+        .order_by("-percent_of_max")
+        .values("percent_of_max")[:1]
     )
     report = CompletionReport.objects.filter(
         enrollment=OuterRef("pk"), form__purpose=ReportForm.Purpose.REPORT
@@ -161,8 +161,8 @@ def trainee_history(
                 dates=[d.date for d in days],
                 hours=session_hours(days),
                 outcome=_outcome(enrollment),
-                score=enrollment.best_percent,  # type: ignore[attr-defined]
-                report_state=str(states.get(enrollment.report_state, "")),  # type: ignore[attr-defined]
+                score=enrollment.best_percent,
+                report_state=str(states.get(enrollment.report_state, "")),
                 organisation_then=enrollment.organisation_name or organisation.name,
                 organisation_now=_organisation_now(organisation),
                 enrollment=enrollment,

@@ -80,7 +80,7 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
-        readonly = ("last_login", "date_joined")
+        readonly: tuple[str, ...] = ("last_login", "date_joined")
         if not request.user.is_superuser:
             # Only a superuser hands out technical rights; HR assigns roles through groups.
             readonly += ("is_staff", "is_superuser", "user_permissions")
@@ -94,7 +94,7 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "groups" and not request.user.is_superuser:
             # Separation of duties: HR cannot make anyone (themselves included) an auditor.
             kwargs["queryset"] = db_field.remote_field.model.objects.exclude(

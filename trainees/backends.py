@@ -19,7 +19,7 @@ from trainees.selectors import account_for_login
 
 
 class LoginBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

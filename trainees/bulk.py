@@ -16,18 +16,28 @@ from django.db import connection, models
 BATCH = 2000
 
 
+def _concrete(model: type[models.Model], names: Sequence[str]) -> list[models.Field]:
+    """The model's concrete fields by name (a relation's reverse side has no column)."""
+    found = []
+    for name in names:
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field)  # noqa: S101 - the callers name columns
+        found.append(field)
+    return found
+
+
 def insert_rows(
     model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(
+        model._default_manager.bulk_create(
             (model(**dict(zip(fields, row, strict=True))) for row in rows), batch_size=BATCH
         )
         return
     meta = model._meta
-    model_fields = [meta.get_field(name) for name in fields]
+    model_fields = _concrete(model, fields)
     is_json = [isinstance(field, models.JSONField) for field in model_fields]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in model_fields)
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in model_fields)
     sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
@@ -48,14 +58,14 @@ def update_rows(
     if not objects:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_update(objects, fields, batch_size=BATCH)
+        model._default_manager.bulk_update(objects, fields, batch_size=BATCH)
         return
     meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    pk = meta.pk.column
-    model_fields = [meta.get_field(name) for name in fields]
-    columns = [quote(pk), *(quote(field.column) for field in model_fields)]
+    pk = str(meta.pk.column if meta.pk is not None else "id")
+    model_fields = _concrete(model, fields)
+    columns = [quote(pk), *(quote(str(field.column)) for field in model_fields)]
     scratch = quote(f"bulk_update_{meta.db_table}")
     with connection.cursor() as cursor:
         # Identifiers below come from the model's metadata, quoted; values go through COPY.
@@ -74,7 +84,9 @@ def update_rows(
                         else value
                     )
                 copy.write_row(row)
-        assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in model_fields)
+        assignments = ", ".join(
+            f"{quote(str(f.column))} = s.{quote(str(f.column))}" for f in model_fields
+        )
         key = quote(pk)
         cursor.execute(
             f"UPDATE {table} AS t SET {assignments} FROM {scratch} AS s "  # noqa: S608

@@ -12,6 +12,7 @@ from allauth.mfa.totp.forms import ActivateTOTPForm
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY as TOTP_SECRET_SESSION_KEY
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from trainees.models import EmploymentType, ImportMode, Organisation, TraineeStatus
@@ -24,7 +25,7 @@ class LoginForm(AllauthLoginForm):
     before the account is looked up.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["login"].label = _("Login ID (staff number) or e-mail")
         self.fields["login"].widget.attrs.pop("placeholder", None)
@@ -65,7 +66,7 @@ class VerifiedResetPasswordForm(AllauthResetPasswordForm):
                 "user_id", flat=True
             )
         )
-        self.users = [user for user in self.users if user.pk in verified]
+        self.users: list[Any] = [user for user in self.users if user.pk in verified]
         return email
 
 
@@ -106,7 +107,7 @@ class TableUploadForm(forms.Form):
         initial="auto",
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         limit = settings.ROSTER_MAX_UPLOAD_BYTES
         if upload.size > limit:
@@ -127,8 +128,8 @@ class RosterUploadForm(TableUploadForm):
         help_text=_("For an affiliated organisation's list: every row is for this organisation."),
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         if cleaned.get("mode") == ImportMode.FULL and cleaned.get("organisation"):
             self.add_error(
                 "organisation", _("The full roster covers all ward staff: leave this empty.")
@@ -156,8 +157,12 @@ class TraineeSearchForm(forms.Form):
         initial=TraineeStatus.ACTIVE,
     )
 
-    def __init__(self, *args, organisations=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, organisations: QuerySet[Organisation] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = (
+        organisation_field = self.fields["organisation"]
+        assert isinstance(organisation_field, forms.ModelChoiceField)  # noqa: S101 - declared
+        organisation_field.queryset = (
             organisations if organisations is not None else Organisation.objects.order_by("code")
         )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
@@ -87,7 +88,7 @@ class User(AbstractUser):
     import); there is no public sign-up. Roles are Django groups, see ``trainees.roles``.
     """
 
-    username_validator = ASCIIUsernameValidator()
+    username_validator = ASCIIUsernameValidator()  # type: ignore[assignment] # stricter on purpose
 
     username = models.CharField(
         _("login ID"),
@@ -97,8 +98,9 @@ class User(AbstractUser):
         validators=[username_validator],
         error_messages={"unique": _("An account with this login ID already exists.")},
     )
-    first_name = None
-    last_name = None
+    # One name field, as the roster has it (Django's documented way to drop a field).
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     language = models.CharField(
         _("language"),
@@ -255,7 +257,7 @@ class Trainee(models.Model):
     def __str__(self) -> str:
         return f"{self.staff_number} {self.name}"
 
-    def age_on(self, day):  # type: ignore[no-untyped-def]
+    def age_on(self, day: datetime.date) -> int | None:
         """Age on ``day``: from the birth date, else from the recorded age and its as-of date."""
         if self.birth_date:
             years = day.year - self.birth_date.year

@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,8 @@ from lib.messages import refused
 from trainees import exports, selectors, services
 from trainees.audit_kinds import TraineesEventKind
 from trainees.forms import RosterUploadForm, TraineeSearchForm
-from trainees.models import Organisation, RosterImport, Trainee
+from trainees.http import AuthenticatedHttpRequest
+from trainees.models import Organisation, RosterImport, Trainee, User
 from trainees.roster_import import (
     StaleImportError,
     changes_for_display,
@@ -32,14 +34,14 @@ from trainees.roster_import import (
 HR = "trainees.use_hr_console"
 
 
-def _may_see_registry(user) -> bool:  # type: ignore[no-untyped-def]
+def _may_see_registry(user: User) -> bool:
     return user.has_perm(HR) or user.has_perm("trainees.use_coordinator_pages")
 
 
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def roster_imports(request: HttpRequest) -> HttpResponse:
+def roster_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -66,7 +68,7 @@ def roster_imports(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_GET
-def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(
         RosterImport.objects.select_related("uploaded_by", "committed_by"), pk=pk
     )
@@ -102,7 +104,7 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_POST
-def roster_import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_import_commit_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(RosterImport, pk=pk)
     try:
         roster_import_commit(
@@ -122,7 +124,7 @@ def roster_import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_GET
-def roster_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The errors and warnings of an import as CSV (UTF-8 with BOM, for Excel)."""
     record = get_object_or_404(RosterImport.objects.defer("plan"), pk=pk)
     buffer = io.StringIO(newline="")
@@ -145,7 +147,7 @@ def roster_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_POST
-def roster_import_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_import_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Invite everyone this import created (one action for the whole import)."""
     record = get_object_or_404(
         RosterImport.objects.defer("plan"), pk=pk, status=RosterImport.Status.COMMITTED
@@ -156,7 +158,7 @@ def roster_import_invite(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("roster_import_detail", pk=record.pk)
 
 
-def _search_form(request: HttpRequest) -> tuple[TraineeSearchForm, dict]:
+def _search_form(request: AuthenticatedHttpRequest) -> tuple[TraineeSearchForm, dict]:
     scope_orgs = None
     if not request.user.has_perm(HR):
         ids = [o.id for o in selectors.organisations_in_scope(request.user)]
@@ -168,7 +170,7 @@ def _search_form(request: HttpRequest) -> tuple[TraineeSearchForm, dict]:
 
 @login_required
 @require_GET
-def trainee_list(request: HttpRequest) -> HttpResponse:
+def trainee_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not _may_see_registry(request.user):
         raise PermissionDenied
     form, filters = _search_form(request)
@@ -190,7 +192,7 @@ def trainee_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def trainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def trainee_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not _may_see_registry(request.user):
         raise PermissionDenied
     trainee = get_object_or_404(
@@ -200,7 +202,7 @@ def trainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for change, fields in zip(
         changes, selectors.describe_changes([c.changes for c in changes]), strict=True
     ):
-        change.display = fields
+        change.display = fields  # type: ignore[attr-defined] # for the template
     return render(
         request,
         "trainees/trainee_detail.html",
@@ -216,7 +218,7 @@ def trainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(HR, raise_exception=True)
 @require_POST
-def trainee_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def trainee_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trainee = get_object_or_404(Trainee, pk=pk)
     sent = services.invitations_send(trainee_ids=[trainee.pk], actor=request.user)
     if sent:
@@ -231,7 +233,7 @@ def trainee_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def trainee_export(request: HttpRequest) -> HttpResponse:
+def trainee_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     if not _may_see_registry(request.user):
         raise PermissionDenied
     _form, filters = _search_form(request)

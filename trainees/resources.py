@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
@@ -11,7 +13,7 @@ class FormulaSafeResource(resources.ModelResource):
     """Exports through django-import-export with every text cell formula-safe, as the portal's
     own export writer does (audit.exports.neutralise)."""
 
-    def export_field(self, field, instance, **kwargs):  # type: ignore[no-untyped-def]
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
         # Spreadsheet formula injection: a name such as =HYPERLINK(…) stays text.
         value = super().export_field(field, instance, **kwargs)
         return neutralise(value) if isinstance(value, str) else value

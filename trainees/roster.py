@@ -13,6 +13,7 @@ import datetime
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -406,7 +407,8 @@ def parse_roster(
     if len(records) - 1 > MAX_ROWS:
         raise RosterFileError(_("The file has more than %(max)s rows.") % {"max": f"{MAX_ROWS:,}"})
     column_of = {key: header[index] for index, key in mapping.items()}
-    body, records = records[1:], None  # let the raw cells go as rows are cleaned
+    body = records[1:]
+    del records  # let the raw cells go as rows are cleaned
     for line, cells in body:
         if len(cells) > len(header):
             parsed.errors.append(
@@ -531,7 +533,9 @@ def _clean_row(
     return values
 
 
-def _check_dates(values: dict[str, Any], error, today: datetime.date) -> None:  # type: ignore[no-untyped-def]
+def _check_dates(
+    values: dict[str, Any], error: Callable[[str, str], None], today: datetime.date
+) -> None:
     birth, hire, promotion = (
         values[key] and datetime.date.fromisoformat(values[key]) for key in DATE_FIELDS
     )

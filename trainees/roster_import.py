@@ -14,6 +14,7 @@ import hashlib
 import json
 import secrets
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Manager, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,14 @@ from trainees.models import (
     User,
 )
 from trainees.roles import Role
-from trainees.roster import ParsedRoster, Problem, RosterFileError, parse_roster, search_key
+from trainees.roster import (
+    ParsedRoster,
+    Problem,
+    RosterFileError,
+    RosterRow,
+    parse_roster,
+    search_key,
+)
 
 BATCH = 2000
 # Fields compared between the file and the registry, in display order.
@@ -128,7 +136,7 @@ def _plan(
     code_by_name = {name: code for code, (_pk, name, _ext) in organisations.items()}
     new_organisations: dict[str, dict[str, Any]] = {}
 
-    def error(row, column: str, value: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    def error(row: RosterRow, column: str, value: str, message: str) -> None:
         parsed.errors.append(Problem(row.line, column, value, message))
 
     resolved = []
@@ -315,7 +323,9 @@ def _plan(
     }
 
 
-def _lookup(queryset, key: str, wanted, value: str):  # type: ignore[no-untyped-def]
+def _lookup(
+    queryset: QuerySet[Any] | Manager[Any], key: str, wanted: Iterable[Any], value: str
+) -> list[tuple[Any, Any]]:
     """(key, value) pairs for the wanted keys. For a whole roster, reading the narrow column
     of the entire table is much faster than an IN list of 100,000 parameters."""
     wanted = set(wanted)
@@ -573,7 +583,15 @@ def _unusable_password() -> str:
     return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
 
 
-def _create_trainees(creates, org_id, trainee_group, now, record, actor, change_rows) -> None:  # type: ignore[no-untyped-def]
+def _create_trainees(
+    creates: list[dict[str, Any]],
+    org_id: dict[str, int],
+    trainee_group: Group,
+    now: datetime.datetime,
+    record: RosterImport,
+    actor: User | None,
+    change_rows: list[tuple[int, str, dict[str, Any]]],
+) -> None:
     if not creates:
         return
     fresh = [item for item in creates if item["user_id"] is None]
@@ -648,7 +666,14 @@ def _create_trainees(creates, org_id, trainee_group, now, record, actor, change_
     )  # fmt: skip
 
 
-def _update_trainees(updates, now, today, record, actor, change_rows) -> None:  # type: ignore[no-untyped-def]
+def _update_trainees(
+    updates: list[dict[str, Any]],
+    now: datetime.datetime,
+    today: datetime.date,
+    record: RosterImport,
+    actor: User | None,
+    change_rows: list[tuple[int, str, dict[str, Any]]],
+) -> None:
     by_id = {item["id"]: item for item in updates}
     ids = list(by_id)
     for start in range(0, len(ids), BATCH):

@@ -118,7 +118,7 @@ def organisations_in_scope(user: User) -> list[Organisation]:
         if organisation.id in seen:
             return
         seen.add(organisation.id)
-        organisation.depth = depth
+        organisation.depth = depth  # type: ignore[attr-defined] # for the template's indent
         result.append(organisation)
         for child in children[organisation.id]:
             walk(child, depth + 1)
@@ -188,7 +188,7 @@ def describe_changes(change_sets: list[dict]) -> list[list[tuple[str, object, ob
     names instead of ids, status and other choices by their label (one query for the names)."""
     labels = {f.name: f.verbose_name for f in Trainee._meta.fields}
     labels["organisation_id"] = labels["organisation"]
-    org_ids = set()
+    org_ids: set[int] = set()
     for changes in change_sets:
         org_ids.update(v for v in changes.get("organisation_id", ()) if isinstance(v, int))
     names = dict(Organisation.objects.filter(id__in=org_ids).values_list("id", "name"))
@@ -200,7 +200,7 @@ def describe_changes(change_sets: list[dict]) -> list[list[tuple[str, object, ob
         if field == "organisation_id":
             if isinstance(value, str):  # "new:CODE" in a preview: created on commit
                 return value.removeprefix("new:")
-            return names.get(value, value)
+            return names.get(value, value) if isinstance(value, int) else value
         if field in choices:
             return choices[field].get(value, value)
         if isinstance(value, list):

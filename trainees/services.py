@@ -117,13 +117,13 @@ def invitations_send(*, trainee_ids: Iterable[int], actor: User | None) -> int:
         .exclude(email="")
         .select_related("user")
     )
-    targets = [t for t in candidates if not t.user.has_usable_password()]
+    targets = [t for t in candidates if t.user is not None and not t.user.has_usable_password()]
     if not targets:
         return 0
     now = timezone.now()
     with transaction.atomic():
         Trainee.objects.filter(id__in=[t.id for t in targets]).update(invited_at=now)
         audit_event_record(kind="account.invited", user=actor, detail={"count": len(targets)})
-        user_ids = [t.user_id for t in targets]
+        user_ids = [t.user_id for t in targets if t.user_id is not None]
         transaction.on_commit(lambda: [send_invitation.delay(uid) for uid in user_ids])
     return len(targets)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.mail import send_mail
@@ -21,7 +21,7 @@ def clear_expired_sessions() -> int:
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5, acks_late=True)
-def send_invitation(self, user_id: int) -> bool:  # type: ignore[no-untyped-def]
+def send_invitation(self: Task, user_id: int) -> bool:
     """E-mail a one-time link to set a first password. Does nothing if the account already has
     a password (so a retry or a second click never sends a working link twice)."""
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -317,7 +317,9 @@ def _clean_answer(
     return [], text
 
 
-def _store(attempt: Attempt, question: Question, ids: list[int], text: str, now) -> Answer:
+def _store(
+    attempt: Attempt, question: Question, ids: list[int], text: str, now: datetime.datetime
+) -> Answer:
     answer, _created = Answer.objects.update_or_create(
         attempt=attempt, question=question, defaults={"text": text, "saved_at": now}
     )
@@ -446,7 +448,10 @@ def attempt_submit(
 
 
 def _answers_store(
-    attempt: Attempt, answers: dict[int, tuple[list[str], str]], actor: User | None, now
+    attempt: Attempt,
+    answers: dict[int, tuple[list[str], str]],
+    actor: User | None,
+    now: datetime.datetime,
 ) -> None:
     if not set(answers) <= set(attempt.question_ids):
         raise _refuse(actor, attempt, "question", _("That question is not in this test."))
@@ -491,7 +496,7 @@ def answers_save(
     raise _time_up()
 
 
-def _close_expired(attempts, now: datetime.datetime) -> int:
+def _close_expired(attempts: QuerySet[Attempt], now: datetime.datetime) -> int:
     """Submit, with what was saved, the open attempts whose time (or the test) has run out."""
     due = attempts.filter(state=Attempt.State.IN_PROGRESS).filter(
         Q(deadline__lt=now - GRACE) | Q(test__closes_at__lt=now - GRACE)
@@ -504,7 +509,9 @@ def _close_expired(attempts, now: datetime.datetime) -> int:
 
 
 @transaction.atomic
-def attempts_close_expired(*, test: Test | None = None, now=None) -> int:
+def attempts_close_expired(
+    *, test: Test | None = None, now: datetime.datetime | None = None
+) -> int:
     """Run before showing results (and nightly): time-limited attempts left open are submitted
     with what was saved."""
     attempts = Attempt.objects.all() if test is None else Attempt.objects.filter(test=test)

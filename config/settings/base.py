@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -205,7 +206,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
             "OPTIONS": {
                 # Writers take the lock at BEGIN and queue behind each other (busy timeout)
                 # instead of failing with "database is locked" half-way through a transaction.
@@ -427,7 +428,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise like static
 # files: no access-log row, no 404 at every page.
 WHITENOISE_ROOT = BASE_DIR / "deploy" / "root"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (

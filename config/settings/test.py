@@ -15,7 +15,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "materials": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": VAR_DIR / "test-materials"},
+        "OPTIONS": {"location": str(VAR_DIR / "test-materials")},
     },
 }
 # Each test runs in a transaction on the default connection; access-log rows written through

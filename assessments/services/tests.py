@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -42,6 +43,7 @@ from courses.events import announce
 from enrollments.models import Enrollment, Status
 from trainees.models import User
 
+AnswerResult = TypeVar("AnswerResult")
 GRACE = datetime.timedelta(seconds=30)
 _random = random.SystemRandom()
 
@@ -333,6 +335,24 @@ def _time_up() -> ValidationError:
     )
 
 
+def _while_open(
+    attempt: Attempt, now: datetime.datetime, write: Callable[[Attempt], AnswerResult]
+) -> AnswerResult:
+    """Write into the attempt, locked, while it is open. Past its time limit it is submitted
+    (committed, with what was saved) and the write refused. The one lifecycle of both ways of
+    saving answers."""
+    with transaction.atomic():
+        attempt = _locked(attempt)
+        if attempt.state != Attempt.State.IN_PROGRESS:
+            raise ValidationError(
+                _("This attempt has been submitted; answers can no longer change.")
+            )
+        if not _expired(attempt, now):
+            return write(attempt)
+        _submit(attempt, now, auto=True)
+    raise _time_up()
+
+
 def answer_save(
     *,
     attempt: Attempt,
@@ -344,21 +364,16 @@ def answer_save(
 ) -> Answer:
     """Save one answer as it is given (the page calls this on every change). After the time
     limit the attempt is submitted (committed) and the answer refused."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        attempt = _locked(attempt)
-        if attempt.state != Attempt.State.IN_PROGRESS:
-            raise ValidationError(
-                _("This attempt has been submitted; answers can no longer change.")
-            )
-        if not _expired(attempt, now):
-            if question_id not in attempt.question_ids:
-                raise _refuse(actor, attempt, "question", _("That question is not in this test."))
-            question = Question.objects.get(pk=question_id)
-            ids, text = _clean_answer(attempt, question, selected, text, actor)
-            return _store(attempt, question, ids, text, now)
-        _submit(attempt, now, auto=True)
-    raise _time_up()
+    when = now or timezone.now()
+
+    def write(attempt: Attempt) -> Answer:
+        if question_id not in attempt.question_ids:
+            raise _refuse(actor, attempt, "question", _("That question is not in this test."))
+        question = Question.objects.get(pk=question_id)
+        ids, cleaned = _clean_answer(attempt, question, selected, text, actor)
+        return _store(attempt, question, ids, cleaned, when)
+
+    return _while_open(attempt, when, write)
 
 
 def _question_points(question: Question, answer: Answer | None, chosen: list[int]) -> Decimal:
@@ -482,18 +497,10 @@ def answers_save(
 ) -> None:
     """Save a page of answers (the form without JavaScript): all or none. After the time
     limit the attempt is submitted (committed) and the answers refused."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        attempt = _locked(attempt)
-        if attempt.state != Attempt.State.IN_PROGRESS:
-            raise ValidationError(
-                _("This attempt has been submitted; answers can no longer change.")
-            )
-        if not _expired(attempt, now):
-            _answers_store(attempt, answers, actor, now)
-            return
-        _submit(attempt, now, auto=True)
-    raise _time_up()
+    when = now or timezone.now()
+    _while_open(
+        attempt, when, lambda open_attempt: _answers_store(open_attempt, answers, actor, when)
+    )
 
 
 def _close_expired(attempts: QuerySet[Attempt], now: datetime.datetime) -> int:

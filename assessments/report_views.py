@@ -20,9 +20,9 @@ from assessments import selectors, services
 from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import ReportFieldFormSet, ReportFilterForm, ReportFormForm, ReviewForm
 from assessments.models import CompletionReport, ReportField, ReportForm
-from assessments.views import own_enrollment_or_404
 from audit.exports import export_response, requested_format
 from courses.models import Course
+from enrollments.access import own_enrollment_or_404
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Organisation
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES

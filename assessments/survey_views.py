@@ -15,21 +15,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
+from assessments.access import record_refusal, survey_or_404
 from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import SurveyCreateForm, SurveyForm, SurveyQuestionForm
 from assessments.models import Survey, SurveyDone, SurveyQuestion, SurveyQuestionKind
-from assessments.views import own_enrollment_or_404, record_refusal
 from audit.exports import export_response, requested_format
 from courses.models import Course, Session
+from enrollments.access import own_enrollment_or_404
 from lib.messages import refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
 
 HR = HR_CONSOLE
-
-
-def _survey(pk: int) -> Survey:
-    return get_object_or_404(Survey.objects.select_related("course"), pk=pk)
 
 
 def _back(survey: Survey) -> HttpResponse:
@@ -86,7 +83,7 @@ def survey_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required(HR, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def survey_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    survey = _survey(pk)
+    survey = survey_or_404(pk)
     form = SurveyForm(request.POST or None, instance=survey)
     answered = SurveyDone.objects.filter(survey=survey).exists()
     if request.method == "POST" and form.is_valid():
@@ -136,7 +133,7 @@ def _question_page(
 @permission_required(HR, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def survey_question_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _question_page(request, _survey(pk), None)
+    return _question_page(request, survey_or_404(pk), None)
 
 
 @login_required
@@ -145,7 +142,7 @@ def survey_question_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
 def survey_question_edit(
     request: AuthenticatedHttpRequest, pk: int, question_pk: int
 ) -> HttpResponse:
-    survey = _survey(pk)
+    survey = survey_or_404(pk)
     return _question_page(
         request, survey, get_object_or_404(SurveyQuestion, pk=question_pk, survey=survey)
     )
@@ -157,7 +154,7 @@ def survey_question_edit(
 def survey_question_delete(
     request: AuthenticatedHttpRequest, pk: int, question_pk: int
 ) -> HttpResponse:
-    survey = _survey(pk)
+    survey = survey_or_404(pk)
     question = get_object_or_404(SurveyQuestion, pk=question_pk, survey=survey)
     try:
         services.survey_question_remove(question=question, actor=request.user)
@@ -174,7 +171,7 @@ def survey_question_delete(
 def survey_question_move(
     request: AuthenticatedHttpRequest, pk: int, question_pk: int
 ) -> HttpResponse:
-    survey = _survey(pk)
+    survey = survey_or_404(pk)
     question = get_object_or_404(SurveyQuestion, pk=question_pk, survey=survey)
     services.survey_question_move(
         question=question, up=request.POST.get("direction") == "up", actor=request.user
@@ -186,7 +183,7 @@ def survey_question_move(
 @permission_required(HR, raise_exception=True)
 @require_GET
 def survey_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    survey = _survey(pk)
+    survey = survey_or_404(pk)
     return render(
         request,
         "assessments/survey_answer.html",
@@ -202,7 +199,7 @@ def survey_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required(HR, raise_exception=True)
 @require_GET
 def survey_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    survey = _survey(pk)
+    survey = survey_or_404(pk)
     sessions = list(Session.objects.filter(course__survey=survey).order_by("number"))
     try:
         session_id = int(request.GET.get("session", "")) or None
@@ -231,7 +228,7 @@ def survey_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required(HR, raise_exception=True)
 @require_GET
 def survey_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-    survey = _survey(pk)
+    survey = survey_or_404(pk)
     header, rows = selectors.survey_rows(survey)
     return export_response(
         request,
@@ -249,7 +246,7 @@ def survey_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
 @permission_required(HR, raise_exception=True)
 @require_POST
 def survey_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    survey = _survey(pk)
+    survey = survey_or_404(pk)
     if survey.course_id is None:
         return _back(survey)
     sent = services.survey_remind(survey=survey, actor=request.user)

@@ -19,19 +19,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
+from assessments.access import hr_test_or_404, own_attempt_or_404, record_refusal
 from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import AdjustForm, BankImportForm, QuestionForm, TestForm
 from assessments.models import CHOICE_KINDS, Attempt, Question, Test
 from assessments.resources import bank_import, bank_table
 from assessments.services.tests import current_questions, points_total
 from audit.exports import export_response, requested_format
-from audit.services import audit_event_record
 from courses.models import Course
-from enrollments.views import own_enrollment_or_404
+from enrollments.access import own_enrollment_or_404
 from lib.messages import refusal_text, refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
-from trainees.selectors import trainee_of
 
 HR = HR_CONSOLE
 TRAINEE = TRAINEE_PAGES
@@ -41,44 +40,6 @@ ANSWER_FIELD = re.compile(r"^q(\d{1,12})$")
 def _refused(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
     record_refusal(request, exc)
     refused(request, exc)
-
-
-def record_refusal(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
-    """A forged answer (services.Refused) is an audit event, written after the service's
-    transaction rolled back."""
-    if isinstance(exc, services.Refused):
-        audit_event_record(
-            kind="assessment.refused",
-            user=request.user,
-            detail={"attempt": exc.attempt_id, "reason": exc.reason, "path": request.path},
-        )
-
-
-# --- Access helpers --------------------------------------------------------------------------
-
-
-def _own_attempt_or_404(request: AuthenticatedHttpRequest, pk: int) -> Attempt:
-    trainee = trainee_of(request.user)
-    attempt = (
-        Attempt.objects.select_related("test__course", "enrollment__session")
-        .filter(pk=pk, enrollment__trainee=trainee)
-        .first()
-        if trainee
-        else None
-    )
-    if attempt is None:
-        if Attempt.objects.filter(pk=pk).exists():
-            audit_event_record(
-                kind="enrollment.forged_request",
-                user=request.user,
-                detail={"attempt": pk, "path": request.path},
-            )
-        raise Http404
-    return attempt
-
-
-def _hr_test(pk: int) -> Test:
-    return get_object_or_404(Test.objects.select_related("course"), pk=pk)
 
 
 # --- HR: authoring ---------------------------------------------------------------------------
@@ -137,7 +98,7 @@ def test_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required(HR, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def test_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    test = _hr_test(pk)
+    test = hr_test_or_404(pk)
     form = TestForm(request.POST or None, instance=test)
     if request.method == "POST" and form.is_valid():
         clash = Test.objects.filter(course=test.course, kind=form.instance.kind).exclude(pk=test.pk)
@@ -201,7 +162,7 @@ def _question_form_page(
 @permission_required(HR, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def question_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _question_form_page(request, _hr_test(pk), None)
+    return _question_form_page(request, hr_test_or_404(pk), None)
 
 
 def _current_question(test: Test, question_pk: int) -> Question:
@@ -217,7 +178,7 @@ def _current_question(test: Test, question_pk: int) -> Question:
 @permission_required(HR, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def question_edit(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
-    test = _hr_test(pk)
+    test = hr_test_or_404(pk)
     return _question_form_page(request, test, _current_question(test, question_pk))
 
 
@@ -225,7 +186,7 @@ def question_edit(request: AuthenticatedHttpRequest, pk: int, question_pk: int) 
 @permission_required(HR, raise_exception=True)
 @require_POST
 def question_delete(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
-    test = _hr_test(pk)
+    test = hr_test_or_404(pk)
     services.question_remove(question=_current_question(test, question_pk), actor=request.user)
     messages.success(request, _("The question has been removed."))
     return redirect("test_edit", pk=test.pk)
@@ -235,7 +196,7 @@ def question_delete(request: AuthenticatedHttpRequest, pk: int, question_pk: int
 @permission_required(HR, raise_exception=True)
 @require_POST
 def question_move(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
-    test = _hr_test(pk)
+    test = hr_test_or_404(pk)
     services.question_move(
         question=_current_question(test, question_pk),
         up=request.POST.get("direction") == "up",
@@ -249,7 +210,7 @@ def question_move(request: AuthenticatedHttpRequest, pk: int, question_pk: int) 
 @require_GET
 def test_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The test exactly as a trainee sees it (nothing is saved)."""
-    test = _hr_test(pk)
+    test = hr_test_or_404(pk)
     items = [(q, list(q.choices.all()), None) for q in current_questions(test)]
     return render(
         request,
@@ -265,7 +226,7 @@ def test_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required(HR, raise_exception=True)
 @require_GET
 def test_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    test = _hr_test(pk)
+    test = hr_test_or_404(pk)
     services.attempts_close_expired(test=test)
     results = selectors.test_results(test)
     page = Paginator(selectors.test_trainee_rows(test), 50).get_page(request.GET.get("page"))
@@ -286,7 +247,7 @@ def test_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required(HR, raise_exception=True)
 @require_GET
 def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-    test = _hr_test(pk)
+    test = hr_test_or_404(pk)
     header = [
         "職員番号",
         "氏名",
@@ -403,7 +364,7 @@ def _posted_answers(
 @permission_required(TRAINEE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def attempt_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    attempt = _own_attempt_or_404(request, pk)
+    attempt = own_attempt_or_404(request, pk)
     test = attempt.test
     if attempt.state == Attempt.State.IN_PROGRESS:
         services.attempts_close_expired(test=test)
@@ -468,7 +429,7 @@ def attempt_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def answer_save(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """The page's autosave: one question's answer, as JSON back."""
-    attempt = _own_attempt_or_404(request, pk)
+    attempt = own_attempt_or_404(request, pk)
     try:
         question_id = int(request.POST.get("question", ""))
     except ValueError:
@@ -495,7 +456,7 @@ def answer_save(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
 @permission_required(TRAINEE, raise_exception=True)
 @require_GET
 def attempt_result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    attempt = _own_attempt_or_404(request, pk)
+    attempt = own_attempt_or_404(request, pk)
     if attempt.state == Attempt.State.IN_PROGRESS:
         return redirect("attempt_take", pk=attempt.pk)
     test = attempt.test
@@ -519,7 +480,7 @@ def attempt_result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required(HR, raise_exception=True)
 @require_GET
 def question_bank_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-    test = _hr_test(pk)
+    test = hr_test_or_404(pk)
     header, rows = bank_table(test)
     return export_response(
         request,
@@ -538,7 +499,7 @@ def question_bank_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def question_bank_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Add questions from a CSV (UTF-8 or CP932) or XLSX file, all or none."""
-    test = _hr_test(pk)
+    test = hr_test_or_404(pk)
     form = BankImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():

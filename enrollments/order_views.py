@@ -31,9 +31,8 @@ from enrollments import services
 from enrollments.forms import OrderTargetsForm, QuotaForm
 from enrollments.models import OrganisationQuota, TrainingOrder
 from enrollments.selectors import completed_trainee_ids
-from enrollments.views import form_errors
 from lib.japanese import list_join
-from lib.messages import refused
+from lib.messages import form_errors, refused
 from notices import selectors as notice_selectors
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE as HR

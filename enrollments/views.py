@@ -3,7 +3,6 @@ HR's session page (decisions, lottery, waiting list, attendance, completion)."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -21,6 +20,7 @@ from audit.exports import export_response, requested_format
 from audit.services import audit_event_record
 from courses.models import Session, SessionDay
 from enrollments import selectors, services
+from enrollments.access import own_enrollment_or_404, trainee_or_404
 from enrollments.audit_kinds import EnrollmentsEventKind
 from enrollments.calendar import check_in_qr_svg, session_ics
 from enrollments.forms import (
@@ -37,44 +37,14 @@ from enrollments.forms import (
 from enrollments.models import ChangeRequest, Enrollment, Status
 from enrollments.pdf import sign_in_sheet_pdf
 from lib.japanese import list_join
-from lib.messages import refusal_text, refused
+from lib.messages import form_errors, refusal_text, refused
 from trainees.http import AuthenticatedHttpRequest
-from trainees.models import Trainee
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
 from trainees.selectors import trainee_of, trainee_scope
 
 TRAINEE = TRAINEE_PAGES
 COORDINATOR = COORDINATOR_PAGES
 HR = HR_CONSOLE
-
-
-def _trainee_or_404(request: AuthenticatedHttpRequest) -> Trainee:
-    trainee = trainee_of(request.user)
-    if trainee is None:
-        raise Http404  # an account without a registry record has no enrolments
-    return trainee
-
-
-def own_enrollment_or_404(request: AuthenticatedHttpRequest, pk: int) -> Enrollment:
-    """The person's own enrolment. Someone else's id gets a 404 — and an audit event, since
-    asking for it means a forged request."""
-    trainee = _trainee_or_404(request)
-    try:
-        return selectors.own_enrollment(trainee, pk)
-    except Enrollment.DoesNotExist:
-        if Enrollment.objects.filter(pk=pk).exists():
-            audit_event_record(
-                kind="enrollment.forged_request",
-                user=request.user,
-                detail={"enrollment": pk, "path": request.path},
-            )
-        raise Http404 from None
-
-
-def form_errors(request: AuthenticatedHttpRequest, form: forms.BaseForm) -> None:
-    """A POST-only form's errors, shown on the page it redirects back to."""
-    for errors in form.errors.values():
-        messages.error(request, " ".join(str(error) for error in errors))
 
 
 # --- Trainees -------------------------------------------------------------------------------------
@@ -96,7 +66,7 @@ def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required(TRAINEE, raise_exception=True)
 @require_POST
 def apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
-    trainee = _trainee_or_404(request)
+    trainee = trainee_or_404(request)
     forged = request.POST.get("trainee")
     if forged and forged != str(trainee.pk):  # applying for someone else
         audit_event_record(

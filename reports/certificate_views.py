@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import Session
-from enrollments.views import own_enrollment_or_404
+from enrollments.access import own_enrollment_or_404
 from lib.messages import refused
 from reports import services
 from reports.certificates import certificates_pdf, number_of, verification_url

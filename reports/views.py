@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,14 +18,15 @@ from audit.exports import export_response, requested_format
 from audit.services import audit_event_record
 from lib.messages import refused
 from reports import selectors, services
+from reports.access import trainee_in_scope_or_404
 from reports.audit_kinds import ReportsEventKind
 from reports.documents import history_pdf
 from reports.forms import HistoryFilterForm, HistoryRecordForm, RemoveRecordForm
 from reports.models import HistoryRecord
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Trainee
-from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
-from trainees.selectors import trainee_of, trainee_scope
+from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
+from trainees.selectors import trainee_of
 
 
 def _filtered(
@@ -110,20 +111,11 @@ def _download(
     )
 
 
-def _trainee_in_scope(request: AuthenticatedHttpRequest, pk: int) -> Trainee:
-    """A trainee HR (anyone) or a coordinator (their organisations' staff) may see; others
-    get a 403, someone out of scope a 404."""
-    user = request.user
-    if not (user.has_perm(HR_CONSOLE) or user.has_perm(COORDINATOR_PAGES)):
-        raise PermissionDenied
-    return get_object_or_404(trainee_scope(user).select_related("organisation", "user"), pk=pk)
-
-
 @login_required
 @require_GET
 def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """受講履歴管理: a trainee's whole history, with the records HR keeps and their changes."""
-    trainee = _trainee_in_scope(request, pk)
+    trainee = trainee_in_scope_or_404(request, pk)
     form, rows = _filtered(request, trainee)
     is_hr = request.user.has_perm(HR_CONSOLE)
     return render(
@@ -144,7 +136,7 @@ def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def trainee_history_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-    trainee = _trainee_in_scope(request, pk)
+    trainee = trainee_in_scope_or_404(request, pk)
     _form, rows = _filtered(request, trainee)
     return _download(
         request, trainee, rows, name=f"history-{trainee.staff_number}",

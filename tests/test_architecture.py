@@ -119,3 +119,18 @@ def test_no_test_module_imports_another():
                 if node.module.startswith("tests.") and last.startswith("test_"):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
     assert not found, "\n".join(sorted(found))
+
+
+def test_no_module_imports_a_views_module():
+    """Views are leaves: what several pages share (access helpers, messages) lives in an app's
+    access.py or in lib/, never in a views module another module imports (urls.py aside)."""
+    found = []
+    for app in LAYERS:
+        for path in app_modules(app):
+            if path.name == "urls.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    if node.module.split(".")[-1].endswith("views"):
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}")
+    assert not found, "\n".join(sorted(found))

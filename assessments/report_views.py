@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
@@ -23,6 +22,7 @@ from assessments.models import CompletionReport, ReportField, ReportForm
 from audit.exports import export_response, requested_format
 from courses.models import Course
 from enrollments.access import own_enrollment_or_404
+from lib.access import access
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Organisation
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
@@ -31,8 +31,7 @@ from trainees.selectors import trainee_scope
 HR = HR_CONSOLE
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def report_form_edit(request: AuthenticatedHttpRequest, pk: int, purpose: str) -> HttpResponse:
     """The fields of the course's report (or pre-course assignment) form, in one page."""
@@ -89,8 +88,7 @@ def report_form_edit(request: AuthenticatedHttpRequest, pk: int, purpose: str) -
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def report_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=pk)
@@ -117,8 +115,7 @@ def report_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     course = get_object_or_404(Course, pk=pk)
@@ -194,8 +191,7 @@ def _review_page(
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def hr_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(
@@ -207,8 +203,7 @@ def hr_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, report, back=reverse("report_list", args=[report.form.course_id]))
 
 
-@login_required
-@permission_required(TRAINEE_PAGES, raise_exception=True)
+@access(TRAINEE_PAGES)
 @require_http_methods(["GET", "POST"])
 def report_edit(request: AuthenticatedHttpRequest, pk: int, form_pk: int) -> HttpResponse:
     """The trainee's report: save a draft, submit; after a return, correct and resubmit."""
@@ -251,8 +246,7 @@ def report_edit(request: AuthenticatedHttpRequest, pk: int, form_pk: int) -> Htt
     )
 
 
-@login_required
-@permission_required(COORDINATOR_PAGES, raise_exception=True)
+@access(COORDINATOR_PAGES)
 @require_GET
 def report_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # A coordinator's own report is reviewed by another coordinator or HR, not listed here.
@@ -266,8 +260,7 @@ def report_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(COORDINATOR_PAGES, raise_exception=True)
+@access(COORDINATOR_PAGES)
 @require_http_methods(["GET", "POST"])
 def report_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A report of one's own organisations' staff (anyone else's: 404)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
@@ -22,6 +21,7 @@ from assessments.models import Survey, SurveyDone, SurveyQuestion, SurveyQuestio
 from audit.exports import export_response, requested_format
 from courses.models import Course, Session
 from enrollments.access import own_enrollment_or_404
+from lib.access import access
 from lib.messages import refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
@@ -33,8 +33,7 @@ def _back(survey: Survey) -> HttpResponse:
     return redirect("survey_edit", pk=survey.pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def survey_templates(request: AuthenticatedHttpRequest) -> HttpResponse:
     """HR's survey templates (the standard 研修アンケート), copied into courses."""
@@ -48,8 +47,7 @@ def survey_templates(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def survey_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=pk)
@@ -79,8 +77,7 @@ def survey_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/survey_create.html", {"form": form, "course": course})
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def survey_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = survey_or_404(pk)
@@ -129,15 +126,13 @@ def _question_page(
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def survey_question_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _question_page(request, survey_or_404(pk), None)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def survey_question_edit(
     request: AuthenticatedHttpRequest, pk: int, question_pk: int
@@ -148,8 +143,7 @@ def survey_question_edit(
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def survey_question_delete(
     request: AuthenticatedHttpRequest, pk: int, question_pk: int
@@ -165,8 +159,7 @@ def survey_question_delete(
     return _back(survey)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def survey_question_move(
     request: AuthenticatedHttpRequest, pk: int, question_pk: int
@@ -179,8 +172,7 @@ def survey_question_move(
     return _back(survey)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def survey_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = survey_or_404(pk)
@@ -195,8 +187,7 @@ def survey_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def survey_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = survey_or_404(pk)
@@ -224,8 +215,7 @@ def survey_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def survey_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     survey = survey_or_404(pk)
@@ -242,8 +232,7 @@ def survey_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def survey_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = survey_or_404(pk)
@@ -262,8 +251,7 @@ def survey_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("survey_results", pk=survey.pk)
 
 
-@login_required
-@permission_required(TRAINEE_PAGES, raise_exception=True)
+@access(TRAINEE_PAGES)
 @require_http_methods(["GET", "POST"])
 def survey_answer(request: AuthenticatedHttpRequest, pk: int, survey_pk: int) -> HttpResponse:
     enrollment = own_enrollment_or_404(request, pk)

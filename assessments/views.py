@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
@@ -28,6 +27,7 @@ from assessments.services.tests import current_questions, points_total
 from audit.exports import export_response, requested_format
 from courses.models import Course
 from enrollments.access import own_enrollment_or_404
+from lib.access import access
 from lib.messages import refusal_text, refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
@@ -45,8 +45,7 @@ def _refused(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
 # --- HR: authoring ---------------------------------------------------------------------------
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def course_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Next fiscal year's course, with its sessions moved a year on, its materials, tests,
@@ -63,8 +62,7 @@ def course_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("course_detail", pk=copy.pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def test_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=pk)
@@ -94,8 +92,7 @@ def test_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def test_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     test = hr_test_or_404(pk)
@@ -158,8 +155,7 @@ def _question_form_page(
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def question_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _question_form_page(request, hr_test_or_404(pk), None)
@@ -174,16 +170,14 @@ def _current_question(test: Test, question_pk: int) -> Question:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def question_edit(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
     test = hr_test_or_404(pk)
     return _question_form_page(request, test, _current_question(test, question_pk))
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def question_delete(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
     test = hr_test_or_404(pk)
@@ -192,8 +186,7 @@ def question_delete(request: AuthenticatedHttpRequest, pk: int, question_pk: int
     return redirect("test_edit", pk=test.pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def question_move(request: AuthenticatedHttpRequest, pk: int, question_pk: int) -> HttpResponse:
     test = hr_test_or_404(pk)
@@ -205,8 +198,7 @@ def question_move(request: AuthenticatedHttpRequest, pk: int, question_pk: int) 
     return redirect("test_edit", pk=test.pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def test_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The test exactly as a trainee sees it (nothing is saved)."""
@@ -222,8 +214,7 @@ def test_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # --- HR: results -----------------------------------------------------------------------------
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def test_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     test = hr_test_or_404(pk)
@@ -243,8 +234,7 @@ def test_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     test = hr_test_or_404(pk)
@@ -281,8 +271,7 @@ def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One attempt: its answers, score, time taken, whether the server submitted it; HR may
@@ -315,8 +304,7 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # --- Trainees --------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_GET
 def enrollment_tasks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The course's tests, survey and report forms for this enrolment, with what is done."""
@@ -328,8 +316,7 @@ def enrollment_tasks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     )
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_POST
 def test_start(request: AuthenticatedHttpRequest, pk: int, test_pk: int) -> HttpResponse:
     enrollment = own_enrollment_or_404(request, pk)
@@ -360,8 +347,7 @@ def _posted_answers(
     return answers
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_http_methods(["GET", "POST"])
 def attempt_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = own_attempt_or_404(request, pk)
@@ -424,8 +410,7 @@ def attempt_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_POST
 def answer_save(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """The page's autosave: one question's answer, as JSON back."""
@@ -452,8 +437,7 @@ def answer_save(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     )
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_GET
 def attempt_result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = own_attempt_or_404(request, pk)
@@ -476,8 +460,7 @@ def attempt_result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # --- HR: the question bank -------------------------------------------------------------------
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def question_bank_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     test = hr_test_or_404(pk)
@@ -494,8 +477,7 @@ def question_bank_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def question_bank_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Add questions from a CSV (UTF-8 or CP932) or XLSX file, all or none."""

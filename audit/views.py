@@ -4,7 +4,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -17,6 +16,7 @@ from audit import selectors, services
 from audit.exports import export_response, requested_format
 from audit.forms import AccessLogFilterForm, AuditEventFilterForm
 from audit.models import AuditEvent, AuditEventKind
+from lib.access import access
 
 # Far beyond any real log, well within the database's integers (OFFSET is a bigint).
 MAX_PAGE = 100_000
@@ -35,8 +35,7 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@login_required
-@permission_required("audit.view_accesslog", raise_exception=True)
+@access("audit.view_accesslog")
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(
@@ -68,8 +67,7 @@ def _search(
     )
 
 
-@login_required
-@permission_required("audit.view_accesslog", raise_exception=True)
+@access("audit.view_accesslog")
 @require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
     return _search(
@@ -77,8 +75,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required("audit.view_auditevent", raise_exception=True)
+@access("audit.view_auditevent")
 @require_GET
 def events(request: HttpRequest) -> HttpResponse:
     return _search(request, AuditEventFilterForm, selectors.audit_event_filter, "audit/events.html")
@@ -106,8 +103,7 @@ def _event_row(e: AuditEvent) -> list[str]:
     ]
 
 
-@login_required
-@permission_required("audit.view_auditevent", raise_exception=True)
+@access("audit.view_auditevent")
 @require_GET
 def events_export(request: HttpRequest) -> HttpResponseBase:
     """The events the filter selects (newest first), as CSV or XLSX — the export itself an event."""

@@ -4,7 +4,6 @@ sessions, orders and materials: it stands in portal/, above the apps it draws fr
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.http import HttpResponse
@@ -15,12 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from courses import selectors, services
 from courses.forms import CourseFilterForm, CourseForm, RoomFormSet, VenueForm
 from courses.models import Course, Venue, current_fiscal_year
+from lib.access import access
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE as HR
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def course_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     years = sorted(set(selectors.fiscal_years()) | {current_fiscal_year()}, reverse=True)
@@ -32,8 +31,7 @@ def course_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "courses/course_list.html", {"form": form, "courses": courses})
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def course_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     course = get_object_or_404(Course, pk=pk) if pk else Course(fiscal_year=current_fiscal_year())
@@ -49,8 +47,7 @@ def course_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> Htt
     return render(request, "courses/course_form.html", {"form": form, "course": course})
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def venue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """会場: the ward's facilities and their rooms, where classroom sessions take place."""
@@ -58,8 +55,7 @@ def venue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "courses/venue_list.html", {"venues": venues})
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def venue_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     venue = get_object_or_404(Venue, pk=pk) if pk else Venue()

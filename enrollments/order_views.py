@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import cast
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -31,6 +30,7 @@ from enrollments import services
 from enrollments.forms import OrderTargetsForm, QuotaForm
 from enrollments.models import OrganisationQuota, TrainingOrder
 from enrollments.selectors import completed_trainee_ids
+from lib.access import access
 from lib.japanese import list_join
 from lib.messages import form_errors, refused
 from notices import selectors as notice_selectors
@@ -38,8 +38,7 @@ from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE as HR
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def session_edit(
     request: AuthenticatedHttpRequest, course_pk: int, pk: int | None = None
@@ -78,8 +77,7 @@ def session_edit(
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def course_targets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """研修対象者の設定: the conditions, who they select now (with why), and the frozen list."""
@@ -111,8 +109,7 @@ def course_targets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def course_targets_freeze(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=pk)
@@ -129,8 +126,7 @@ def course_targets_freeze(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     return redirect("course_targets", pk=course.pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def course_targets_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=pk)
@@ -147,8 +143,7 @@ def course_targets_add(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return redirect("course_targets", pk=course.pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def course_targets_remove(
     request: AuthenticatedHttpRequest, pk: int, member_pk: int
@@ -181,8 +176,7 @@ def _issue_order(
     return redirect("order_detail", pk=order.pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def session_issue_orders(
     request: AuthenticatedHttpRequest, course_pk: int, pk: int
@@ -199,8 +193,7 @@ def session_issue_orders(
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def course_targets_order(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Order part of the target list (an organisation, pasted staff numbers) to a session."""
@@ -231,8 +224,7 @@ def course_targets_order(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(
@@ -249,8 +241,7 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def order_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(TrainingOrder, pk=pk)
@@ -263,8 +254,7 @@ def order_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("order_detail", pk=order.pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def course_quotas(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """申込可能人数 per organisation for a course (applications and nominations count)."""
@@ -291,8 +281,7 @@ def course_quotas(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def course_quota_remove(request: AuthenticatedHttpRequest, pk: int, quota_pk: int) -> HttpResponse:
     quota = get_object_or_404(OrganisationQuota, pk=quota_pk, course_id=pk)

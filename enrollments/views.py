@@ -4,7 +4,6 @@ HR's session page (decisions, lottery, waiting list, attendance, completion)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -36,6 +35,7 @@ from enrollments.forms import (
 )
 from enrollments.models import ChangeRequest, Enrollment, Status
 from enrollments.pdf import sign_in_sheet_pdf
+from lib.access import access
 from lib.japanese import list_join
 from lib.messages import form_errors, refusal_text, refused
 from trainees.http import AuthenticatedHttpRequest
@@ -50,8 +50,7 @@ HR = HR_CONSOLE
 # --- Trainees -------------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_GET
 def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """応募研修: open courses taking applications now."""
@@ -62,8 +61,7 @@ def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "enrollments/catalogue.html", {"form": form, "courses": courses})
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_POST
 def apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
     trainee = trainee_or_404(request)
@@ -96,8 +94,7 @@ def apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
     return redirect("enrollment_detail", pk=enrollment.pk)
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_GET
 def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = own_enrollment_or_404(request, pk)
@@ -113,8 +110,7 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     )
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_POST
 def enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = own_enrollment_or_404(request, pk)
@@ -127,8 +123,7 @@ def enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return redirect("enrollment_detail", pk=pk)
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_POST
 def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = own_enrollment_or_404(request, pk)
@@ -152,8 +147,7 @@ def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return redirect("enrollment_detail", pk=pk)
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_POST
 def enrollment_absence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = own_enrollment_or_404(request, pk)
@@ -188,8 +182,7 @@ def enrollment_absence(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return redirect("enrollment_detail", pk=pk)
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_GET
 def enrollment_calendar(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The session's days as an .ics file for the calendar."""
@@ -199,8 +192,7 @@ def enrollment_calendar(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     return response
 
 
-@login_required
-@permission_required(TRAINEE, raise_exception=True)
+@access(TRAINEE)
 @require_http_methods(["GET", "POST"])
 def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     """受付: the trainee types (or scans) the code shown at the venue."""
@@ -228,8 +220,7 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
 # --- Coordinators ---------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required(COORDINATOR, raise_exception=True)
+@access(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """推薦: nominate staff of one's own departments; see and withdraw nominations; staff ×
@@ -281,8 +272,7 @@ def _department_enrollment_or_404(request: AuthenticatedHttpRequest, pk: int) ->
     )
 
 
-@login_required
-@permission_required(COORDINATOR, raise_exception=True)
+@access(COORDINATOR)
 @require_POST
 def nomination_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = _department_enrollment_or_404(request, pk)
@@ -295,8 +285,7 @@ def nomination_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     return redirect("nominations")
 
 
-@login_required
-@permission_required(COORDINATOR, raise_exception=True)
+@access(COORDINATOR)
 @require_POST
 def nomination_substitute(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = _department_enrollment_or_404(request, pk)
@@ -318,8 +307,7 @@ def nomination_substitute(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 # --- HR -------------------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def session_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """HR's session page: applicants, nominees, decisions, lottery, waiting list, attendance,
@@ -349,8 +337,7 @@ def session_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def session_export(request: AuthenticatedHttpRequest, pk: int, what: str) -> HttpResponseBase:
     """A session's participants, attendance or completion as CSV (UTF-8 with BOM, or CP932) or
@@ -371,8 +358,7 @@ def session_export(request: AuthenticatedHttpRequest, pk: int, what: str) -> Htt
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def session_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=pk)
@@ -395,8 +381,7 @@ def session_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("session_page", pk=pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def session_lottery(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=pk)
@@ -422,8 +407,7 @@ def session_lottery(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("session_page", pk=pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def change_request_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     change = get_object_or_404(ChangeRequest.objects.select_related("enrollment"), pk=pk)
@@ -437,8 +421,7 @@ def change_request_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     return redirect("session_page", pk=change.to_session_id)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def hr_enrollment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One enrolment for HR: where it stands, absence notices, its whole history."""
@@ -446,8 +429,7 @@ def hr_enrollment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "enrollments/hr_enrollment.html", {"enrollment": enrollment})
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def hr_enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = get_object_or_404(Enrollment, pk=pk)
@@ -479,8 +461,7 @@ def _too_early(day: SessionDay) -> str:
     return ""
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def attendance(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
     """出欠簿 for a day, usable on a tablet at the venue."""
@@ -517,8 +498,7 @@ def attendance(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpR
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def attendance_all_present(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
     day = _day_or_404(pk, day_pk)
@@ -531,8 +511,7 @@ def attendance_all_present(request: AuthenticatedHttpRequest, pk: int, day_pk: i
     return redirect("attendance", pk=pk, day_pk=day_pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def check_in_display(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
     """The day's code and QR, to show on the screen at the venue. The code is made by a POST
@@ -556,8 +535,7 @@ def check_in_display(request: AuthenticatedHttpRequest, pk: int, day_pk: int) ->
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def check_in_kiosk(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
     """The code and its QR, large and nothing else, for the screen in the room; the page reloads
@@ -581,8 +559,7 @@ def check_in_kiosk(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> H
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def sign_in_sheet(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpResponse:
     """出席簿 as PDF: name, organisation, job title, a column to sign."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -18,14 +17,14 @@ from learning import selectors, services
 from learning.forms import MaterialEditForm, MaterialForm, ProgressForm
 from learning.materials import file_response
 from learning.models import Material
+from lib.access import access
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Trainee
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
 from trainees.selectors import trainee_of
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_http_methods(["GET", "POST"])
 def material_create(request: AuthenticatedHttpRequest, course_pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=course_pk)
@@ -58,8 +57,7 @@ def material_create(request: AuthenticatedHttpRequest, course_pk: int) -> HttpRe
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_http_methods(["GET", "POST"])
 def material_edit(request: AuthenticatedHttpRequest, course_pk: int, pk: int) -> HttpResponse:
     material = get_object_or_404(
@@ -83,8 +81,7 @@ def material_edit(request: AuthenticatedHttpRequest, course_pk: int, pk: int) ->
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_POST
 def material_delete(request: AuthenticatedHttpRequest, course_pk: int, pk: int) -> HttpResponse:
     material = get_object_or_404(Material, pk=pk, course_id=course_pk)
@@ -93,8 +90,7 @@ def material_delete(request: AuthenticatedHttpRequest, course_pk: int, pk: int) 
     return redirect("course_detail", pk=course_pk)
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_POST
 def material_move(request: AuthenticatedHttpRequest, course_pk: int, pk: int) -> HttpResponse:
     material = get_object_or_404(Material, pk=pk, course_id=course_pk)
@@ -104,8 +100,7 @@ def material_move(request: AuthenticatedHttpRequest, course_pk: int, pk: int) ->
     return redirect("course_detail", pk=course_pk)
 
 
-@login_required
-@permission_required(TRAINEE_PAGES, raise_exception=True)
+@access(TRAINEE_PAGES)
 @require_GET
 def learning(request: AuthenticatedHttpRequest) -> HttpResponse:
     """受講中の研修: the courses the person has been ordered to, with their progress."""
@@ -114,7 +109,7 @@ def learning(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "learning/learning.html", {"courses": courses})
 
 
-@login_required
+@access()
 @require_GET
 def learning_course(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
@@ -137,7 +132,7 @@ def _material_or_404(request: AuthenticatedHttpRequest, pk: int) -> tuple[Materi
         raise Http404 from None
 
 
-@login_required
+@access()
 @require_GET
 def material_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The player (video), or the document/link, for someone allowed to see it. Opening it is
@@ -158,7 +153,7 @@ def material_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@access()
 @require_GET
 def material_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     material, _trainee = _material_or_404(request, pk)
@@ -167,7 +162,7 @@ def material_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
     return file_response(request, material)
 
 
-@login_required
+@access()
 @require_POST
 def material_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The player's report (fetch every ~15 s, sendBeacon on page hide): JSON back."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lib.access import access
 from notices import selectors, services
 from notices.forms import TemplateForm
 from notices.models import TEMPLATE_PLACEHOLDERS, NoticeKind, NotificationTemplate
@@ -17,7 +17,7 @@ from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE
 
 
-@login_required
+@access()
 @require_GET
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """受信箱: the person's own notices, newest first."""
@@ -25,7 +25,7 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "notices/inbox.html", {"page": page})
 
 
-@login_required
+@access()
 @require_POST
 def inbox_mark_read(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     if pk is not None:
@@ -34,8 +34,7 @@ def inbox_mark_read(request: AuthenticatedHttpRequest, pk: int | None = None) ->
     return redirect("inbox")
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_GET
 def template_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """通知文: the wording of every kind of notice (made with the defaults if never edited)."""
@@ -43,8 +42,7 @@ def template_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "notices/template_list.html", {"templates": templates})
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_http_methods(["GET", "POST"])
 def template_edit(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     if kind not in NoticeKind.values:

@@ -3,7 +3,6 @@ training orders and materials)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -14,6 +13,7 @@ from courses.models import Course
 from enrollments.models import TrainingOrder
 from enrollments.selectors import dashboard
 from learning import selectors as learning_selectors
+from lib.access import access
 from portal.selectors import hr_work_queue
 from trainees import selectors
 from trainees.http import AuthenticatedHttpRequest
@@ -33,7 +33,7 @@ _HOME_URL_NAMES = {
 }
 
 
-@login_required
+@access()
 @require_GET
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each person to the home page of their most privileged role."""
@@ -44,8 +44,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "portal/no_role.html", status=200)
 
 
-@login_required
-@permission_required(TRAINEE_PAGES, raise_exception=True)
+@access(TRAINEE_PAGES)
 @require_GET
 def trainee_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
@@ -62,8 +61,7 @@ def trainee_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(COORDINATOR_PAGES, raise_exception=True)
+@access(COORDINATOR_PAGES)
 @require_GET
 def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
@@ -73,8 +71,7 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_GET
 def hr_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
@@ -89,8 +86,7 @@ def hr_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_GET
 def course_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """HR's page for one course: its sessions with their orders, its materials with how many

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from courses.models import Session
 from enrollments.access import own_enrollment_or_404
+from lib.access import access
 from lib.messages import refused
 from reports import services
 from reports.certificates import certificates_pdf, number_of, verification_url
@@ -34,8 +34,7 @@ def _pdf(certificate: Certificate) -> HttpResponse:
     return response
 
 
-@login_required
-@permission_required(TRAINEE_PAGES, raise_exception=True)
+@access(TRAINEE_PAGES)
 @require_GET
 def my_certificate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The trainee's certificate for a completed place (issued the first time it is asked for)."""
@@ -55,8 +54,7 @@ class BatchForm(forms.Form):
     kind = forms.ChoiceField(choices=CertificateBatch.Kind.choices)
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_http_methods(["GET", "POST"])
 def session_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session.objects.select_related("course"), pk=pk)
@@ -81,16 +79,14 @@ def session_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_GET
 def certificate_batch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(CertificateBatch.objects.select_related("session__course"), pk=pk)
     return render(request, "reports/certificate_batch.html", {"batch": batch})
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_GET
 def certificate_batch_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     batch = get_object_or_404(CertificateBatch, pk=pk, state=CertificateBatch.State.DONE)
@@ -98,8 +94,7 @@ def certificate_batch_download(request: AuthenticatedHttpRequest, pk: int) -> Ht
     return FileResponse(batch.file.open("rb"), as_attachment=True, filename=name)
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_GET
 def certificate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(Certificate, pk=pk)
@@ -117,8 +112,7 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("reason for revoking"), max_length=300)
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_POST
 def certificate_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(Certificate, pk=pk)
@@ -156,8 +150,7 @@ class AuthorityForm(forms.Form):
         return data
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_http_methods(["GET", "POST"])
 def authority(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = services.authority_current()
@@ -178,8 +171,7 @@ def authority(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_GET
 def authority_seal(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = services.authority_current()

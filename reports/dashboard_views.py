@@ -10,8 +10,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
@@ -24,6 +22,7 @@ from audit.exports import FORMATS, export_response
 from courses.models import Course, current_fiscal_year
 from courses.selectors import fiscal_years
 from enrollments.models import AbsenceReason
+from lib.access import access
 from lib.forms import FoldedNumbersMixin
 from reports import dashboards
 from reports.audit_kinds import ReportsEventKind
@@ -57,16 +56,14 @@ class YearForm(forms.Form):
         return current_fiscal_year()
 
 
-def _allowed(request: AuthenticatedHttpRequest) -> set[int] | None:
-    user = request.user
-    if not (user.has_perm(HR_CONSOLE) or user.has_perm(COORDINATOR_PAGES)):
-        raise PermissionDenied
-    return dashboards.scope_ids(user)
+def _scope(request: AuthenticatedHttpRequest) -> set[int] | None:
+    """The organisations this person's figures cover (None: all, for HR)."""
+    return dashboards.scope_ids(request.user)
 
 
 def _scope_and_year(request: AuthenticatedHttpRequest) -> tuple[set[int] | None, YearForm, int]:
-    """Who may see what (or a 403), the fiscal-year form and the year it asks for."""
-    scope = _allowed(request)
+    """What this person may see, the fiscal-year form and the year it asks for."""
+    scope = _scope(request)
     year = YearForm(request.GET or None).chosen()
     # The form shown is bound to the year the page shows, so 表示 never switches it silently.
     return scope, YearForm({"year": year}), year
@@ -113,7 +110,7 @@ def _page(request: AuthenticatedHttpRequest, template: str, context: dict) -> Ht
     )
 
 
-@login_required
+@access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 def completion(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
@@ -139,12 +136,12 @@ def completion(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     )
 
 
-@login_required
+@access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 def completion_cell(
     request: AuthenticatedHttpRequest, course_pk: int, organisation_pk: int
 ) -> HttpResponseBase:
-    scope = _allowed(request)
+    scope = _scope(request)
     course = get_object_or_404(Course, pk=course_pk)
     tree = dashboards.organisation_tree()
     department = tree.by_id.get(organisation_pk)
@@ -173,7 +170,7 @@ def completion_cell(
     )  # fmt: skip
 
 
-@login_required
+@access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 def compliance(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
@@ -194,10 +191,10 @@ class DepartmentForm(FoldedNumbersMixin, forms.Form):
     department = forms.IntegerField(required=False, min_value=1)
 
 
-@login_required
+@access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-    scope = _allowed(request)
+    scope = _scope(request)
     course = get_object_or_404(Course, pk=pk)
     form = DepartmentForm(request.GET or None)
     department = form.cleaned_data.get("department") if form.is_valid() else None
@@ -231,8 +228,7 @@ def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_POST
 def chase_remind_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     course = get_object_or_404(Course, pk=pk)
@@ -259,7 +255,7 @@ def chase_remind_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return target
 
 
-@login_required
+@access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 def attendance(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
@@ -303,10 +299,10 @@ def _mean_cell(cell: tuple | None) -> object:
     return "" if mean is None else mean
 
 
-@login_required
+@access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 def results(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    scope = _allowed(request)
+    scope = _scope(request)
     years, lines = dashboards.results_over_years(scope)
     if _wants_file(request):
         header = ["研修コード", "研修名"]
@@ -339,7 +335,7 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     )  # fmt: skip
 
 
-@login_required
+@access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 def hours(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)

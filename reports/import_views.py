@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lib.access import access
 from lib.messages import refused
 from reports.history_import import history_import_commit, history_import_preview
 from reports.models import HistoryImport
@@ -31,8 +31,7 @@ class HistoryUploadForm(TableUploadForm):
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_http_methods(["GET", "POST"])
 def history_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = HistoryUploadForm(request.POST or None, request.FILES or None)
@@ -52,8 +51,7 @@ def history_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_http_methods(["GET"])
 def history_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(HistoryImport, pk=pk)
@@ -68,8 +66,7 @@ def history_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_POST
 def history_import_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(HistoryImport, pk=pk)

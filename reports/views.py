@@ -5,7 +5,6 @@ on screen, as CSV/XLSX and as PDF."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.exports import export_response, requested_format
 from audit.services import audit_event_record
+from lib.access import access
 from lib.messages import refused
 from reports import selectors, services
 from reports.access import trainee_in_scope_or_404
@@ -25,7 +25,7 @@ from reports.forms import HistoryFilterForm, HistoryRecordForm, RemoveRecordForm
 from reports.models import HistoryRecord
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Trainee
-from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
+from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
 from trainees.selectors import trainee_of
 
 
@@ -55,8 +55,7 @@ def _pdf_response(trainee: Trainee, rows: list, name: str) -> HttpResponse:
     return response
 
 
-@login_required
-@permission_required(TRAINEE_PAGES, raise_exception=True)
+@access(TRAINEE_PAGES)
 @require_GET
 def my_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """受講履歴確認: everything the person has taken, every fiscal year."""
@@ -73,8 +72,7 @@ def my_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(TRAINEE_PAGES, raise_exception=True)
+@access(TRAINEE_PAGES)
 @require_GET
 def my_history_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     trainee = trainee_of(request.user)
@@ -111,7 +109,7 @@ def _download(
     )
 
 
-@login_required
+@access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """受講履歴管理: a trainee's whole history, with the records HR keeps and their changes."""
@@ -133,7 +131,7 @@ def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 def trainee_history_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     trainee = trainee_in_scope_or_404(request, pk)
@@ -144,8 +142,7 @@ def trainee_history_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     )  # fmt: skip
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_http_methods(["GET", "POST"])
 def record_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trainee = get_object_or_404(Trainee.objects.select_related("organisation"), pk=pk)
@@ -177,8 +174,7 @@ def _record(pk: int) -> HistoryRecord:
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_http_methods(["GET", "POST"])
 def record_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _record(pk)
@@ -207,8 +203,7 @@ def record_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR_CONSOLE, raise_exception=True)
+@access(HR_CONSOLE)
 @require_POST
 def record_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _record(pk)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Mutation check for the permission matrix: remove each permission decorator of our views, one
-at a time, and run tests/test_permission_matrix.py over that view's rows only (MATRIX_VIEW) —
-every removal must turn it red. CI runs it for every app (.ci/run).
+"""Mutation check for the permission matrix: remove each access decorator that names a
+permission (`@access(…)`, lib/access.py) from our views, one at a time, and run
+tests/test_permission_matrix.py over that view's rows only (MATRIX_VIEW) — every removal must
+turn it red. CI runs it for every app (.ci/run).
 
     .venv/bin/python scripts/permission_mutations.py [app …]   (a few seconds per decorator)
 
@@ -21,7 +22,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DECORATOR = re.compile(r"^@permission_required\(")
+# The one access idiom (lib/access.py) with a permission named: removing it must be caught.
+DECORATOR = re.compile(r"^@access\(.+\)")
 VIEWS = sorted(
     p
     for p in ROOT.glob("*/*views.py")

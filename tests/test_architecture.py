@@ -130,7 +130,11 @@ def test_no_module_imports_a_views_module():
             if path.name == "urls.py":
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                    if node.module.split(".")[-1].endswith("views"):
-                        found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}")
+                if (
+                    isinstance(node, ast.ImportFrom)
+                    and node.module
+                    and node.level == 0
+                    and node.module.split(".")[-1].endswith("views")
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}")
     assert not found, "\n".join(sorted(found))

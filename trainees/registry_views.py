@@ -6,8 +6,7 @@ import csv
 import io
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
@@ -17,12 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.exports import FORMATS, export_response
+from lib.access import access
 from lib.messages import refused
 from trainees import exports, selectors, services
 from trainees.audit_kinds import TraineesEventKind
 from trainees.forms import RosterUploadForm, TraineeSearchForm
 from trainees.http import AuthenticatedHttpRequest
-from trainees.models import Organisation, RosterImport, Trainee, User
+from trainees.models import Organisation, RosterImport, Trainee
+from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE
 from trainees.roster_import import (
     StaleImportError,
     changes_for_display,
@@ -31,15 +32,11 @@ from trainees.roster_import import (
     roster_import_preview,
 )
 
-HR = "trainees.use_hr_console"
+HR = HR_CONSOLE
+COORDINATOR = COORDINATOR_PAGES
 
 
-def _may_see_registry(user: User) -> bool:
-    return user.has_perm(HR) or user.has_perm("trainees.use_coordinator_pages")
-
-
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_http_methods(["GET", "POST"])
 def roster_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = RosterUploadForm(request.POST or None, request.FILES or None)
@@ -65,8 +62,7 @@ def roster_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def roster_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(
@@ -101,8 +97,7 @@ def roster_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     )  # fmt: skip
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def roster_import_commit_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(RosterImport, pk=pk)
@@ -121,8 +116,7 @@ def roster_import_commit_view(request: AuthenticatedHttpRequest, pk: int) -> Htt
     return redirect("roster_import_detail", pk=record.pk)
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_GET
 def roster_import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The errors and warnings of an import as CSV (UTF-8 with BOM, for Excel)."""
@@ -144,8 +138,7 @@ def roster_import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     return response
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def roster_import_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Invite everyone this import created (one action for the whole import)."""
@@ -168,11 +161,9 @@ def _search_form(request: AuthenticatedHttpRequest) -> tuple[TraineeSearchForm, 
     return form, filters
 
 
-@login_required
+@access(HR, COORDINATOR)
 @require_GET
 def trainee_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not _may_see_registry(request.user):
-        raise PermissionDenied
     form, filters = _search_form(request)
     queryset = selectors.trainee_search(selectors.trainee_scope(request.user), filters)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
@@ -190,11 +181,9 @@ def trainee_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@access(HR, COORDINATOR)
 @require_GET
 def trainee_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    if not _may_see_registry(request.user):
-        raise PermissionDenied
     trainee = get_object_or_404(
         selectors.trainee_scope(request.user).select_related("organisation", "user"), pk=pk
     )
@@ -215,8 +204,7 @@ def trainee_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(HR, raise_exception=True)
+@access(HR)
 @require_POST
 def trainee_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trainee = get_object_or_404(Trainee, pk=pk)
@@ -231,11 +219,9 @@ def trainee_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("trainee_detail", pk=trainee.pk)
 
 
-@login_required
+@access(HR, COORDINATOR)
 @require_GET
 def trainee_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    if not _may_see_registry(request.user):
-        raise PermissionDenied
     _form, filters = _search_form(request)
     queryset = selectors.trainee_search(selectors.trainee_scope(request.user), filters)
     file_format = request.GET.get("format", "csv")

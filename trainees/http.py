@@ -1,4 +1,4 @@
-"""Request types for views (typing only: what Django hands a view behind login_required)."""
+"""Request types for views (typing only: what Django hands a view behind @access)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,6 @@ from trainees.models import User
 
 
 class AuthenticatedHttpRequest(HttpRequest):
-    """A request whose user is logged in (the views that take it are behind login_required)."""
+    """A request whose user is logged in (the views that take it are behind @access)."""
 
     user: User

@@ -2,7 +2,7 @@
 
 A role is a group whose name is the role's code; what a role may do is the set of permissions
 its group holds, kept in step with ``ROLE_PERMISSIONS`` after every ``migrate``. Views check
-permissions (``permission_required``), never group names, so a role can gain a permission
+permissions (``@access(…)``, lib/access.py), never group names, so a role can gain a permission
 here without touching the views.
 """
 

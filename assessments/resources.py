@@ -17,9 +17,9 @@ from import_export.formats.base_formats import CSV
 from assessments.models import Question, QuestionKind, Test
 from assessments.services.tests import question_save
 from audit.services import audit_event_record
+from lib.xlsx import GuardedXLSX, XlsxRefused
 from trainees.models import User
 from trainees.roster import RosterFileError, decode
-from trainees.xlsx import GuardedXLSX, XlsxRefused
 
 KIND_LABELS = {
     QuestionKind.SINGLE: "単一選択",

@@ -38,7 +38,7 @@ def build(size: int):  # type: ignore[no-untyped-def]
 
     from courses.models import Course, CourseKind, Session, SessionDay
     from enrollments.models import Enrollment
-    from trainees.bulk import insert_rows
+    from lib.bulk import insert_rows
     from trainees.models import Organisation, Trainee, User
     from trainees.roles import Role
 

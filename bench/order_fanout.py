@@ -85,9 +85,9 @@ def main() -> None:
         from django.utils import timezone
 
         from enrollments.services import order_issue
+        from lib.bulk import insert_rows
         from notices.models import Delivery
         from tests.courses.factories import SessionFactory
-        from trainees.bulk import insert_rows
         from trainees.models import Organisation, Trainee
 
         now = timezone.now()

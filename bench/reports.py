@@ -8,7 +8,7 @@ year (the same codes every year), sessions of 200 — every trainee holds one pl
 with an organisation that for one place in twenty is not the trainee's current one (moved);
 this year's B00 has a target list of everyone (the chase list has the ≈ 28,000 who have not
 completed); each year's B00 has a post-test (1,000 attempts) and a survey (1,000 answers).
-Written with COPY (trainees.bulk.insert_rows); the generation time is printed.
+Written with COPY (lib.bulk.insert_rows); the generation time is printed.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kenshu_bench .venv/bin/python bench/reports.py [trainees]
 
@@ -62,7 +62,7 @@ def build() -> dict:  # type: ignore[type-arg]
     )
     from courses.models import Course, CourseKind, Session, SessionDay, TargetMember
     from enrollments.models import Enrollment
-    from trainees.bulk import insert_rows
+    from lib.bulk import insert_rows
     from trainees.models import Organisation, Trainee, User
     from trainees.roles import Role
 

@@ -40,8 +40,8 @@ def main() -> None:
         from courses.selectors import target_matches
         from enrollments.selectors import completed_trainee_ids
         from enrollments.services import target_list_freeze
+        from lib.bulk import insert_rows
         from tests.courses.factories import CourseFactory
-        from trainees.bulk import insert_rows
         from trainees.models import Organisation, Trainee
 
         rng = random.Random(42)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_event_record
 from courses.models import Course, Session, SessionDay, TargetMember, Venue
 from courses.selectors import TargetMatch
-from trainees.bulk import insert_rows
+from lib.bulk import insert_rows
 from trainees.models import Trainee, TraineeStatus, User
 from trainees.roster import fold
 

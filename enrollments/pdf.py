@@ -1,12 +1,12 @@
-"""出席簿 (sign-in sheet) as PDF, built from the portal's PDF blocks (audit.pdf)."""
+"""出席簿 (sign-in sheet) as PDF, built from the portal's PDF blocks (lib.pdf)."""
 
 from __future__ import annotations
 
 from django.utils import formats
 
-from audit import pdf
 from courses.models import SessionDay
 from enrollments.models import Enrollment
+from lib import pdf
 
 
 def sign_in_sheet_pdf(day: SessionDay, roster: list[Enrollment]) -> bytes:

@@ -13,9 +13,9 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from lib.bulk import insert_rows
 from notices.delivery import DELIVER_TASK, lease, outbox_add
 from notices.models import Delivery, Notice, NotificationTemplate
-from trainees.bulk import insert_rows
 from trainees.models import Trainee, User
 
 # Deliveries per task: one SMTP connection sends a batch.

@@ -24,7 +24,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from audit import pdf
+from lib import pdf
 from reports.models import Certificate, IssuingAuthority
 from trainees.roster import to_wareki
 

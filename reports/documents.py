@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from audit import pdf
+from lib import pdf
 from reports.selectors import HistoryRow
 from trainees.models import Trainee
 from trainees.roster import fiscal_year_wareki, to_wareki

@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
 
+from lib.xlsx import XlsxRefused, xlsx_rows
 from reports.models import HistoryImport, HistoryRecord
 from tests.trainees.factories import TraineeFactory
 from trainees.roster import RosterFileError, read_table
-from trainees.xlsx import XlsxRefused, xlsx_rows
 
 pytestmark = pytest.mark.django_db
 HEADER = "職員番号,年度,研修名,実施機関,区分,初日,最終日,時間,結果,備考\r\n"

@@ -18,17 +18,17 @@ from import_export.formats import base_formats
 
 from audit.models import AuditEventKind
 from audit.services import audit_event_record
+from lib.xlsx import GuardedXLSX, XlsxRefused
 from trainees.audit_kinds import TraineesEventKind
 from trainees.models import Organisation, RosterImport, Trainee, User
 from trainees.resources import OrganisationResource, TraineeResource
 from trainees.roles import ONLY_SUPERUSERS_GRANT, PROTECTED_ROLES, protected_from
-from trainees.xlsx import GuardedXLSX, XlsxRefused
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(ImportExportModelAdmin):
     resource_classes = [OrganisationResource]
-    # XLSX read through the size and dimension checks (trainees/xlsx.py).
+    # XLSX read through the size and dimension checks (lib/xlsx.py).
     formats = [base_formats.CSV, GuardedXLSX]
 
     def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:

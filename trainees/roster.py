@@ -24,8 +24,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lib.japanese import list_join
+from lib.xlsx import XlsxRefused, xlsx_rows
 from trainees.models import EmploymentType, Gender
-from trainees.xlsx import XlsxRefused, xlsx_rows
 
 # Column -> field. Japanese names as the HR system exports them, and English equivalents.
 COLUMNS: dict[str, str] = {

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from trainees.bulk import insert_rows, update_rows
+from lib.bulk import insert_rows, update_rows
 from trainees.models import (
     EmploymentType,
     ImportMode,

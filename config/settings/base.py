@@ -514,7 +514,7 @@ ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_MB", 20, minimum=1) * 1024 
 DATA_UPLOAD_MAX_MEMORY_SIZE = ROSTER_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Excel files people upload (trainees/xlsx.py): refused before parsing beyond these.
+# Excel files people upload (lib/xlsx.py): refused before parsing beyond these.
 XLSX_MAX_UNPACKED_MB = env_int("XLSX_MAX_UNPACKED_MB", 100, minimum=1)
 XLSX_MAX_SHARED_STRINGS_MB = env_int("XLSX_MAX_SHARED_STRINGS_MB", 50, minimum=1)
 XLSX_MAX_COLUMNS = 200

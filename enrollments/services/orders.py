@@ -30,10 +30,10 @@ from enrollments.models import (
 from enrollments.selectors import completed_trainee_ids
 from enrollments.services.seats import free_seats, session_lock, session_seats_take
 from enrollments.services.status import EnrollmentRefused
+from lib.bulk import insert_rows
 from notices.models import NoticeKind
 from notices.selectors import trainees_notified
 from notices.services import Recipient, deliveries_resend_failed, notice_send_by_template
-from trainees.bulk import insert_rows
 from trainees.models import Trainee, TraineeStatus, User
 
 

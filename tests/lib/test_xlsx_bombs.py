@@ -12,8 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from lib.xlsx import GuardedXLSX, XlsxRefused, xlsx_check
 from trainees.roster import RosterFileError, parse_roster
-from trainees.xlsx import GuardedXLSX, XlsxRefused, xlsx_check
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@
 paragraph styles, a ruled table and the A4 document every printed page is made of — the
 attendance sheet, a trainee's history and the certificates of completion share them.
 
-It stands next to the export writer (audit.exports) for the same reason: a document is
-personal data leaving the portal, and both are the lowest layer every app may use.
+Shared machinery that is no domain (lib/): every app may use it, it uses none. Every value
+that reaches a document goes through ``text`` or ``lines`` (escaped).
 """
 
 from __future__ import annotations

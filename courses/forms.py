@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category, Course, Room, Session, SessionDay, TargetRule, Venue
 from lib.forms import FoldedNumbersMixin
+from lib.japanese import fiscal_year_choice, fold
 from trainees.models import EmploymentType, Organisation
-from trainees.roster import fiscal_year_choice, fold
 
 
 class CourseForm(FoldedNumbersMixin, forms.ModelForm):

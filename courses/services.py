@@ -16,8 +16,8 @@ from audit.services import audit_event_record
 from courses.models import Course, Session, SessionDay, TargetMember, Venue
 from courses.selectors import TargetMatch
 from lib.bulk import insert_rows
+from lib.japanese import fold
 from trainees.models import Trainee, TraineeStatus, User
-from trainees.roster import fold
 
 if TYPE_CHECKING:  # forms import models only; typing needs no import at run time
     from django.forms import BaseInlineFormSet

@@ -13,8 +13,8 @@ from django.utils.translation import pgettext_lazy
 from courses.models import Category, Course, Session, SessionDay
 from enrollments.models import AbsenceReason, AttendanceMark, Enrollment, Status
 from lib.forms import FoldedNumbersMixin
+from lib.japanese import fold
 from trainees.models import Organisation, Trainee
-from trainees.roster import fold
 
 
 class CatalogueFilterForm(forms.Form):

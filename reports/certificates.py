@@ -25,8 +25,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from lib import pdf
+from lib.japanese import to_wareki
 from reports.models import Certificate, IssuingAuthority
-from trainees.roster import to_wareki
 
 SALT = "reports.certificate"
 

@@ -24,12 +24,12 @@ from courses.selectors import fiscal_years
 from enrollments.models import AbsenceReason
 from lib.access import access
 from lib.forms import FoldedNumbersMixin
+from lib.japanese import fiscal_year_choice
 from reports import dashboards
 from reports.audit_kinds import ReportsEventKind
 from reports.services import chase_remind
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE
-from trainees.roster import fiscal_year_choice
 
 PAGES = [
     ("dashboard_completion", gettext_lazy("Completion")),

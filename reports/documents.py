@@ -8,9 +8,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from lib import pdf
+from lib.japanese import fiscal_year_wareki, to_wareki
 from reports.selectors import HistoryRow
 from trainees.models import Trainee
-from trainees.roster import fiscal_year_wareki, to_wareki
 
 
 def history_pdf(

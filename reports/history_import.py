@@ -23,19 +23,11 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
 from courses.models import Category, fiscal_year_of
-from lib.japanese import list_join
+from lib.japanese import fold, list_join, parse_date, trim
 from reports.audit_kinds import ReportsEventKind
 from reports.models import HistoryImport, HistoryRecord, HistoryRecordChange, Outcome
 from trainees.models import Trainee, TraineeStatus, User
-from trainees.roster import (
-    MAX_ROWS,
-    Problem,
-    RosterFileError,
-    fold,
-    parse_date,
-    read_table,
-    trim,
-)
+from trainees.roster import MAX_ROWS, Problem, RosterFileError, read_table
 
 COLUMNS = {
     "職員番号": "staff_number",

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
 from lib.bulk import insert_rows, update_rows
+from lib.japanese import search_key
 from trainees.models import (
     EmploymentType,
     ImportMode,
@@ -40,14 +41,7 @@ from trainees.models import (
     User,
 )
 from trainees.roles import Role
-from trainees.roster import (
-    ParsedRoster,
-    Problem,
-    RosterFileError,
-    RosterRow,
-    parse_roster,
-    search_key,
-)
+from trainees.roster import ParsedRoster, Problem, RosterFileError, RosterRow, parse_roster
 
 BATCH = 2000
 # Fields compared between the file and the registry, in display order.

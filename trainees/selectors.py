@@ -8,10 +8,9 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Count, Q, QuerySet
 
-from lib.japanese import list_join
+from lib.japanese import list_join, search_key
 from trainees.models import Organisation, RosterImport, Trainee, TraineeChange, User
 from trainees.roles import Role
-from trainees.roster import search_key
 
 
 def user_counts_by_role() -> list[tuple[Role, int, int]]:

@@ -25,8 +25,8 @@ from enrollments.models import (
 )
 from enrollments.services.history import enrollments_stamp_organisation
 from enrollments.services.status import EnrollmentRefused
+from lib.japanese import fold
 from trainees.models import Trainee, User
-from trainees.roster import fold
 
 
 def day_not_started(day: SessionDay, now: datetime.datetime | None = None) -> bool:

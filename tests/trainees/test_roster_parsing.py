@@ -8,7 +8,8 @@ import io
 import pytest
 from django.utils import translation
 
-from trainees.roster import RosterFileError, parse_date, parse_roster, search_key, to_katakana
+from lib.japanese import parse_date, search_key, to_katakana
+from trainees.roster import RosterFileError, parse_roster
 
 HEADER = "職員番号,氏名,氏名カナ,所属コード,所属,雇用区分,生年月日,採用年月日,性別,メールアドレス"
 TODAY = datetime.date(2026, 4, 1)

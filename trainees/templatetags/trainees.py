@@ -5,9 +5,8 @@ import datetime
 from django import template
 from django.utils import timezone
 
-from lib.japanese import list_join
+from lib.japanese import fiscal_year_wareki, list_join, to_wareki
 from trainees.roles import Role
-from trainees.roster import fiscal_year_wareki, to_wareki
 
 register = template.Library()
 LABELS = {role.value: role.label for role in Role}

@@ -17,9 +17,9 @@ from import_export.formats.base_formats import CSV
 from assessments.models import Question, QuestionKind, Test
 from assessments.services.tests import question_save
 from audit.services import audit_event_record
+from lib.tables import TableFileError, decode
 from lib.xlsx import GuardedXLSX, XlsxRefused
 from trainees.models import User
-from trainees.roster import RosterFileError, decode
 
 KIND_LABELS = {
     QuestionKind.SINGLE: "単一選択",
@@ -89,7 +89,7 @@ def _dataset(data: bytes, name: str) -> tablib.Dataset:
             return GuardedXLSX().create_dataset(data)
         text, _encoding = decode(data)
         return CSV().create_dataset(text)
-    except (RosterFileError, XlsxRefused) as exc:
+    except (TableFileError, XlsxRefused) as exc:
         raise ValidationError(str(exc)) from None
     except Exception:  # noqa: BLE001 - a malformed file of any kind: one message
         raise ValidationError(_("The file cannot be read as CSV or Excel.")) from None

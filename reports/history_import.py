@@ -1,5 +1,5 @@
 """Bulk import of past training history (受講履歴の一括取込) from CSV or XLSX: the same
-reading as the roster import (trainees.roster.read_table — UTF-8 or CP932, Excel, 和暦 and
+reading as the roster import (lib.tables.read_table — UTF-8 or CP932, Excel, 和暦 and
 full-width digits), then preview → confirm, all or nothing, every problem named by line and
 column.
 
@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 from audit.services import audit_event_record
 from courses.models import Category, fiscal_year_of
 from lib.japanese import fold, list_join, parse_date, trim
+from lib.tables import TableFileError, read_table
 from reports.audit_kinds import ReportsEventKind
 from reports.models import HistoryImport, HistoryRecord, HistoryRecordChange, Outcome
 from trainees.models import Trainee, TraineeStatus, User
-from trainees.roster import MAX_ROWS, Problem, RosterFileError, read_table
+from trainees.roster import MAX_ROWS, Problem
 
 COLUMNS = {
     "職員番号": "staff_number",
@@ -168,7 +169,7 @@ def parse_history(
     problems: list[Problem] = []
     try:
         detected, records, _private = read_table(data, file_name=file_name, encoding=encoding)
-    except RosterFileError as exc:
+    except TableFileError as exc:
         return "", [], [Problem(None, "", "", str(exc))]
     header = records[0][1]
     mapping = _header(header, problems)

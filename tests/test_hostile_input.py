@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
 
+from lib.tables import TableFileError, read_table
 from lib.xlsx import XlsxRefused, xlsx_rows
 from reports.models import HistoryImport, HistoryRecord
 from tests.trainees.factories import TraineeFactory
-from trainees.roster import RosterFileError, read_table
 
 pytestmark = pytest.mark.django_db
 HEADER = "職員番号,年度,研修名,実施機関,区分,初日,最終日,時間,結果,備考\r\n"
@@ -69,7 +69,7 @@ def test_an_xlsx_with_a_dtd_is_refused_with_a_message(part):
     data = _with_dtd(_xlsx(), part)
     with pytest.raises(XlsxRefused, match="DTD"):
         list(xlsx_rows(data))
-    with pytest.raises(RosterFileError, match="DTD"):
+    with pytest.raises(TableFileError, match="DTD"):
         read_table(data, file_name="roster.xlsx")
 
 

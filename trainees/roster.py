@@ -8,9 +8,7 @@ touches the database; ``trainees.roster_import`` compares the rows with the regi
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +19,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
 from lib.japanese import fold, list_join, parse_date, to_katakana, trim
-from lib.xlsx import XlsxRefused, xlsx_rows
+from lib.tables import TableFileError, has_private_use, read_table
 from trainees.models import EmploymentType, Gender
 
 # Column -> field. Japanese names as the HR system exports them, and English equivalents.
@@ -83,10 +81,6 @@ _EMPLOYMENT_TYPES = {choice.value: choice.value for choice in EmploymentType} | 
 _validate_email = EmailValidator()
 
 
-class RosterFileError(Exception):
-    """The file as a whole cannot be read (encoding, format, no header, …)."""
-
-
 @dataclass
 class Problem:
     line: int | None
@@ -116,88 +110,6 @@ class ParsedRoster:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
-
-
-# Unicode private-use areas: where HR systems put their 外字 (custom kanji).
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
-
-
-def _has_private_use(text: str) -> bool:
-    return _PRIVATE_USE.search(text) is not None
-
-
-# --- The file -----------------------------------------------------------------------------
-
-
-def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
-    """The text of a CSV upload and the encoding used. Strict: no replacement characters."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
-        raise RosterFileError(
-            _("The file is UTF-16 or binary. Save it as CSV in UTF-8 or Shift_JIS (CP932).")
-        )
-    if data.startswith(b"PK\x03\x04"):
-        raise RosterFileError(
-            _("This is an Excel (XLSX) file named .csv. Upload it as .xlsx, or save it as CSV.")
-        )
-    if encoding not in {"auto", "utf-8", "cp932"}:
-        raise RosterFileError(_("Unknown encoding %(encoding)s.") % {"encoding": encoding})
-    candidates = ["utf-8", "cp932"] if encoding == "auto" else [encoding]
-    for candidate in candidates:
-        try:
-            text = data.decode("utf-8-sig" if candidate == "utf-8" else candidate)
-        except UnicodeDecodeError:
-            continue
-        return text, candidate
-    if encoding == "auto":
-        raise RosterFileError(
-            _("The file is neither UTF-8 nor Shift_JIS (CP932). Save it as CSV in one of them.")
-        )
-    raise RosterFileError(
-        _("The file cannot be read as %(encoding)s. Choose the right encoding or “auto”.")
-        % {"encoding": encoding}
-    )
-
-
-def _csv_records(text: str) -> list[tuple[int, list[str]]]:
-    """(line where the record starts, cells) for each CSV record; quoted newlines allowed."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records = []
-    previous_line = 0
-    try:
-        for cells in reader:
-            records.append((previous_line + 1, cells))
-            previous_line = reader.line_num
-    except csv.Error as exc:
-        raise RosterFileError(
-            _("Line %(line)s cannot be read as CSV (%(error)s).")
-            % {"line": reader.line_num, "error": exc}
-        ) from None
-    return records
-
-
-def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
-    records = []
-    try:
-        rows = list(enumerate(xlsx_rows(data), start=1))
-    except XlsxRefused as exc:
-        raise RosterFileError(str(exc)) from None
-    for number, row in rows:
-        cells = []
-        for value in row:
-            if value is None:
-                cells.append("")
-            elif isinstance(value, datetime.datetime):
-                cells.append(value.date().isoformat())
-            elif isinstance(value, datetime.date):
-                cells.append(value.isoformat())
-            elif isinstance(value, float) and value.is_integer():
-                cells.append(str(int(value)))
-            else:
-                cells.append(str(value))
-        while cells and cells[-1] == "":
-            cells.pop()
-        records.append((number, cells))
-    return records
 
 
 def _map_header(cells: list[str], parsed: ParsedRoster) -> dict[int, str]:
@@ -238,44 +150,6 @@ def _map_header(cells: list[str], parsed: ParsedRoster) -> dict[int, str]:
     return mapping
 
 
-def read_table(
-    data: bytes, *, file_name: str, encoding: str = "auto"
-) -> tuple[str, list[tuple[int, list[str]]], bool]:
-    """A CSV (UTF-8 or CP932, detected) or XLSX file as (encoding, [(line, cells)], whether it
-    may hold 外字): blank lines dropped, the header on line 1. Raises
-    RosterFileError, in the reader's language, when the file as a whole cannot be read. The
-    roster import and the history import read their files through this (each then checks its
-    own header and the number of rows)."""
-    if not data:
-        raise RosterFileError(_("The file is empty."))
-    if file_name.lower().endswith((".xlsx", ".xlsm")):
-        if not data.startswith(b"PK\x03\x04"):
-            raise RosterFileError(_("This file has an Excel name but is not an Excel (XLSX) file."))
-        records = _xlsx_records(data)
-        detected = "xlsx"
-        has_private_use = True
-    else:
-        text, detected = decode(data, encoding)
-        records = _csv_records(text)
-        # One scan of the whole file; cells are only checked one by one when it has 外字.
-        has_private_use = _has_private_use(text)
-    records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
-    if not records:
-        raise RosterFileError(_("The file has only blank lines."))
-    for line, cells in records:
-        for column, cell in enumerate(cells, start=1):
-            if "\x00" in cell:
-                # PostgreSQL cannot store a NUL in text; no office program writes one on purpose.
-                raise RosterFileError(
-                    _("Line %(line)s, column %(column)s holds a NUL character (a damaged or "
-                      "binary file?). Remove it and upload again.")
-                    % {"line": line, "column": column}
-                )  # fmt: skip
-    if records[0][0] != 1:
-        raise RosterFileError(_("The first line must be the header (column names)."))
-    return detected, records, has_private_use
-
-
 def parse_roster(
     data: bytes,
     *,
@@ -284,21 +158,19 @@ def parse_roster(
     today: datetime.date | None = None,
 ) -> ParsedRoster:
     """Read and check a roster; never raises for content problems (they are in ``errors``),
-    only ``RosterFileError`` when the file as a whole cannot be read."""
+    only ``TableFileError`` when the file as a whole cannot be read."""
     today = today or datetime.date.today()  # noqa: DTZ011 - a calendar date in the office's zone
     parsed = ParsedRoster()
-    parsed.encoding, records, has_private_use = read_table(
-        data, file_name=file_name, encoding=encoding
-    )
+    parsed.encoding, records, private_use = read_table(data, file_name=file_name, encoding=encoding)
     header = records[0][1]
     parsed.header = header
     mapping = _map_header(header, parsed)
     if parsed.errors:
         return parsed  # no row is read without the required columns
     if len(records) == 1:
-        raise RosterFileError(_("The file has a header but no staff rows."))
+        raise TableFileError(_("The file has a header but no staff rows."))
     if len(records) - 1 > MAX_ROWS:
-        raise RosterFileError(_("The file has more than %(max)s rows.") % {"max": f"{MAX_ROWS:,}"})
+        raise TableFileError(_("The file has more than %(max)s rows.") % {"max": f"{MAX_ROWS:,}"})
     column_of = {key: header[index] for index, key in mapping.items()}
     body = records[1:]
     del records  # let the raw cells go as rows are cleaned
@@ -316,7 +188,7 @@ def parse_roster(
             continue
         raw = {key: cells[index] if index < len(cells) else "" for index, key in mapping.items()}
         parsed.rows.append(
-            RosterRow(line, _clean_row(line, raw, column_of, parsed, today, has_private_use))
+            RosterRow(line, _clean_row(line, raw, column_of, parsed, today, private_use))
         )
     _check_across_rows(parsed, column_of)
     return parsed
@@ -334,7 +206,7 @@ def _clean_row(
         parsed.errors.append(Problem(line, column_of.get(key, key), raw.get(key, ""), message))
 
     for key, value in raw.items() if check_private_use else ():
-        if _has_private_use(value):
+        if has_private_use(value):
             parsed.warnings.append(
                 Problem(
                     line,

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_event_record
 from lib.bulk import insert_rows, update_rows
 from lib.japanese import search_key
+from lib.tables import TableFileError
 from trainees.models import (
     EmploymentType,
     ImportMode,
@@ -41,7 +42,7 @@ from trainees.models import (
     User,
 )
 from trainees.roles import Role
-from trainees.roster import ParsedRoster, Problem, RosterFileError, RosterRow, parse_roster
+from trainees.roster import ParsedRoster, Problem, RosterRow, parse_roster
 
 BATCH = 2000
 # Fields compared between the file and the registry, in display order.
@@ -361,7 +362,7 @@ def roster_import_preview(
     fingerprint = registry_fingerprint()
     try:
         parsed = parse_roster(data, file_name=file_name, encoding=encoding, today=today)
-    except RosterFileError as exc:
+    except TableFileError as exc:
         parsed = ParsedRoster(errors=[Problem(None, "", "", str(exc))])
     plan = None
     if parsed.rows:

@@ -12,8 +12,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from lib.tables import TableFileError
 from lib.xlsx import GuardedXLSX, XlsxRefused, xlsx_check
-from trainees.roster import RosterFileError, parse_roster
+from trainees.roster import parse_roster
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def test_a_huge_shared_string_is_refused_unread(settings):
 def test_a_cell_at_xfd1_is_refused_naming_the_column():
     data = workbook(A1="職員番号", XFD1="x")
     started = time.monotonic()
-    with pytest.raises(RosterFileError, match="XFD"):
+    with pytest.raises(TableFileError, match="XFD"):
         parse_roster(data, file_name="roster.xlsx")
     assert time.monotonic() - started < 1
 

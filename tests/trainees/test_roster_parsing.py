@@ -9,7 +9,8 @@ import pytest
 from django.utils import translation
 
 from lib.japanese import parse_date, search_key, to_katakana
-from trainees.roster import RosterFileError, parse_roster
+from lib.tables import TableFileError
+from trainees.roster import parse_roster
 
 HEADER = "職員番号,氏名,氏名カナ,所属コード,所属,雇用区分,生年月日,採用年月日,性別,メールアドレス"
 TODAY = datetime.date(2026, 4, 1)
@@ -87,7 +88,7 @@ def test_utf8_with_bom_and_lf_line_endings():
 
 def test_explicit_encoding_overrides_detection():
     data = roster("001,山田,ヤマダ,110100,総務課,正規,,,,", encoding="cp932")
-    with translation.override("en"), pytest.raises(RosterFileError, match="utf-8"):
+    with translation.override("en"), pytest.raises(TableFileError, match="utf-8"):
         parse(data, encoding="utf-8")
 
 
@@ -104,12 +105,12 @@ def test_explicit_encoding_overrides_detection():
     ],
 )
 def test_unreadable_files_are_refused_clearly(data, file_name, message):
-    with translation.override("en"), pytest.raises(RosterFileError, match=message):
+    with translation.override("en"), pytest.raises(TableFileError, match=message):
         parse(data, file_name=file_name)
 
 
 def test_messages_are_in_japanese_by_default():
-    with translation.override("ja"), pytest.raises(RosterFileError, match="ファイルが空です"):
+    with translation.override("ja"), pytest.raises(TableFileError, match="ファイルが空です"):
         parse(b"")
 
 

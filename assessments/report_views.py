@@ -19,10 +19,11 @@ from assessments import selectors, services
 from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import ReportFieldFormSet, ReportFilterForm, ReportFormForm, ReviewForm
 from assessments.models import CompletionReport, ReportField, ReportForm
-from audit.exports import export_response, requested_format
+from audit.exports import export_response
 from courses.models import Course
 from enrollments.access import own_enrollment_or_404
 from lib.access import access
+from lib.exports import requested_format
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Organisation
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES

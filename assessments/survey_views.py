@@ -18,10 +18,11 @@ from assessments.access import record_refusal, survey_or_404
 from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import SurveyCreateForm, SurveyForm, SurveyQuestionForm
 from assessments.models import Survey, SurveyDone, SurveyQuestion, SurveyQuestionKind
-from audit.exports import export_response, requested_format
+from audit.exports import export_response
 from courses.models import Course, Session
 from enrollments.access import own_enrollment_or_404
 from lib.access import access
+from lib.exports import requested_format
 from lib.messages import refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES

@@ -24,10 +24,11 @@ from assessments.forms import AdjustForm, BankImportForm, QuestionForm, TestForm
 from assessments.models import CHOICE_KINDS, Attempt, Question, Test
 from assessments.resources import bank_import, bank_table
 from assessments.services.tests import current_questions, points_total
-from audit.exports import export_response, requested_format
+from audit.exports import export_response
 from courses.models import Course
 from enrollments.access import own_enrollment_or_404
 from lib.access import access
+from lib.exports import requested_format
 from lib.messages import refusal_text, refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES

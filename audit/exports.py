@@ -1,137 +1,17 @@
-"""The portal's one export writer: a table as CSV (UTF-8 with BOM, which Excel opens
-correctly, or CP932 for older tools) or XLSX — and every export an audit event.
-
-Every cell a spreadsheet would read as a formula (= + - @, tab, CR at the start) is neutralised
-with a leading apostrophe, so a name such as ``=HYPERLINK(…)`` stays text. Characters CP932
-cannot hold are written as 〓 (the geta mark Japanese offices use for this) and counted. XLSX
-cells are text, so staff numbers keep their leading zeros. It stands in the audit app because
-an export is personal data leaving the portal: it is recorded where it is written.
+"""Every export is an audit event: personal data leaving the portal is recorded where it is
+written. The file itself is made by the shared writer (lib.exports: CSV with BOM or CP932,
+XLSX, formulas neutralised, streamed when large); this adds the record.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
-import unicodedata
-from collections.abc import Iterable, Iterator, Sequence, Sized
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from audit.services import audit_event_record
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-GETA = "〓"
-FORMATS = ("csv", "csv-cp932", "xlsx")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Exports of more rows than this stream (see export_response); chunks of this many rows.
-STREAM_ABOVE = 2_000
-STREAM_CHUNK = 500
-
-
-def neutralise(value: str) -> str:
-    """A cell a spreadsheet would read as a formula, kept as text. The start is folded first
-    (NFKC): Excel with a Japanese IME takes a full-width ＝ ＋ － ＠ as the ASCII sign, and
-    leading spaces do not stop it."""
-    start = unicodedata.normalize("NFKC", value[:8]).lstrip(" \u3000")
-    return (
-        "'" + value
-        if value.startswith(FORMULA_STARTS) or start.startswith(FORMULA_STARTS)
-        else value
-    )
-
-
-def _cells(row: Sequence[Any]) -> list[str]:
-    return [neutralise("" if value is None else str(value)) for value in row]
-
-
-def to_csv(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8"
-) -> tuple[bytes, int]:
-    """The CSV bytes and how many characters had to be replaced (CP932 only)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(_cells(row))
-    text = buffer.getvalue()
-    if encoding != "cp932":
-        return text.encode("utf-8-sig"), 0
-    return _cp932(text)
-
-
-def _write_xlsx(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str, target: Any
-) -> None:
-    # Write-only: rows go to a temporary file as they come, not into memory.
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet[:31])
-    worksheet.append(list(header))
-    for row in rows:
-        cells = []
-        for value in _cells(row):
-            cell = WriteOnlyCell(worksheet, value=value)
-            cell.number_format = "@"  # text: staff numbers keep their leading zeros
-            cell.data_type = "s"
-            cells.append(cell)
-        worksheet.append(cells)
-    workbook.save(target)
-
-
-def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str) -> bytes:
-    buffer = io.BytesIO()
-    _write_xlsx(header, rows, sheet=sheet, target=buffer)
-    return buffer.getvalue()
-
-
-def _cp932(text: str) -> tuple[bytes, int]:
-    try:
-        return text.encode("cp932"), 0
-    except UnicodeEncodeError:
-        pass
-    replaced = 0
-    out = []
-    for char in text:
-        try:
-            out.append(char.encode("cp932"))
-        except UnicodeEncodeError:
-            out.append(GETA.encode("cp932"))
-            replaced += 1
-    return b"".join(out), replaced
-
-
-def csv_chunks(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8"
-) -> Iterator[bytes]:
-    """The CSV as byte chunks of STREAM_CHUNK rows: what a streamed download sends."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    first = True
-    for number, row in enumerate(rows, start=1):
-        writer.writerow(_cells(row))
-        if number % STREAM_CHUNK == 0:
-            yield _encode(buffer.getvalue(), encoding, first)
-            first = False
-            buffer.seek(0)
-            buffer.truncate()
-    yield _encode(buffer.getvalue(), encoding, first)
-
-
-def _encode(text: str, encoding: str, first: bool) -> bytes:
-    if encoding == "cp932":
-        return _cp932(text)[0]
-    return ("\ufeff" if first else "").encode() + text.encode("utf-8")
-
-
-def requested_format(request: HttpRequest) -> str:
-    """The format a download link asks for (?format=csv|csv-cp932|xlsx); CSV otherwise."""
-    file_format = request.GET.get("format", "csv")
-    return file_format if file_format in FORMATS else "csv"
+from lib.exports import download
 
 
 def export_response(
@@ -146,44 +26,11 @@ def export_response(
     detail: dict[str, Any],
     count: int | None = None,
 ) -> HttpResponse | StreamingHttpResponse | FileResponse:
-    """The file as a download (`name`-YYYYmmdd-HHMM.csv/.xlsx), recorded as an audit event of
-    `kind` with `detail` and the number of rows.
-
-    Up to STREAM_ABOVE rows the file is made in memory. Larger exports never hold their rows:
-    a CSV streams in chunks as the rows come from the database (pass an iterator and its
-    `count`), an XLSX is written row by row to a temporary file that is then streamed. The
-    audit event is written before the first byte leaves, with the count."""
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if count is None:
-        if not isinstance(rows, Sized):
-            rows = list(rows)
-        count = len(rows)
-    encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
-    extension = "xlsx" if file_format == "xlsx" else "csv"
-    disposition = f'attachment; filename="{name}-{stamp}.{extension}"'
-    response: HttpResponse | StreamingHttpResponse | FileResponse
-    if count > STREAM_ABOVE and file_format == "xlsx":
-        spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        _write_xlsx(header, rows, sheet=sheet, target=spool)
-        spool.seek(0)
-        response = FileResponse(spool, content_type=XLSX)
-        response["Content-Disposition"] = disposition
-    elif count > STREAM_ABOVE:
-        charset = "shift_jis" if encoding == "cp932" else "utf-8"
-        response = StreamingHttpResponse(
-            csv_chunks(header, rows, encoding=encoding),
-            content_type=f"text/csv; charset={charset}",
-        )
-        response["Content-Disposition"] = disposition
-    elif file_format == "xlsx":
-        response = HttpResponse(to_xlsx(header, rows, sheet=sheet), content_type=XLSX)
-        response["Content-Disposition"] = disposition
-    else:
-        body, replaced = to_csv(header, rows, encoding=encoding)
-        charset = "shift_jis" if encoding == "cp932" else "utf-8"
-        response = HttpResponse(body, content_type=f"text/csv; charset={charset}")
-        response["Content-Disposition"] = disposition
-        response["X-Replaced-Characters"] = str(replaced)
+    """The download (lib.exports.download), recorded as an audit event of `kind` with
+    `detail`, the format and the number of rows — written before the first byte leaves."""
+    response, count = download(
+        name=name, sheet=sheet, header=header, rows=rows, file_format=file_format, count=count
+    )
     audit_event_record(
         kind=kind,
         request=request,

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from audit import selectors, services
-from audit.exports import export_response, requested_format
+from audit.exports import export_response
 from audit.forms import AccessLogFilterForm, AuditEventFilterForm
 from audit.models import AuditEvent, AuditEventKind
 from lib.access import access
+from lib.exports import requested_format
 
 # Far beyond any real log, well within the database's integers (OFFSET is a bigint).
 MAX_PAGE = 100_000

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.exports import export_response, requested_format
+from audit.exports import export_response
 from audit.services import audit_event_record
 from courses.models import Session, SessionDay
 from enrollments import selectors, services
@@ -36,6 +36,7 @@ from enrollments.forms import (
 from enrollments.models import ChangeRequest, Enrollment, Status
 from enrollments.pdf import sign_in_sheet_pdf
 from lib.access import access
+from lib.exports import requested_format
 from lib.japanese import list_join
 from lib.messages import form_errors, refusal_text, refused
 from trainees.http import AuthenticatedHttpRequest

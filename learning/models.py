@@ -5,15 +5,11 @@ from __future__ import annotations
 import pathlib
 import uuid
 
-from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-def materials_storage() -> Storage:
-    """The private storage for materials (settings.STORAGES["materials"])."""
-    return storages["materials"]
+from lib.storage import private_storage
 
 
 def material_upload_to(material: Material, filename: str) -> str:
@@ -44,7 +40,7 @@ class Material(models.Model):
     description = models.TextField(_("explanation for trainees"), blank=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     file = models.FileField(
-        _("file"), storage=materials_storage, upload_to=material_upload_to, blank=True,
+        _("file"), storage=private_storage, upload_to=material_upload_to, blank=True,
         max_length=200,
     )  # fmt: skip
     original_name = models.CharField(_("file name"), max_length=200, blank=True)

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.exports import FORMATS, export_response
+from audit.exports import export_response
 from courses.models import Course, current_fiscal_year
 from courses.selectors import fiscal_years
 from enrollments.models import AbsenceReason
 from lib.access import access
+from lib.exports import FORMATS
 from lib.forms import FoldedNumbersMixin
 from lib.japanese import fiscal_year_choice
 from reports import dashboards

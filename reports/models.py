@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category
-from learning.models import materials_storage
+from lib.storage import private_storage
 
 
 class Outcome(models.TextChoices):
@@ -197,7 +197,7 @@ class CertificateBatch(models.Model):
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
     total = models.PositiveIntegerField(_("certificates"), default=0)
     done = models.PositiveIntegerField(_("made"), default=0)
-    file = models.FileField(storage=materials_storage, upload_to="certificates/", blank=True)
+    file = models.FileField(storage=private_storage, upload_to="certificates/", blank=True)
     error = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         "trainees.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.exports import export_response, requested_format
+from audit.exports import export_response
 from audit.services import audit_event_record
 from lib.access import access
+from lib.exports import requested_format
 from lib.messages import refused
 from reports import selectors, services
 from reports.access import trainee_in_scope_or_404

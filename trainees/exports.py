@@ -1,4 +1,4 @@
-"""The registry as a table for the portal's export writer (audit.exports)."""
+"""The registry as a table for the portal's export writer (lib.exports)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from audit.exports import neutralise
-from audit.exports import to_csv as table_csv
-from audit.exports import to_xlsx as table_xlsx
+from lib.exports import neutralise
+from lib.exports import to_csv as table_csv
+from lib.exports import to_xlsx as table_xlsx
 from trainees.models import Trainee
 
 HEADER = [

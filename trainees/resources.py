@@ -11,7 +11,7 @@ from trainees.models import Organisation, Trainee
 
 class FormulaSafeResource(resources.ModelResource):
     """Exports through django-import-export with every text cell formula-safe, as the portal's
-    own export writer does (audit.exports.neutralise)."""
+    own export writer does (lib.exports.neutralise)."""
 
     def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
         # Spreadsheet formula injection: a name such as =HYPERLINK(…) stays text.

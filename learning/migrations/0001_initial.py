@@ -5,6 +5,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import learning.models
+import lib.storage
 from django.db import migrations, models
 
 
@@ -39,7 +40,7 @@ class Migration(migrations.Migration):
                         ('title', models.CharField(max_length=200, verbose_name='material title')),
                         ('description', models.TextField(blank=True, verbose_name='explanation for trainees')),
                         ('kind', models.CharField(choices=[('video', 'Video'), ('pdf', 'PDF document'), ('link', 'Link')], max_length=8, verbose_name='kind')),
-                        ('file', models.FileField(blank=True, max_length=200, storage=learning.models.materials_storage, upload_to=learning.models.material_upload_to, verbose_name='file')),
+                        ('file', models.FileField(blank=True, max_length=200, storage=lib.storage.private_storage, upload_to=learning.models.material_upload_to, verbose_name='file')),
                         ('original_name', models.CharField(blank=True, max_length=200, verbose_name='file name')),
                         ('content_type', models.CharField(blank=True, max_length=50)),
                         ('size', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='size (bytes)')),

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import learning.models
+import lib.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('state', models.CharField(choices=[('queued', 'Waiting'), ('running', 'Being made'), ('done', 'Ready'), ('failed', 'Failed')], default='queued', max_length=8, verbose_name='state')),
                 ('total', models.PositiveIntegerField(default=0, verbose_name='certificates')),
                 ('done', models.PositiveIntegerField(default=0, verbose_name='made')),
-                ('file', models.FileField(blank=True, storage=learning.models.materials_storage, upload_to='certificates/')),
+                ('file', models.FileField(blank=True, storage=lib.storage.private_storage, upload_to='certificates/')),
                 ('error', models.CharField(blank=True, max_length=300)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),

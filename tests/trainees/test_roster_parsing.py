@@ -8,7 +8,6 @@ import io
 import pytest
 from django.utils import translation
 
-from lib.japanese import parse_date, search_key, to_katakana
 from lib.tables import TableFileError
 from trainees.roster import parse_roster
 
@@ -22,51 +21,6 @@ def roster(*lines: str, header: str = HEADER, encoding: str = "utf-8") -> bytes:
 
 def parse(data: bytes, **kwargs):
     return parse_roster(data, today=TODAY, **kwargs)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2024/4/1", "2024-04-01"),
-        ("2024-04-01", "2024-04-01"),
-        ("20240401", "2024-04-01"),
-        ("令和6年4月1日", "2024-04-01"),
-        ("令和元年5月1日", "2019-05-01"),
-        ("R06.04.01", "2024-04-01"),
-        ("H31.04.30", "2019-04-30"),
-        ("S62.4.1", "1987-04-01"),
-        ("昭和41年10月11日", "1966-10-11"),
-        ("２０１４/０４/０１", "2014-04-01"),
-        ("令和６年４月１日", "2024-04-01"),
-        ("平成元年1月8日", "1989-01-08"),
-    ],
-)
-def test_dates_as_japanese_offices_write_them(text, expected):
-    assert parse_date(text).isoformat() == expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "平成31年5月1日",
-        "令和2年2月30日",
-        "令和元年4月30日",
-        "昭和64年1月8日",
-        "2024/13/01",
-        "4月1日",
-        "R6",
-    ],
-)
-def test_impossible_or_unreadable_dates_are_refused(text):
-    with pytest.raises(ValueError):
-        parse_date(text)
-
-
-def test_kana_is_folded_to_full_width_katakana():
-    assert to_katakana("ｽｽﾞｷ ﾕｳｺ") == "スズキ ユウコ"
-    assert to_katakana("すずき　ゆうこ") == "スズキ ユウコ"
-    assert search_key("ｽｽﾞｷ") == search_key("すずき") == search_key("スズキ") == "スズキ"
-    assert search_key("００１００３") == "001003"
 
 
 def test_cp932_is_detected_and_cp932_only_characters_survive():

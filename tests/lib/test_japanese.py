@@ -1,0 +1,119 @@
+"""Japanese office text (lib.japanese): dates as offices write them (和暦 and Western, full-width
+digits), era and fiscal-year labels, numbers typed with the IME, kana folding and the search
+key. Every import and form reads its dates and numbers through these."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import translation
+
+from lib.japanese import (
+    fiscal_year_choice,
+    fiscal_year_label,
+    fiscal_year_wareki,
+    list_join,
+    number_fold,
+    parse_date,
+    search_key,
+    to_katakana,
+    to_wareki,
+    trim,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024/4/1", "2024-04-01"),
+        ("2024-04-01", "2024-04-01"),
+        ("20240401", "2024-04-01"),
+        ("令和6年4月1日", "2024-04-01"),
+        ("令和元年5月1日", "2019-05-01"),
+        ("R06.04.01", "2024-04-01"),
+        ("H31.04.30", "2019-04-30"),
+        ("S62.4.1", "1987-04-01"),
+        ("昭和41年10月11日", "1966-10-11"),
+        ("２０１４/０４/０１", "2014-04-01"),
+        ("令和６年４月１日", "2024-04-01"),
+        ("平成元年1月8日", "1989-01-08"),
+    ],
+)
+def test_dates_as_japanese_offices_write_them(text, expected):
+    assert parse_date(text).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "平成31年5月1日",
+        "令和2年2月30日",
+        "令和元年4月30日",
+        "昭和64年1月8日",
+        "2024/13/01",
+        "4月1日",
+        "R6",
+    ],
+)
+def test_impossible_or_unreadable_dates_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_date(text)
+
+
+def test_kana_is_folded_to_full_width_katakana():
+    assert to_katakana("ｽｽﾞｷ ﾕｳｺ") == "スズキ ユウコ"
+    assert to_katakana("すずき　ゆうこ") == "スズキ ユウコ"
+    assert search_key("ｽｽﾞｷ") == search_key("すずき") == search_key("スズキ") == "スズキ"
+    assert search_key("００１００３") == "001003"
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        (datetime.date(2019, 4, 30), "平成31年4月30日"),
+        (datetime.date(2019, 5, 1), "令和元年5月1日"),
+        (datetime.date(2026, 12, 3), "令和8年12月3日"),
+        (datetime.date(1989, 1, 7), "昭和64年1月7日"),
+        (datetime.date(1989, 1, 8), "平成元年1月8日"),
+    ],
+)
+def test_dates_in_the_era_of_their_day(date, expected):
+    assert to_wareki(date) == expected
+    assert parse_date(expected) == date  # and read back
+
+
+def test_a_fiscal_year_is_named_by_the_era_in_force_on_1_may():
+    # FY2018 runs April 2018 to March 2019: all 平成. FY2019 began under 平成 but is 令和元年度.
+    assert fiscal_year_wareki(2018) == "平成30年度"
+    assert fiscal_year_wareki(2019) == "令和元年度"
+    assert fiscal_year_label(2026) == "2026年度（令和8年度）"
+    with translation.override("ja"):
+        assert fiscal_year_choice(2026) == "2026年度（令和8年度）"
+    with translation.override("en"):
+        assert fiscal_year_choice(2026) == "FY 2026"
+
+
+@pytest.mark.parametrize(
+    ("typed", "folded"),
+    [
+        ("１，２３４．５", "1234.5"),
+        ("−３", "-3"),
+        ("ー3", "-3"),
+        ("　１２　", "12"),
+        ("1,000", "1000"),
+    ],
+)
+def test_numbers_typed_with_the_ime_fold_to_ascii(typed, folded):
+    assert number_fold(typed) == folded
+
+
+def test_lists_are_joined_in_the_readers_language():
+    with translation.override("ja"):
+        assert list_join(["講義", "演習"]) == "講義、演習"
+    with translation.override("en"):
+        assert list_join(["lecture", "exercise"]) == "lecture, exercise"
+
+
+def test_trim_takes_full_width_spaces_but_keeps_the_inside():
+    assert trim("\u3000山田　太郎 \t") == "山田　太郎"

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import (
@@ -266,3 +269,25 @@ class BankImportForm(forms.Form):
         if upload.size > 1024 * 1024:
             raise forms.ValidationError(_("The file can be at most 1 MB."))
         return upload
+
+
+ANSWER_FIELD = re.compile(r"^q(\d{1,12})$")
+
+
+def posted_answers(
+    data: QueryDict, questions: Sequence[Question]
+) -> dict[int, tuple[list[str], str]]:
+    """The answers a test page posted, by question id: (choices ticked, text). The page's own
+    questions are all there (a checkbox question with none ticked posts nothing, which clears
+    it); any other q<id> field — forged — is passed on too, for the service to refuse, since
+    it names a question outside the page. Reads nothing from the database."""
+    kinds = {question.pk: question.kind for question in questions}
+    named = {int(m.group(1)) for key in data if (m := ANSWER_FIELD.match(key))}
+    answers: dict[int, tuple[list[str], str]] = {}
+    for qid in kinds.keys() | named:
+        values = data.getlist(f"q{qid}")
+        if kinds.get(qid) in CHOICE_KINDS:
+            answers[qid] = (values, "")
+        else:
+            answers[qid] = ([], values[0] if values else "")
+    return answers

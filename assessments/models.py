@@ -18,6 +18,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# A save that left the browser just before the time limit still counts.
+ATTEMPT_GRACE = datetime.timedelta(seconds=30)
+
 # Text lengths a trainee may type (the pages say them; the services refuse longer).
 SHORT_ANSWER_MAX = 200
 SURVEY_TEXT_MAX = 2000
@@ -196,6 +199,16 @@ class Choice(models.Model):
         return self.text[:50]
 
 
+class AttemptQuerySet(models.QuerySet["Attempt"]):
+    def overdue(self, now: datetime.datetime | None = None) -> AttemptQuerySet:
+        """Open attempts past their time limit or the test's closing, beyond the grace (the
+        database's form of Attempt.overdue)."""
+        limit = (now or timezone.now()) - ATTEMPT_GRACE
+        return self.filter(state=Attempt.State.IN_PROGRESS).filter(
+            models.Q(deadline__lt=limit) | models.Q(test__closes_at__lt=limit)
+        )
+
+
 class Attempt(models.Model):
     """One enrolment's attempt at a test: the questions it was given (in its order), the
     deadline the server set, and the score once submitted."""
@@ -230,6 +243,8 @@ class Attempt(models.Model):
     )
     adjust_reason = models.CharField(_("reason for the adjustment"), max_length=500, blank=True)
 
+    objects = AttemptQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
@@ -262,6 +277,15 @@ class Attempt(models.Model):
         if self.final_score is None or not self.max_score:
             return None
         return (self.final_score * 100 / self.max_score).quantize(Decimal("0.1"))
+
+    def overdue(self, now: datetime.datetime | None = None) -> bool:
+        """Still open past its time limit or the test's closing, beyond the grace: it is to be
+        submitted with what was saved (by the minute's job, the trainee's hand-in or HR)."""
+        when = now or timezone.now()
+        return self.state == self.State.IN_PROGRESS and any(
+            limit is not None and when > limit + ATTEMPT_GRACE
+            for limit in (self.deadline, self.test.closes_at)
+        )
 
 
 class Answer(models.Model):

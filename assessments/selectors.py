@@ -44,6 +44,7 @@ from assessments.models import (
     SurveyResponse,
     Test,
 )
+from courses.models import Course
 from enrollments.models import Enrollment, Status
 from trainees.models import Trainee, User
 from trainees.selectors import coordinators_by_organisation, coordinators_of
@@ -312,6 +313,24 @@ def _results_signature(test: Test) -> str:
     )
     return ":".join(str(v) for v in [*attempts.values(), *questions.values(), test.counting,
                                         test.pass_mark, test.pass_unit])  # fmt: skip
+
+
+def survey_answered(survey: Survey) -> bool:
+    """Whether anyone has answered (their answers may still wait for their anonymous batch)."""
+    return SurveyDone.objects.filter(survey=survey).exists()
+
+
+def course_tests(course: Course) -> QuerySet[Test]:
+    return Test.objects.filter(course=course)
+
+
+def attempts_count(test: Test) -> int:
+    return Attempt.objects.filter(test=test).count()
+
+
+def attempts_overdue(test: Test) -> int:
+    """Attempts left open past their time (the minute's job submits them)."""
+    return Attempt.objects.filter(test=test).overdue().count()
 
 
 def test_results(test: Test) -> TestResults:

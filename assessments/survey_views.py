@@ -83,15 +83,13 @@ def survey_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def survey_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = survey_or_404(pk)
     form = SurveyForm(request.POST or None, instance=survey)
-    answered = SurveyDone.objects.filter(survey=survey).exists()
+    answered = selectors.survey_answered(survey)
     if request.method == "POST" and form.is_valid():
-        if answered and form.instance.anonymous != Survey.objects.get(pk=survey.pk).anonymous:
-            form.add_error(
-                "anonymous",
-                _("People have answered: the survey's anonymity stays as they were told."),
-            )
-        else:
+        try:
             services.survey_save(survey=form.instance, actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
             messages.success(request, _("The survey has been saved."))
             return _back(survey)
     return render(

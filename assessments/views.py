@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from django.contrib import messages
@@ -20,8 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessments import selectors, services
 from assessments.access import hr_test_or_404, own_attempt_or_404, record_refusal
 from assessments.audit_kinds import AssessmentsEventKind
-from assessments.forms import AdjustForm, BankImportForm, QuestionForm, TestForm
-from assessments.models import CHOICE_KINDS, Attempt, Question, Test
+from assessments.forms import AdjustForm, BankImportForm, QuestionForm, TestForm, posted_answers
+from assessments.models import Attempt, Question, Test
 from assessments.resources import bank_import, bank_table
 from assessments.services.tests import current_questions, points_total
 from audit.exports import export_response
@@ -35,7 +34,6 @@ from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
 
 HR = HR_CONSOLE
 TRAINEE = TRAINEE_PAGES
-ANSWER_FIELD = re.compile(r"^q(\d{1,12})$")
 
 
 def _refused(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
@@ -67,29 +65,26 @@ def course_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def test_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=pk)
-    taken = set(Test.objects.filter(course=course).values_list("kind", flat=True))
     kind = request.GET.get("kind", Test.Kind.POST)
     test = Test(course=course, kind=kind if kind in Test.Kind.values else Test.Kind.POST)
     test.title = f"{course.title} {test.get_kind_display()}"
     form = TestForm(request.POST or None, instance=test)
     if request.method == "POST" and form.is_valid():
-        if form.instance.kind in taken:
-            form.add_error("kind", _("This course already has a test of this kind."))
+        try:
+            saved = services.test_save(
+                test=form.instance,
+                actor=request.user,
+                copy_questions=bool(request.POST.get("copy_questions")),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
-            try:
-                saved = services.test_save(test=form.instance, actor=request.user)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                other = Test.objects.filter(course=course).exclude(pk=saved.pk).first()
-                if other is not None and request.POST.get("copy_questions"):
-                    services.test_copy_questions(source=other, target=saved, actor=request.user)
-                messages.success(request, _("The test has been created. Add its questions."))
-                return redirect("test_edit", pk=saved.pk)
+            messages.success(request, _("The test has been created. Add its questions."))
+            return redirect("test_edit", pk=saved.pk)
     return render(
         request,
         "assessments/test_form.html",
-        {"form": form, "course": course, "other": Test.objects.filter(course=course).first()},
+        {"form": form, "course": course, "other": selectors.course_tests(course).first()},
     )
 
 
@@ -99,11 +94,11 @@ def test_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     test = hr_test_or_404(pk)
     form = TestForm(request.POST or None, instance=test)
     if request.method == "POST" and form.is_valid():
-        clash = Test.objects.filter(course=test.course, kind=form.instance.kind).exclude(pk=test.pk)
-        if clash.exists():
-            form.add_error("kind", _("This course already has a test of this kind."))
-        else:
+        try:
             services.test_save(test=form.instance, actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
             messages.success(request, _("The test's settings have been saved."))
             return redirect("test_edit", pk=test.pk)
     return render(
@@ -114,7 +109,7 @@ def test_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "questions": current_questions(test),
             "total": points_total(test),
-            "attempts": Attempt.objects.filter(test=test).count(),
+            "attempts": selectors.attempts_count(test),
         },
     )
 
@@ -216,10 +211,23 @@ def test_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @access(HR)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def test_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The figures over submitted attempts. Attempts left open past their time are listed (the
+    minute's job submits them); POST submits them now, with what was saved."""
     test = hr_test_or_404(pk)
-    services.attempts_close_expired(test=test)
+    if request.method == "POST":
+        closed = services.attempts_close_expired(test=test)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s attempt past its time was submitted with its saved answers.",
+                "%(count)s attempts past their time were submitted with their saved answers.",
+                closed,
+            )
+            % {"count": closed},
+        )
+        return redirect("test_results", pk=test.pk)
     results = selectors.test_results(test)
     page = Paginator(selectors.test_trainee_rows(test), 50).get_page(request.GET.get("page"))
     return render(
@@ -229,6 +237,7 @@ def test_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "test": test,
             "results": results,
             "gain": selectors.gain_summary(test),
+            "overdue": selectors.attempts_overdue(test),
             "page": page,
             "max_bin": max([n for _label, n in results.bins] + [1]),
         },
@@ -330,34 +339,23 @@ def test_start(request: AuthenticatedHttpRequest, pk: int, test_pk: int) -> Http
     return redirect("attempt_take", pk=attempt.pk)
 
 
-def _posted_answers(
-    request: AuthenticatedHttpRequest, attempt: Attempt, page_ids: list[int]
-) -> dict[int, tuple[list[str], str]]:
-    """The answers a page posted: its questions' fields (a checkbox question with none ticked
-    posts nothing, which clears it), plus any other q<id> field — forged, and refused by the
-    service since it names a question outside the page."""
-    kinds = dict(Question.objects.filter(pk__in=page_ids).values_list("pk", "kind"))
-    answers: dict[int, tuple[list[str], str]] = {}
-    named = {int(m.group(1)) for key in request.POST if (m := ANSWER_FIELD.match(key))}
-    for qid in set(page_ids) | named:
-        values = request.POST.getlist(f"q{qid}")
-        if kinds.get(qid) in CHOICE_KINDS:
-            answers[qid] = (values, "")
-        else:
-            answers[qid] = ([], values[0] if values else "")
-    return answers
-
-
 @access(TRAINEE)
 @require_http_methods(["GET", "POST"])
 def attempt_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = own_attempt_or_404(request, pk)
     test = attempt.test
-    if attempt.state == Attempt.State.IN_PROGRESS:
-        services.attempts_close_expired(test=test)
-        attempt.refresh_from_db()
     if attempt.state != Attempt.State.IN_PROGRESS:
         return redirect("attempt_result", pk=attempt.pk)
+    if attempt.overdue():
+        # Time is up: nothing is written on GET — the page offers to hand in what was saved
+        # (the minute's job does it too).
+        if request.method == "POST":
+            services.attempt_close_overdue(attempt=attempt)
+            messages.info(request, _("The time is up: your saved answers have been submitted."))
+            return redirect("attempt_result", pk=attempt.pk)
+        return render(
+            request, "assessments/attempt_time_up.html", {"test": test, "attempt": attempt}
+        )
     items = selectors.attempt_questions(attempt)
     total = len(items)
     number = 1
@@ -368,7 +366,7 @@ def attempt_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             number = 1
     shown = items[number - 1 : number] if test.one_per_page else items
     if request.method == "POST":
-        answers = _posted_answers(request, attempt, [q.pk for q, _c, _a in shown])
+        answers = posted_answers(request.POST, [question for question, _c, _a in shown])
         action = request.POST.get("action", "save")
         try:
             if action == "submit":

@@ -129,6 +129,7 @@ def child(path: str) -> None:
         data=data, file_name=Path(path).name, mode="full", uploaded_by=None
     )
     preview = time.perf_counter() - started
+    preview_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if record.errors:
         sys.exit(f"the generated roster has errors: {record.errors[:3]}")
     started = time.perf_counter()
@@ -137,6 +138,7 @@ def child(path: str) -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({
         "preview_seconds": preview, "commit_seconds": commit, "peak_mb": peak_mb,
+        "preview_peak_mb": preview_peak_mb,
         "created": record.created, "updated": record.updated, "deactivated": record.deactivated,
         "rows": record.rows,
     }))  # fmt: skip
@@ -211,6 +213,7 @@ def main() -> None:
                         "copy_seconds": round(copy, 3) if copy is not None else None,
                         "copy_ratio": round(seconds / copy, 1) if copy else None,
                         "preview_seconds": round(measured["preview_seconds"], 3),
+                        "preview_peak_mb": round(measured["preview_peak_mb"], 1),
                         "commit_seconds": round(measured["commit_seconds"], 3),
                         "created": measured["created"],
                         "updated": measured["updated"],

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -231,16 +230,13 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = NominateForm(request.POST or None, sessions=sessions, staff=staff)
     if request.method == "POST" and form.is_valid():
         try:
-            # All or nothing: one refusal and nobody of this submission is nominated.
-            with transaction.atomic():
-                for trainee in form.chosen:
-                    services.enrollment_nominate(
-                        session=form.cleaned_data["session"],
-                        trainee=trainee,
-                        actor=request.user,
-                        comment=form.cleaned_data["comment"],
-                        priority=form.cleaned_data["priority"],
-                    )
+            services.enrollments_nominate(
+                session=form.cleaned_data["session"],
+                trainees=form.chosen,
+                actor=request.user,
+                comment=form.cleaned_data["comment"],
+                priority=form.cleaned_data["priority"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -144,9 +144,10 @@ class NotificationTemplate(models.Model):
 
     @classmethod
     def for_kind(cls, kind: str) -> NotificationTemplate:
-        """The template for a kind of notice, created with the default wording if missing."""
+        """The template for a kind of notice: HR's wording, or — never saved — the default
+        wording, unsaved (reading it writes nothing; notices.services.template_save keeps it)."""
         subject, body = DEFAULT_TEMPLATES[kind]
-        return cls.objects.get_or_create(kind=kind, defaults={"subject": subject, "body": body})[0]
+        return cls.objects.filter(kind=kind).first() or cls(kind=kind, subject=subject, body=body)
 
     def render(self, values: dict[str, str]) -> tuple[str, str]:
         """(subject, body) with the placeholders filled in."""

@@ -154,9 +154,16 @@ def notice_mark_read(*, user: User, notice_id: int | None = None) -> int:
 
 @transaction.atomic
 def template_save(*, template: NotificationTemplate, actor: User | None) -> NotificationTemplate:
-    """HR's wording of a kind of notice (placeholders checked by the model's validators)."""
+    """HR's wording of a kind of notice (placeholders checked by the model's validators). The
+    default wording, never saved before, is saved now — once, even if two HR officers save it
+    at the same moment (the later one's wording stands)."""
     template.updated_at = timezone.now()
-    template.full_clean()
-    template.save()
+    template.full_clean(validate_unique=False)
+    with transaction.atomic():
+        template, _created = NotificationTemplate.objects.update_or_create(
+            kind=template.kind,
+            defaults={"subject": template.subject, "body": template.body,
+                      "updated_at": template.updated_at},
+        )  # fmt: skip
     audit_event_record(kind="template.saved", user=actor, detail={"kind": template.kind})
     return template

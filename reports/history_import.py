@@ -12,23 +12,21 @@ Columns (Japanese as the HR system writes them, or the English names): 職員番
 from __future__ import annotations
 
 import datetime
-import hashlib
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
 from courses.models import Category, fiscal_year_of
+from lib.imports import Checked, Columns, FileImportPipeline, Problem, read_sheet
 from lib.japanese import fold, list_join, parse_date, trim
-from lib.tables import TableFileError, read_table
 from reports.audit_kinds import ReportsEventKind
 from reports.models import HistoryImport, HistoryRecord, HistoryRecordChange, Outcome
 from trainees.models import Trainee, TraineeStatus, User
-from trainees.roster import MAX_ROWS, Problem
 
 COLUMNS = {
     "職員番号": "staff_number",
@@ -46,6 +44,9 @@ COLUMNS = {
     "備考": "note",
 }
 REQUIRED = {"staff_number": "職員番号", "title": "研修名", "started_on": "初日", "hours": "時間"}
+HISTORY_COLUMNS = Columns(
+    names=COLUMNS, required=[(label, frozenset({key})) for key, label in REQUIRED.items()]
+)
 OUTCOMES = {
     "修了": Outcome.COMPLETED,
     "未修了": Outcome.INCOMPLETE,
@@ -54,27 +55,6 @@ OUTCOMES = {
 } | {value: value for value in Outcome.values}
 CATEGORIES = {value: value for value in Category.values}
 LIMITS = {"title": 200, "provider": 200, "note": 500}
-
-
-def _header(cells: list[str], problems: list[Problem]) -> dict[int, str]:
-    english = {value: value for value in COLUMNS.values()}
-    mapping: dict[int, str] = {}
-    for index, cell in enumerate(cells):
-        name = fold(cell)
-        key = COLUMNS.get(name) or english.get(name.lower())
-        if key and key not in mapping.values():
-            mapping[index] = key
-    for key, label in REQUIRED.items():
-        if key not in mapping.values():
-            problems.append(
-                Problem(
-                    1,
-                    label,
-                    "",
-                    _("The required column “%(column)s” is missing.") % {"column": label},
-                )
-            )
-    return mapping
 
 
 def _row(line: int, raw: dict[str, str], problems: list[Problem]) -> dict[str, Any] | None:
@@ -161,42 +141,40 @@ def _person_problem(
     return False
 
 
+@dataclass(slots=True)
+class PlannedRecord:
+    """One line of the file as it will be added to a person's history."""
+
+    line: int
+    staff_number: str
+    trainee_id: int
+    organisation_id: int  # the organisation at the time of the import (kept with the record)
+    fiscal_year: int
+    title: str
+    provider: str
+    category: str
+    started_on: str  # ISO dates and the hours as text: the plan is kept as JSON
+    ended_on: str
+    hours: str
+    outcome: str
+    note: str
+
+
 def parse_history(
     data: bytes, *, file_name: str, encoding: str = "auto"
-) -> tuple[str, list[dict[str, Any]], list[Problem]]:
-    """The file's rows, checked against each other and the registry: (encoding, plan,
-    problems). Never writes."""
-    problems: list[Problem] = []
-    try:
-        detected, records, _private = read_table(data, file_name=file_name, encoding=encoding)
-    except TableFileError as exc:
-        return "", [], [Problem(None, "", "", str(exc))]
-    header = records[0][1]
-    mapping = _header(header, problems)
+) -> tuple[str, int, list[PlannedRecord], list[Problem], list[Problem]]:
+    """The file's rows, checked against each other and the registry: (encoding, rows read,
+    plan, errors, warnings). Never writes; raises TableFileError when the file as a whole
+    cannot be used."""
+    sheet = read_sheet(data, file_name=file_name, encoding=encoding, columns=HISTORY_COLUMNS)
+    problems = sheet.errors
     if problems:
-        return detected, [], problems
-    if len(records) == 1:
-        return detected, [], [Problem(None, "", "", _("The file has a header but no rows."))]
-    if len(records) - 1 > MAX_ROWS:
-        return (
-            detected,
-            [],
-            [
-                Problem(
-                    None,
-                    "",
-                    "",
-                    _("The file has more than %(max)s rows.") % {"max": f"{MAX_ROWS:,}"},
-                )
-            ],
-        )
+        return sheet.encoding, 0, [], problems, sheet.warnings
     rows = []
     refused: list[tuple[int, str]] = []  # (line, staff number) of rows with other problems
-    for line, cells in records[1:]:
+    for line, cells in sheet.rows:
         # Text kept as written (trimmed); numbers, codes and dates folded where they are read.
-        raw = {
-            key: trim(cells[index]) if index < len(cells) else "" for index, key in mapping.items()
-        }
+        raw = {key: trim(value) for key, value in cells.items()}
         values = _row(line, raw, problems)
         if values is not None:
             rows.append(values)
@@ -235,105 +213,101 @@ def parse_history(
                     _("This training is already in the person's history."),
                 )
             )
-            continue
+            continue  # fmt: skip
         if key in seen:
-            problems.append(
-                Problem(
-                    row["line"],
-                    "研修名",
-                    row["title"],
-                    _("The same training is on line %(line)s too.") % {"line": seen[key]},
-                )
-            )
+            problems.append(Problem(row["line"], "研修名", row["title"],
+                                    _("The same training is on line %(line)s too.")
+                                    % {"line": seen[key]}))  # fmt: skip
             continue
         seen[key] = row["line"]
         plan.append(
-            {
-                **row,
-                "trainee_id": trainee.pk,
-                "organisation_id": trainee.organisation_id,
-                "started_on": row["started_on"].isoformat(),
-                "ended_on": row["ended_on"].isoformat(),
-                "hours": str(row["hours"]),
-            }
+            PlannedRecord(
+                line=row["line"], staff_number=row["staff_number"], trainee_id=trainee.pk,
+                organisation_id=trainee.organisation_id, fiscal_year=row["fiscal_year"],
+                title=row["title"], provider=row["provider"], category=row["category"],
+                started_on=row["started_on"].isoformat(), ended_on=row["ended_on"].isoformat(),
+                hours=str(row["hours"]), outcome=row["outcome"], note=row["note"],
+            )
+        )  # fmt: skip
+    read = len(plan) + len({p.line for p in problems if p.line and p.line > 1})
+    return sheet.encoding, read, plan, problems, sheet.warnings
+
+
+class HistoryPipeline(FileImportPipeline[HistoryImport, list[PlannedRecord]]):
+    """Past history through the shared skeleton (lib.imports): checked against the registry
+    and the histories, kept as JSON, added all or nothing after a second look under a lock
+    (someone who left since the preview stops the whole import)."""
+
+    model = HistoryImport
+
+    def check(self, data: bytes, *, file_name: str, encoding: str,
+              record: HistoryImport) -> Checked[list[PlannedRecord]]:  # fmt: skip
+        detected, read, plan, errors, warnings = parse_history(
+            data, file_name=file_name, encoding=encoding
         )
-    problems.sort(key=lambda p: (p.line or 0, p.column))
-    return detected, plan, problems
+        return Checked(detected, read, plan, errors, warnings)
+
+    def keep(self, record: HistoryImport, plan: list[PlannedRecord]) -> None:
+        record.plan = [{name: getattr(row, name) for name in row.__slots__} for row in plan]
+
+    def kept(self, record: HistoryImport) -> list[PlannedRecord]:
+        return planned(record)
+
+    def apply(self, record: HistoryImport, plan: list[PlannedRecord], *, actor: User | None,
+              **options: Any) -> None:  # fmt: skip
+        ids = {row.trainee_id for row in plan}
+        active = dict(
+            Trainee.objects.select_for_update()
+            .filter(pk__in=ids, status=TraineeStatus.ACTIVE)
+            .values_list("id", "organisation__name")
+        )
+        gone = sorted({row.line for row in plan if row.trainee_id not in active})
+        if gone:
+            raise ValidationError(
+                _("Someone in the file has left since the preview (lines %(lines)s): upload it "
+                  "again.") % {"lines": ", ".join(map(str, gone[:10]))}
+            )  # fmt: skip
+        now = timezone.now()
+        records = HistoryRecord.objects.bulk_create(
+            HistoryRecord(
+                trainee_id=row.trainee_id, fiscal_year=row.fiscal_year, title=row.title,
+                provider=row.provider, category=row.category,
+                started_on=datetime.date.fromisoformat(row.started_on),
+                ended_on=datetime.date.fromisoformat(row.ended_on), hours=Decimal(row.hours),
+                outcome=row.outcome, note=row.note, organisation_id=row.organisation_id,
+                organisation_name=active[row.trainee_id], source=HistoryRecord.Source.IMPORT,
+                created_at=now,
+            )
+            for row in plan
+        )  # fmt: skip
+        reason = _("Imported from %(file)s") % {"file": record.file_name}
+        HistoryRecordChange.objects.bulk_create(
+            HistoryRecordChange(record=r, kind=HistoryRecordChange.Kind.ADDED,
+                                reason=reason[:300], changed_by=actor, changed_at=now)
+            for r in records
+        )  # fmt: skip
+        audit_event_record(
+            kind=ReportsEventKind.HISTORY_IMPORTED,
+            user=actor,
+            detail={"import": record.pk, "records": len(records), "trainees": len(ids)},
+        )
+
+
+def planned(record: HistoryImport) -> list[PlannedRecord]:
+    """The records an import adds (or added), as kept."""
+    return [PlannedRecord(**row) for row in record.plan]
 
 
 def history_import_preview(
     *, data: bytes, file_name: str, encoding: str = "auto", uploaded_by: User | None
 ) -> HistoryImport:
     """Check the file and keep what would be added; nothing goes into anyone's history."""
-    detected, plan, problems = parse_history(data, file_name=file_name, encoding=encoding)
-    return HistoryImport.objects.create(
-        file_name=file_name[:255],
-        sha256=hashlib.sha256(data).hexdigest(),
-        encoding=detected,
-        rows=len(plan) + len({p.line for p in problems if p.line}),
-        status=HistoryImport.Status.INVALID if problems else HistoryImport.Status.PREVIEWED,
-        errors=[p.as_dict() for p in problems],
-        plan=[] if problems else plan,
-        uploaded_by=uploaded_by,
+    return HistoryPipeline().preview(
+        data=data, file_name=file_name, encoding=encoding, uploaded_by=uploaded_by
     )
 
 
-@transaction.atomic
 def history_import_commit(*, record: HistoryImport, actor: User | None) -> int:
     """Add every previewed record, or none: the preview is checked again (someone who left
     since, a record added meanwhile) under a lock. Returns how many were added."""
-    record = HistoryImport.objects.select_for_update().get(pk=record.pk)
-    if record.status != HistoryImport.Status.PREVIEWED:
-        raise ValidationError(_("This import has already been committed or has errors."))
-    ids = {row["trainee_id"] for row in record.plan}
-    active = dict(
-        Trainee.objects.select_for_update()
-        .filter(pk__in=ids, status=TraineeStatus.ACTIVE)
-        .values_list("id", "organisation__name")
-    )
-    gone = sorted({row["line"] for row in record.plan if row["trainee_id"] not in active})
-    if gone:
-        raise ValidationError(
-            _("Someone in the file has left since the preview (lines %(lines)s): upload it again.")
-            % {"lines": ", ".join(map(str, gone[:10]))}
-        )
-    now = timezone.now()
-    records = HistoryRecord.objects.bulk_create(
-        HistoryRecord(
-            trainee_id=row["trainee_id"],
-            fiscal_year=row["fiscal_year"],
-            title=row["title"],
-            provider=row["provider"],
-            category=row["category"],
-            started_on=datetime.date.fromisoformat(row["started_on"]),
-            ended_on=datetime.date.fromisoformat(row["ended_on"]),
-            hours=Decimal(row["hours"]),
-            outcome=row["outcome"],
-            note=row["note"],
-            organisation_id=row["organisation_id"],
-            organisation_name=active[row["trainee_id"]],
-            source=HistoryRecord.Source.IMPORT,
-            created_at=now,
-        )
-        for row in record.plan
-    )
-    reason = _("Imported from %(file)s") % {"file": record.file_name}
-    HistoryRecordChange.objects.bulk_create(
-        HistoryRecordChange(
-            record=r,
-            kind=HistoryRecordChange.Kind.ADDED,
-            reason=reason[:300],
-            changed_by=actor,
-            changed_at=now,
-        )
-        for r in records
-    )
-    record.status = HistoryImport.Status.COMMITTED
-    record.committed_at = now
-    record.save(update_fields=["status", "committed_at"])
-    audit_event_record(
-        kind=ReportsEventKind.HISTORY_IMPORTED,
-        user=actor,
-        detail={"import": record.pk, "records": len(records), "trainees": len(ids)},
-    )
-    return len(records)
+    return len(HistoryPipeline().commit(record_id=record.pk, actor=actor).plan)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lib.access import access
 from lib.messages import refused
-from reports.history_import import history_import_commit, history_import_preview
+from reports.history_import import history_import_commit, history_import_preview, planned
 from reports.models import HistoryImport
 from trainees.forms import TableUploadForm
 from trainees.http import AuthenticatedHttpRequest
@@ -54,15 +54,20 @@ def history_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
 @access(HR_CONSOLE)
 @require_http_methods(["GET"])
 def history_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    record = get_object_or_404(HistoryImport, pk=pk)
-    preview = record.plan[:200]
-    people = Trainee.objects.in_bulk({row["trainee_id"] for row in preview})
-    for row in preview:
-        row["trainee"] = people.get(row["trainee_id"])
+    record = get_object_or_404(
+        HistoryImport.objects.select_related("uploaded_by", "committed_by"), pk=pk
+    )
+    plan = planned(record)
+    preview = plan[:200]
+    people = Trainee.objects.in_bulk({row.trainee_id for row in preview})
     return render(
         request,
         "reports/history_import_detail.html",
-        {"record": record, "preview": preview, "more": max(0, len(record.plan) - len(preview))},
+        {
+            "record": record,
+            "preview": [(row, people.get(row.trainee_id)) for row in preview],
+            "more": max(0, len(plan) - len(preview)),
+        },
     )
 
 

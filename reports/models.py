@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category
+from lib.imports import FileImport
 from lib.storage import private_storage
 
 
@@ -216,33 +217,21 @@ class CertificateBatch(models.Model):
         return round(self.done * 100 / self.total) if self.total else 0
 
 
-class HistoryImport(models.Model):
+class HistoryImport(FileImport):
     """A file of past history (records from before the portal, or from outside it), previewed
-    and then committed whole — or not at all."""
+    and then committed whole — or not at all (lib.imports.FileImport: the file, its problems,
+    who confirmed it)."""
 
     class Status(models.TextChoices):
         INVALID = "invalid", _("Has errors")
         PREVIEWED = "previewed", _("Checked, awaiting confirmation")
         COMMITTED = "committed", _("Added to the history")
 
-    file_name = models.CharField(_("file"), max_length=255)
-    sha256 = models.CharField(max_length=64)
-    encoding = models.CharField(_("encoding"), max_length=10, blank=True)
-    rows = models.PositiveIntegerField(_("rows"), default=0)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    # The records to add, as checked: [{"line", "trainee_id", field: value …}].
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    # The records to add, as checked (reports.history_import.PlannedRecord, one per line).
     plan = models.JSONField(default=list, blank=True)
-    uploaded_by = models.ForeignKey(
-        "trainees.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
-    committed_at = models.DateTimeField(_("committed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("history import")
         verbose_name_plural = _("history imports")
         ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.file_name

@@ -124,3 +124,25 @@ def private_storage(settings, monkeypatch, tmp_path):
         },
     )
     return tmp_path / "materials"
+
+
+# Every logged-in page costs these queries before and after its own: the session, the user,
+# their groups, their MFA authenticators (only for roles that need MFA), their permissions
+# (two: through groups and directly), the unread notices for the navigation badge; then the
+# session saved and the access log written, each in its own savepoint (SAVEPOINT, UPDATE or
+# INSERT, RELEASE).
+PAGE_FRAME = ["session", "user", "groups", "permissions (groups)", "permissions (user)",
+              "unread notices", "SAVEPOINT", "session saved", "RELEASE", "SAVEPOINT",
+              "access log", "RELEASE"]  # fmt: skip
+
+
+@pytest.fixture
+def page_queries(django_assert_num_queries):
+    """``with page_queries("the course", "its sessions", …, mfa=True): client.get(…)``: the
+    page's own queries named one by one, and the exact count asserted — the frame above, the
+    MFA lookup when ``mfa``, and one per name (issue 19: exact counts, not ceilings)."""
+
+    def budget(*own: str, mfa: bool = True):
+        return django_assert_num_queries(len(PAGE_FRAME) + int(mfa) + len(own))
+
+    return budget

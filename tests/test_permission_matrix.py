@@ -16,13 +16,16 @@ gets 404 where a resource belongs to someone else's department.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services as assessment_services
@@ -30,6 +33,7 @@ from audit.models import AccessLog, AuditEvent
 from enrollments.models import Completion, Enrollment, OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
 from notices.models import Notice, NotificationTemplate
+from notices.services import template_save
 from reports.certificates import verification_code
 from reports.models import CertificateBatch, HistoryImport
 from reports.services import authority_save, certificate_issue, history_record_add
@@ -444,7 +448,9 @@ def concrete_urls(objects):
         "trainees/rosterimport": objects["import"].pk,
         "courses/venue": objects["venue"].pk,
         "enrollments/organisationquota": objects["quota"].pk,
-        "notices/notificationtemplate": NotificationTemplate.for_kind("order").pk,
+        "notices/notificationtemplate": template_save(
+            template=NotificationTemplate.for_kind("order"), actor=None
+        ).pk,
     }
     urls = {}
     for key, pattern in url_patterns():
@@ -746,3 +752,32 @@ def test_wrong_method_is_405(method, name, key, persona, matrix_objects):
         assert response.status_code == allowed
     else:
         assert response.status_code == 405
+
+
+# What a GET may write: the access log and the session (the middleware's), and the audit
+# events that record a read (an export, a PDF of someone's history …).
+GET_MAY_WRITE = ("audit_accesslog", "django_session", "audit_auditevent")
+_WRITE = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@pytest.mark.parametrize("persona", ["trainee", "coordinator", "hr_admin", "auditor"])
+def test_no_page_writes_on_get(persona, matrix_objects):
+    """Issue 19, section 2: a GET reads. Every page a persona may open is walked, and any
+    INSERT, UPDATE or DELETE other than the access log's, the session's and an audit event's
+    is named (a page that wrote on GET — closing expired attempts before the results — wrote
+    whenever a browser prefetched it)."""
+    client = Client()
+    client.force_login(matrix_objects["personas"][persona])
+    column = PERSONAS.index(persona)
+    writes = []
+    for key, url in sorted(concrete_urls(matrix_objects).items()):
+        row = MATRIX[key]
+        if isinstance(row, Post) or row[column] != 200 or key.startswith(("admin/", "accounts/")):
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        for query in queries.captured_queries:
+            match = _WRITE.match(query["sql"])
+            if match and match.group(2) not in GET_MAY_WRITE:
+                writes.append(f"GET {url} ({key}): {match.group(1)} {match.group(2)}")
+    assert not writes, "\n".join(sorted(set(writes)))

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lib.imports import FileImport
 from trainees.roles import MFA_REQUIRED_ROLES, Role
 
 
@@ -300,8 +301,9 @@ class ImportMode(models.TextChoices):
     ADD = "add", _("Add / update only (external organisation or mid-year)")
 
 
-class RosterImport(models.Model):
-    """One upload of a roster file: what was previewed, and whether (and by whom) it was applied."""
+class RosterImport(FileImport):
+    """One upload of a roster file: what was previewed, and whether (and by whom) it was applied
+    (the file's identity, problems and confirmation are lib.imports.FileImport's)."""
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("Previewed")
@@ -309,14 +311,7 @@ class RosterImport(models.Model):
         COMMITTED = "committed", _("Committed")
         STALE = "stale", _("Refused: registry changed after the preview")
 
-    uploaded_by = models.ForeignKey(
-        User, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
-    file_name = models.CharField(_("file name"), max_length=255)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     mode = models.CharField(_("mode"), max_length=8, choices=ImportMode.choices)
     organisation = models.ForeignKey(
         Organisation,
@@ -325,27 +320,14 @@ class RosterImport(models.Model):
         blank=True,
         on_delete=models.PROTECT,
     )
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
-    rows = models.PositiveIntegerField(_("rows"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     deactivated = models.PositiveIntegerField(_("deactivated"), default=0)
-    warnings = models.JSONField(_("warnings"), default=list, blank=True)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
     # The exact plan shown in the preview (zlib-compressed JSON): confirm applies this, never a
     # second parse of the file, and only if the registry still has this fingerprint.
     plan = models.BinaryField(null=True, blank=True, editable=False)
     registry_fingerprint = models.CharField(max_length=200, blank=True, editable=False)
-    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
-    committed_by = models.ForeignKey(
-        User,
-        verbose_name=_("committed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("roster import")

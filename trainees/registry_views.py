@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.exports import export_response
 from lib.access import access
 from lib.exports import FORMATS
+from lib.imports import StaleImportError
 from lib.messages import refused
 from trainees import exports, selectors, services
 from trainees.audit_kinds import TraineesEventKind
@@ -26,7 +27,6 @@ from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Organisation, RosterImport, Trainee
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE
 from trainees.roster_import import (
-    StaleImportError,
     changes_for_display,
     privileged_deactivations,
     roster_import_commit,

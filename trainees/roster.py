@@ -17,9 +17,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from lib.imports import Columns, Problem, read_sheet
 from lib.japanese import fold, list_join, parse_date, to_katakana, trim
-from lib.tables import TableFileError, has_private_use, read_table
+from lib.tables import has_private_use
 from trainees.models import EmploymentType, Gender
 
 # Column -> field. Japanese names as the HR system exports them, and English equivalents.
@@ -43,14 +45,23 @@ COLUMNS: dict[str, str] = {
     "メールアドレス": "email",
     "雇用区分": "employment_type",
 }
-ENGLISH_COLUMNS = {name: name for name in COLUMNS.values()} | {"organisation": "organisation_name"}
+ROSTER_COLUMNS = Columns(
+    names=COLUMNS,
+    aliases={"organisation": "organisation_name"},
+    required=[
+        ("職員番号", frozenset({"staff_number"})),
+        ("氏名", frozenset({"name"})),
+        ("所属 / 所属コード", frozenset({"organisation_name", "organisation_code"})),
+        ("雇用区分", frozenset({"employment_type"})),
+    ],
+    no_rows=gettext_lazy("The file has a header but no staff rows."),
+)
 
 DATE_FIELDS = ("birth_date", "hire_date", "promotion_date")
 OPTIONAL_FIELDS = {
     "name_kana", "concurrent_posts", "job_title", "job_category", "duty", "gender",
     "birth_date", "age", "hire_date", "promotion_date", "email",
 }  # fmt: skip
-MAX_ROWS = 200_000
 
 _STAFF_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-_]*$")
 _LIST_SEPARATORS = re.compile(r"[、,;／/]")
@@ -82,22 +93,6 @@ _validate_email = EmailValidator()
 
 
 @dataclass
-class Problem:
-    line: int | None
-    column: str
-    value: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "column": self.column,
-            "value": self.value,
-            "message": self.message,
-        }
-
-
-@dataclass
 class RosterRow:
     line: int
     values: dict[str, Any]
@@ -112,44 +107,6 @@ class ParsedRoster:
     header: list[str] = field(default_factory=list)
 
 
-def _map_header(cells: list[str], parsed: ParsedRoster) -> dict[int, str]:
-    """Column index -> field name; unknown columns are warnings, missing required ones errors."""
-    mapping: dict[int, str] = {}
-    seen: dict[str, str] = {}
-    for index, cell in enumerate(cells):
-        name = fold(cell)
-        key = COLUMNS.get(name) or ENGLISH_COLUMNS.get(name.lower().replace(" ", "_"))
-        if key is None:
-            if name:
-                parsed.warnings.append(Problem(1, cell, "", _("Unknown column: ignored.")))
-            continue
-        if key in seen:
-            parsed.errors.append(
-                Problem(
-                    1,
-                    cell,
-                    "",
-                    _("This column appears twice (also as “%(other)s”).") % {"other": seen[key]},
-                )
-            )
-            continue
-        seen[key] = cell
-        mapping[index] = key
-    missing = [
-        label
-        for label, keys in (
-            ("職員番号", {"staff_number"}),
-            ("氏名", {"name"}),
-            ("所属 / 所属コード", {"organisation_name", "organisation_code"}),
-            ("雇用区分", {"employment_type"}),
-        )
-        if not keys & set(seen)
-    ]
-    for label in missing:
-        parsed.errors.append(Problem(1, label, "", _("A required column is missing.")))
-    return mapping
-
-
 def parse_roster(
     data: bytes,
     *,
@@ -158,39 +115,16 @@ def parse_roster(
     today: datetime.date | None = None,
 ) -> ParsedRoster:
     """Read and check a roster; never raises for content problems (they are in ``errors``),
-    only ``TableFileError`` when the file as a whole cannot be read."""
+    only ``TableFileError`` when the file as a whole cannot be used."""
     today = today or datetime.date.today()  # noqa: DTZ011 - a calendar date in the office's zone
-    parsed = ParsedRoster()
-    parsed.encoding, records, private_use = read_table(data, file_name=file_name, encoding=encoding)
-    header = records[0][1]
-    parsed.header = header
-    mapping = _map_header(header, parsed)
-    if parsed.errors:
-        return parsed  # no row is read without the required columns
-    if len(records) == 1:
-        raise TableFileError(_("The file has a header but no staff rows."))
-    if len(records) - 1 > MAX_ROWS:
-        raise TableFileError(_("The file has more than %(max)s rows.") % {"max": f"{MAX_ROWS:,}"})
-    column_of = {key: header[index] for index, key in mapping.items()}
-    body = records[1:]
-    del records  # let the raw cells go as rows are cleaned
-    for line, cells in body:
-        if len(cells) > len(header):
-            parsed.errors.append(
-                Problem(
-                    line,
-                    "",
-                    "",
-                    _("This line has more values (%(n)s) than the header (%(h)s).")
-                    % {"n": len(cells), "h": len(header)},
-                )
-            )
-            continue
-        raw = {key: cells[index] if index < len(cells) else "" for index, key in mapping.items()}
+    sheet = read_sheet(data, file_name=file_name, encoding=encoding, columns=ROSTER_COLUMNS)
+    parsed = ParsedRoster(sheet.encoding, [], sheet.errors, sheet.warnings, sheet.header)
+    for line, raw in sheet.rows:
         parsed.rows.append(
-            RosterRow(line, _clean_row(line, raw, column_of, parsed, today, private_use))
-        )
-    _check_across_rows(parsed, column_of)
+            RosterRow(line, _clean_row(line, raw, sheet.column_of, parsed, today,
+                                       sheet.private_use))
+        )  # fmt: skip
+    _check_across_rows(parsed, sheet.column_of)
     return parsed
 
 

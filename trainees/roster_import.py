@@ -1,36 +1,38 @@
 """The roster import: preview (parse, compare with the registry, store the plan), then commit.
 
-The preview stores the exact plan, compressed, on the RosterImport row together with a
-fingerprint of the registry. ``roster_import_commit`` applies that plan — the file is not parsed
-again — and only if the registry still has the same fingerprint; otherwise the preview is stale
-and nothing is written. Writes are set-based (bulk inserts and updates in batches), so a
-100,000-row roster is a few dozen statements per table, not a loop of saves.
+It is a subclass of the skeleton every file import shares (lib.imports.FileImportPipeline).
+The preview stores the exact plan (``RosterPlan``), compressed, on the RosterImport row
+together with a fingerprint of the registry. ``roster_import_commit`` applies that plan — the
+file is not parsed again — and only if the registry still has the same fingerprint;
+otherwise the preview is stale and nothing is written. Writes are set-based (bulk inserts and
+updates in batches), so a 100,000-row roster is a few dozen statements per table, not a loop
+of saves.
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import secrets
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Manager, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.services import audit_event_record
 from lib.bulk import insert_rows, update_rows
+from lib.imports import Checked, FileImportPipeline, Problem
 from lib.japanese import search_key
-from lib.tables import TableFileError
 from trainees.models import (
     EmploymentType,
     ImportMode,
@@ -42,7 +44,7 @@ from trainees.models import (
     User,
 )
 from trainees.roles import Role
-from trainees.roster import ParsedRoster, Problem, RosterRow, parse_roster
+from trainees.roster import ParsedRoster, RosterRow, parse_roster
 
 BATCH = 2000
 # Fields compared between the file and the registry, in display order.
@@ -72,10 +74,6 @@ DATE_COLUMNS = {"birth_date", "hire_date", "promotion_date", "age_as_of", "statu
 NEW_ORGANISATION = "new:"
 
 
-class StaleImportError(Exception):
-    """The registry changed after the preview: it must be previewed again."""
-
-
 @dataclass
 class ImportResult:
     roster_import: RosterImport
@@ -103,12 +101,101 @@ def registry_fingerprint() -> str:
     return f"t{trainees['n']}:{last}:o{organisations['n']}:{organisations['last']}"
 
 
-def _pack(plan: dict[str, Any]) -> bytes:
-    return zlib.compress(json.dumps(plan, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+# --- The plan -----------------------------------------------------------------------------
+# What the preview shows and the commit applies. Kept on the RosterImport as compressed JSON in
+# the shape of these classes' fields (the shape plans had before they were typed, so a preview
+# made before an upgrade still commits). Slotted: a year-2 roster holds 100,000 of them.
 
 
-def unpack_plan(record: RosterImport) -> dict[str, Any]:
-    return json.loads(zlib.decompress(bytes(record.plan))) if record.plan else {}
+@dataclass(slots=True)
+class NewOrganisation:
+    code: str
+    name: str
+    is_external: bool
+
+
+@dataclass(slots=True)
+class PlannedCreate:
+    line: int
+    code: str  # the organisation's
+    external: bool
+    username: str  # the login ID: the staff number, or CODE-number for external staff
+    user_id: int | None  # an account made by hand before the roster knew the person
+    values: dict[str, Any]  # field -> value as stored (dates ISO); "new:CODE" organisations
+
+
+@dataclass(slots=True)
+class PlannedUpdate:
+    line: int
+    id: int
+    changes: dict[str, list[Any]]  # field -> [old, new]
+
+
+@dataclass(slots=True)
+class PlannedDeactivation:
+    id: int
+    staff_number: str
+    name: str
+
+
+@dataclass
+class RosterPlan:
+    mode: str
+    today: datetime.date
+    new_organisations: list[NewOrganisation]
+    creates: list[PlannedCreate]
+    updates: list[PlannedUpdate]
+    deactivations: list[PlannedDeactivation]
+    unchanged: int
+    fingerprint: str = ""  # the registry's when checked; kept on the row, not in the JSON
+
+    def pack(self) -> bytes:
+        data = {
+            "mode": self.mode,
+            "today": self.today.isoformat(),
+            "new_organisations": self.new_organisations,
+            "creates": self.creates,
+            "updates": self.updates,
+            "deactivations": self.deactivations,
+            "unchanged": self.unchanged,
+        }
+        # Each planned item becomes a dict only as the encoder reaches it (100,000 at once
+        # would double the preview's memory).
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_fields)
+        return zlib.compress(text.encode(), 6)
+
+    @classmethod
+    def unpack(cls, record: RosterImport) -> RosterPlan:
+        data = json.loads(zlib.decompress(bytes(record.plan))) if record.plan else {}
+        return cls(
+            mode=data.get("mode", record.mode),
+            today=(datetime.date.fromisoformat(data["today"]) if data
+                   else timezone.localdate(record.uploaded_at)),
+            new_organisations=_typed(NewOrganisation, data.pop("new_organisations", [])),
+            creates=_typed(PlannedCreate, data.pop("creates", [])),
+            updates=_typed(PlannedUpdate, data.pop("updates", [])),
+            deactivations=_typed(PlannedDeactivation, data.pop("deactivations", [])),
+            unchanged=data.get("unchanged", 0),
+            fingerprint=record.registry_fingerprint,
+        )  # fmt: skip
+
+
+T = TypeVar("T")
+
+
+def _typed(kind: Callable[..., T], items: list[dict[str, Any]]) -> list[T]:
+    """The kept dicts as typed items, each dict let go as its item is made (the commit of a
+    year-1 roster would otherwise hold 100,000 of both)."""
+    items.reverse()
+    typed = []
+    while items:
+        typed.append(kind(**items.pop()))
+    return typed
+
+
+def _fields(item: Any) -> dict[str, Any]:
+    """A slotted dataclass's fields as a dict, shallow (``asdict`` deep-copies every value)."""
+    return {name: getattr(item, name) for name in item.__slots__}
 
 
 def _external_username(organisation_code: str, staff_number: str) -> str:
@@ -118,9 +205,28 @@ def _external_username(organisation_code: str, staff_number: str) -> str:
 # --- Preview ------------------------------------------------------------------------------
 
 
+class _Resolved(NamedTuple):
+    """A row with the organisation it belongs to."""
+
+    row: RosterRow
+    code: str
+    external: bool
+
+
+@dataclass
+class _Accounts:
+    """The accounts the file's rows may meet: by login ID, those already linked to a person,
+    and the owners of verified e-mail addresses."""
+
+    usernames: dict[int, str]  # line -> login ID
+    users: dict[str, int]
+    linked: set[int]
+    email_owner: dict[str, int]
+
+
 def _plan(
     parsed: ParsedRoster, *, mode: str, scope: Organisation | None, today: datetime.date
-) -> dict[str, Any]:
+) -> RosterPlan:
     """Compare the parsed rows with the registry. Adds problems to ``parsed``."""
     organisations = {
         code: (pk, name, external)
@@ -128,105 +234,20 @@ def _plan(
             "id", "code", "name", "is_external"
         )
     }
-    code_by_name = {name: code for code, (_pk, name, _ext) in organisations.items()}
-    new_organisations: dict[str, dict[str, Any]] = {}
-
-    def error(row: RosterRow, column: str, value: str, message: str) -> None:
-        parsed.errors.append(Problem(row.line, column, value, message))
-
-    resolved = []
-    for row in parsed.rows:
-        values = row.values
-        code, name = values["organisation_code"], values["organisation_name"]
-        if scope is not None:
-            if code and code != scope.code:
-                error(
-                    row,
-                    "所属コード",
-                    code,
-                    _("This import is for %(name)s (%(code)s) only.")
-                    % {"name": scope.name, "code": scope.code},
-                )
-                continue
-            code = scope.code
-        elif not code:
-            code = code_by_name.get(name, "")
-            if not code:
-                error(row, "所属", name, _("Unknown organisation. Add the 所属コード column."))
-                continue
-        if code in organisations:
-            external = organisations[code][2]
-        else:
-            external = values["employment_type"] == EmploymentType.EXTERNAL
-            if code not in new_organisations:
-                new_organisations[code] = {
-                    "code": code,
-                    "name": name or code,
-                    "is_external": external,
-                }
-                parsed.warnings.append(
-                    Problem(
-                        row.line,
-                        "所属コード",
-                        code,
-                        _("New organisation “%(name)s”: it will be created.")
-                        % {"name": name or code},
-                    )
-                )
-        if mode == ImportMode.FULL and (
-            external or values["employment_type"] == EmploymentType.EXTERNAL
-        ):
-            error(
-                row,
-                "雇用区分",
-                values["employment_type"],
-                _("Other organisations’ staff are imported in “add” mode, not in the ward roster."),
-            )
-            continue
-        resolved.append((row, code, external))
-
-    # The registry side, in a handful of queries.
-    existing_fields = [
-        "id",
-        "staff_number",
-        "organisation_id",
-        "is_external",
-        "user_id",
-        "age_as_of",
-        *[f for f in COMPARED if f != "organisation_id"],
-    ]
-    if mode == ImportMode.FULL:
-        existing_qs = Trainee.objects.filter(is_external=False)
-    else:
-        codes = {code for _row, code, _ext in resolved}
-        existing_qs = Trainee.objects.filter(organisation__code__in=codes)
-    # Tuples, not dicts: a year-2 roster of 100,000 holds the whole registry at once here.
-    existing: dict[tuple[int | None, str], tuple] = {}
-    for record in existing_qs.values_list(*existing_fields).iterator(chunk_size=10000):
-        key = (record[2] if record[3] else None, record[1])
-        existing[key] = record
+    resolved, new_organisations = _resolve_organisations(parsed, organisations, mode, scope)
     org_id = {code: pk for code, (pk, _n, _e) in organisations.items()}
+    fields, existing = _registry(mode, resolved)
+    accounts = _accounts(resolved)
 
-    usernames = {}
-    for row, code, external in resolved:
-        number = row.values["staff_number"]
-        usernames[row.line] = _external_username(code, number) if external else number
-    emails = {row.values["email"].lower() for row, _c, _e in resolved if row.values.get("email")}
-    users = dict(_lookup(User.objects, "username", usernames.values(), "id"))
-    linked_users = {
-        user for user, _ in _lookup(Trainee.objects, "user_id", set(users.values()), "id")
-    }
-    email_owner = dict(
-        _lookup(EmailAddress.objects.filter(verified=True), "email", emails, "user_id")
-    )
-
-    creates, updates, seen_ids = [], [], set()
+    creates: list[PlannedCreate] = []
+    updates: list[PlannedUpdate] = []
+    seen_ids: set[int] = set()
     unchanged = 0
     for row, code, external in resolved:
         values = row.values
         key = (org_id.get(code) if external else None, values["staff_number"])
         found = existing.get(key) if (not external or code in org_id) else None
-        current = dict(zip(existing_fields, found, strict=True)) if found else None
+        current = dict(zip(fields, found, strict=True)) if found else None
         # The row's own dict becomes the new state (no copies: memory matters at 100,000 rows).
         new = values
         for parse_only in ("organisation_code", "organisation_name"):
@@ -234,88 +255,190 @@ def _plan(
         # An organisation this import creates has no id yet: the commit resolves "new:CODE".
         new["organisation_id"] = org_id.get(code, f"{NEW_ORGANISATION}{code}")
         new["status"] = TraineeStatus.ACTIVE
-        if current is None:
-            user_id = users.get(usernames[row.line])
-            if user_id in linked_users:
-                error(
-                    row,
-                    "職員番号",
-                    values["staff_number"],
-                    _("The login ID %(login)s belongs to another person's account.")
-                    % {"login": usernames[row.line]},
-                )
-                continue
-        else:
-            user_id = current["user_id"]
-            seen_ids.add(current["id"])
-        email = values.get("email", "")
-        owner = email_owner.get(email.lower()) if email else None
-        if owner is not None and owner != user_id:
-            error(
-                row,
-                "メールアドレス",
-                email,
-                _("This e-mail address belongs to another person's account."),
-            )
+        user_id = _account_of(parsed, row, current, accounts)
+        if user_id is False:
             continue
         if current is None:
-            creates.append(
-                {
-                    "line": row.line,
-                    "code": code,
-                    "external": external,
-                    "username": usernames[row.line],
-                    "user_id": user_id,
-                    "values": new,
-                }
-            )
+            creates.append(PlannedCreate(row.line, code, external, accounts.usernames[row.line],
+                                         user_id, new))  # fmt: skip
             continue
-        changes = {}
-        for field in COMPARED:
-            old = current[field]
-            if field in DATE_COLUMNS and old is not None:
-                old = old.isoformat()
-            value = new.get(field, old)
-            if (
-                field == "age"
-                and value is not None
-                and current["age"] is not None
-                and current["age_as_of"]
-            ):
-                # The same person a year later has a different age but no change.
-                recorded = Trainee(age=current["age"], age_as_of=current["age_as_of"])
-                if recorded.age_on(today) == value:
-                    continue
-            if value != old:
-                changes[field] = [old, value]
+        seen_ids.add(current["id"])
+        changes = _changes(current, new, today)
         if changes:
-            if "age" in changes:
-                changes["age_as_of"] = [
-                    current["age_as_of"].isoformat() if current["age_as_of"] else None,
-                    values.get("age_as_of"),
-                ]
-            updates.append({"line": row.line, "id": current["id"], "changes": changes})
+            updates.append(PlannedUpdate(row.line, current["id"], changes))
         else:
             unchanged += 1
+    return RosterPlan(
+        mode=mode,
+        today=today,
+        new_organisations=list(new_organisations.values()),
+        creates=creates,
+        updates=updates,
+        deactivations=_deactivations(mode, fields, existing, seen_ids),
+        unchanged=unchanged,
+    )
 
-    deactivations = []
+
+def _resolve_organisations(
+    parsed: ParsedRoster,
+    organisations: dict[str, tuple[int, str, bool]],
+    mode: str,
+    scope: Organisation | None,
+) -> tuple[list[_Resolved], dict[str, NewOrganisation]]:
+    """Each row's organisation (by code, or by name when the file has no codes); the ones this
+    import would create. A row for another organisation than the scope's, an unknown name, or
+    external staff in the ward's full roster is an error."""
+    code_by_name = {name: code for code, (_pk, name, _ext) in organisations.items()}
+    new_organisations: dict[str, NewOrganisation] = {}
+    resolved = []
+    for row in parsed.rows:
+        values = row.values
+        code, name = values["organisation_code"], values["organisation_name"]
+        if scope is not None:
+            if code and code != scope.code:
+                parsed.errors.append(Problem(
+                    row.line, "所属コード", code, _("This import is for %(name)s (%(code)s) only.")
+                    % {"name": scope.name, "code": scope.code},
+                ))  # fmt: skip
+                continue
+            code = scope.code
+        elif not code:
+            code = code_by_name.get(name, "")
+            if not code:
+                parsed.errors.append(Problem(
+                    row.line, "所属", name, _("Unknown organisation. Add the 所属コード column.")
+                ))  # fmt: skip
+                continue
+        if code in organisations:
+            external = organisations[code][2]
+        else:
+            external = values["employment_type"] == EmploymentType.EXTERNAL
+            if code not in new_organisations:
+                new_organisations[code] = NewOrganisation(code, name or code, external)
+                parsed.warnings.append(Problem(
+                    row.line, "所属コード", code,
+                    _("New organisation “%(name)s”: it will be created.") % {"name": name or code},
+                ))  # fmt: skip
+        if mode == ImportMode.FULL and (
+            external or values["employment_type"] == EmploymentType.EXTERNAL
+        ):
+            parsed.errors.append(Problem(
+                row.line, "雇用区分", values["employment_type"],
+                _("Other organisations’ staff are imported in “add” mode, not in the ward roster."),
+            ))  # fmt: skip
+            continue
+        resolved.append(_Resolved(row, code, external))
+    return resolved, new_organisations
+
+
+def _registry(
+    mode: str, resolved: list[_Resolved]
+) -> tuple[list[str], dict[tuple[int | None, str], tuple[Any, ...]]]:
+    """The registry side, in one query: (the fields read, each person's row by (organisation
+    for external staff, staff number)). The full roster compares with every ward employee; an
+    "add" import with the people of the organisations in the file."""
+    fields = [
+        "id", "staff_number", "organisation_id", "is_external", "user_id", "age_as_of",
+        *[f for f in COMPARED if f != "organisation_id"],
+    ]  # fmt: skip
     if mode == ImportMode.FULL:
-        status_at, name_at = existing_fields.index("status"), existing_fields.index("name")
-        for record in existing.values():
-            if record[0] not in seen_ids and record[status_at] == TraineeStatus.ACTIVE:
-                deactivations.append(
-                    {"id": record[0], "staff_number": record[1], "name": record[name_at]}
-                )
-    deactivations.sort(key=lambda item: item["staff_number"])
-    return {
-        "mode": mode,
-        "today": today.isoformat(),
-        "new_organisations": list(new_organisations.values()),
-        "creates": creates,
-        "updates": updates,
-        "deactivations": deactivations,
-        "unchanged": unchanged,
-    }
+        queryset = Trainee.objects.filter(is_external=False)
+    else:
+        codes = {item.code for item in resolved}
+        queryset = Trainee.objects.filter(organisation__code__in=codes)
+    # Tuples, not dicts: a year-2 roster of 100,000 holds the whole registry at once here.
+    existing: dict[tuple[int | None, str], tuple[Any, ...]] = {}
+    for record in queryset.values_list(*fields).iterator(chunk_size=10000):
+        existing[(record[2] if record[3] else None, record[1])] = record
+    return fields, existing
+
+
+def _accounts(resolved: list[_Resolved]) -> _Accounts:
+    usernames = {}
+    for row, code, external in resolved:
+        number = row.values["staff_number"]
+        usernames[row.line] = _external_username(code, number) if external else number
+    emails = {item.row.values["email"].lower() for item in resolved
+              if item.row.values.get("email")}  # fmt: skip
+    users = dict(_lookup(User.objects, "username", usernames.values(), "id"))
+    linked = {user for user, _ in _lookup(Trainee.objects, "user_id", set(users.values()), "id")}
+    email_owner = dict(
+        _lookup(EmailAddress.objects.filter(verified=True), "email", emails, "user_id")
+    )
+    return _Accounts(usernames, users, linked, email_owner)
+
+
+def _account_of(
+    parsed: ParsedRoster, row: RosterRow, current: dict[str, Any] | None, accounts: _Accounts
+) -> int | Literal[False] | None:
+    """The account a row's person will have (None: a new one), or False — with the error —
+    when the login ID or the e-mail address belongs to someone else."""
+    if current is None:
+        user_id = accounts.users.get(accounts.usernames[row.line])
+        if user_id in accounts.linked:
+            parsed.errors.append(Problem(
+                row.line, "職員番号", row.values["staff_number"],
+                _("The login ID %(login)s belongs to another person's account.")
+                % {"login": accounts.usernames[row.line]},
+            ))  # fmt: skip
+            return False
+    else:
+        user_id = current["user_id"]
+    email = row.values.get("email", "")
+    owner = accounts.email_owner.get(email.lower()) if email else None
+    if owner is not None and owner != user_id:
+        parsed.errors.append(Problem(
+            row.line, "メールアドレス", email,
+            _("This e-mail address belongs to another person's account."),
+        ))  # fmt: skip
+        return False
+    return user_id
+
+
+def _changes(current: dict[str, Any], new: dict[str, Any], today: datetime.date) -> dict[str, Any]:
+    """Field -> [old, new] for what the file changes; a column it lacks changes nothing."""
+    changes: dict[str, Any] = {}
+    for field in COMPARED:
+        old = current[field]
+        if field in DATE_COLUMNS and old is not None:
+            old = old.isoformat()
+        value = new.get(field, old)
+        if (
+            field == "age"
+            and value is not None
+            and current["age"] is not None
+            and current["age_as_of"]
+        ):
+            # The same person a year later has a different age but no change.
+            recorded = Trainee(age=current["age"], age_as_of=current["age_as_of"])
+            if recorded.age_on(today) == value:
+                continue
+        if value != old:
+            changes[field] = [old, value]
+    if "age" in changes:
+        changes["age_as_of"] = [
+            current["age_as_of"].isoformat() if current["age_as_of"] else None,
+            new.get("age_as_of"),
+        ]
+    return changes
+
+
+def _deactivations(
+    mode: str,
+    fields: list[str],
+    existing: dict[tuple[int | None, str], tuple[Any, ...]],
+    seen_ids: set[int],
+) -> list[PlannedDeactivation]:
+    """Who the full roster leaves out: every active ward employee not in the file."""
+    if mode != ImportMode.FULL:
+        return []
+    status_at, name_at = fields.index("status"), fields.index("name")
+    leaving = [
+        PlannedDeactivation(record[0], record[1], record[name_at])
+        for record in existing.values()
+        if record[0] not in seen_ids and record[status_at] == TraineeStatus.ACTIVE
+    ]
+    return sorted(leaving, key=lambda item: item.staff_number)
 
 
 def _lookup(
@@ -333,72 +456,7 @@ def _lookup(
     return list(queryset.filter(**{f"{key}__in": wanted}).values_list(key, value))
 
 
-def roster_import_preview(
-    *,
-    data: bytes,
-    file_name: str,
-    mode: str,
-    uploaded_by: User | None,
-    organisation: Organisation | None = None,
-    encoding: str = "auto",
-    today: datetime.date | None = None,
-) -> RosterImport:
-    """Parse and compare; record the import with its plan. Writes nothing to the registry."""
-    today = today or timezone.localdate()
-    if mode not in ImportMode.values:
-        raise ValidationError(_("Unknown import mode."))
-    if mode == ImportMode.FULL and organisation is not None:
-        raise ValidationError(
-            _("The full roster covers all ward staff: do not choose an organisation.")
-        )
-    record = RosterImport(
-        uploaded_by=uploaded_by,
-        file_name=file_name[:255],
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        mode=mode,
-        organisation=organisation,
-    )
-    fingerprint = registry_fingerprint()
-    try:
-        parsed = parse_roster(data, file_name=file_name, encoding=encoding, today=today)
-    except TableFileError as exc:
-        parsed = ParsedRoster(errors=[Problem(None, "", "", str(exc))])
-    plan = None
-    if parsed.rows:
-        # The registry checks run even when some rows have problems, so that the whole file's
-        # problems are listed at once; a file with any problem is never committed.
-        plan = _plan(parsed, mode=mode, scope=organisation, today=today)
-        if parsed.errors:
-            plan = None
-    parsed.errors.sort(key=lambda p: (p.line or 0, p.column))
-    parsed.warnings.sort(key=lambda p: (p.line or 0, p.column))
-    record.encoding = parsed.encoding
-    record.rows = len(parsed.rows)
-    record.errors = [p.as_dict() for p in parsed.errors]
-    record.warnings = [p.as_dict() for p in parsed.warnings]
-    if parsed.errors or plan is None:
-        record.status = RosterImport.Status.INVALID
-    else:
-        record.status = RosterImport.Status.PREVIEWED
-        record.plan = _pack(plan)
-        record.registry_fingerprint = fingerprint
-        record.created = len(plan["creates"])
-        record.updated = len(plan["updates"])
-        record.unchanged = plan["unchanged"]
-        record.deactivated = len(plan["deactivations"])
-    record.save()
-    return record
-
-
 # --- Commit -------------------------------------------------------------------------------
-
-
-def _lock_registry() -> None:
-    """One roster import commits at a time (SQLite already serialises writers)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('trainees.roster_import'))")
 
 
 def _to_field(field: str, value: Any) -> Any:
@@ -411,12 +469,15 @@ def _to_field(field: str, value: Any) -> Any:
 PRIVILEGED_ROLES = (Role.HR_ADMIN, Role.AUDITOR, Role.COORDINATOR)
 
 
-def privileged_deactivations(record: RosterImport, viewer: User | None) -> list[dict[str, Any]]:
+def privileged_deactivations(
+    record: RosterImport, viewer: User | None, plan: RosterPlan | None = None
+) -> list[dict[str, Any]]:
     """The accounts with a role (HR, auditor, coordinator, superuser) that committing this
-    import would disable, with their roles and whether it is the viewer's own."""
-    ids = (
-        [item["id"] for item in unpack_plan(record).get("deactivations", [])] if record.plan else []
-    )
+    import would disable, with their roles and whether it is the viewer's own. (Pass the plan
+    when it is already unpacked: a year-1 plan is 100,000 items.)"""
+    if plan is None:
+        plan = RosterPlan.unpack(record)
+    ids = [item.id for item in plan.deactivations]
     names = {role.value: role.label for role in PRIVILEGED_ROLES}
     found: dict[int, dict[str, Any]] = {}
     accounts = (
@@ -438,11 +499,11 @@ def privileged_deactivations(record: RosterImport, viewer: User | None) -> list[
 
 
 def _check_deactivations(
-    record: RosterImport, committed_by: User | None, confirm_privileged: bool
+    record: RosterImport, plan: RosterPlan, committed_by: User | None, confirm_privileged: bool
 ) -> None:
     """A full import never disables the person confirming it, nor the last active HR
     administrator or auditor; other accounts with a role only when HR ticked that it should."""
-    privileged = privileged_deactivations(record, committed_by)
+    privileged = privileged_deactivations(record, committed_by, plan)
     if not privileged:
         return
     if any(entry["is_you"] for entry in privileged):
@@ -474,62 +535,121 @@ def _check_deactivations(
         )
 
 
+class RosterPipeline(FileImportPipeline[RosterImport, RosterPlan]):
+    """The roster through the shared skeleton (lib.imports): checked against the registry,
+    kept compressed with the registry's fingerprint, committed under one advisory lock only if
+    the fingerprint still holds, and never disabling accounts it may not."""
+
+    model = RosterImport
+    stale_message = gettext_lazy(
+        "The registry changed after this preview. Upload the file again to see the changes."
+    )
+
+    def check(
+        self, data: bytes, *, file_name: str, encoding: str, record: RosterImport
+    ) -> Checked[RosterPlan]:
+        today = self.today or timezone.localdate(record.uploaded_at)
+        fingerprint = registry_fingerprint()
+        parsed = parse_roster(data, file_name=file_name, encoding=encoding, today=today)
+        plan = None
+        if parsed.rows:
+            # The registry checks run even when some rows have problems, so that the whole
+            # file's problems are listed at once; a file with any problem is never committed.
+            plan = _plan(parsed, mode=record.mode, scope=record.organisation, today=today)
+            plan.fingerprint = fingerprint
+        return Checked(parsed.encoding, len(parsed.rows), plan, parsed.errors, parsed.warnings)
+
+    def keep(self, record: RosterImport, plan: RosterPlan) -> None:
+        record.plan = plan.pack()
+        record.registry_fingerprint = plan.fingerprint
+        record.created = len(plan.creates)
+        record.updated = len(plan.updates)
+        record.unchanged = plan.unchanged
+        record.deactivated = len(plan.deactivations)
+
+    def kept(self, record: RosterImport) -> RosterPlan:
+        return RosterPlan.unpack(record)
+
+    def lock(self) -> None:
+        """One roster import commits at a time (SQLite already serialises writers)."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('trainees.roster_import'))")
+
+    def stale(self, record: RosterImport) -> bool:
+        return registry_fingerprint() != record.registry_fingerprint
+
+    def apply(
+        self, record: RosterImport, plan: RosterPlan, *, actor: User | None,
+        confirm_privileged: bool = False, **options: Any,
+    ) -> None:  # fmt: skip
+        _check_deactivations(record, plan, actor, confirm_privileged)
+        _apply(record, plan, actor)
+
+    def __init__(self, today: datetime.date | None = None) -> None:
+        self.today = today
+
+
+def roster_import_preview(
+    *,
+    data: bytes,
+    file_name: str,
+    mode: str,
+    uploaded_by: User | None,
+    organisation: Organisation | None = None,
+    encoding: str = "auto",
+    today: datetime.date | None = None,
+) -> RosterImport:
+    """Parse and compare; record the import with its plan. Writes nothing to the registry."""
+    if mode not in ImportMode.values:
+        raise ValidationError(_("Unknown import mode."))
+    if mode == ImportMode.FULL and organisation is not None:
+        raise ValidationError(
+            _("The full roster covers all ward staff: do not choose an organisation.")
+        )
+    return RosterPipeline(today or timezone.localdate()).preview(
+        data=data, file_name=file_name, encoding=encoding, uploaded_by=uploaded_by,
+        mode=mode, organisation=organisation,
+    )  # fmt: skip
+
+
 def roster_import_commit(
     *, roster_import_id: int, committed_by: User | None, confirm_privileged: bool = False
 ) -> RosterImport:
     """Apply the previewed plan, all or nothing. Raises StaleImportError if the registry changed
     since the preview (the import is then marked stale and nothing else is written), and a
     ValidationError when it would disable accounts it may not (see _check_deactivations)."""
-    with transaction.atomic():
-        _lock_registry()
-        record = RosterImport.objects.select_for_update().get(pk=roster_import_id)
-        if record.status != RosterImport.Status.PREVIEWED:
-            raise ValidationError(
-                _("This import cannot be committed (status: %(status)s).")
-                % {"status": record.get_status_display()}
-            )
-        stale = registry_fingerprint() != record.registry_fingerprint
-        if stale:
-            RosterImport.objects.filter(pk=record.pk).update(status=RosterImport.Status.STALE)
-        else:
-            _check_deactivations(record, committed_by, confirm_privileged)
-            _apply(record, committed_by)
-    if stale:
-        raise StaleImportError(
-            _("The registry changed after this preview. Upload the file again to see the changes.")
-        )
-    return record
+    return RosterPipeline().commit(
+        record_id=roster_import_id, actor=committed_by, confirm_privileged=confirm_privileged
+    )
 
 
-def _apply(record: RosterImport, committed_by: User | None) -> None:
-    plan = unpack_plan(record)
+def _apply(record: RosterImport, plan: RosterPlan, committed_by: User | None) -> None:
     now = timezone.now()
-    today = datetime.date.fromisoformat(plan["today"])
+    today = plan.today
     change_rows: list[tuple[int, str, dict[str, Any]]] = []  # (trainee id, kind, changes)
 
     # New organisations first: trainees refer to them.
-    if plan["new_organisations"]:
+    if plan.new_organisations:
         Organisation.objects.bulk_create(
             [
-                Organisation(
-                    code=o["code"], name=o["name"], is_external=o["is_external"], valid_from=today
-                )
-                for o in plan["new_organisations"]
+                Organisation(code=o.code, name=o.name, is_external=o.is_external, valid_from=today)
+                for o in plan.new_organisations
             ],
             batch_size=BATCH,
         )
-    codes = {c["code"] for c in plan["creates"]} | {o["code"] for o in plan["new_organisations"]}
+    codes = {c.code for c in plan.creates} | {o.code for o in plan.new_organisations}
     org_id = dict(Organisation.objects.filter(code__in=codes).values_list("code", "id"))
-    for item in plan["updates"]:
-        moved = item["changes"].get("organisation_id")
+    for item in plan.updates:
+        moved = item.changes.get("organisation_id")
         if moved and isinstance(moved[1], str) and moved[1].startswith(NEW_ORGANISATION):
             moved[1] = org_id[moved[1].removeprefix(NEW_ORGANISATION)]
 
     trainee_group = Group.objects.get(name=Role.TRAINEE.value)
-    _create_trainees(plan["creates"], org_id, trainee_group, now, record, committed_by, change_rows)
-    _update_trainees(plan["updates"], now, today, record, committed_by, change_rows)
+    _create_trainees(plan.creates, org_id, trainee_group, now, record, committed_by, change_rows)
+    _update_trainees(plan.updates, now, today, record, committed_by, change_rows)
 
-    deactivated_ids = [item["id"] for item in plan["deactivations"]]
+    deactivated_ids = [item.id for item in plan.deactivations]
     for start in range(0, len(deactivated_ids), BATCH):
         chunk = deactivated_ids[start : start + BATCH]
         Trainee.objects.filter(id__in=chunk).update(
@@ -547,11 +667,6 @@ def _apply(record: RosterImport, committed_by: User | None) -> None:
         ([trainee_id, now, actor_id, record.pk, kind, changes]
          for trainee_id, kind, changes in change_rows),
     )  # fmt: skip
-
-    record.status = RosterImport.Status.COMMITTED
-    record.committed_at = now
-    record.committed_by = committed_by
-    record.save(update_fields=["status", "committed_at", "committed_by"])
     audit_event_record(
         kind="roster.imported",
         user=committed_by,
@@ -579,7 +694,7 @@ def _unusable_password() -> str:
 
 
 def _create_trainees(
-    creates: list[dict[str, Any]],
+    creates: list[PlannedCreate],
     org_id: dict[str, int],
     trainee_group: Group,
     now: datetime.datetime,
@@ -589,40 +704,40 @@ def _create_trainees(
 ) -> None:
     if not creates:
         return
-    fresh = [item for item in creates if item["user_id"] is None]
+    fresh = [item for item in creates if item.user_id is None]
     # Accounts: login ID = staff number (ward) or CODE-number (external); no usable password.
     insert_rows(
         User,
         ["username", "full_name", "email", "password", "is_active", "is_staff", "is_superuser",
          "date_joined", "language"],
-        ([item["username"], item["values"]["name"], item["values"].get("email", ""),
+        ([item.username, item.values["name"], item.values.get("email", ""),
           _unusable_password(), True, False, False, now, ""] for item in fresh),
     )  # fmt: skip
     user_id = dict(User.objects.filter(date_joined=now).values_list("username", "id"))
-    user_id.update((item["username"], item["user_id"]) for item in creates if item["user_id"])
+    user_id.update((item.username, item.user_id) for item in creates if item.user_id)
     Membership = User.groups.through
     insert_rows(
         Membership,
         ["user_id", "group_id"],
-        ([user_id[i["username"]], trainee_group.id] for i in fresh),
+        ([user_id[i.username], trainee_group.id] for i in fresh),
     )
     insert_rows(
         EmailAddress,
         ["user_id", "email", "verified", "primary"],
-        ([user_id[i["username"]], i["values"]["email"].lower(), True, True]
-         for i in fresh if i["values"].get("email")),
+        ([user_id[i.username], i.values["email"].lower(), True, True]
+         for i in fresh if i.values.get("email")),
     )  # fmt: skip
-    linked = [item for item in creates if item["user_id"] is not None]
+    linked = [item for item in creates if item.user_id is not None]
     if linked:  # accounts made by hand before the roster knew the person
-        User.objects.filter(id__in=[item["user_id"] for item in linked]).update(is_active=True)
+        User.objects.filter(id__in=[item.user_id for item in linked]).update(is_active=True)
         Membership.objects.bulk_create(
-            [Membership(user_id=item["user_id"], group_id=trainee_group.id) for item in linked],
+            [Membership(user_id=item.user_id, group_id=trainee_group.id) for item in linked],
             ignore_conflicts=True,
         )
         EmailAddress.objects.bulk_create(
-            [EmailAddress(user_id=item["user_id"], email=item["values"]["email"].lower(),
+            [EmailAddress(user_id=item.user_id, email=item.values["email"].lower(),
                           verified=True, primary=True)
-             for item in linked if item["values"].get("email")],
+             for item in linked if item.values.get("email")],
             ignore_conflicts=True,
         )  # fmt: skip
 
@@ -633,13 +748,13 @@ def _create_trainees(
          "search_text", "created_at", "updated_at"],
         (
             [
-                *(_to_field(f, item["values"].get(f, _EMPTY.get(f))) for f in compared),
-                item["username"].split("-", 1)[1] if item["external"] else item["username"],
-                item["external"],
-                org_id[item["code"]],
-                _to_field("age_as_of", item["values"].get("age_as_of")),
-                user_id[item["username"]],
-                _search_text(item["values"], item["username"]),
+                *(_to_field(f, item.values.get(f, _EMPTY.get(f))) for f in compared),
+                item.username.split("-", 1)[1] if item.external else item.username,
+                item.external,
+                org_id[item.code],
+                _to_field("age_as_of", item.values.get("age_as_of")),
+                user_id[item.username],
+                _search_text(item.values, item.username),
                 now,
                 now,
             ]
@@ -653,29 +768,29 @@ def _create_trainees(
         TraineeChange,
         ["trainee_id", "changed_at", "changed_by_id", "roster_import_id", "kind", "changes"],
         (
-            [created[user_id[item["username"]]], now, actor_id, record.pk, "created",
-             {k: [None, org_id[item["code"]] if k == "organisation_id" else v]
-              for k, v in item["values"].items() if v not in (None, "", [])}]
+            [created[user_id[item.username]], now, actor_id, record.pk, "created",
+             {k: [None, org_id[item.code] if k == "organisation_id" else v]
+              for k, v in item.values.items() if v not in (None, "", [])}]
             for item in creates
         ),
     )  # fmt: skip
 
 
 def _update_trainees(
-    updates: list[dict[str, Any]],
+    updates: list[PlannedUpdate],
     now: datetime.datetime,
     today: datetime.date,
     record: RosterImport,
     actor: User | None,
     change_rows: list[tuple[int, str, dict[str, Any]]],
 ) -> None:
-    by_id = {item["id"]: item for item in updates}
+    by_id = {item.id: item for item in updates}
     ids = list(by_id)
     for start in range(0, len(ids), BATCH):
         chunk = Trainee.objects.filter(id__in=ids[start : start + BATCH])
         trainees, users, fields, user_fields, email_changes = [], [], set(), set(), {}
         for trainee in chunk.select_related("user"):
-            changes = by_id[trainee.pk]["changes"]
+            changes = by_id[trainee.pk].changes
             for field, (_old, new) in changes.items():
                 setattr(trainee, field, _to_field(field, new))
                 fields.add(field)
@@ -742,40 +857,40 @@ def roster_import_run(
 
 def changes_for_display(record: RosterImport) -> list[dict[str, Any]]:
     """Every change of a preview as rows for the page: kind, line, staff number, name, fields."""
-    plan = unpack_plan(record)
+    plan = RosterPlan.unpack(record)
     names = dict(
-        Trainee.objects.filter(id__in=[u["id"] for u in plan.get("updates", [])]).values_list(
+        Trainee.objects.filter(id__in=[u.id for u in plan.updates]).values_list(
             "id", "staff_number"
         )
     )
     rows: list[dict[str, Any]] = []
-    for item in plan.get("creates", []):
+    for item in plan.creates:
         rows.append(
             {
                 "kind": "created",
-                "line": item["line"],
-                "staff_number": item["username"],
-                "name": item["values"]["name"],
+                "line": item.line,
+                "staff_number": item.username,
+                "name": item.values["name"],
                 "changes": [],
             }
         )
-    for item in plan.get("updates", []):
+    for update in plan.updates:
         rows.append(
             {
                 "kind": "updated",
-                "line": item["line"],
-                "staff_number": names.get(item["id"], ""),
+                "line": update.line,
+                "staff_number": names.get(update.id, ""),
                 "name": "",
-                "changes": [(f, old, new) for f, (old, new) in item["changes"].items()],
+                "changes": [(f, old, new) for f, (old, new) in update.changes.items()],
             }
         )
-    for item in plan.get("deactivations", []):
+    for leaver in plan.deactivations:
         rows.append(
             {
                 "kind": "deactivated",
                 "line": None,
-                "staff_number": item["staff_number"],
-                "name": item["name"],
+                "staff_number": leaver.staff_number,
+                "name": leaver.name,
                 "changes": [],
             }
         )

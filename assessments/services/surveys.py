@@ -52,7 +52,15 @@ from trainees.models import User
 
 @transaction.atomic
 def survey_save(*, survey: Survey, actor: User | None) -> Survey:
+    """A survey's settings. Once people have answered, its anonymity stays as they were told."""
     created = survey.pk is None
+    if not created:
+        stored = Survey.objects.filter(pk=survey.pk).values_list("anonymous", flat=True).first()
+        if stored is not None and stored != survey.anonymous and _has_responses(survey):
+            raise ValidationError(
+                {"anonymous": _("People have answered: the survey's anonymity stays as they "
+                                "were told.")}
+            )  # fmt: skip
     survey.full_clean()
     survey.save()
     audit_event_record(

@@ -17,15 +17,17 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import (
+    ATTEMPT_GRACE,
     CHOICE_KINDS,
     SHORT_ANSWER_MAX,
     Answer,
     Attempt,
+    AttemptQuerySet,
     Choice,
     Question,
     QuestionKind,
@@ -44,7 +46,7 @@ from enrollments.models import Enrollment, Status
 from trainees.models import User
 
 AnswerResult = TypeVar("AnswerResult")
-GRACE = datetime.timedelta(seconds=30)
+GRACE = ATTEMPT_GRACE
 _random = random.SystemRandom()
 
 
@@ -62,8 +64,13 @@ class Refused(ValidationError):
 
 
 @transaction.atomic
-def test_save(*, test: Test, actor: User | None) -> Test:
+def test_save(*, test: Test, actor: User | None, copy_questions: bool = False) -> Test:
+    """A test's settings, new or changed. A course has at most one test of each kind (pre,
+    post); a new test may start with a copy of the course's other test's questions."""
     created = test.pk is None
+    clash = Test.objects.filter(course_id=test.course_id, kind=test.kind).exclude(pk=test.pk)
+    if clash.exists():
+        raise ValidationError({"kind": _("This course already has a test of this kind.")})
     test.full_clean()
     test.save()
     audit_event_record(
@@ -71,6 +78,10 @@ def test_save(*, test: Test, actor: User | None) -> Test:
         user=actor,
         detail={"test": test.pk, "course": test.course_id, "created": created},
     )
+    if created and copy_questions:
+        other = Test.objects.filter(course_id=test.course_id).exclude(pk=test.pk).first()
+        if other is not None:
+            test_copy_questions(source=other, target=test, actor=actor)
     return test
 
 
@@ -503,11 +514,9 @@ def answers_save(
     )
 
 
-def _close_expired(attempts: QuerySet[Attempt], now: datetime.datetime) -> int:
+def _close_expired(attempts: AttemptQuerySet, now: datetime.datetime) -> int:
     """Submit, with what was saved, the open attempts whose time (or the test) has run out."""
-    due = attempts.filter(state=Attempt.State.IN_PROGRESS).filter(
-        Q(deadline__lt=now - GRACE) | Q(test__closes_at__lt=now - GRACE)
-    )
+    due = attempts.overdue(now)
     closed = 0
     for attempt in due.select_for_update(of=("self",)).select_related("test"):
         _submit(attempt, now, auto=True)
@@ -516,11 +525,18 @@ def _close_expired(attempts: QuerySet[Attempt], now: datetime.datetime) -> int:
 
 
 @transaction.atomic
+def attempt_close_overdue(*, attempt: Attempt, now: datetime.datetime | None = None) -> bool:
+    """The trainee hands in an attempt whose time is up: submitted with what was saved. False
+    when it was not overdue (or already submitted)."""
+    return _close_expired(Attempt.objects.filter(pk=attempt.pk), now or timezone.now()) == 1
+
+
+@transaction.atomic
 def attempts_close_expired(
     *, test: Test | None = None, now: datetime.datetime | None = None
 ) -> int:
-    """Run before showing results (and nightly): time-limited attempts left open are submitted
-    with what was saved."""
+    """The minute's job (and HR's "submit them now"): time-limited attempts left open are
+    submitted with what was saved."""
     attempts = Attempt.objects.all() if test is None else Attempt.objects.filter(test=test)
     return _close_expired(attempts, now or timezone.now())
 

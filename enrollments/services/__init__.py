@@ -40,6 +40,7 @@ from enrollments.services.decisions import (
 from enrollments.services.history import enrollments_stamp_organisation
 from enrollments.services.nominations import (
     enrollment_nominate,
+    enrollments_nominate,
     nomination_substitute,
     nomination_withdraw,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "enrollment_change",
     "enrollment_nominate",
     "enrollments_decide",
+    "enrollments_nominate",
     "enrollments_order",
     "enrollments_stamp_organisation",
     "free_seats",

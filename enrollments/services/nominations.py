@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,6 +71,25 @@ def enrollment_nominate(
         detail={"session": session.pk, "enrollment": enrollment.pk},
     )
     return enrollment
+
+
+def enrollments_nominate(
+    *,
+    session: Session,
+    trainees: Sequence[Trainee],
+    actor: User,
+    comment: str = "",
+    priority: int | None = None,
+) -> list[Enrollment]:
+    """推薦 of several staff at once, all or nothing: one refusal (not in the audience, already
+    placed, over the department's quota …) and nobody of this submission is nominated. The
+    outermost unit of work: durable, so it is never folded into a caller's transaction."""
+    with transaction.atomic(durable=True):
+        return [
+            enrollment_nominate(session=session, trainee=trainee, actor=actor, comment=comment,
+                                priority=priority)
+            for trainee in trainees
+        ]  # fmt: skip
 
 
 @transaction.atomic

@@ -189,3 +189,22 @@ def test_an_empty_survey_is_not_shown_or_answered_and_the_standard_template_is_o
     assert not SurveyDone.objects.exists()
     places[0].refresh_from_db()
     assert "survey" in places[0].completion_missing or places[0].completion != "completed"
+
+
+def test_anonymity_stays_as_people_were_told_once_they_answered(client, hr_admin, course_places):
+    """The rule is the service's (issue 19, section 2: it lived in the view): changing the
+    anonymity is refused once anyone answered — by the page and by any other caller."""
+    session, places = course_places
+    survey = make_survey(session.course)
+    was = survey.anonymous
+    survey.anonymous = not was
+    services.survey_save(survey=survey, actor=None)  # nobody answered yet: allowed
+    services.survey_answer(survey=survey, enrollment=places[0], answers=answers(survey), actor=None)
+    survey.anonymous = was
+    with pytest.raises(ValidationError, match="匿名"):
+        services.survey_save(survey=survey, actor=None)
+    assert Survey.objects.get(pk=survey.pk).anonymous is (not was)
+    survey.title = "研修アンケート（改）"
+    survey.anonymous = not was
+    services.survey_save(survey=survey, actor=None)  # other settings still change
+    assert Survey.objects.get(pk=survey.pk).title == "研修アンケート（改）"

@@ -248,9 +248,7 @@ def _budget_setup(count: int, session, organisation):
         enrollment_apply(session=session, trainee=trainee, actor=None)
 
 
-def test_pages_have_fixed_query_budgets(
-    client, hr_admin, coordinator, organisation, django_assert_max_num_queries
-):
+def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisation, page_queries):
     session = open_session(capacity=100)
     user, trainee = learner(organisation=organisation)
     enrollment_apply(session=session, trainee=trainee, actor=None)
@@ -258,34 +256,33 @@ def test_pages_have_fixed_query_budgets(
         session=open_session(), trainee=TraineeFactory(organisation=organisation), actor=coordinator
     )
     _budget_setup(3, session, organisation)
-    # Each: session, user, roles, permissions (2), unread notices, the session save and the
-    # access-log insert with their SAVEPOINT pairs (12) — plus the page's own reads:
+    # Each: the page frame (tests/conftest.py: PAGE_FRAME) plus the page's own reads, exactly.
     pages = [
-        # trainee, enrolments, their days, absences, change requests, MFA check
-        (user, reverse("trainee_home"), 18),
-        # trainee, open courses, their open sessions (with rooms), those sessions' days, the
-        # target rules' organisations, the materials' titles
-        (user, reverse("catalogue"), 18),
-        # organisations in scope (2), the staff × courses count and page, nominable sessions
-        # (for the form and for the overview), the staff checklist, the coordinator's
-        # organisations and their quotas
-        (coordinator, reverse("nominations"), 21),
-        # session with course and room, days with attendance counts, counts, the page's count
-        # and rows, change requests, last lottery, MFA check
-        (hr_admin, reverse("session_page", args=[session.pk]), 20),
-        # day, the roster, its marks and absence notices
-        (hr_admin, reverse("attendance", args=[session.pk, session.days.get().pk]), 15),
-    ]
-    for who, url, budget in pages:
+        (user, reverse("trainee_home"), True,
+         ["trainee", "enrolments", "their days", "absence notices", "change requests"]),
+        (user, reverse("catalogue"), False,
+         ["trainee", "open courses (target rules matched in SQL)", "their open sessions with "
+          "rooms", "those sessions' days", "the materials' titles"]),
+        (coordinator, reverse("nominations"), False,
+         ["organisations in scope (ids)", "organisations for the form", "staff × courses count",
+          "nominable sessions", "the coordinator's organisations", "their quotas",
+          "sessions for the overview", "the staff checklist", "the page of staff × courses"]),
+        (hr_admin, reverse("session_page", args=[session.pk]), True,
+         ["session with course and room", "days with attendance counts", "the page's count",
+          "counts by status", "change requests", "last lottery", "the page's rows"]),
+        (hr_admin, reverse("attendance", args=[session.pk, session.days.get().pk]), True,
+         ["day with its session", "the roster with marks and absence notices"]),
+    ]  # fmt: skip
+    for who, url, mfa, own in pages:
         client.force_login(who)
         client.get(url)
-        with django_assert_max_num_queries(budget):
+        with page_queries(*own, mfa=mfa):
             assert client.get(url).status_code == 200
-    _budget_setup(25, session, organisation)
-    for who, url, budget in pages:
+    _budget_setup(25, session, organisation)  # more places cost no more queries
+    for who, url, mfa, own in pages:
         client.force_login(who)
-        with django_assert_max_num_queries(budget):
-            client.get(url)
+        with page_queries(*own, mfa=mfa):
+            assert client.get(url).status_code == 200
 
 
 def test_the_nightly_refresh_marks_past_sessions_not_completed():

@@ -53,15 +53,17 @@ def test_the_hr_home_lists_what_is_waiting(client, hr_admin):
     assert "来週の研修" in page
 
 
-def test_the_work_queue_costs_the_same_with_more_rows(
-    client, hr_admin, django_assert_max_num_queries
-):
+def test_the_work_queue_costs_the_same_with_more_rows(client, hr_admin, page_queries):
     build_queue()
     client.force_login(hr_admin)
     client.get(reverse("hr_home"))  # warm up (session, permissions)
-    with django_assert_max_num_queries(30) as first:
-        client.get(reverse("hr_home"))
+    own = ["this week's sessions", "next week's sessions", "their days", "failed deliveries",
+           "orders to issue", "sessions awaiting decisions", "the last roster import",
+           "pending change requests", "reports to review", "accounts with MFA",
+           "accounts (active, never logged in)", "organisations"]  # fmt: skip
+    with page_queries(*own):
+        assert client.get(reverse("hr_home")).status_code == 200
     build_queue()
     build_queue()
-    with django_assert_max_num_queries(len(first.captured_queries)):
-        client.get(reverse("hr_home"))
+    with page_queries(*own):
+        assert client.get(reverse("hr_home")).status_code == 200

@@ -102,7 +102,7 @@ def test_someone_who_left_after_the_preview_stops_the_whole_import(hr_admin, sta
 
 
 def test_the_preview_page_costs_the_same_with_more_rows(client, hr_admin,
-                                                        django_assert_max_num_queries):  # fmt: skip
+                                                        page_queries):  # fmt: skip
     people = [TraineeFactory(staff_number=f"0009{n:02d}") for n in range(30)]
 
     def preview(count):
@@ -113,10 +113,8 @@ def test_the_preview_page_costs_the_same_with_more_rows(client, hr_admin,
     client.force_login(hr_admin)
     small, large = preview(3), preview(30)
     client.get(reverse("history_import_detail", args=[small.pk]))
-    # session, user, MFA, roles, permissions (2), unread notices, the import, its people;
-    # session save and the access log (with SAVEPOINTs)
     for record in (small, large):
-        with django_assert_max_num_queries(15):
+        with page_queries("the import with who uploaded and confirmed it", "its people"):
             page = client.get(reverse("history_import_detail", args=[record.pk]))
         assert page.status_code == 200
 
@@ -130,3 +128,25 @@ def test_every_column_of_a_row_is_checked_at_once(hr_admin, staff):
     assert {(p["line"], p["column"]) for p in record.errors} == {
         (2, "職員番号"), (2, "初日"), (2, "時間")
     }  # fmt: skip
+
+
+def test_the_shared_skeleton_warns_of_unknown_columns_and_records_who_confirmed(
+    client, hr_admin, staff
+):
+    """Issue 19, section 3: the history import reads through lib.imports like the roster — an
+    unknown column is a warning on the page, a repeated one an error; the confirmation keeps
+    who confirmed, and the file's size."""
+    text = "職員番号,研修名,初日,時間,担当者メモ\r\n000120,研修A,2018/10/1,7,内部用\r\n"
+    record = history_import_preview(data=text.encode(), file_name="a.csv", uploaded_by=hr_admin)
+    assert record.status == "previewed" and record.size == len(text.encode())
+    assert [(w["line"], w["column"]) for w in record.warnings] == [(1, "担当者メモ")]
+    client.force_login(hr_admin)
+    page = client.get(reverse("history_import_detail", args=[record.pk])).content.decode()
+    assert "担当者メモ" in page and "不明な列のため無視します" in page
+    history_import_commit(record=record, actor=hr_admin)
+    record.refresh_from_db()
+    assert record.committed_by == hr_admin and record.committed_at is not None
+    twice = history_import_preview(data="職員番号,研修名,研修名,初日,時間\r\n".encode(),
+                                   file_name="b.csv", uploaded_by=hr_admin)  # fmt: skip
+    assert twice.status == "invalid"
+    assert [(e["line"], e["column"]) for e in twice.errors] == [(1, "研修名")]

@@ -7,8 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
+from lib.imports import StaleImportError
 from trainees.models import RosterImport, Trainee
-from trainees.roster_import import StaleImportError, roster_import_commit, roster_import_preview
+from trainees.roster_import import roster_import_commit, roster_import_preview
 
 
 @pytest.mark.django_db(transaction=True)

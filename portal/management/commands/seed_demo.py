@@ -78,7 +78,9 @@ class Command(BaseCommand):
                     TOTP.activate(user, generate_totp_secret())
                     RecoveryCodes.activate(user)
 
-            self._import_demo_rosters(by_code)
+        # Each roster import is its own unit of work (a durable transaction, as HR's confirm is).
+        self._import_demo_rosters(by_code)
+        with transaction.atomic():
             seed_courses()
             seed_notices()
             seed_elearning()

@@ -18,8 +18,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from lib.imports import StaleImportError
 from trainees.models import ImportMode, Organisation
-from trainees.roster_import import StaleImportError, roster_import_run
+from trainees.roster_import import roster_import_run
 
 
 class Command(BaseCommand):

@@ -122,14 +122,48 @@ def run_in_portal(env: dict[str, str], code: str) -> str:
     return result.stdout.strip()
 
 
-def wait_for_mail(smtp: FlakySmtp, count: int, seconds: float = 60) -> None:
-    """Until the SMTP server has accepted `count` messages, and a moment more (any duplicate
-    would arrive then)."""
+def wait_for(condition, what: str, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
+    """Poll until `condition()` holds (no fixed sleeps: each wait names what it waits for)."""
     deadline = time.monotonic() + seconds
-    while sum(smtp.received.values()) < count:
-        assert time.monotonic() < deadline, smtp.received
-        time.sleep(0.3)
-    time.sleep(1)
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.2)
+
+
+def redis_up(port: int) -> None:
+    import redis as redis_client
+
+    def answers() -> bool:
+        try:
+            return bool(redis_client.Redis(port=port, socket_timeout=1).ping())
+        except redis_client.ConnectionError:
+            return False
+
+    wait_for(answers, f"redis-server on port {port}")
+
+
+def worker_ready(redis_url: str, seconds: float = 60) -> None:
+    """Until a worker answers a ping on the broker (it is consuming)."""
+    from celery import Celery
+
+    probe = Celery(broker=redis_url, set_as_current=False)  # our app stays the current one
+    wait_for(lambda: bool(probe.control.ping(timeout=0.5)), "a worker to answer", seconds)
+
+
+def broker_idle(redis_url: str) -> None:
+    """Until the broker holds no task, waiting or handed out and unacknowledged: nothing more
+    can be sent, so what has arrived is all that ever will (a duplicate would be among it)."""
+    import redis as redis_client
+
+    broker = redis_client.Redis.from_url(redis_url)
+    wait_for(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0,
+             "the broker to be empty")  # fmt: skip
+
+
+def wait_for_mail(smtp: FlakySmtp, count: int, redis_url: str, seconds: float = 60) -> None:
+    """Until the SMTP server has accepted `count` messages and the broker is empty."""
+    wait_for(lambda: sum(smtp.received.values()) >= count, f"{count} messages", seconds)
+    broker_idle(redis_url)
 
 
 def stop(*processes: subprocess.Popen) -> None:
@@ -162,6 +196,7 @@ def test_worker_delivers_each_order_once_with_retries(requires_postgres, smtp_se
                 Delivery.objects.values_list("email", "status")
             )
             time.sleep(0.5)
+        broker_idle(redis_url)  # the retries too: nothing left that could send twice
     finally:
         stop(worker)
     statuses = dict(Delivery.objects.values_list("email", "status"))
@@ -196,12 +231,13 @@ def test_an_order_issued_while_redis_is_down_goes_out_when_it_is_back(
     redis = start_redis(redis_port, tmp_path)
     worker = start_worker(env)
     try:
-        time.sleep(1)
+        redis_up(redis_port)
+        worker_ready(env["REDIS_URL"])
         relayed = run_in_portal(
             env, "from notices.delivery import relay_outbox; print(relay_outbox())"
         )
         assert relayed.endswith("1"), relayed
-        wait_for_mail(smtp, 30, seconds=90)
+        wait_for_mail(smtp, 30, env["REDIS_URL"], seconds=90)
     finally:
         stop(worker, redis)
     assert smtp.received == Counter({p.email: 1 for p in people})
@@ -253,7 +289,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     try:
         session = SessionFactory(capacity=100)
         people = [TraineeFactory(email=f"batch{n:02d}@city.example.jp") for n in range(40)]
-        time.sleep(1)
+        redis_up(redis_port)
+        worker_ready(env["REDIS_URL"])
         issue_in_another_process(env, session, people)
         deadline = time.monotonic() + 60
         while workers[0].poll() is None:
@@ -261,11 +298,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
             time.sleep(0.2)
         assert workers[0].returncode == -9 and sum(smtp.received.values()) == 15
         workers.append(start_worker(env))
-        deadline = time.monotonic() + 120
-        while sum(smtp.received.values()) < 40:
-            assert time.monotonic() < deadline, sum(smtp.received.values())
-            time.sleep(0.5)
-        time.sleep(2)
+        wait_for_mail(smtp, 40, env["REDIS_URL"], seconds=120)
     finally:
         stop(*workers, redis)
     assert smtp.received == Counter({p.email: 1 for p in people})  # all delivered, none twice
@@ -310,15 +343,11 @@ def test_decision_notices_go_through_the_outbox_and_the_worker(requires_postgres
             {"applicant0@city.example.jp": 1, "applicant1@city.example.jp": 1,
              "applicant2@city.example.jp": 2}
         )  # fmt: skip
-        deadline = time.monotonic() + 90
-        while smtp.received != expected:
-            assert worker.poll() is None, "the worker died"
-            assert time.monotonic() < deadline, smtp.received
-            time.sleep(0.5)
-        time.sleep(2)  # would anything arrive twice?
+        wait_for_mail(smtp, sum(expected.values()), redis_url, seconds=90)
+        assert worker.poll() is None, "the worker died"
     finally:
         stop(worker)
-    assert smtp.received == expected
+    assert smtp.received == expected  # nothing twice: the broker is empty
     kinds = Counter(
         Delivery.objects.filter(rule__startswith="event:").values_list("kind", flat=True)
     )
@@ -350,21 +379,22 @@ def test_deliveries_whose_tasks_redis_lost_are_swept_and_sent_once(
     redis = start_redis(redis_port, tmp_path)
     worker = None
     try:
-        time.sleep(1)
+        redis_up(redis_port)
         session = SessionFactory(capacity=50)
         people = [TraineeFactory(email=f"lost{n:02d}@city.example.jp") for n in range(25)]
         issue_in_another_process(env, session, people)
         assert not OutboxMessage.objects.filter(relayed_at__isnull=True).exists()  # relayed
         redis_client.Redis(port=redis_port).flushall()  # … and lost by the broker
         worker = start_worker(env)
-        time.sleep(4)
+        worker_ready(env["REDIS_URL"])
+        broker_idle(env["REDIS_URL"])  # a ready worker, an empty broker: nothing will come
         assert sum(smtp.received.values()) == 0  # nobody would ever have been sent it
         assert Delivery.objects.filter(status="queued").count() == 25
         swept = run_in_portal(
             env, "from notices.services import deliveries_sweep; print(deliveries_sweep())"
         )
         assert swept.endswith("25"), swept
-        wait_for_mail(smtp, 25)
+        wait_for_mail(smtp, 25, env["REDIS_URL"])
     finally:
         stop(*[p for p in (worker, redis) if p is not None])
     assert smtp.received == Counter({p.email: 1 for p in people})

@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services as assessment_services
 from audit.models import AccessLog, AuditEvent
-from enrollments.models import Completion, Enrollment, OrganisationQuota
+from enrollments.models import OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
 from notices.models import Notice, NotificationTemplate
 from notices.services import template_save
@@ -46,7 +46,7 @@ from tests.courses.factories import (
     VenueFactory,
     add_material,
 )
-from tests.enrollments.factories import enrol
+from tests.enrollments.factories import completed, enrol
 from tests.reports.factories import RECORD, SEAL_PNG
 from tests.trainees.factories import (
     OrganisationFactory,
@@ -616,7 +616,7 @@ def _assessment_objects(session, enrollment):
 def _certificate_objects(session):
     """A certificate (of a completed place), a finished ZIP of the session's, and a seal."""
     place = enrol(TraineeFactory(), session)
-    Enrollment.objects.filter(pk=place.pk).update(completion=Completion.COMPLETED)
+    completed(place)
     certificate = certificate_issue(enrollment=place, actor=None)
     batch = CertificateBatch.objects.create(session=session, kind="zip", total=1, done=1,
                                             state="done")  # fmt: skip

@@ -13,6 +13,7 @@ from courses.services import target_member_add, target_member_remove
 from enrollments.selectors import completed_trainee_ids
 from enrollments.services import target_list_freeze
 from tests.courses.factories import CourseFactory
+from tests.enrollments.factories import completed
 from tests.trainees.factories import OrganisationFactory, TraineeFactory
 from trainees.models import EmploymentType, TraineeStatus
 
@@ -153,8 +154,8 @@ def test_those_who_completed_an_annual_course_are_left_out():
 
     enrol(done, last_year)
     enrol(half, last_year)
-    Enrollment.objects.filter(trainee=done).update(completion="completed")
-    Enrollment.objects.filter(trainee=half).update(completion="incomplete")
+    for place in Enrollment.objects.filter(trainee__in=[done, half]):
+        completed(place, "completed" if place.trainee_id == done.pk else "incomplete")
     rule = TargetRule.objects.create(course=this_year, exclude_completed_years=1)
 
     matches = {

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from tests.conftest import totp_code
 from tests.e2e.conftest import assert_accessible, log_in
+from tests.enrollments.factories import completed
 from tests.trainees.factories import UserFactory
 from trainees.roles import Role
 
@@ -26,7 +27,6 @@ def test_compliance_outside_training_and_a_verified_certificate(
     page, browser, live_server, eager_celery, settings
 ):
     from courses.models import TargetMember
-    from enrollments.models import Completion, Enrollment
     from notices.models import Notice
     from tests.courses.factories import SessionFactory
     from tests.enrollments.factories import enrol
@@ -42,7 +42,7 @@ def test_compliance_outside_training_and_a_verified_certificate(
     user = UserFactory(username="300001", full_name="区民 花子", roles=[Role.TRAINEE])
     hanako = TraineeFactory(name="区民 花子", organisation=section, user=user)
     done = enrol(hanako, session)
-    Enrollment.objects.filter(pk=done.pk).update(completion=Completion.COMPLETED)
+    completed(done)
     late = [
         TraineeFactory(name="未修 一郎", organisation=section,
                        user=UserFactory(username="300011", roles=[Role.TRAINEE])),

@@ -14,3 +14,13 @@ def enrol(trainee, session, status: str = Status.CONFIRMED, source: str = Source
     if status == Status.CONFIRMED:
         Session.objects.filter(pk=session.pk).update(confirmed_count=F("confirmed_count") + 1)
     return enrollment
+
+
+def completed(place: Enrollment, state: str = "completed") -> Enrollment:
+    """The place with the completion verdict stored the way progress/ stores it (the
+    enrolments' service), whatever the course requires — for tests about what follows."""
+    from enrollments.services import completion_store
+
+    completion_store({place.pk: (state, [])})
+    place.refresh_from_db()
+    return place

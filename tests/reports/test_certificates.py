@@ -13,13 +13,12 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from audit.models import AccessLog, AuditEvent
-from enrollments.models import Completion, Enrollment
 from notices.models import OutboxMessage
 from reports import services
 from reports.certificates import certificates_pdf, signature, verification_code
 from reports.models import Certificate, CertificateBatch
 from tests.courses.factories import SessionFactory
-from tests.enrollments.factories import enrol
+from tests.enrollments.factories import completed, enrol
 from tests.reports.factories import SEAL_PNG
 from tests.trainees.factories import TraineeFactory, UserFactory
 from trainees.roles import Role
@@ -35,8 +34,7 @@ def completed_place(trainee=None, session=None):
     place = enrol(trainee or TraineeFactory(), session or SessionFactory(
         course__title="情報セキュリティ研修", days=[datetime.date(2026, 5, 12),
                                                    datetime.date(2026, 5, 13)]))  # fmt: skip
-    Enrollment.objects.filter(pk=place.pk).update(completion=Completion.COMPLETED)
-    return place
+    return completed(place)
 
 
 @pytest.fixture

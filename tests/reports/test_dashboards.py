@@ -15,14 +15,14 @@ from openpyxl import load_workbook
 from assessments import services as assessment_services
 from audit.models import AuditEvent
 from courses.models import TargetMember
-from enrollments.models import AbsenceNotice, Completion, Enrollment, Status
+from enrollments.models import AbsenceNotice, Status
 from enrollments.services import enrollments_stamp_organisation
 from notices.models import Delivery, Notice
 from reports import dashboards
 from reports.services import history_record_add
 from tests.assessments.factories import answers, make_survey, make_test, release_held_answers
 from tests.courses.factories import CourseFactory, SessionFactory
-from tests.enrollments.factories import enrol
+from tests.enrollments.factories import completed, enrol
 from tests.reports.factories import RECORD
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
 from trainees.models import EmploymentType, Trainee
@@ -30,10 +30,6 @@ from trainees.roles import Role
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 5, 12)
-
-
-def completed(place):
-    Enrollment.objects.filter(pk=place.pk).update(completion=Completion.COMPLETED)
 
 
 @pytest.fixture

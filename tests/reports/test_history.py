@@ -13,11 +13,11 @@ from django.urls import reverse
 from assessments import services
 from audit.models import AuditEvent
 from courses.models import Category
-from enrollments.models import Completion, Enrollment, Status
+from enrollments.models import Status
 from reports.selectors import hours_by_year, trainee_history
 from tests.assessments.factories import make_form, make_test, values
 from tests.courses.factories import SessionFactory
-from tests.enrollments.factories import enrol
+from tests.enrollments.factories import completed, enrol
 from tests.trainees.factories import TraineeFactory, UserFactory
 from trainees.roles import Role
 
@@ -36,7 +36,7 @@ def test_history_lists_every_year_with_outcome_hours_score_and_report(person):
     old = SessionFactory(course__fiscal_year=2019, course__title="新規採用職員研修",
                          days=[datetime.date(2019, 5, 1), datetime.date(2019, 5, 2)])  # fmt: skip
     done = enrol(person, old)
-    Enrollment.objects.filter(pk=done.pk).update(completion=Completion.COMPLETED)
+    completed(done)
     now = SessionFactory(course__fiscal_year=2026, course__title="個人情報保護研修",
                          course__category=Category.SPECIALIST, course__requires_attendance=False)  # fmt: skip
     place = enrol(person, now)
@@ -65,7 +65,7 @@ def test_the_page_and_its_export(client, person, page_queries):
         place = enrol(
             person, SessionFactory(course__fiscal_year=year, course__title="=HYPERLINK(1)")
         )
-        Enrollment.objects.filter(pk=place.pk).update(completion=Completion.COMPLETED)
+        completed(place)
     client.force_login(person.user)
     client.get(reverse("my_history"))
     own = ["the trainee", "the places with their scores and reports", "their days",

@@ -12,13 +12,12 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from audit.models import AuditEvent
-from enrollments.models import Completion, Enrollment
 from enrollments.services import attendance_all_present, enrollments_stamp_organisation
 from reports.models import HistoryRecordChange
 from reports.selectors import trainee_history
 from reports.services import history_record_add, history_record_correct, history_record_remove
 from tests.courses.factories import SessionFactory
-from tests.enrollments.factories import enrol
+from tests.enrollments.factories import completed, enrol
 from tests.reports.factories import RECORD
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
 from trainees.models import Trainee, TraineeStatus
@@ -88,7 +87,7 @@ def test_the_trainee_sees_the_record_in_my_history_and_its_pdf(client, person):
     history_record_add(trainee=person, data=RECORD, reason="移行", actor=None)
     place = enrol(person, SessionFactory(course__fiscal_year=2019, course__title="新任係長研修",
                                          days=[datetime.date(2019, 5, 1)]))  # fmt: skip
-    Enrollment.objects.filter(pk=place.pk).update(completion=Completion.COMPLETED)
+    completed(place)
     client.force_login(person.user)
     page = client.get(reverse("my_history")).content.decode()
     assert "第1部課程" in page and "自治大学校" in page and "新任係長研修" in page

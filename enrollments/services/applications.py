@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from courses.models import CourseKind, Selection, Session, SessionDay
-from courses.selectors import trainee_eligible
+from courses.models import Selection, Session, SessionDay
 from enrollments.models import (
     ACTIVE,
     AbsenceNotice,
@@ -19,13 +18,10 @@ from enrollments.models import (
     Source,
     Status,
 )
-from enrollments.selectors import completed_trainee_ids
 from enrollments.services.checks import (
-    existing_enrollment,
-    fresh_start,
     local_time,
-    quota_check,
-    window_check,
+    open_course_check,
+    place_requested,
 )
 from enrollments.services.seats import (
     free_seats,
@@ -36,7 +32,6 @@ from enrollments.services.seats import (
 )
 from enrollments.services.status import (
     EnrollmentRefused,
-    event_add,
     status_set,
     waitlist_next_rank,
     waitlist_promote,
@@ -53,26 +48,16 @@ def enrollment_apply(*, session: Session, trainee: Trainee, actor: User | None) 
     before commit — so a rush of applicants queues for as short a time as possible. Two
     applications by the same person racing each other meet the unique constraints."""
     course = session.course
-    if course.kind != CourseKind.OPEN:
-        raise EnrollmentRefused(_("This course is by training order only; HR designates trainees."))
-    window_check(session)
-    if not trainee_eligible(course, trainee, completed=completed_trainee_ids):
-        raise EnrollmentRefused(_("This course is not open to you (see its target audience)."))
+    open_course_check(
+        session,
+        trainee,
+        not_eligible=_("This course is not open to you (see its target audience)."),
+    )
     try:
         with transaction.atomic():
-            enrollment = existing_enrollment(session, trainee)
-            quota_check(session, trainee)
-            if enrollment is None:
-                enrollment = Enrollment(session=session, course=course, trainee=trainee)
-            fresh_start(enrollment)
-            before = enrollment.status or ""
-            enrollment.session = session
-            enrollment.source = Source.APPLIED
-            enrollment.requested_at = timezone.now()
-            enrollment.status = Status.REQUESTED
-            enrollment.waitlist_rank = None
-            enrollment.save()
-            event_add(enrollment, before, actor, _("Applied"))
+            enrollment = place_requested(
+                session, trainee, actor, source=Source.APPLIED, note=_("Applied")
+            )
             if course.selection == Selection.FIRST_COME:
                 enrollment.session = session_lock(session.pk)
                 if free_seats(enrollment.session) > 0:

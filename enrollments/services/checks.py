@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Session
+from courses.models import CourseKind, Session
+from courses.selectors import trainee_eligible
 from enrollments.models import (
     ACTIVE,
     AbsenceNotice,
     Enrollment,
     OrganisationQuota,
+    Status,
 )
-from enrollments.services.status import EnrollmentRefused
-from trainees.models import Organisation, Trainee
+from enrollments.selectors import completed_trainee_ids
+from enrollments.services.status import EnrollmentRefused, event_add
+from trainees.models import Organisation, Trainee, User
 from trainees.selectors import organisation_descendants
 
 
@@ -85,3 +89,51 @@ def existing_enrollment(session: Session, trainee: Trainee) -> Enrollment | None
             % {"number": active.session.number, "status": active.get_status_display()}
         )
     return Enrollment.objects.filter(session=session, trainee=trainee).first()
+
+
+def open_course_check(session: Session, trainee: Trainee, *, not_eligible: str) -> None:
+    """What applying and nominating both ask before anything is locked: the course takes
+    applications (not training orders only), its window is open, and the trainee is in its
+    target audience (`not_eligible` says otherwise, to the applicant or of the nominee)."""
+    if session.course.kind != CourseKind.OPEN:
+        raise EnrollmentRefused(_("This course is by training order only; HR designates trainees."))
+    window_check(session)
+    if not trainee_eligible(session.course, trainee, completed=completed_trainee_ids):
+        raise EnrollmentRefused(not_eligible)
+
+
+def place_requested(
+    session: Session,
+    trainee: Trainee,
+    actor: User | None,
+    *,
+    source: str,
+    note: str,
+    already_held: str | None = None,
+    **fields: Any,
+) -> Enrollment:
+    """The trainee's place on the session, new or a former one reopened, as requested (申込 or
+    推薦: `source`), with `fields` set, saved and its event (`note`) added. Refused when they
+    already hold a place on the course (`already_held` says so of a nominee) or their
+    department's quota is used up."""
+    try:
+        enrollment = existing_enrollment(session, trainee)
+    except EnrollmentRefused:
+        if already_held is None:
+            raise
+        raise EnrollmentRefused(already_held) from None
+    quota_check(session, trainee)
+    if enrollment is None:
+        enrollment = Enrollment(session=session, course=session.course, trainee=trainee)
+    fresh_start(enrollment)
+    before = enrollment.status or ""
+    enrollment.session = session
+    enrollment.source = source
+    enrollment.requested_at = timezone.now()
+    enrollment.status = Status.REQUESTED
+    enrollment.waitlist_rank = None
+    for name, value in fields.items():
+        setattr(enrollment, name, value)
+    enrollment.save()
+    event_add(enrollment, before, actor, note)
+    return enrollment

@@ -5,20 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from courses.models import CourseKind, Session
-from courses.selectors import trainee_eligible
+from courses.models import Session
 from enrollments.models import (
     ACTIVE,
     Enrollment,
     Source,
     Status,
 )
-from enrollments.selectors import completed_trainee_ids
-from enrollments.services.checks import existing_enrollment, fresh_start, quota_check, window_check
+from enrollments.services.checks import existing_enrollment, open_course_check, place_requested
 from enrollments.services.notifications import NOTICE_FOR, decisions_notify
 from enrollments.services.seats import session_lock
 from enrollments.services.status import EnrollmentRefused, event_add, status_set, waitlist_promote
@@ -36,35 +33,13 @@ def enrollment_nominate(
 ) -> Enrollment:
     """推薦: a coordinator puts forward one of their staff; HR decides."""
     session = session_lock(session.pk)
-    course = session.course
-    if course.kind != CourseKind.OPEN:
-        raise EnrollmentRefused(_("This course is by training order only; HR designates trainees."))
-    window_check(session)
-    if not trainee_eligible(course, trainee, completed=completed_trainee_ids):
-        raise EnrollmentRefused(
-            _("%(name)s is not in this course's target audience.") % {"name": trainee.name}
-        )
-    try:
-        enrollment = existing_enrollment(session, trainee)
-    except EnrollmentRefused:
-        raise EnrollmentRefused(
-            _("%(name)s already holds a place on this course.") % {"name": trainee.name}
-        ) from None
-    quota_check(session, trainee)
-    if enrollment is None:
-        enrollment = Enrollment(session=session, course=course, trainee=trainee)
-    fresh_start(enrollment)
-    before = enrollment.status or ""
-    enrollment.session = session
-    enrollment.status = Status.REQUESTED
-    enrollment.source = Source.NOMINATED
-    enrollment.nominated_by = actor
-    enrollment.nomination_comment = comment
-    enrollment.nomination_priority = priority
-    enrollment.requested_at = timezone.now()
-    enrollment.waitlist_rank = None
-    enrollment.save()
-    event_add(enrollment, before, actor, _("Nominated by the department"))
+    not_eligible = _("%(name)s is not in this course's target audience.") % {"name": trainee.name}
+    open_course_check(session, trainee, not_eligible=not_eligible)
+    enrollment = place_requested(
+        session, trainee, actor, source=Source.NOMINATED, note=_("Nominated by the department"),
+        already_held=_("%(name)s already holds a place on this course.") % {"name": trainee.name},
+        nominated_by=actor, nomination_comment=comment, nomination_priority=priority,
+    )  # fmt: skip
     audit_event_record(
         kind="enrollment.nominated",
         user=actor,

@@ -15,18 +15,17 @@ The guarantees, and what gives them:
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 import smtplib
 from collections.abc import Iterable
 
-from celery import current_app as app
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from lib.tasks import task_named
 from notices.models import Delivery, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -45,17 +44,9 @@ def outbox_add(task: str, batches: Iterable[list[int]]) -> None:
     transaction.on_commit(relay_outbox)
 
 
-@functools.cache
-def _import_task_modules() -> None:
-    """Register every app's tasks (the outbox names them; the apps that write them stand above
-    this one): what a worker does at start-up, once per process."""
-    app.loader.import_default_modules()
-
-
 def relay_outbox(limit: int = 500) -> int:
     """Publish pending outbox rows to the broker; stop at the first failure (the broker is
     down: the rest wait for the next run). Returns how many were published."""
-    _import_task_modules()
     published = 0
     with transaction.atomic():
         pending = list(
@@ -65,7 +56,8 @@ def relay_outbox(limit: int = 500) -> int:
         )
         for message in pending:
             try:
-                app.tasks[message.task].apply_async(args=message.args)
+                # The outbox names tasks; the apps that write them stand above this one.
+                task_named(message.task).apply_async(args=message.args)
             except Exception as exc:  # noqa: BLE001 - any broker error: keep the row, try later
                 OutboxMessage.objects.filter(pk=message.pk).update(
                     attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:300]

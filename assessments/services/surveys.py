@@ -45,6 +45,7 @@ from courses.events import announce
 from courses.models import Course, Session
 from courses.selectors import session_notice_values
 from enrollments.models import Enrollment, Status
+from lib.tasks import task_named
 from notices.models import NoticeKind
 from notices.services import Recipient, notice_send_by_template
 from trainees.models import User
@@ -293,16 +294,16 @@ def survey_answer(
 
 
 HELD_PURPOSE = "survey-held"
+# Named, not imported: the tasks module imports the services.
+RELEASE_TASK = "assessments.tasks.release_survey_responses"
 logger = logging.getLogger(__name__)
 
 
 def _release_soon(survey_id: int) -> None:
     """After an answer commits: release the survey's batch if it is now full — in a
     transaction of its own, on a worker (at once where tasks run in-process)."""
-    from assessments.tasks import release_survey_responses  # tasks import services: a cycle
-
     try:
-        release_survey_responses.delay(survey_id)
+        task_named(RELEASE_TASK).delay(survey_id)
     except Exception:
         logger.warning("survey release not queued", exc_info=True)
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from assessments import services
 from assessments.models import Answer, Attempt, Question, QuestionKind, Test
 from audit.models import AuditEvent
-from enrollments.models import Completion, Enrollment
+from enrollments.models import Completion
+from enrollments.services import enrollment_cancel
 from progress.services import completion_refresh
 from tests.assessments.factories import answer_all, make_test, question_ids
 from tests.courses.factories import SessionFactory
@@ -200,7 +201,8 @@ def test_not_open_and_not_placed_are_refused(place):
     test = make_test(place.course, opens_at=timezone.now() + datetime.timedelta(days=1))
     with pytest.raises(ValidationError, match="現在受験できません"):
         services.attempt_start(test=test, enrollment=place, actor=None)
-    Enrollment.objects.filter(pk=place.pk).update(status="cancelled")
+    enrollment_cancel(enrollment=place, actor=None, by_hr=True)
+    place.refresh_from_db()
     with pytest.raises(ValidationError, match="受講が決定した人"):
         services.attempt_start(test=test, enrollment=place, actor=None)
     assert not Attempt.objects.exists()

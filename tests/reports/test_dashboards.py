@@ -75,6 +75,7 @@ def ward():
     AbsenceNotice.objects.create(enrollment=places["t2"], day=security.days.get(),
                                  reason="illness")  # fmt: skip
     enrollments_stamp_organisation(today=DAY)
+    # Raw: a move between departments is the roster's doing.
     Trainee.objects.filter(pk=p["t3"].pk).update(organisation=general_section)
     for key in ("t1", "t2", "t3", "t6", "t7"):
         TargetMember.objects.create(course=security.course, trainee=p[key], source="rule",

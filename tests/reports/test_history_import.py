@@ -54,6 +54,7 @@ def test_a_cp932_file_with_wareki_dates_is_previewed_then_added_whole(client, hr
 
 
 def test_a_bad_file_names_every_problem_and_writes_nothing(hr_admin, staff):
+    # Raw: a leaver is the full roster's doing (trainees.roster_import); the state is what counts.
     Trainee.objects.filter(pk=staff[2].pk).update(status=TraineeStatus.LEFT)
     text = HEADER + (
         "000120,2018,第1部課程,自治大学校,,2018/10/1,2018/11/30,240,,\r\n"  # fine
@@ -95,6 +96,7 @@ def test_missing_columns_and_an_xlsx_file(hr_admin, staff):
 def test_someone_who_left_after_the_preview_stops_the_whole_import(hr_admin, staff):
     text = HEADER + "000120,,研修A,,,2018/10/1,,7,,\r\n000121,,研修B,,,2018/10/1,,7,,\r\n"
     record = history_import_preview(data=text.encode(), file_name="a.csv", uploaded_by=hr_admin)
+    # Raw, as above: left between the preview and the confirmation.
     Trainee.objects.filter(pk=staff[1].pk).update(status=TraineeStatus.LEFT)
     with pytest.raises(ValidationError, match="3"):
         history_import_commit(record=record, actor=hr_admin)

@@ -101,6 +101,7 @@ def test_the_trainee_sees_the_record_in_my_history_and_its_pdf(client, person):
 
 
 def test_a_leaver_stays_listed_read_only(client, hr_admin, person):
+    # Raw: leaving is the full roster's doing (trainees.roster_import).
     Trainee.objects.filter(pk=person.pk).update(status=TraineeStatus.LEFT)
     person.refresh_from_db()
     with pytest.raises(ValidationError, match="退職"):
@@ -122,6 +123,7 @@ def test_history_says_the_organisation_as_it_was_and_as_it_is_now(client, hr_adm
     assert future.organisation is None  # not begun: not stamped
     # She moves; then 福祉部 is merged into 保健福祉部.
     health = OrganisationFactory(code="310000", name="保健福祉部")
+    # Raw: a move between departments is the roster's doing.
     Trainee.objects.filter(pk=trainee.pk).update(organisation=health)
     welfare.merged_into = health
     welfare.save()

@@ -141,3 +141,35 @@ class AuditEvent(AppendOnlyModel):
     def kind_label(self) -> Any:
         """The kind in the reader's language (audit/kinds.py)."""
         return kinds.label_of(self.kind)
+
+
+class ChainSeal(AppendOnlyModel):
+    """One link of an audit table's hash chain (issue 20): a run of rows sealed in id order.
+
+    Each row's hash is SHA-256 over the previous row's hash and the row's canonical form
+    (audit/chain.py); the seal keeps every row's hash, so a verification names the first row
+    that no longer matches, and its last hash is the chain's head. A seal's `prev_hash` is the
+    previous seal's `hash` and unique per table: two sealers can never fork the chain."""
+
+    log = models.CharField(_("log"), max_length=8)
+    first_id = models.BigIntegerField(_("first row"))
+    last_id = models.BigIntegerField(_("last row"))
+    rows = models.PositiveIntegerField(_("rows"))
+    ids = models.JSONField(default=list)  # the sealed rows' ids, in chain order
+    hashes = models.BinaryField()  # 32 bytes per row, in the same order
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(_("head"), max_length=64)
+    sealed_at = models.DateTimeField(_("sealed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chain seal")
+        verbose_name_plural = _("chain seals")
+        ordering = ["log", "first_id"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(fields=["log", "prev_hash"], name="chainseal_one_chain"),
+            models.UniqueConstraint(fields=["log", "first_id"], name="chainseal_first_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.log} {self.first_id}–{self.last_id} {self.hash[:12]}"

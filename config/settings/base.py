@@ -269,6 +269,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "progress.tasks.refresh_completion",
         "schedule": crontab(hour=1, minute=30),
     },
+    # The audit tables' hash chains: sealed off the request path, verified every night.
+    "seal-audit-chains": {
+        "task": "audit.tasks.seal_audit_chains",
+        "schedule": 30.0,
+    },
+    "verify-audit-chains": {
+        "task": "audit.tasks.verify_audit_chains",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Time-limited test attempts left open: submitted (with what was saved) within a minute.
     "close-expired-attempts": {
         "task": "assessments.tasks.close_expired_attempts",
@@ -536,6 +545,13 @@ AUDIT_DB_ALIAS = "audit" if "audit" in DATABASES else "default"
 # Paths answered without an access-log row: the container health probe (every few seconds,
 # carries no personal data). Static files are served by WhiteNoise before the audit middleware.
 AUDIT_EXEMPT_PATHS = {"/healthz"}
+# Hash chains over the audit tables (audit/chain.py): rows are sealed once older than this (a
+# transaction still open may hold a lower id), in runs of at most AUDIT_SEAL_BATCH rows. Heads
+# kept outside the portal are signed with AUDIT_HEAD_KEY (a key of its own, so rotating SECRET_KEY
+# orphans no kept head; mandatory in production, generated once into var/ in development).
+AUDIT_SEAL_LAG_SECONDS = env_int("AUDIT_SEAL_LAG_SECONDS", 120, minimum=0)
+AUDIT_SEAL_BATCH = env_int("AUDIT_SEAL_BATCH", 20_000, minimum=1)
+AUDIT_HEAD_KEY = _secret("AUDIT_HEAD_KEY", "audit_head_key")
 
 # --- Logging: no personal data, one line per event, tagged with the request id --------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

@@ -8,11 +8,15 @@ application role might change or empty the audit tables is refused; the owner's 
 
 from __future__ import annotations
 
+import datetime
+
 import psycopg
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
-from audit.models import AccessLog, AuditEvent
+from audit.chain import seal
+from audit.models import AccessLog, AuditEvent, ChainSeal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,6 +63,9 @@ ATTACKS = [
     ]),
     ("TRUNCATE", ["TRUNCATE audit_auditevent"]),
     ("TRUNCATE both", ["TRUNCATE audit_accesslog, audit_auditevent"]),
+    ("UPDATE a seal", ["UPDATE audit_chainseal SET hash = 'forged'"]),
+    ("DELETE the seals", ["DELETE FROM audit_chainseal"]),
+    ("TRUNCATE the seals", ["TRUNCATE audit_chainseal"]),
     ("replication role", [
         "SET session_replication_role = replica", "DELETE FROM audit_auditevent",
     ]),
@@ -86,6 +93,7 @@ def test_the_application_role_cannot_change_or_empty_the_audit_tables(
         request_id="00000000-0000-0000-0000-000000000009", method="GET", path="/me/",
         status_code=200, duration_ms=1.0,
     )  # fmt: skip
+    sealed = seal("access", now=timezone.now() + datetime.timedelta(hours=1)).hash
     with (
         pytest.raises(psycopg.Error) as refused,
         app_connection.transaction(),
@@ -97,6 +105,7 @@ def test_the_application_role_cannot_change_or_empty_the_audit_tables(
     assert refused.value.sqlstate == "42501", refused.value
     assert list(AuditEvent.objects.values_list("login_id", flat=True)) == ["kept"]
     assert list(AccessLog.objects.values_list("path", flat=True)) == ["/me/"]
+    assert ChainSeal.objects.get().hash == sealed
 
 
 def test_the_application_role_may_write_and_read_the_audit_tables(app_connection):

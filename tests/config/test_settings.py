@@ -123,7 +123,8 @@ def test_bad_service_settings_fail_naming_the_variable(tmp_path, variable, value
     assert variable in result.stderr
 
 
-KEYS = {"SECRET_KEY": "s" * 60, "DATA_ENCRYPTION_KEY": "m" * 60, "CERTIFICATE_KEY": "c" * 60}
+KEYS = {"SECRET_KEY": "s" * 60, "DATA_ENCRYPTION_KEY": "m" * 60, "CERTIFICATE_KEY": "c" * 60,
+        "AUDIT_HEAD_KEY": "h" * 60}  # fmt: skip
 
 
 @pytest.mark.parametrize("missing", list(KEYS))
@@ -164,6 +165,7 @@ def test_deploy_check_passes_with_zero_warnings_in_production(tmp_path):
             "SECRET_KEY": "x" * 20 + "-production-secret-for-the-deploy-check-1234567890",
             "DATA_ENCRYPTION_KEY": "m" * 60,
             "CERTIFICATE_KEY": "c" * 60,
+            "AUDIT_HEAD_KEY": "h" * 60,
             "ALLOWED_HOSTS": "kenshu.example.jp",
             "PORTAL_BASE_URL": "https://kenshu.example.jp",
         },

@@ -173,3 +173,26 @@ class ChainSeal(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.log} {self.first_id}–{self.last_id} {self.hash[:12]}"
+
+
+class ChainVerification(AppendOnlyModel):
+    """One verification of the hash chains (nightly, or `manage.py verify_audit`): its verdict
+    and the first breaks, kept for the auditors' page and the monthly record."""
+
+    verified_at = models.DateTimeField(_("verified at"), default=timezone.now)
+    source = models.CharField(_("run by"), max_length=16)  # "nightly" or "command"
+    intact = models.BooleanField(_("intact"))
+    rows = models.PositiveBigIntegerField(_("rows"))
+    seals = models.PositiveIntegerField(_("seals"))
+    seconds = models.FloatField(_("seconds"))
+    breaks = models.JSONField(default=list, blank=True)  # the first 50: {"log", "row", "what"}
+    heads = models.JSONField(default=dict, blank=True)  # log -> {"row", "hash"}
+
+    class Meta:
+        verbose_name = _("chain verification")
+        verbose_name_plural = _("chain verifications")
+        ordering = ["-verified_at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.verified_at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'BROKEN'}"

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AccessLog, AuditEvent
+from audit.models import AccessLog, AuditEvent, ChainVerification
 from lib.japanese import list_join
 
 
@@ -174,3 +174,8 @@ def detail_in_words(detail: dict[str, Any]) -> str:
         f"{DETAIL_LABELS.get(key, key)}: {_value_in_words(key, value)}"
         for key, value in (detail or {}).items()
     )
+
+
+def last_verification() -> ChainVerification | None:
+    """The latest verification of the hash chains (nightly or by command)."""
+    return ChainVerification.objects.first()

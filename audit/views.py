@@ -46,6 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "access_rows": selectors.recent_access(),
             "events": selectors.recent_events(),
             "write_failures": services.write_failures(),
+            "verification": selectors.last_verification(),
         },
     )
 

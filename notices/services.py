@@ -8,15 +8,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from audit.models import ChainVerification
 from audit.services import audit_event_record
 from lib.bulk import insert_rows
 from notices.delivery import DELIVER_TASK, lease, outbox_add
 from notices.models import Delivery, Notice, NotificationTemplate
 from trainees.models import Trainee, User
+from trainees.roles import Role
 
 # Deliveries per task: one SMTP connection sends a batch.
 BATCH = 200
@@ -167,3 +172,27 @@ def template_save(*, template: NotificationTemplate, actor: User | None) -> Noti
         )  # fmt: skip
     audit_event_record(kind="template.saved", user=actor, detail={"kind": template.kind})
     return template
+
+
+def auditors_alert_chain_broken(*, verification_id: int) -> int:
+    """Tell every active auditor that a verification of the audit chains failed: a notice in
+    their inbox and an e-mail (auditors need not be trainees, so not through the deliveries),
+    naming the first break and where to look. Returns how many were told."""
+    verification = ChainVerification.objects.get(pk=verification_id)
+    first = verification.breaks[0] if verification.breaks else {}
+    auditors = list(User.objects.filter(is_active=True, groups__name=Role.AUDITOR.value).distinct())
+    title = _("The audit trail failed its verification")
+    body = _(
+        "The verification of %(when)s found %(count)s break(s) in the audit trail's hash chains. "
+        "First: %(log)s row %(row)s — %(what)s. Run manage.py verify_audit for the full list."
+    ) % {
+        "when": timezone.localtime(verification.verified_at).strftime("%Y-%m-%d %H:%M"),
+        "count": len(verification.breaks), "log": first.get("log", "?"),
+        "row": first.get("row", "?"), "what": first.get("what", ""),
+    }  # fmt: skip
+    notices_send(user_ids=[a.pk for a in auditors], kind="info", title=title, body=body,
+                 link=reverse("audit:home"))  # fmt: skip
+    send_mass_mail(
+        [(f"[研修管理システム] {title}", body, None, [a.email]) for a in auditors if a.email]
+    )
+    return len(auditors)

@@ -32,3 +32,9 @@ def sweep_deliveries() -> int:
 def relay_outbox() -> int:
     """Publish outbox rows left behind while the broker was down (Celery beat, every 5 s)."""
     return delivery.relay_outbox()
+
+
+@shared_task(ignore_result=True)
+def alert_auditors(verification_id: int) -> int:
+    """The audit chains failed their verification: every auditor is told (inbox and e-mail)."""
+    return services.auditors_alert_chain_broken(verification_id=verification_id)

@@ -180,16 +180,30 @@ def test_concurrent_writers_and_sealers_keep_one_chain(requires_postgres, settin
     assert chain.verify().intact
 
 
-def test_the_beat_tasks_seal_and_the_nightly_check_reports_a_break(settings, caplog):
+def test_the_nightly_check_keeps_its_verdict_and_tells_every_auditor(
+    settings, caplog, client, auditor, eager_celery, mailoutbox
+):
+    from audit.models import ChainVerification
     from audit.tasks import seal_audit_chains, verify_audit_chains
+    from notices.models import Notice
 
     settings.AUDIT_SEAL_LAG_SECONDS = 0
     rows = access(5)
     assert seal_audit_chains() == 5
     assert verify_audit_chains() is True
+    client.force_login(auditor)
+    assert "改ざんは見つかりませんでした" in client.get("/audit/").content.decode()
+    assert not Notice.objects.exists() and not mailoutbox
     raw("UPDATE audit_accesslog SET status_code = 403 WHERE id = %s", [rows[1].pk])
     assert verify_audit_chains() is False
     assert f"access row {rows[1].pk}: the row was changed" in caplog.text
+    latest = ChainVerification.objects.first()
+    assert not latest.intact and latest.breaks[0]["row"] == rows[1].pk
+    notice = Notice.objects.get(user=auditor)
+    assert str(rows[1].pk) in notice.body and notice.link == "/audit/"
+    assert [m.to for m in mailoutbox] == [[auditor.email]]
+    page = client.get("/audit/").content.decode()
+    assert "改ざん" in page and f"{rows[1].pk}" in page
 
 
 def test_audit_head_prints_one_signed_line_per_chain(settings):

@@ -20,6 +20,7 @@ from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import ReportFieldFormSet, ReportFilterForm, ReportFormForm, ReviewForm
 from assessments.models import CompletionReport, ReportField, ReportForm
 from audit.exports import export_response
+from audit.services import subject_views_record
 from courses.models import Course
 from enrollments.access import own_enrollment_or_404
 from lib.access import access
@@ -179,6 +180,7 @@ def _review_page(
             else:
                 messages.success(request, _("The trainee has been told."))
                 return redirect(back)
+    subject_views_record(request=request, subjects=[report.enrollment.trainee], what="report")
     return render(
         request,
         "assessments/report_view.html",

@@ -24,6 +24,7 @@ from assessments.models import Attempt, Question, Test
 from assessments.resources import bank_import, bank_table
 from assessments.services.tests import current_questions, points_total
 from audit.exports import export_response
+from audit.services import subject_views_record
 from courses.models import Course
 from enrollments.access import own_enrollment_or_404
 from lib.access import access
@@ -304,6 +305,7 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The score has been adjusted."))
             return redirect("attempt_detail", pk=attempt.pk)
+    subject_views_record(request=request, subjects=[attempt.enrollment.trainee], what="answers")
     return render(
         request,
         "assessments/attempt_detail.html",

@@ -196,3 +196,30 @@ class ChainVerification(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.verified_at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'BROKEN'}"
+
+
+class SubjectView(AppendOnlyModel):
+    """閲覧記録: someone saw a person's data — their registry record, history, answers, a
+    report, a certificate — through a page of the portal (never their own). `subject_id` is the
+    person's registry id (trainees.Trainee; no foreign key: the audit trail outlives them)."""
+
+    viewed_at = models.DateTimeField(_("time"), default=timezone.now)
+    request_id = models.UUIDField(_("request ID"), null=True, blank=True)
+    user = _user_fk("+", _("viewer"))
+    username = models.CharField(_("login ID"), max_length=64, blank=True)
+    viewer_name = models.CharField(_("viewer"), max_length=150, blank=True)
+    roles = models.CharField(_("roles"), max_length=100, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    subject_id = models.BigIntegerField(_("whose data"))
+    what = models.CharField(_("what"), max_length=32)
+    path = models.CharField(_("path"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("view of personal data")
+        verbose_name_plural = _("views of personal data")
+        ordering = ["-viewed_at", "-id"]
+        default_permissions = ("view",)
+        indexes = [models.Index(fields=["subject_id", "-viewed_at"], name="subjectview_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.viewed_at:%Y-%m-%d %H:%M} {self.username} → {self.subject_id} {self.what}"

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AccessLog, AuditEvent, ChainVerification
+from audit.models import AccessLog, AuditEvent, ChainVerification, SubjectView
 from lib.japanese import list_join
 
 
@@ -179,3 +179,12 @@ def detail_in_words(detail: dict[str, Any]) -> str:
 def last_verification() -> ChainVerification | None:
     """The latest verification of the hash chains (nightly or by command)."""
     return ChainVerification.objects.first()
+
+
+def subject_views(subject_ids: list[int], *, staff_only: bool = False) -> QuerySet[SubjectView]:
+    """Recorded views of these people's data, newest first. `staff_only`: leave out the views of
+    anyone holding the auditor role (what the person themselves is shown)."""
+    views = SubjectView.objects.filter(subject_id__in=subject_ids)
+    if staff_only:
+        views = views.exclude(roles__contains="auditor")
+    return views.order_by("-viewed_at", "-id")

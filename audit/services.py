@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -15,9 +16,10 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit import kinds
-from audit.models import AccessLog, AuditEvent
+from audit.models import AccessLog, AuditEvent, SubjectView
 from audit.redaction import escape_controls, redact_path
 
 logger = logging.getLogger("audit")
@@ -191,3 +193,35 @@ def audit_event_record(
         _write_or_report(AuditEvent, fields)
     else:
         AuditEvent.objects.create(**fields)
+
+
+# What a page showed of a person (SubjectView.what): a code the pages label.
+VIEW_KINDS = {
+    "record": _("registry record"),
+    "history": _("training history"),
+    "history_export": _("training history (download)"),
+    "answers": _("test answers"),
+    "report": _("completion report"),
+    "certificate": _("certificate"),
+}
+
+
+def subject_views_record(*, request: HttpRequest, subjects: Iterable[Any], what: str) -> int:
+    """閲覧記録: the request's user saw these people's data (`subjects`: registry records —
+    anything with ``pk`` and ``user_id`` — and `what`, one of VIEW_KINDS). A person looking at
+    their own data is not recorded. One INSERT; returns how many rows were written."""
+    if what not in VIEW_KINDS:
+        raise ValueError(f"unknown kind of view {what!r}")
+    user: Any = request.user
+    ids = sorted({s.pk for s in subjects if s.user_id != user.pk})
+    if not ids:
+        return 0
+    common = {
+        "request_id": _request_id(request), "user_id": user.pk,
+        "username": user.get_username(), "viewer_name": getattr(user, "full_name", "")[:150],
+        "roles": ",".join(sorted(role.value for role in user.roles))[:100],
+        "ip_address": client_ip(request), "what": what,
+        "path": redact_path(request.path, None)[:300],
+    }  # fmt: skip
+    SubjectView.objects.bulk_create([SubjectView(subject_id=pk, **common) for pk in ids])
+    return len(ids)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.services import subject_views_record
 from courses.models import Session
 from enrollments.access import own_enrollment_or_404
 from lib.access import access
@@ -97,7 +98,11 @@ def certificate_batch_download(request: AuthenticatedHttpRequest, pk: int) -> Ht
 @access(HR_CONSOLE)
 @require_GET
 def certificate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    certificate = get_object_or_404(Certificate, pk=pk)
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("enrollment__trainee"), pk=pk
+    )
+    trainee = certificate.enrollment.trainee
+    subject_views_record(request=request, subjects=[trainee], what="certificate")
     if request.GET.get("format") == "pdf":
         return _pdf(certificate)
     return render(

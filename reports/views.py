@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.exports import export_response
-from audit.services import audit_event_record
+from audit.services import audit_event_record, subject_views_record
 from lib.access import access
 from lib.exports import requested_format
 from lib.messages import refused
@@ -115,6 +115,7 @@ def _download(
 def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """受講履歴管理: a trainee's whole history, with the records HR keeps and their changes."""
     trainee = trainee_in_scope_or_404(request, pk)
+    subject_views_record(request=request, subjects=[trainee], what="history")
     form, rows = _filtered(request, trainee)
     is_hr = request.user.has_perm(HR_CONSOLE)
     return render(
@@ -136,6 +137,7 @@ def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def trainee_history_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     trainee = trainee_in_scope_or_404(request, pk)
+    subject_views_record(request=request, subjects=[trainee], what="history_export")
     _form, rows = _filtered(request, trainee)
     return _download(
         request, trainee, rows, name=f"history-{trainee.staff_number}",

@@ -123,6 +123,7 @@ MATRIX = {
     "audit/": _row(LOGIN, 403, 403, 403, 200),
     "audit/access-log/": _row(LOGIN, 403, 403, 403, 200),
     "audit/events/": _row(LOGIN, 403, 403, 403, 200),
+    "audit/who-viewed/": _row(LOGIN, 403, 403, 403, 200),
     "audit/events/export/": _row(LOGIN, 403, 403, 403, 200),
     # The inbox: everyone's own
     "inbox/": logged_in(200),
@@ -184,6 +185,7 @@ MATRIX = {
     "me/attempts/<int:pk>/result/": _row(LOGIN, 404, 404, 404, 403),
     # Training history: one's own (the auditor has no trainee pages)
     "me/history/": _row(LOGIN, 200, 200, 200, 403),
+    "me/viewed-by/": _row(LOGIN, 200, 200, 200, 403),
     "me/history/export/": _row(LOGIN, 200, 200, 200, 403),
     # A trainee's whole history: HR anyone's, a coordinator their organisations' staff.
     "trainees/<int:pk>/history/": _row(LOGIN, 403, 200, 200, 403, 404),
@@ -570,7 +572,7 @@ def concrete_urls(objects):
             name = pattern.name
             namespace = (
                 "audit:"
-                if key.startswith("audit/")
+                if key.startswith("audit/") and key != "audit/who-viewed/"
                 else ("admin:" if key.startswith("admin/") else "")
             )
             urls[key] = reverse(namespace + name)
@@ -755,8 +757,8 @@ def test_wrong_method_is_405(method, name, key, persona, matrix_objects):
 
 
 # What a GET may write: the access log and the session (the middleware's), and the audit
-# events that record a read (an export, a PDF of someone's history …).
-GET_MAY_WRITE = ("audit_accesslog", "django_session", "audit_auditevent")
+# records of a read (an export's event, whose data was seen: audit_subjectview).
+GET_MAY_WRITE = ("audit_accesslog", "django_session", "audit_auditevent", "audit_subjectview")
 _WRITE = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.exports import export_response
+from audit.services import subject_views_record
 from lib.access import access
 from lib.exports import FORMATS
 from lib.imports import StaleImportError
@@ -188,6 +189,7 @@ def trainee_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trainee = get_object_or_404(
         selectors.trainee_scope(request.user).select_related("organisation", "user"), pk=pk
     )
+    subject_views_record(request=request, subjects=[trainee], what="record")
     changes = selectors.trainee_changes(trainee)
     for change, fields in zip(
         changes, selectors.describe_changes([c.changes for c in changes]), strict=True

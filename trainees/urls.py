@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from trainees import registry_views, views
+from trainees import registry_views, viewer_views, views
 
 urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
@@ -27,4 +27,6 @@ urlpatterns = [
     path("trainees/export/", registry_views.trainee_export, name="trainee_export"),
     path("trainees/<int:pk>/", registry_views.trainee_detail, name="trainee_detail"),
     path("trainees/<int:pk>/invite/", registry_views.trainee_invite, name="trainee_invite"),
+    path("audit/who-viewed/", viewer_views.who_viewed, name="who_viewed"),
+    path("me/viewed-by/", viewer_views.my_viewers, name="my_viewers"),
 ]

@@ -185,8 +185,9 @@ def test_results_pages_show_distribution_and_items_within_a_fixed_budget(
     with page_queries(*cached, *computed):
         assert client.get(url).status_code == 200
     survey = make_survey(session.course)
-    with page_queries("the attempt with its test, trainee and session", "its questions",
-                      "their choices", "its answers", "the ticked choices"):  # fmt: skip
+    with page_queries("the attempt with its test, trainee and session", "who saw whose data "
+                      "(閲覧記録)", "its questions", "their choices", "its answers",
+                      "the ticked choices"):  # fmt: skip
         assert client.get(reverse("attempt_detail", args=[attempt.pk])).status_code == 200
     with page_queries("the survey", "its sessions", "its questions", "tally: single choice",
                       "tally: answered", "tally: multiple choice", "tally: texts",

@@ -159,8 +159,8 @@ def test_hr_history_page_queries_do_not_grow(client, hr_admin, person, page_quer
     client.force_login(hr_admin)
     url = reverse("trainee_history", args=[person.pk])
     client.get(url)
-    own = ["the trainee", "the places with their scores and reports", "their days",
-           "history records", "the records' changes"]  # fmt: skip
+    own = ["the trainee", "who saw whose data (閲覧記録)", "the places with their scores and "
+           "reports", "their days", "history records", "the records' changes"]  # fmt: skip
     with page_queries(*own):
         assert client.get(url).status_code == 200
     for year in (2022, 2023, 2024):

@@ -13,10 +13,10 @@ from audit import selectors as audit_selectors
 from audit.models import SubjectView
 from audit.services import VIEW_KINDS
 from lib.access import access
-from lib.japanese import fold
+from lib.japanese import fold, list_join
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Trainee
-from trainees.roles import TRAINEE_PAGES
+from trainees.roles import TRAINEE_PAGES, Role
 from trainees.selectors import trainee_of
 
 AUDITOR = "audit.view_auditevent"
@@ -43,6 +43,9 @@ def who_viewed(request: AuthenticatedHttpRequest) -> HttpResponse:
             .order_by("is_external", "organisation__code")
         )
         views = list(audit_selectors.subject_views([p.pk for p in people])[:500])
+        labels = {role.value: str(role.label) for role in Role}
+        for view in views:  # the roles the viewer held then, in words
+            view.role_labels = list_join(labels.get(r, r) for r in view.roles.split(",") if r)  # type: ignore[attr-defined]
     return render(
         request,
         "trainees/who_viewed.html",

@@ -15,9 +15,13 @@ from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.chain import seal_all, verify_and_record
+from audit.models import SubjectView
+from audit.services import subject_views_record
 from courses.models import Course, current_fiscal_year
 from portal.demo_assessments import seed_assessments
 from portal.demo_courses import (
@@ -91,6 +95,7 @@ class Command(BaseCommand):
             seed_assessments()
             seed_completion()
             seed_history()
+        self._demo_views()
         # The audit trail so far, sealed into its hash chains and verified, so the auditor's
         # page shows a verdict at once (in production beat seals every 30 s, verifies nightly).
         seal_all(now=timezone.now() + datetime.timedelta(seconds=settings.AUDIT_SEAL_LAG_SECONDS))
@@ -110,6 +115,22 @@ class Command(BaseCommand):
                 line += f"\n             TOTP secret {secret} (current code {current_code(secret)})"
             self.stdout.write(line)
         self.stdout.write("A fresh TOTP code for a demo account: make demo-code LOGIN=100001")
+
+    def _demo_views(self) -> None:
+        """HR looked at 区民 花子's record and history once (what the pages record), so her
+        "who looked at my data" and the auditor's lookup by staff number show something."""
+        hanako = Trainee.objects.filter(user__username="300001").first()
+        hr = User.objects.filter(username="100001").first()
+        if (
+            hanako is None
+            or hr is None
+            or SubjectView.objects.filter(subject_id=hanako.pk).exists()
+        ):
+            return
+        for name, what in (("trainee_detail", "record"), ("trainee_history", "history")):
+            request = RequestFactory().get(reverse(name, args=[hanako.pk]))
+            request.user = hr
+            subject_views_record(request=request, subjects=[hanako], what=what)
 
     def _import_demo_rosters(self, by_code: dict[str, Organisation]) -> None:
         """The registry: this year's ward roster and a list from the 社会福祉協議会, imported the

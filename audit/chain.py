@@ -77,8 +77,11 @@ def seal(log: str, *, now: datetime.datetime | None = None) -> ChainSeal | None:
     cutoff = (now or timezone.now()) - datetime.timedelta(seconds=settings.AUDIT_SEAL_LAG_SECONDS)
     with transaction.atomic():
         _lock(log)
-        last = ChainSeal.objects.filter(log=log).order_by("-last_id").first()
-        previous_hex, after = (last.hash, last.last_id) if last else (GENESIS, 0)
+        # The head only: a seal's ids and hashes run to hundreds of kilobytes.
+        last = (
+            ChainSeal.objects.filter(log=log).order_by("-last_id").values_list("hash", "last_id")
+        ).first()
+        previous_hex, after = last if last else (GENESIS, 0)
         rows = list(
             model._default_manager.filter(id__gt=after)
             .order_by("id")
@@ -143,10 +146,15 @@ def verify(*, since: datetime.datetime | None = None) -> Verification:
         seals = ChainSeal.objects.filter(log=log).order_by("first_id")
         expected, after = GENESIS, 0
         if since is not None:
-            before = seals.filter(sealed_at__lt=since).order_by("-first_id").first()
+            before = (
+                seals.filter(sealed_at__lt=since)
+                .order_by("-first_id")
+                .values_list("hash", "last_id")
+                .first()
+            )
             if before is not None:
-                expected, after = before.hash, before.last_id
-                seals = seals.filter(first_id__gt=before.last_id)
+                expected, after = before
+                seals = seals.filter(first_id__gt=after)
         for chain_seal in seals.iterator(chunk_size=20):
             result.seals += 1
             _verify_seal(log, model, columns, chain_seal, expected, after, result)
@@ -222,7 +230,7 @@ def _key() -> bytes:
 def head_line(log: str) -> str | None:
     """The table's chain head as one signed line to keep outside the portal (print it, mail
     it): ``kenshu-audit-head v1 <log> <last row> <hash> <sealed at> <signature>``."""
-    last = ChainSeal.objects.filter(log=log).order_by("-last_id").first()
+    last = ChainSeal.objects.filter(log=log).order_by("-last_id").defer("ids", "hashes").first()
     if last is None:
         return None
     stamp = last.sealed_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -248,8 +256,8 @@ def verify_heads(lines: Iterable[str]) -> list[Break]:
         if not hmac.compare_digest(expected, signature):
             breaks.append(Break(log, last_id, "the kept head's signature does not match"))
             continue
-        kept = ChainSeal.objects.filter(log=log, last_id=last_id).first()
-        if kept is None or kept.hash != head:
+        kept = ChainSeal.objects.filter(log=log, last_id=last_id).values_list("hash", flat=True)
+        if kept.first() != head:
             breaks.append(Break(log, last_id, "the chain no longer passes through the kept head: "
                                               "the trail up to it was rewritten"))  # fmt: skip
     return breaks

@@ -72,6 +72,9 @@ DATA_ENCRYPTION_KEY_FALLBACKS = env_list("DATA_ENCRYPTION_KEY_FALLBACKS")
 # time in CERTIFICATE_KEY_FALLBACKS to keep them valid.
 CERTIFICATE_KEY = _secret("CERTIFICATE_KEY", "certificate_key")
 CERTIFICATE_KEY_FALLBACKS = env_list("CERTIFICATE_KEY_FALLBACKS")
+# AUDIT_HEAD_KEY signs the audit chains' heads kept outside the portal (audit/chain.py): a key of
+# its own, so rotating SECRET_KEY orphans no kept head.
+AUDIT_HEAD_KEY = _secret("AUDIT_HEAD_KEY", "audit_head_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production.")
@@ -547,11 +550,9 @@ AUDIT_DB_ALIAS = "audit" if "audit" in DATABASES else "default"
 AUDIT_EXEMPT_PATHS = {"/healthz"}
 # Hash chains over the audit tables (audit/chain.py): rows are sealed once older than this (a
 # transaction still open may hold a lower id), in runs of at most AUDIT_SEAL_BATCH rows. Heads
-# kept outside the portal are signed with AUDIT_HEAD_KEY (a key of its own, so rotating SECRET_KEY
-# orphans no kept head; mandatory in production, generated once into var/ in development).
+# kept outside the portal are signed with AUDIT_HEAD_KEY (with the keys above).
 AUDIT_SEAL_LAG_SECONDS = env_int("AUDIT_SEAL_LAG_SECONDS", 120, minimum=0)
 AUDIT_SEAL_BATCH = env_int("AUDIT_SEAL_BATCH", 20_000, minimum=1)
-AUDIT_HEAD_KEY = _secret("AUDIT_HEAD_KEY", "audit_head_key")
 
 # --- Logging: no personal data, one line per event, tagged with the request id --------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

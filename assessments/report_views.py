@@ -148,6 +148,9 @@ def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
         file_format=requested_format(request),
         kind=AssessmentsEventKind.ASSESSMENT_EXPORTED,
         detail={"course": course.pk, "reports": True},
+        subjects=selectors.reports_for_course(course.pk).values_list(
+            "enrollment__trainee_id", flat=True
+        ),
     )
 
 

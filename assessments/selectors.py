@@ -661,6 +661,13 @@ def satisfaction_by_year(survey: Survey) -> list[dict]:
     )
 
 
+def survey_respondents(survey: Survey) -> QuerySet[SurveyResponse, int]:
+    """The registry ids of a named survey's respondents (閲覧記録 of its export)."""
+    return SurveyResponse.objects.filter(survey=survey, enrollment__isnull=False).values_list(
+        "enrollment__trainee_id", flat=True
+    )
+
+
 def survey_rows(survey: Survey) -> tuple[list[str], list[list[str]]]:
     """The responses as a table for export (one row per response, in random order: the ids
     are random), labels instead of indexes. Anonymous: no day, and the organisation only where

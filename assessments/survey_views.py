@@ -228,6 +228,8 @@ def survey_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
         file_format=requested_format(request),
         kind=AssessmentsEventKind.ASSESSMENT_EXPORTED,
         detail={"survey": survey.pk},
+        # Named answers say whose they are; anonymous ones name nobody.
+        subjects=None if survey.anonymous else selectors.survey_respondents(survey),
     )
 
 

@@ -279,6 +279,7 @@ def test_results_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         file_format=requested_format(request),
         kind=AssessmentsEventKind.ASSESSMENT_EXPORTED,
         detail={"test": test.pk},
+        subjects=selectors.test_trainee_rows(test).values_list("trainee_id", flat=True),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 
-from audit.services import audit_event_record
+from audit.services import audit_event_record, export_subjects_record
 from lib.exports import download
 
 
@@ -25,15 +25,19 @@ def export_response(
     kind: str,
     detail: dict[str, Any],
     count: int | None = None,
+    subjects: Iterable[int] | None = None,
 ) -> HttpResponse | StreamingHttpResponse | FileResponse:
     """The download (lib.exports.download), recorded as an audit event of `kind` with
-    `detail`, the format and the number of rows — written before the first byte leaves."""
+    `detail`, the format and the number of rows — written before the first byte leaves.
+    `subjects` are the registry ids of the people whose data the file holds (閲覧記録:
+    audit.services.export_subjects_record); None for a file about nobody in particular."""
     response, count = download(
         name=name, sheet=sheet, header=header, rows=rows, file_format=file_format, count=count
     )
+    seen = export_subjects_record(request=request, ids=subjects) if subjects is not None else {}
     audit_event_record(
         kind=kind,
         request=request,
-        detail={**detail, "format": file_format, "rows": count},
+        detail={**detail, "format": file_format, "rows": count, **seen},
     )
     return response

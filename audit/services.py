@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -203,6 +205,7 @@ VIEW_KINDS = {
     "answers": _("test answers"),
     "report": _("completion report"),
     "certificate": _("certificate"),
+    "export": _("download (export)"),
 }
 
 
@@ -210,10 +213,14 @@ def subject_views_record(*, request: HttpRequest, subjects: Iterable[Any], what:
     """閲覧記録: the request's user saw these people's data (`subjects`: registry records —
     anything with ``pk`` and ``user_id`` — and `what`, one of VIEW_KINDS). A person looking at
     their own data is not recorded. One INSERT; returns how many rows were written."""
+    user: Any = request.user
+    return _views_write(request, sorted({s.pk for s in subjects if s.user_id != user.pk}), what)
+
+
+def _views_write(request: HttpRequest, ids: list[int], what: str) -> int:
     if what not in VIEW_KINDS:
         raise ValueError(f"unknown kind of view {what!r}")
     user: Any = request.user
-    ids = sorted({s.pk for s in subjects if s.user_id != user.pk})
     if not ids:
         return 0
     common = {
@@ -223,5 +230,29 @@ def subject_views_record(*, request: HttpRequest, subjects: Iterable[Any], what:
         "ip_address": client_ip(request), "what": what,
         "path": redact_path(request.path, None)[:300],
     }  # fmt: skip
-    SubjectView.objects.bulk_create([SubjectView(subject_id=pk, **common) for pk in ids])
+    SubjectView.objects.bulk_create(
+        [SubjectView(subject_id=pk, **common) for pk in ids], batch_size=2000
+    )
     return len(ids)
+
+
+def subjects_digest(ids: Iterable[int]) -> str:
+    """A keyed hash (HMAC-SHA256 under a key derived from AUDIT_HEAD_KEY) of a sorted list of
+    registry ids: an export's event keeps it, so an auditor holding a list (from a backup, or
+    from the person who exported) can prove it was — or was not — the list exported, while the
+    event itself names nobody."""
+    key = hmac.new(settings.AUDIT_HEAD_KEY.encode(), b"export-subjects", hashlib.sha256).digest()
+    body = ",".join(str(i) for i in sorted(set(ids))).encode()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def export_subjects_record(*, request: HttpRequest, ids: Iterable[int]) -> dict[str, Any]:
+    """閲覧記録 of an export: one SubjectView per person in it (``what="export"``, up to
+    AUDIT_EXPORT_VIEW_LIMIT people; beyond that, only the count and digest) and, for the
+    export's audit event, the number of people and the keyed hash of their ids."""
+    unique = sorted(set(ids))
+    recorded = 0
+    if len(unique) <= settings.AUDIT_EXPORT_VIEW_LIMIT:
+        recorded = _views_write(request, unique, "export")
+    return {"subjects": len(unique), "subjects_hmac": subjects_digest(unique),
+            "views_recorded": recorded}  # fmt: skip

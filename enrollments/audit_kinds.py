@@ -29,3 +29,4 @@ class EnrollmentsEventKind(models.TextChoices):
         _("Request for someone else's enrolment"),
     )
     ATTENDANCE_RECORDED = "attendance.recorded", _("Attendance recorded")
+    CHECK_IN_CODE_ISSUED = "attendance.check_in_code", _("Check-in code issued")

@@ -446,6 +446,14 @@ SESSION_LISTS = {
 }
 
 
+def session_list_subjects(session: Session, what: str) -> QuerySet[Enrollment, int]:
+    """The registry ids of the people in one of the session's lists (閲覧記録 of its export)."""
+    places = Enrollment.objects.filter(session=session)
+    if what != "participants":
+        places = places.filter(status=Status.CONFIRMED)
+    return places.values_list("trainee_id", flat=True)
+
+
 def session_list(session: Session, what: str) -> tuple[list[str], Iterator[list[str]]]:
     """(header, rows) of one of the session's lists, for the export writer. A fixed number of
     queries whatever the number of people."""

@@ -352,6 +352,7 @@ def session_export(request: AuthenticatedHttpRequest, pk: int, what: str) -> Htt
         file_format=requested_format(request),
         kind=EnrollmentsEventKind.SESSION_EXPORTED,
         detail={"session": session.pk, "list": what},
+        subjects=selectors.session_list_subjects(session, what),
     )
 
 
@@ -515,7 +516,7 @@ def check_in_display(request: AuthenticatedHttpRequest, pk: int, day_pk: int) ->
     (a GET only shows it), so that opening the page changes nothing."""
     day = _day_or_404(pk, day_pk)
     if request.method == "POST":
-        services.check_in_code_for(day)
+        services.check_in_code_for(day, actor=request.user)
         return redirect("check_in_display", pk=pk, day_pk=day_pk)
     code = selectors.check_in_code(day)
     opens, _start, ends = services.check_in_window(day)

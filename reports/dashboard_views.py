@@ -5,7 +5,7 @@ employment type. Every table exports (?format=csv|csv-cp932|xlsx) through the on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
@@ -81,6 +81,7 @@ def _export(
     header: list[str],
     rows: Sequence[Sequence[object]],
     detail: dict,
+    subjects: Iterable[int] | None = None,
 ) -> HttpResponseBase:
     return export_response(
         request,
@@ -91,6 +92,7 @@ def _export(
         file_format=_wants_file(request) or "csv",
         kind=ReportsEventKind.DASHBOARD_EXPORTED,
         detail=detail,
+        subjects=subjects,
     )
 
 
@@ -162,7 +164,8 @@ def completion_cell(
         ]  # fmt: skip
         return _export(request, f"completion-{course.code}", header, rows,
                        {"dashboard": "completion_cell", "course": course.pk,
-                        "organisation": organisation_pk})  # fmt: skip
+                        "organisation": organisation_pk},
+                       subjects=[p.trainee_id for p in places])  # fmt: skip
     return _page(
         request,
         "reports/dashboard_cell.html",
@@ -211,6 +214,7 @@ def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
             file_format=_wants_file(request) or "csv",
             kind=ReportsEventKind.DASHBOARD_EXPORTED,
             detail={"dashboard": "chase", "course": course.pk},
+            subjects=members.values_list("trainee_id", flat=True),
         )
     page = Paginator(members, 100).get_page(request.GET.get("page"))
     return _page(

@@ -240,4 +240,5 @@ def trainee_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         file_format=file_format if file_format in FORMATS else "csv",
         kind=TraineesEventKind.TRAINEES_EXPORTED,
         detail={"filters": sorted(k for k, v in filters.items() if v)},
+        subjects=queryset.values_list("pk", flat=True),
     )

@@ -100,8 +100,13 @@ def user_set_roles(*, user: User, roles: Iterable[Role], actor: User | None = No
     user.__dict__.pop("roles", None)  # drop the cached value
 
 
+@transaction.atomic
 def user_set_language(*, user: User, language: str) -> None:
     if user.language != language:
+        audit_event_record(
+            kind="account.language_changed", user=user, subject_user=user,
+            detail={"changes": {"language": [user.language, language]}},
+        )  # fmt: skip
         user.language = language
         user.save(update_fields=["language"])
 

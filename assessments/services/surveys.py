@@ -141,6 +141,12 @@ def survey_question_move(*, question: SurveyQuestion, up: bool, actor: User | No
     questions[index], questions[other] = questions[other], questions[index]
     for position, q in enumerate(questions, start=1):
         SurveyQuestion.objects.filter(pk=q.pk).update(position=position)
+    audit_event_record(
+        kind="survey.question_moved",
+        user=actor,
+        detail={"survey": question.survey_id, "question": question.pk, "up": up,
+                "order": [q.pk for q in questions]},
+    )  # fmt: skip
 
 
 def _copy_questions(source: Survey, target: Survey) -> None:

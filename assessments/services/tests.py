@@ -213,6 +213,12 @@ def question_move(*, question: Question, up: bool, actor: User | None) -> None:
     for position, q in enumerate(current, start=1):
         if q.position != position:
             Question.objects.filter(pk=q.pk).update(position=position)
+    audit_event_record(
+        kind="test.question_moved",
+        user=actor,
+        detail={"test": question.test_id, "question": question.pk, "up": up,
+                "order": [q.pk for q in current]},
+    )  # fmt: skip
 
 
 def current_questions(test: Test) -> list[Question]:

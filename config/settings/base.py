@@ -553,6 +553,9 @@ AUDIT_EXEMPT_PATHS = {"/healthz"}
 # kept outside the portal are signed with AUDIT_HEAD_KEY (with the keys above).
 AUDIT_SEAL_LAG_SECONDS = env_int("AUDIT_SEAL_LAG_SECONDS", 120, minimum=0)
 AUDIT_SEAL_BATCH = env_int("AUDIT_SEAL_BATCH", 20_000, minimum=1)
+# An export records one 閲覧記録 per person in it up to this many people; a larger one keeps only
+# the count and the keyed hash of the id list in its audit event (audit/services.py).
+AUDIT_EXPORT_VIEW_LIMIT = env_int("AUDIT_EXPORT_VIEW_LIMIT", 5_000, minimum=0)
 
 # --- Logging: no personal data, one line per event, tagged with the request id --------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

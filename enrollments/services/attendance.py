@@ -101,10 +101,19 @@ def attendance_all_present(*, day: SessionDay, actor: User | None) -> int:
     return attendance_record(day=day, marks=marks, actor=actor) if marks else 0
 
 
-def check_in_code_for(day: SessionDay) -> CheckInCode:
-    code, _created = CheckInCode.objects.get_or_create(
+@transaction.atomic
+def check_in_code_for(day: SessionDay, *, actor: User | None = None) -> CheckInCode:
+    """The day's check-in code, made the first time HR asks (an event; the code itself is not
+    kept in the trail: anyone reading the trail could check in with it)."""
+    code, created = CheckInCode.objects.get_or_create(
         day=day, defaults={"code": f"{secrets.randbelow(10**6):06d}"}
     )
+    if created:
+        audit_event_record(
+            kind="attendance.check_in_code",
+            user=actor,
+            detail={"session": day.session_id, "day": day.pk},
+        )
     return code
 
 

@@ -84,3 +84,36 @@ def test_a_person_sees_who_looked_at_their_data_but_not_the_auditors(client, hr_
     assert "人材 育子" in text and "受講履歴" in text
     assert "監査 兼務" not in text
     assert [v.viewer_name for v in page.context["views"]] == ["人材 育子"]
+
+
+def test_an_export_records_exactly_the_people_in_it(client, hr_admin, hanako, organisation,
+                                                    settings):  # fmt: skip
+    """A session's participant list holds Hanako and Taro, not Jiro (another session): the
+    download is a view of exactly those two, and its event keeps the count and the keyed hash
+    of their ids — which a list with Jiro in it does not match."""
+    from audit.models import AuditEvent
+    from audit.services import subjects_digest
+
+    session, other_session = SessionFactory(), SessionFactory()
+    taro = TraineeFactory(staff_number="000779", organisation=organisation)
+    jiro = TraineeFactory(staff_number="000780", organisation=organisation)
+    enrol(hanako, session), enrol(taro, session), enrol(jiro, other_session)
+    client.force_login(hr_admin)
+    url = reverse("session_export", args=[session.pk, "participants"])
+    assert client.get(url, {"format": "csv"}).status_code == 200
+    seen = set(SubjectView.objects.filter(what="export").values_list("subject_id", flat=True))
+    assert seen == {hanako.pk, taro.pk}
+    event = AuditEvent.objects.get(kind="session.exported")
+    assert event.detail["subjects"] == 2
+    assert event.detail["subjects_hmac"] == subjects_digest([taro.pk, hanako.pk])
+    assert event.detail["subjects_hmac"] != subjects_digest([hanako.pk, taro.pk, jiro.pk])
+    # Beyond the limit only the count and the hash are kept.
+    settings.AUDIT_EXPORT_VIEW_LIMIT = 1
+    client.get(url, {"format": "csv"})
+    assert SubjectView.objects.filter(what="export").count() == 2
+    latest = AuditEvent.objects.filter(kind="session.exported").order_by("-id").first()
+    assert latest.detail["subjects"] == 2 and latest.detail["views_recorded"] == 0
+    # The auditor's page names the download.
+    client.force_login(UserFactory(username="900001", roles=[Role.AUDITOR], totp=True))
+    page = client.get(reverse("who_viewed"), {"staff_number": "000779"}).content.decode()
+    assert "ダウンロード" in page

@@ -30,7 +30,14 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from audit.models import AccessLog, AuditEvent, ChainSeal, ChainVerification
+from audit.models import (
+    AccessLog,
+    AuditEvent,
+    ChainCut,
+    ChainSeal,
+    ChainVerification,
+    SubjectView,
+)
 
 # The columns each chain covers, in order. Never reorder or drop one: seals already written
 # would no longer verify. A new column joins with a new chain version.
@@ -40,6 +47,9 @@ LOGS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
                            "status_code", "duration_ms")),
     "event": (AuditEvent, ("id", "occurred_at", "request_id", "kind", "user_id", "username",
                            "subject_user_id", "login_id", "ip_address", "detail")),
+    # 閲覧記録: who saw whose data.
+    "view": (SubjectView, ("id", "viewed_at", "request_id", "user_id", "username", "viewer_name",
+                           "roles", "ip_address", "subject_id", "what", "path")),
 }  # fmt: skip
 GENESIS = "0" * 64
 HEAD_PREFIX = "kenshu-audit-head v1"
@@ -81,7 +91,7 @@ def seal(log: str, *, now: datetime.datetime | None = None) -> ChainSeal | None:
         last = (
             ChainSeal.objects.filter(log=log).order_by("-last_id").values_list("hash", "last_id")
         ).first()
-        previous_hex, after = last if last else (GENESIS, 0)
+        previous_hex, after = last if last else _start(log)
         rows = list(
             model._default_manager.filter(id__gt=after)
             .order_by("id")
@@ -103,6 +113,45 @@ def seal(log: str, *, now: datetime.datetime | None = None) -> ChainSeal | None:
             ids=[row[0] for row in rows], hashes=bytes(hashes), prev_hash=previous_hex,
             hash=previous.hex(),
         )  # fmt: skip
+
+
+def _start(log: str) -> tuple[str, int]:
+    """Where a chain begins: the genesis, or the head at the latest retention cut."""
+    cut = ChainCut.objects.filter(log=log).order_by("-last_id").values_list("hash", "last_id")
+    return cut.first() or (GENESIS, 0)
+
+
+def cut(log: str, *, up_to_id: int, reason: str = "") -> ChainCut:
+    """The retention purge (issue 21) removing a table's rows up to `up_to_id` and their seals:
+    records the head the chain had at that row, then removes them, in one transaction. It must
+    end on a seal's last row (a seal is removed whole); only the tables' owner may run it (on
+    PostgreSQL the triggers let a DELETE through only with ``audit.allow_purge`` set)."""
+    model, _columns = LOGS[log]
+    with transaction.atomic():
+        _lock(log)
+        boundary = ChainSeal.objects.filter(log=log, last_id=up_to_id).values_list(
+            "hash", flat=True
+        )
+        head = boundary.first()
+        if head is None:
+            raise ValueError(f"{log}: row {up_to_id} is not the last row of a seal")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL audit.allow_purge = 'on'")
+        after = _start(log)[1]
+        removed = model._default_manager.filter(id__gt=after, id__lte=up_to_id)
+        count = removed.count()
+        record = ChainCut.objects.create(log=log, last_id=up_to_id, hash=head, rows=count,
+                                         reason=reason[:200])  # fmt: skip
+        # The append-only managers refuse deletes: the purge goes underneath them, on purpose.
+        rows_table = connection.ops.quote_name(model._meta.db_table)
+        seals_table = connection.ops.quote_name(ChainSeal._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {rows_table} WHERE id > %s AND id <= %s",  # noqa: S608
+                           [after, up_to_id])  # fmt: skip
+            cursor.execute(f"DELETE FROM {seals_table} WHERE log = %s AND last_id <= %s",  # noqa: S608
+                           [log, up_to_id])  # fmt: skip
+    return record
 
 
 def seal_all(*, now: datetime.datetime | None = None) -> int:
@@ -144,7 +193,9 @@ def verify(*, since: datetime.datetime | None = None) -> Verification:
     result = Verification()
     for log, (model, columns) in LOGS.items():
         seals = ChainSeal.objects.filter(log=log).order_by("first_id")
-        expected, after = GENESIS, 0
+        expected, after = _start(log)
+        if after:  # rows before the cut are gone; the chain is checked from its head there
+            result.heads[log] = (after, expected)
         if since is not None:
             before = (
                 seals.filter(sealed_at__lt=since)
@@ -257,7 +308,11 @@ def verify_heads(lines: Iterable[str]) -> list[Break]:
             breaks.append(Break(log, last_id, "the kept head's signature does not match"))
             continue
         kept = ChainSeal.objects.filter(log=log, last_id=last_id).values_list("hash", flat=True)
-        if kept.first() != head:
+        at_cut = ChainCut.objects.filter(log=log, last_id=last_id).values_list("hash", flat=True)
+        cut_at = _start(log)[1]
+        if last_id < cut_at and not at_cut.exists():
+            continue  # purged by the retention cut: no longer checkable, and not a break
+        if (kept.first() or at_cut.first()) != head:
             breaks.append(Break(log, last_id, "the chain no longer passes through the kept head: "
                                               "the trail up to it was rewritten"))  # fmt: skip
     return breaks

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audit import kinds
 from lib.forms import FoldedNumbersMixin
@@ -24,6 +25,7 @@ class _PeriodForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    ip = forms.GenericIPAddressField(label=_("IP address"), required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -52,3 +54,41 @@ class AuditEventFilterForm(_PeriodForm):
         kind_field = self.fields["kind"]
         assert isinstance(kind_field, forms.ChoiceField)  # noqa: S101 - declared above
         kind_field.choices = [("", _("All")), *kinds.choices()]
+
+
+FINDING_STATES = [
+    ("open", _("Not yet reviewed")),
+    ("reviewed", pgettext_lazy("finding", "Reviewed")),
+    ("all", _("All")),
+]
+
+
+class FindingFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False, choices=FINDING_STATES)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    month = forms.DateField(
+        label=_("Month"), required=False, input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from audit.analysis import CATEGORIES
+
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)  # noqa: S101 - declared above
+        category.choices = [("", _("All")), *CATEGORIES.items()]
+
+
+class FindingReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What you found"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"), input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )  # fmt: skip

@@ -105,6 +105,13 @@ class AuditEventKind(models.TextChoices):
     PASSWORD_CHANGED = "password.changed", _("Password changed")
     AUDIT_EXPORTED = "audit.exported", _("Audit events exported")
     ACCOUNT_EMAIL_CHANGED = "account.email_changed", _("E-mail address changed")
+    CSRF_REFUSED = "request.csrf_refused", _("Forged form refused (CSRF)")
+    FINDING_REVIEWED = "audit.finding_reviewed", _("Log analysis finding reviewed")
+    MONTHLY_REPORT_MADE = "audit.report_made", _("Monthly audit report made")
+    AUDIT_DOCUMENT_DOWNLOADED = (
+        "audit.document_downloaded",
+        _("Audit report or checklist downloaded"),
+    )
 
 
 class AuditEvent(AppendOnlyModel):
@@ -223,3 +230,105 @@ class SubjectView(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.viewed_at:%Y-%m-%d %H:%M} {self.username} → {self.subject_id} {self.what}"
+
+
+class AnalysisRun(AppendOnlyModel):
+    """One run of the daily log analysis (定期的な分析) over one day: when, by what, how many
+    findings — the record that the analysis happened, kept even when it found nothing."""
+
+    day = models.DateField(_("day analysed"))
+    ran_at = models.DateTimeField(_("ran at"), default=timezone.now)
+    source = models.CharField(_("run by"), max_length=16)  # "nightly" or "command"
+    findings = models.PositiveIntegerField(_("findings"))
+    new_findings = models.PositiveIntegerField(_("new findings"))
+    new_finding_ids = models.JSONField(default=list, blank=True)  # for the day's digest
+    seconds = models.FloatField(_("seconds"))
+    # audit.services.write_failures() when the run ended: a rise since the last run is a finding.
+    write_failures = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("log analysis run")
+        verbose_name_plural = _("log analysis runs")
+        ordering = ["-ran_at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.findings}"
+
+
+class Finding(models.Model):
+    """Something the log analysis found on one day (audit/analysis.py), for an auditor to look
+    at and mark reviewed with a comment. The finding itself is never edited: only its review is
+    written, once, through audit.services.finding_review (an audit event of its own)."""
+
+    day = models.DateField(_("day"))
+    category = models.CharField(_("category"), max_length=32)
+    key = models.CharField(_("about"), max_length=200)  # the account, address or user concerned
+    count = models.PositiveIntegerField(_("count"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = _user_fk("+", _("reviewed by"))
+    reviewer_name = models.CharField(_("reviewed by"), max_length=150, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("log analysis finding")
+        verbose_name_plural = _("log analysis findings")
+        ordering = ["-day", "category", "key"]
+        default_permissions = ("view", "change")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "category", "key"], name="finding_once"),
+        ]
+        indexes = [models.Index(fields=["reviewed_at", "-day"], name="finding_open")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category} {self.key}"
+
+
+class MonthlyReport(AppendOnlyModel):
+    """定期的な分析の記録: one calendar month of the trail summarised (audit/monthly.py), kept
+    as the PDF and CSV that were made — what the ward files. Made again, a month gets a new
+    row; the list shows the latest."""
+
+    month = models.DateField(_("month"))  # its first day
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+    made_by = models.CharField(_("made by"), max_length=64, blank=True)  # login ID, or "nightly"
+    pdf = models.BinaryField()
+    csv = models.BinaryField()
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly audit report")
+        verbose_name_plural = _("monthly audit reports")
+        ordering = ["-month", "-made_at"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class ChainCut(AppendOnlyModel):
+    """Where the retention purge cut a hash chain (issue 20, used by issue 21's purge): the
+    rows up to `last_id` and their seals were removed, and `hash` is the head the chain had at
+    that row. Verification starts there: the first remaining seal must follow `hash`. A kept
+    head at the cut is checked against it; one before it is reported as no longer checkable."""
+
+    log = models.CharField(_("log"), max_length=8)
+    last_id = models.BigIntegerField(_("last row removed"))
+    hash = models.CharField(_("head at the cut"), max_length=64)
+    rows = models.PositiveBigIntegerField(_("rows removed"))
+    cut_at = models.DateTimeField(_("cut at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("chain cut")
+        verbose_name_plural = _("chain cuts")
+        ordering = ["log", "-last_id"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(fields=["log", "last_id"], name="chaincut_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.log} ≤{self.last_id} {self.hash[:12]}"

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +34,13 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 def _period(queryset: QuerySet, filters: dict[str, Any]) -> QuerySet:
     if filters.get("user"):
-        queryset = queryset.filter(username=filters["user"].strip())
+        user = filters["user"].strip()
+        if queryset.model is AuditEvent:  # who acted, or the login ID tried
+            queryset = queryset.filter(Q(username=user) | Q(login_id=user))
+        else:
+            queryset = queryset.filter(username=user)
+    if filters.get("ip"):
+        queryset = queryset.filter(ip_address=filters["ip"])
     if filters.get("date_from"):
         queryset = queryset.filter(occurred_at__gte=_day_start(filters["date_from"]))
     if filters.get("date_to"):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit import kinds
-from audit.models import AccessLog, AuditEvent, SubjectView
+from audit.models import AccessLog, AuditEvent, AuditEventKind, Finding, SubjectView
 from audit.redaction import escape_controls, redact_path
 
 logger = logging.getLogger("audit")
@@ -256,3 +256,34 @@ def export_subjects_record(*, request: HttpRequest, ids: Iterable[int]) -> dict[
         recorded = _views_write(request, unique, "export")
     return {"subjects": len(unique), "subjects_hmac": subjects_digest(unique),
             "views_recorded": recorded}  # fmt: skip
+
+
+REVIEW_COMMENT_MAX = 2000
+
+
+@transaction.atomic
+def finding_review(*, finding_id: int, actor: Any, comment: str, request: HttpRequest | None = None
+                   ) -> Finding:  # fmt: skip
+    """An auditor marks a finding reviewed, with what they concluded. Once: a reviewed finding
+    is not reviewed again (its review is part of the record). The review is an audit event."""
+    from django.core.exceptions import ValidationError
+
+    comment = escape_controls(comment.strip())
+    if not comment:
+        raise ValidationError(_("Write what you found when you looked into it."))
+    if len(comment) > REVIEW_COMMENT_MAX:
+        raise ValidationError(_("The comment is too long (at most 2,000 characters)."))
+    finding = Finding.objects.select_for_update().get(pk=finding_id)
+    if finding.reviewed_at is not None:
+        raise ValidationError(_("This finding has already been reviewed."))
+    finding.reviewed_at = timezone.now()
+    finding.reviewed_by_id = actor.pk
+    finding.reviewer_name = getattr(actor, "full_name", "")[:150] or actor.get_username()
+    finding.review_comment = comment
+    finding.save(update_fields=["reviewed_at", "reviewed_by", "reviewer_name", "review_comment"])
+    audit_event_record(
+        kind=AuditEventKind.FINDING_REVIEWED, request=request, user=actor,
+        detail={"finding": finding.pk, "category": finding.category, "day": str(finding.day),
+                "comment": comment},
+    )  # fmt: skip
+    return finding

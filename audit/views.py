@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from audit import selectors, services
+from audit import analysis, selectors, services
 from audit.exports import export_response
 from audit.forms import AccessLogFilterForm, AuditEventFilterForm
-from audit.models import AuditEvent, AuditEventKind
+from audit.models import AuditEvent, AuditEventKind, Finding
+from audit.redaction import redact_path
 from lib.access import access
 from lib.exports import requested_format
 
@@ -47,6 +48,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "events": selectors.recent_events(),
             "write_failures": services.write_failures(),
             "verification": selectors.last_verification(),
+            "last_run": analysis.last_run(),
+            "open_findings": Finding.objects.filter(reviewed_at__isnull=True).count(),
         },
     )
 
@@ -125,3 +128,13 @@ def events_export(request: HttpRequest) -> HttpResponseBase:
         kind=AuditEventKind.AUDIT_EXPORTED,
         detail={"filters": sorted(k for k, v in filters.items() if v)},
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form whose CSRF check failed (CSRF_FAILURE_VIEW): recorded as a forged request — the
+    log analysis counts them — then the ordinary 403 page. The reason is Django's own text."""
+    services.audit_event_record(
+        kind=AuditEventKind.CSRF_REFUSED, request=request, best_effort=True,
+        detail={"reason": reason[:200], "path": redact_path(request.path, None)[:300]},
+    )  # fmt: skip
+    return render(request, "403.html", status=403)

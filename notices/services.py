@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.models import ChainVerification
+from audit import analysis
+from audit.models import AnalysisRun, ChainVerification, Finding
 from audit.services import audit_event_record
 from lib.bulk import insert_rows
 from notices.delivery import DELIVER_TASK, lease, outbox_add
@@ -174,14 +175,22 @@ def template_save(*, template: NotificationTemplate, actor: User | None) -> Noti
     return template
 
 
+def _tell_auditors(*, title: str, body: str, link: str) -> int:
+    """A notice in every active auditor's inbox and an e-mail (auditors need not be trainees,
+    so not through the deliveries). Returns how many were told."""
+    auditors = list(User.objects.filter(is_active=True, groups__name=Role.AUDITOR.value).distinct())
+    notices_send(user_ids=[a.pk for a in auditors], kind="info", title=title, body=body, link=link)
+    send_mass_mail(
+        [(f"[研修管理システム] {title}", body, None, [a.email]) for a in auditors if a.email]
+    )
+    return len(auditors)
+
+
 def auditors_alert_chain_broken(*, verification_id: int) -> int:
-    """Tell every active auditor that a verification of the audit chains failed: a notice in
-    their inbox and an e-mail (auditors need not be trainees, so not through the deliveries),
-    naming the first break and where to look. Returns how many were told."""
+    """Tell every active auditor that a verification of the audit chains failed, naming the
+    first break and where to look."""
     verification = ChainVerification.objects.get(pk=verification_id)
     first = verification.breaks[0] if verification.breaks else {}
-    auditors = list(User.objects.filter(is_active=True, groups__name=Role.AUDITOR.value).distinct())
-    title = _("The audit trail failed its verification")
     body = _(
         "The verification of %(when)s found %(count)s break(s) in the audit trail's hash chains. "
         "First: %(log)s row %(row)s — %(what)s. Run manage.py verify_audit for the full list."
@@ -190,9 +199,23 @@ def auditors_alert_chain_broken(*, verification_id: int) -> int:
         "count": len(verification.breaks), "log": first.get("log", "?"),
         "row": first.get("row", "?"), "what": first.get("what", ""),
     }  # fmt: skip
-    notices_send(user_ids=[a.pk for a in auditors], kind="info", title=title, body=body,
-                 link=reverse("audit:home"))  # fmt: skip
-    send_mass_mail(
-        [(f"[研修管理システム] {title}", body, None, [a.email]) for a in auditors if a.email]
-    )
-    return len(auditors)
+    return _tell_auditors(title=_("The audit trail failed its verification"), body=body,
+                          link=reverse("audit:home"))  # fmt: skip
+
+
+def auditors_findings_digest(*, run_id: int) -> int:
+    """The day's digest of the log analysis: one notice and one e-mail to every auditor with
+    the new findings by category (names of categories and counts only: no personal data in an
+    e-mail), linking to the findings page."""
+    analysis_run = AnalysisRun.objects.get(pk=run_id)
+    new = Finding.objects.filter(pk__in=analysis_run.new_finding_ids)
+    counts: dict[str, int] = {}
+    for finding in new:
+        counts[finding.category] = counts.get(finding.category, 0) + 1
+    lines = [f"・{analysis.CATEGORIES.get(code, code)}: {n}" for code, n in sorted(counts.items())]
+    body = _(
+        "The log analysis of %(day)s found %(count)s new finding(s) to review:\n%(lines)s"
+    ) % {"day": analysis_run.day.isoformat(), "count": analysis_run.new_findings,
+         "lines": "\n".join(lines)}  # fmt: skip
+    return _tell_auditors(title=_("New findings of the log analysis"), body=body,
+                          link=reverse("audit:findings"))  # fmt: skip

@@ -38,3 +38,9 @@ def relay_outbox() -> int:
 def alert_auditors(verification_id: int) -> int:
     """The audit chains failed their verification: every auditor is told (inbox and e-mail)."""
     return services.auditors_alert_chain_broken(verification_id=verification_id)
+
+
+@shared_task(ignore_result=True)
+def findings_digest(run_id: int) -> int:
+    """The log analysis found something new: one digest to every auditor (inbox and e-mail)."""
+    return services.auditors_findings_digest(run_id=run_id)

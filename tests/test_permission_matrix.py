@@ -15,6 +15,7 @@ gets 404 where a resource belongs to someone else's department.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 
@@ -29,7 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services as assessment_services
-from audit.models import AccessLog, AuditEvent
+from audit.models import AccessLog, AuditEvent, Finding, MonthlyReport
 from enrollments.models import OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
 from notices.models import Notice, NotificationTemplate
@@ -125,6 +126,13 @@ MATRIX = {
     "audit/events/": _row(LOGIN, 403, 403, 403, 200),
     "audit/who-viewed/": _row(LOGIN, 403, 403, 403, 200),
     "audit/events/export/": _row(LOGIN, 403, 403, 403, 200),
+    # The log analysis: auditors read and review; nobody else sees it, nobody edits the trail.
+    "audit/findings/": _row(LOGIN, 403, 403, 403, 200),
+    "audit/findings/<int:pk>/review/": post(LOGIN, 403, 403, 403, 302),
+    "audit/reports/": _row(LOGIN, 403, 403, 403, 200),
+    "audit/reports/make/": post(LOGIN, 403, 403, 403, 302),
+    "audit/reports/<int:pk>.<str:file_format>": _row(LOGIN, 403, 403, 403, 200),
+    "audit/checklist/": _row(LOGIN, 403, 403, 403, 200),
     # The inbox: everyone's own
     "inbox/": logged_in(200),
     "inbox/read/": post(LOGIN, 302, 302, 302, 302),
@@ -536,6 +544,10 @@ def concrete_urls(objects):
             urls[key] = f"/dashboards/completion/{objects['session'].course_id}/{department.pk}/"
         elif key.startswith("dashboards/compliance/<int:pk>"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["session"].course_id))
+        elif key == "audit/findings/<int:pk>/review/":
+            urls[key] = f"/audit/findings/{objects['finding'].pk}/review/"
+        elif key == "audit/reports/<int:pk>.<str:file_format>":
+            urls[key] = f"/audit/reports/{objects['monthly_report'].pk}.pdf"
         elif key.startswith("hr/history-imports/<int:pk>"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["history_import"].pk))
         elif key.startswith("hr/certificate-batches/"):
@@ -659,6 +671,12 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
             duration_ms=1.0,
         ),
         "auditevent": AuditEvent.objects.create(kind="login.failed", login_id="x"),
+        "finding": Finding.objects.create(
+            day=datetime.date(2026, 11, 11), category="off_hours", key="300001", count=1
+        ),
+        "monthly_report": MonthlyReport.objects.create(
+            month=datetime.date(2026, 11, 1), pdf=b"%PDF-1.4", csv=b"\xef\xbb\xbf"
+        ),
         "trainee": in_scope,
         "import": RosterImportFactory(),
         "session": session,
@@ -732,6 +750,10 @@ WRONG_METHODS = [
     ("post", "audit:home", "audit/"),
     ("post", "audit:access_log", "audit/access-log/"),
     ("post", "audit:events", "audit/events/"),
+    ("post", "audit:findings", "audit/findings/"),
+    ("post", "audit:reports", "audit/reports/"),
+    ("post", "audit:checklist", "audit/checklist/"),
+    ("get", "audit:report_make", "audit/reports/make/"),
     ("post", "healthz", "healthz"),
     ("get", "set_language", None),  # no login needed: 405 for everyone
     ("delete", "trainee_home", "me/"),

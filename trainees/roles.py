@@ -53,7 +53,14 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     ),
     Role.COORDINATOR: ("trainees.use_coordinator_pages",),
     Role.TRAINEE: ("trainees.use_trainee_pages",),
-    Role.AUDITOR: ("audit.view_accesslog", "audit.view_auditevent"),
+    Role.AUDITOR: (
+        "audit.view_accesslog",
+        "audit.view_auditevent",
+        # The log analysis: its findings read and reviewed, its monthly reports made and read.
+        "audit.view_finding",
+        "audit.change_finding",
+        "audit.view_monthlyreport",
+    ),
 }
 
 # Roles that see other people's personal data or the audit trail must use a second factor.

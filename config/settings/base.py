@@ -281,6 +281,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.verify_audit_chains",
         "schedule": crontab(hour=2, minute=30),
     },
+    # 定期的な分析: yesterday's log analysed after the verification (its result is a finding too),
+    # one digest to the auditors; on the 1st, last month's report.
+    "analyse-audit-log": {
+        "task": "audit.tasks.analyse_audit_log",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "monthly-audit-report": {
+        "task": "audit.tasks.make_monthly_audit_report",
+        "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    },
     # Time-limited test attempts left open: submitted (with what was saved) within a minute.
     "close-expired-attempts": {
         "task": "assessments.tasks.close_expired_attempts",
@@ -417,6 +427,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "kenshu_session"
 CSRF_COOKIE_NAME = "kenshu_csrftoken"
+# A failed CSRF check is an audit event (a forged request) before the usual 403 page.
+CSRF_FAILURE_VIEW = "audit.views.csrf_failure"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "ja"
@@ -556,6 +568,33 @@ AUDIT_SEAL_BATCH = env_int("AUDIT_SEAL_BATCH", 20_000, minimum=1)
 # An export records one 閲覧記録 per person in it up to this many people; a larger one keeps only
 # the count and the keyed hash of the id list in its audit event (audit/services.py).
 AUDIT_EXPORT_VIEW_LIMIT = env_int("AUDIT_EXPORT_VIEW_LIMIT", 5_000, minimum=0)
+
+# 定期的な分析 (audit/analysis.py): the daily log analysis's thresholds, per person or address
+# and day unless said otherwise. README "Log analysis" explains each.
+AUDIT_ANALYSIS = {
+    # failed logins for one login ID / from one address in a day
+    "failed_logins_per_account": env_int("AUDIT_FAILED_LOGINS_PER_ACCOUNT", 5, minimum=1),
+    "failed_logins_per_address": env_int("AUDIT_FAILED_LOGINS_PER_ADDRESS", 20, minimum=1),
+    # ... from an address in TRUSTED_OFFICE_NETWORKS (one proxy address is a whole office)
+    "failed_logins_per_office_address": env_int(
+        "AUDIT_FAILED_LOGINS_PER_OFFICE_ADDRESS", 300, minimum=1
+    ),
+    # office hours (local time, [start, end)); weekends, national holidays (jpholiday) and the
+    # year-end closure (12/29–1/3) are outside them all day
+    "office_hours_start": env_int("AUDIT_OFFICE_HOURS_START", 7, minimum=0),
+    "office_hours_end": env_int("AUDIT_OFFICE_HOURS_END", 22, minimum=1),
+    # different people whose data one person saw on pages in a day
+    "mass_view_subjects": env_int("AUDIT_MASS_VIEW_SUBJECTS", 100, minimum=1),
+    # exports by one person in a day, or people in them altogether
+    "exports_per_day": env_int("AUDIT_EXPORTS_PER_DAY", 20, minimum=1),
+    "export_subjects_per_day": env_int("AUDIT_EXPORT_SUBJECTS_PER_DAY", 20_000, minimum=1),
+    # refused requests (403/404) by one person or address within one hour
+    "refused_per_hour": env_int("AUDIT_REFUSED_PER_HOUR", 30, minimum=1),
+    # forged or refused requests for someone else's data by one person in a day
+    "forged_per_day": env_int("AUDIT_FORGED_PER_DAY", 3, minimum=1),
+    # a privileged account's login from a network (/24, IPv6 /48) not seen in this many days
+    "network_lookback_days": env_int("AUDIT_NETWORK_LOOKBACK_DAYS", 90, minimum=1),
+}
 
 # --- Logging: no personal data, one line per event, tagged with the request id --------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

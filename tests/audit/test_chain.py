@@ -219,3 +219,62 @@ def test_audit_head_prints_one_signed_line_per_chain(settings):
     assert not chain.verify_heads(lines)
     settings.AUDIT_HEAD_KEY = "another key"  # a head signed with another key is not ours
     assert all("signature" in b.what for b in chain.verify_heads(lines))
+
+
+def test_a_retention_cut_leaves_the_chain_verifiable_across_it(tmp_path):
+    """The purge (issue 21) removes old rows and their seals through chain.cut, which records
+    the head at the cut: the rest verifies from there, a head kept at the cut still proves the
+    trail up to it, one kept before it is no longer checkable (not a break), and sealing goes
+    on from the cut."""
+    from audit.models import ChainCut
+
+    old = access(10)
+    chain.seal_all(now=LATER)
+    before = chain.head_line("access")
+    access(10)
+    chain.seal_all(now=LATER)
+    at_cut = chain.head_line("access")
+    middle = ChainSeal.objects.get(log="access", last_id=at_cut.split(" ")[3])
+    recent = access(5)
+    chain.seal_all(now=LATER)
+    with pytest.raises(ValueError, match="not the last row of a seal"):
+        chain.cut("access", up_to_id=old[4].pk)
+    cut = chain.cut("access", up_to_id=middle.last_id, reason="保存期間（5年）の経過")
+    assert cut.rows == 20 and cut.hash == middle.hash
+    assert not AccessLog.objects.filter(id__lte=middle.last_id).exists()
+    assert list(ChainSeal.objects.filter(log="access").values_list("first_id", flat=True)) == [
+        recent[0].pk
+    ]
+    kept = tmp_path / "heads.txt"
+    kept.write_text(f"{before}\n{at_cut}\n", encoding="utf-8")
+    code, report = verify_command("--against", str(kept))
+    assert code == 0, report
+    assert report["rows"] == 5
+    # More rows after the cut chain on from it; a cut with no seal left behind it too.
+    chain.cut("access", up_to_id=recent[-1].pk)
+    later = access(2)
+    chain.seal_all(now=LATER)
+    assert ChainSeal.objects.get(log="access").prev_hash == ChainCut.objects.latest("last_id").hash
+    assert verify_command()[0] == 0
+    # Rows removed without a cut are still found.
+    raw("DELETE FROM audit_accesslog WHERE id = %s", [later[0].pk])
+    code, report = verify_command()
+    assert code == 1 and report["breaks"][0]["row"] == later[0].pk
+
+
+def test_the_who_viewed_rows_are_chained_too():
+    from audit.models import SubjectView
+
+    views = [SubjectView.objects.create(username="100001", subject_id=n, what="record")
+             for n in (7, 8, 9)]  # fmt: skip
+    chain.seal_all(now=LATER)
+    assert ChainSeal.objects.filter(log="view").get().rows == 3
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_subjectview DISABLE TRIGGER USER")
+        cursor.execute("UPDATE audit_subjectview SET subject_id = 1 WHERE id = %s", [views[1].pk])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_subjectview ENABLE TRIGGER USER")
+    code, report = verify_command()
+    assert code == 1
+    assert report["breaks"][0] == {"log": "view", "row": views[1].pk, "what": "the row was changed"}

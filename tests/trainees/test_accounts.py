@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from tests.conftest import totp_code
@@ -210,6 +212,18 @@ def test_seed_demo_is_idempotent(db):
     assert User.objects.get(username="100001").roles == {Role.HR_ADMIN, Role.TRAINEE}
     assert User.objects.get(username="100001").authenticator_set.filter(type="totp").exists()
     assert not User.objects.get(username="100002").authenticator_set.exists()
+    # Issue 20: last month's planted anomalies were found (one reviewed) and reported once;
+    # the rest of the demo log — seeding included — is clean.
+    from audit import analysis
+    from audit.models import Finding, MonthlyReport
+
+    found = sorted((f.category, f.key, f.reviewed_at is not None) for f in Finding.objects.all())
+    assert found == [("failed_logins_account", "300001", False), ("lockout", "300001", True),
+                     ("off_hours", "300001", False)]  # fmt: skip
+    assert MonthlyReport.objects.count() == 1
+    today = timezone.localdate()
+    for back in range(0, 4):
+        assert analysis.analyse(today - datetime.timedelta(days=back)) == []
 
 
 @override_settings(DJANGO_ENV="production", PRODUCTION=True)

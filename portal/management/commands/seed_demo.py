@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import time_machine
 from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -24,6 +25,7 @@ from audit.models import SubjectView
 from audit.services import subject_views_record
 from courses.models import Course, current_fiscal_year
 from portal.demo_assessments import seed_assessments
+from portal.demo_audit import seed_audit_month, working_day_before
 from portal.demo_courses import (
     seed_completion,
     seed_courses,
@@ -96,6 +98,7 @@ class Command(BaseCommand):
             seed_completion()
             seed_history()
         self._demo_views()
+        seed_audit_month()
         # The audit trail so far, sealed into its hash chains and verified, so the auditor's
         # page shows a verdict at once (in production beat seals every 30 s, verifies nightly).
         seal_all(now=timezone.now() + datetime.timedelta(seconds=settings.AUDIT_SEAL_LAG_SECONDS))
@@ -127,10 +130,12 @@ class Command(BaseCommand):
             or SubjectView.objects.filter(subject_id=hanako.pk).exists()
         ):
             return
-        for name, what in (("trainee_detail", "record"), ("trainee_history", "history")):
-            request = RequestFactory().get(reverse(name, args=[hanako.pk]))
-            request.user = hr
-            subject_views_record(request=request, subjects=[hanako], what=what)
+        # In office hours on the last working day: an ordinary look, no finding for the analysis.
+        with time_machine.travel(working_day_before(timezone.localdate(), hour=10), tick=False):
+            for name, what in (("trainee_detail", "record"), ("trainee_history", "history")):
+                request = RequestFactory().get(reverse(name, args=[hanako.pk]))
+                request.user = hr
+                subject_views_record(request=request, subjects=[hanako], what=what)
 
     def _import_demo_rosters(self, by_code: dict[str, Organisation]) -> None:
         """The registry: this year's ward roster and a list from the 社会福祉協議会, imported the

@@ -141,6 +141,17 @@ DETAIL_LABELS = {
     "score": _("score"),
     "test": _("test no."),
     "auto": _("submitted at the time limit"),
+    "changes": _("changes"),
+    "subjects": _("people in the file"),
+    "subjects_hmac": _("keyed hash of their ids"),
+    "views_recorded": _("views recorded"),
+    "finding": _("finding no."),
+    "category": _("category"),
+    "comment": _("comment"),
+    "month": _("month"),
+    "document": _("document"),
+    "question": _("question no."),
+    "up": _("moved up"),
 }
 
 
@@ -166,6 +177,13 @@ def register_detail_values(key: str, choices: Iterable[tuple[str, Any]]) -> None
 
 
 def _value_in_words(key: str, value: Any) -> Any:
+    if key == "changes" and isinstance(value, dict):  # {field: [old, new]}
+        return ", ".join(
+            f"{field} {pair[0] if pair[0] not in (None, '') else '—'} → "
+            f"{pair[1] if pair[1] not in (None, '') else '—'}"
+            if isinstance(pair, list | tuple) and len(pair) == 2 else f"{field} {pair}"
+            for field, pair in value.items()
+        )  # fmt: skip
     labels = DETAIL_VALUES.get(key, {})
     if isinstance(value, list | tuple):
         return list_join(labels.get(v, v) if isinstance(v, str) else v for v in value) or "—"

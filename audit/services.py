@@ -197,6 +197,33 @@ def audit_event_record(
         AuditEvent.objects.create(**fields)
 
 
+def _comparable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
+        return value
+    return str(value)  # dates, times, decimals, model ids through attname
+
+
+def field_changes(instance: Any, fields: Iterable[str] | None = None) -> dict[str, list[Any]]:
+    """What saving `instance` is about to change, {field: [old, new]}, against its stored row
+    (one query; nothing for an instance not saved yet). `fields`: the attribute names to
+    compare, by default every concrete field but the key and the ``updated_at`` stamp. For an
+    event's ``detail["changes"]``: call it before ``save``."""
+    if instance.pk is None:
+        return {}
+    model = type(instance)
+    names = list(fields) if fields is not None else [
+        f.attname for f in model._meta.concrete_fields
+        if not f.primary_key and f.attname != "updated_at"
+    ]  # fmt: skip
+    stored = model._default_manager.filter(pk=instance.pk).values(*names).first() or {}
+    changes = {}
+    for name in names:
+        old, new = _comparable(stored.get(name)), _comparable(getattr(instance, name))
+        if old != new:
+            changes[name] = [old, new]
+    return changes
+
+
 # What a page showed of a person (SubjectView.what): a code the pages label.
 VIEW_KINDS = {
     "record": _("registry record"),

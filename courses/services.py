@@ -12,7 +12,7 @@ from django.db.models import ProtectedError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from audit.services import audit_event_record
+from audit.services import audit_event_record, field_changes
 from courses.models import Course, Session, SessionDay, TargetMember, Venue
 from courses.selectors import TargetMatch
 from lib.bulk import insert_rows
@@ -34,12 +34,14 @@ def course_save(*, course: Course, actor: User | None) -> Course:
     created = course.pk is None
     course.updated_at = timezone.now()
     course.full_clean()
+    changes = field_changes(course)
     course.save()
     audit_event_record(
         kind="course.created" if created else "course.updated",
         user=actor,
-        detail={"course": course.pk, "code": course.code, "fiscal_year": course.fiscal_year},
-    )
+        detail={"course": course.pk, "code": course.code, "fiscal_year": course.fiscal_year,
+                **({"changes": changes} if changes else {})},
+    )  # fmt: skip
     return course
 
 
@@ -70,6 +72,9 @@ def session_save(
         raise ValidationError(_("A session needs at least one day."))
     created = session.pk is None
     session.full_clean(exclude=["confirmed_count"])
+    changes = field_changes(
+        session, [f.attname for f in Session._meta.concrete_fields if f.name in SESSION_FIELDS]
+    )
     if created:
         session.save()
     else:
@@ -79,7 +84,11 @@ def session_save(
     audit_event_record(
         kind="session.created" if created else "session.updated",
         user=actor,
-        detail={"course": session.course_id, "session": session.pk},
+        detail={
+            "course": session.course_id,
+            "session": session.pk,
+            **({"changes": changes} if changes else {}),
+        },
     )
     return session
 
@@ -243,10 +252,14 @@ def venue_save(*, venue: Venue, rooms: BaseInlineFormSet, actor: User | None) ->
     """A venue with its rooms (a validated inline formset): rooms added, renamed or removed."""
     created = venue.pk is None
     venue.full_clean()
+    changes = field_changes(venue)
     venue.save()
     rooms.instance = venue
     rooms.save()
     audit_event_record(
-        kind="venue.saved", user=actor, detail={"venue": venue.pk, "created": created}
-    )
+        kind="venue.saved", user=actor,
+        detail={"venue": venue.pk, "created": created, **({"changes": changes} if changes else {}),
+                "rooms": {"added": len(rooms.new_objects), "changed": len(rooms.changed_objects),
+                          "removed": len(rooms.deleted_objects)}},
+    )  # fmt: skip
     return venue

@@ -165,13 +165,20 @@ def template_save(*, template: NotificationTemplate, actor: User | None) -> Noti
     at the same moment (the later one's wording stands)."""
     template.updated_at = timezone.now()
     template.full_clean(validate_unique=False)
+    stored = NotificationTemplate.objects.filter(kind=template.kind).first()
+    changes = {
+        name: [getattr(stored, name) if stored else "", getattr(template, name)]
+        for name in ("subject", "body")
+        if (getattr(stored, name) if stored else None) != getattr(template, name)
+    }
     with transaction.atomic():
         template, _created = NotificationTemplate.objects.update_or_create(
             kind=template.kind,
             defaults={"subject": template.subject, "body": template.body,
                       "updated_at": template.updated_at},
         )  # fmt: skip
-    audit_event_record(kind="template.saved", user=actor, detail={"kind": template.kind})
+    audit_event_record(kind="template.saved", user=actor,
+                       detail={"kind": template.kind, "changes": changes})  # fmt: skip
     return template
 
 

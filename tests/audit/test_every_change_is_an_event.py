@@ -58,3 +58,25 @@ def test_a_language_change_is_an_event_with_old_and_new(hr_admin):
     event = _only("account.language_changed")
     assert event.subject_user == hr_admin
     assert event.detail["changes"]["language"][1] == "en"
+
+
+def test_an_update_records_each_changed_field_old_and_new(hr_admin):
+    from courses import services as course_services
+    from courses.models import Course
+    from notices.models import NotificationTemplate
+    from notices.services import template_save
+
+    course = SessionFactory().course
+    old_title = course.title
+    edited = Course.objects.get(pk=course.pk)
+    edited.title = "文書管理研修（改訂）"
+    course_services.course_save(course=edited, actor=hr_admin)
+    event = _only("course.updated")
+    assert event.detail["changes"] == {"title": [old_title, "文書管理研修（改訂）"]}
+    course_services.course_save(course=edited, actor=hr_admin)  # saved again, unchanged
+    assert "changes" not in AuditEvent.objects.filter(kind="course.updated").latest("id").detail
+    template = NotificationTemplate.for_kind("order")
+    template.subject = "【研修命令】{{ course }}"
+    template_save(template=template, actor=hr_admin)
+    changes = _only("template.saved").detail["changes"]
+    assert list(changes) == ["subject"] and changes["subject"][1] == "【研修命令】{{ course }}"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from audit import analysis
-from audit.models import AccessLog, AnalysisRun, ChainVerification, Finding
+from audit.models import AccessLog, AnalysisRun, ChainCut, ChainVerification, Finding
 from audit.services import write_failures
 from lib import pdf
 
@@ -142,6 +142,14 @@ def _tamper() -> Line:
             "verdict": _("intact") if last.intact else _("BROKEN"), "rows": last.rows}),
     ] + [f"{log}: {head.get('row')} {str(head.get('hash', ''))[:16]}…"
          for log, head in sorted((last.heads or {}).items())]  # fmt: skip
+    cuts = list(ChainCut.objects.order_by("-cut_at")[:3])
+    evidence += [
+        str(_("Cut by the retention purge %(when)s: %(log)s up to row %(row)s (%(rows)s rows), "
+              "head %(hash)s…") % {"when": f"{timezone.localtime(c.cut_at):%Y-%m-%d}",
+                                   "log": c.log, "row": c.last_id, "rows": c.rows,
+                                   "hash": c.hash[:16]})
+        for c in cuts
+    ]  # fmt: skip
     stale = timezone.now() - last.verified_at > datetime.timedelta(days=2)
     return Line("tamper", _("Tampering detected (hash chains)"),
                 OK if last.intact and not stale else WARN, evidence)  # fmt: skip

@@ -94,15 +94,19 @@ def test_auditors_make_list_and_download_reports(client, auditor, november, page
 
 def test_the_checklist_shows_evidence_and_what_is_not_configured(client, auditor, november,
                                                                  page_queries):  # fmt: skip
+    from audit.models import ChainCut
+
+    ChainCut.objects.create(log="access", last_id=120, hash="cd" * 32, rows=120)
     client.force_login(auditor)
     url = reverse("audit:checklist")
     client.get(url)
     with page_queries("accounts per role", "privileged accounts with MFA", "privileged accounts",
                       "requests today", "the last analysis", "open findings",
-                      "the last verification"):  # fmt: skip
+                      "the last verification", "the latest chain cuts"):  # fmt: skip
         page = client.get(url).content.decode()
     assert "多要素認証を設定済みの特権アカウント（人事担当・監査担当・管理者）：2人中2人" in page
     assert "最終の検証" in page or "最後の検証" in page
+    assert "access の120行目まで（120行）、先頭 cdcdcdcdcdcdcdcd…" in page
     assert page.count("未設定") == 5  # backups, deletion, file passwords, anti-virus, networks
     document = client.get(url, {"format": "pdf"})
     text = pdf_text(document.content)

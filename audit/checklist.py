@@ -155,6 +155,23 @@ def _tamper() -> Line:
                 OK if last.intact and not stale else WARN, evidence)  # fmt: skip
 
 
+def _networks() -> Line:
+    title = _("Communication only with specific networks")
+    staff = [str(n) for n in settings.STAFF_ALLOWED_NETWORKS]
+    external = [str(n) for n in settings.EXTERNAL_LEARNING_NETWORKS]
+    evidence = [
+        str(_("Staff pages (%(paths)s) only from: %(networks)s")
+            % {"paths": " ".join(settings.STAFF_NETWORK_PATHS), "networks": ", ".join(staff)})
+        if staff else str(_("No allow-list for the staff pages (STAFF_ALLOWED_NETWORKS).")),
+        str(_("External organisations' e-learning only from: %(networks)s")
+            % {"networks": ", ".join(external)}) if external else "",
+        str(_("Client address behind %(n)s trusted proxies (TRUSTED_PROXY_COUNT)")
+            % {"n": settings.ALLAUTH_TRUSTED_PROXY_COUNT}),
+        str(_("Data residency: %(value)s") % {"value": settings.DATA_RESIDENCY or "—"}),
+    ]  # fmt: skip
+    return Line("networks", title, OK if staff else NOT_CONFIGURED, evidence)
+
+
 def _not_yet(code: str, title: Any) -> Line:
     return Line(code, title, NOT_CONFIGURED, [str(_("Not in the portal yet."))])
 
@@ -171,7 +188,7 @@ def lines(request: HttpRequest | None = None) -> list[Line]:
         _not_yet("deletion", _("Deletion of data no longer needed, with a deletion report")),
         _not_yet("file_passwords", _("Files with passwords")),
         _not_yet("antivirus", _("Anti-virus scanning of uploads")),
-        _not_yet("networks", _("Communication only with specific networks")),
+        _networks(),
     ]
 
 

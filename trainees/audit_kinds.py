@@ -14,6 +14,7 @@ class TraineesEventKind(models.TextChoices):
     ACCOUNT_ROLES_CHANGED = "account.roles_changed", _("Roles changed")
     ACCOUNT_PASSWORD_SET = "account.password_set", _("Password set by an administrator")
     ACCOUNT_ACTIVE_CHANGED = "account.active_changed", _("Account enabled or disabled")
+    NETWORK_REFUSED = "request.network_refused", _("Refused: not from an allowed network")
     ACCOUNT_LANGUAGE_CHANGED = "account.language_changed", _("Display language changed")
     ROSTER_IMPORTED = "roster.imported", _("Roster imported")
     TRAINEES_EXPORTED = "trainees.exported", _("Registry exported")

@@ -26,6 +26,7 @@ from config.env import (
     env_raw,
     env_str,
 )
+from config.residency import residency_violations
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -140,6 +141,7 @@ MIDDLEWARE = [
     "config.limits.NulCharacterMiddleware",
     "config.limits.CacheUnavailableMiddleware",
     "trainees.middleware.AccountPolicyMiddleware",
+    "trainees.middleware.NetworkAllowListMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -407,6 +409,12 @@ def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
 
 
 TRUSTED_OFFICE_NETWORKS = _networks("TRUSTED_OFFICE_NETWORKS")
+# 特定相手以外との通信不可 (trainees.middleware.NetworkAllowListMiddleware): when set, the staff
+# pages answer only to these client networks (the ward's intranet), and external organisations'
+# trainees reach their e-learning only from EXTERNAL_LEARNING_NETWORKS (the ward's facilities).
+STAFF_ALLOWED_NETWORKS = _networks("STAFF_ALLOWED_NETWORKS")
+STAFF_NETWORK_PATHS = env_list("STAFF_NETWORK_PATHS", ["/hr/", "/audit/", "/admin/"])
+EXTERNAL_LEARNING_NETWORKS = _networks("EXTERNAL_LEARNING_NETWORKS")
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_raw("TRUSTED_CLIENT_IP_HEADER") or None
 
@@ -491,6 +499,19 @@ else:
         "OPTIONS": {"location": MATERIALS_ROOT, "base_url": "/_materials/"},
     }
 MATERIALS_SERVE = env_choice("MATERIALS_SERVE", "django", {"django", "nginx"})
+
+# 国内法が適用されるサーバ環境 (config/residency.py): DATA_RESIDENCY=JP refuses to start with an
+# SMTP server or object storage outside RESIDENCY_ALLOWED_HOSTS (or, for AWS S3, outside Japan).
+DATA_RESIDENCY = env_choice("DATA_RESIDENCY", "", {"", "JP"})
+RESIDENCY_ALLOWED_HOSTS = env_list("RESIDENCY_ALLOWED_HOSTS", [])
+if DATA_RESIDENCY == "JP":
+    _outside = residency_violations(
+        email_host=EMAIL_HOST,
+        s3=STORAGES["materials"]["OPTIONS"] if MATERIALS_STORAGE == "s3" else None,
+        allowed=RESIDENCY_ALLOWED_HOSTS,
+    )
+    if _outside:
+        raise ImproperlyConfigured("DATA_RESIDENCY=JP: " + "; ".join(_outside))
 # nginx's `internal` location that maps onto MATERIALS_ROOT (deploy/nginx.conf).
 MATERIALS_ACCEL_PREFIX = env_str("MATERIALS_ACCEL_PREFIX", "/_materials/")
 MATERIALS_MAX_UPLOAD_BYTES = env_int("MATERIALS_MAX_UPLOAD_MB", 1024, minimum=1) * 1024 * 1024

@@ -172,6 +172,19 @@ def _networks() -> Line:
     return Line("networks", title, OK if staff else NOT_CONFIGURED, evidence)
 
 
+def _file_passwords() -> Line:
+    required = settings.EXPORT_PROTECTION_REQUIRED
+    evidence = [
+        str(_("Every export of personal data is offered as an Excel file with a one-time "
+              "password shown on the page (never sent with the file).")),
+        str(_("Protection mandatory (EXPORT_PROTECTION_REQUIRED): %(value)s")
+            % {"value": _("yes") if required else _("no")}),
+        str(_("Password asked again before an export (EXPORT_REAUTHENTICATION): %(value)s")
+            % {"value": _("yes") if settings.EXPORT_REAUTHENTICATION else _("no")}),
+    ]  # fmt: skip
+    return Line("file_passwords", _("Files with passwords"), OK if required else WARN, evidence)
+
+
 def _not_yet(code: str, title: Any) -> Line:
     return Line(code, title, NOT_CONFIGURED, [str(_("Not in the portal yet."))])
 
@@ -186,7 +199,7 @@ def lines(request: HttpRequest | None = None) -> list[Line]:
         _tamper(),
         _not_yet("backup", _("Backups")),
         _not_yet("deletion", _("Deletion of data no longer needed, with a deletion report")),
-        _not_yet("file_passwords", _("Files with passwords")),
+        _file_passwords(),
         _not_yet("antivirus", _("Anti-virus scanning of uploads")),
         _networks(),
     ]

@@ -127,6 +127,7 @@ def events_export(request: HttpRequest) -> HttpResponseBase:
         file_format=requested_format(request),
         kind=AuditEventKind.AUDIT_EXPORTED,
         detail={"filters": sorted(k for k, v in filters.items() if v)},
+        personal=True,  # login IDs, names, addresses
     )
 
 

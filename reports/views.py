@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.exports import export_response
+from audit.exports import export_response, require_recent_password
 from audit.services import audit_event_record, subject_views_record
 from lib.access import access
 from lib.exports import requested_format
@@ -78,7 +78,8 @@ def my_history(request: AuthenticatedHttpRequest) -> HttpResponse:
 def my_history_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     trainee = trainee_of(request.user)
     _form, rows = _filtered(request, trainee)
-    return _download(request, trainee, rows, name="my-history", detail={"own": True})
+    return _download(request, trainee, rows, name="my-history", detail={"own": True},
+                     personal=False)  # one's own: no password asked again  # fmt: skip
 
 
 def _download(
@@ -88,6 +89,7 @@ def _download(
     *,
     name: str,
     detail: dict,
+    personal: bool = True,
 ) -> HttpResponseBase:
     """The history as PDF (?format=pdf) or through the export writer; audited either way."""
     if request.GET.get("format") == "pdf" and trainee is not None:
@@ -107,6 +109,7 @@ def _download(
         file_format=requested_format(request),
         kind=ReportsEventKind.HISTORY_EXPORTED,
         detail=detail,
+        personal=personal,
     )
 
 
@@ -137,6 +140,7 @@ def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def trainee_history_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     trainee = trainee_in_scope_or_404(request, pk)
+    require_recent_password(request)
     subject_views_record(request=request, subjects=[trainee], what="history_export")
     _form, rows = _filtered(request, trainee)
     return _download(

@@ -589,6 +589,11 @@ AUDIT_SEAL_BATCH = env_int("AUDIT_SEAL_BATCH", 20_000, minimum=1)
 # An export records one 閲覧記録 per person in it up to this many people; a larger one keeps only
 # the count and the keyed hash of the id list in its audit event (audit/services.py).
 AUDIT_EXPORT_VIEW_LIMIT = env_int("AUDIT_EXPORT_VIEW_LIMIT", 5_000, minimum=0)
+# ファイルにパスワード (audit/exports.py): exports of personal data ask for the password again first
+# (within ACCOUNT_REAUTHENTICATION_TIMEOUT of the last time it was entered), and with
+# EXPORT_PROTECTION_REQUIRED leave only as password-protected Excel files.
+EXPORT_REAUTHENTICATION = env_bool("EXPORT_REAUTHENTICATION", default=True)
+EXPORT_PROTECTION_REQUIRED = env_bool("EXPORT_PROTECTION_REQUIRED", default=False)
 
 # 定期的な分析 (audit/analysis.py): the daily log analysis's thresholds, per person or address
 # and day unless said otherwise. README "Log analysis" explains each.

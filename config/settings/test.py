@@ -1,4 +1,4 @@
-"""Test settings: the base settings with speed-ups only (no behaviour is switched off)."""
+"""Test settings: the base settings with speed-ups, and one behaviour off by default (below)."""
 
 from __future__ import annotations
 
@@ -21,3 +21,7 @@ STORAGES = {
 # Each test runs in a transaction on the default connection; access-log rows written through
 # the separate "audit" connection would escape its rollback. tests/audit covers that connection.
 AUDIT_DB_ALIAS = "default"
+# Exports of personal data ask for the password again (audit/exports.py). Off here so the many
+# tests about what a file holds need not go through allauth's re-authentication page first;
+# tests/audit/test_protected_exports.py and the browser journey turn it on and go through it.
+EXPORT_REAUTHENTICATION = False

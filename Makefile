@@ -46,6 +46,7 @@ system-deps:
 	  dpkg -s fonts-ipaexfont >/dev/null 2>&1 || missing="$$missing fonts-ipaexfont"; \
 	  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	  command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	  [ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "Installing$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

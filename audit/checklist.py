@@ -23,7 +23,7 @@ from django.utils.translation import pgettext_lazy
 from audit import analysis
 from audit.models import AccessLog, AnalysisRun, ChainCut, ChainVerification, Finding
 from audit.services import write_failures
-from lib import pdf
+from lib import pdf, scanning
 
 OK, WARN, NOT_CONFIGURED = "ok", "warn", "not_configured"
 STATUS_LABELS = {OK: _("In force"), WARN: pgettext_lazy("checklist", "Needs attention"),
@@ -185,6 +185,26 @@ def _file_passwords() -> Line:
     return Line("file_passwords", _("Files with passwords"), OK if required else WARN, evidence)
 
 
+def _antivirus() -> Line:
+    title = _("Anti-virus scanning of uploads")
+    if not scanning.configured():
+        return Line("antivirus", title, NOT_CONFIGURED, [
+            str(_("No virus scanner is configured (CLAMD_SOCKET or CLAMD_HOST): uploads are not "
+                  "scanned.")),
+        ])  # fmt: skip
+    answer = scanning.version()
+    evidence = [
+        str(_("Every upload is scanned by ClamAV before it is accepted; an infected file is "
+              "refused and recorded.")),
+        str(_("Scanner: %(version)s") % {"version": answer}) if answer
+        else str(_("The scanner does not answer: uploads are refused until it does.")),
+        str(_("If the scanner is down, uploads are let through (CLAMD_FAIL_OPEN)."))
+        if settings.CLAMD_FAIL_OPEN else "",
+    ]  # fmt: skip
+    good = answer is not None and not settings.CLAMD_FAIL_OPEN
+    return Line("antivirus", title, OK if good else WARN, evidence)
+
+
 def _not_yet(code: str, title: Any) -> Line:
     return Line(code, title, NOT_CONFIGURED, [str(_("Not in the portal yet."))])
 
@@ -200,7 +220,7 @@ def lines(request: HttpRequest | None = None) -> list[Line]:
         _not_yet("backup", _("Backups")),
         _not_yet("deletion", _("Deletion of data no longer needed, with a deletion report")),
         _file_passwords(),
-        _not_yet("antivirus", _("Anti-virus scanning of uploads")),
+        _antivirus(),
         _networks(),
     ]
 

@@ -106,6 +106,8 @@ class AuditEventKind(models.TextChoices):
     AUDIT_EXPORTED = "audit.exported", _("Audit events exported")
     ACCOUNT_EMAIL_CHANGED = "account.email_changed", _("E-mail address changed")
     CSRF_REFUSED = "request.csrf_refused", _("Forged form refused (CSRF)")
+    UPLOAD_INFECTED = "upload.infected", _("Upload refused: virus found")
+    UPLOAD_NOT_SCANNED = "upload.not_scanned", _("Upload refused: could not be scanned")
     FINDING_REVIEWED = "audit.finding_reviewed", _("Log analysis finding reviewed")
     MONTHLY_REPORT_MADE = "audit.report_made", _("Monthly audit report made")
     AUDIT_DOCUMENT_DOWNLOADED = (

@@ -30,3 +30,4 @@ urlpatterns = [
 ]
 
 handler500 = "config.errors.server_error"
+handler400 = "config.uploads.bad_request"

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import subprocess
+import time
 
 import pytest
 from django.core.cache import cache
@@ -24,6 +28,50 @@ def _clear_cache():
 def requires_postgres(db):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://… (CI does)")
+
+
+# The EICAR test file: every anti-virus recognises it; it harms nothing.
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+@pytest.fixture(scope="session")
+def clamd_socket(tmp_path_factory):
+    """A real clamd on a Unix socket, with a signature database of one line: EICAR by its MD5
+    (this machine cannot download ClamAV's databases). Needs the clamav-daemon package (CI
+    installs it)."""
+    binary = shutil.which("clamd") or ("/usr/sbin/clamd" if os.path.exists("/usr/sbin/clamd")
+                                       else None)  # fmt: skip
+    if binary is None:
+        pytest.skip("needs clamd: apt-get install clamav-daemon (CI does)")
+    home = tmp_path_factory.mktemp("clamd")
+    (home / "db").mkdir()
+    (home / "db" / "kenshu-test.hdb").write_text(
+        f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:Kenshu.Test.EICAR\n"  # noqa: S324
+    )
+    socket_path = home / "clamd.sock"
+    (home / "clamd.conf").write_text(
+        f"LocalSocket {socket_path}\nDatabaseDirectory {home / 'db'}\nForeground yes\n"
+        f"LogFile {home / 'clamd.log'}\nTemporaryDirectory {home}\nStreamMaxLength 20M\n"
+    )
+    process = subprocess.Popen([binary, "-c", str(home / "clamd.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not socket_path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"clamd did not start: {(home / 'clamd.log').read_text()[-2000:]}")
+        time.sleep(0.2)
+    yield str(socket_path)
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def clamd(settings, clamd_socket):
+    """Uploads scanned by the real clamd."""
+    settings.CLAMD_SOCKET = clamd_socket
+    settings.CLAMD_FAIL_OPEN = False
+    return clamd_socket
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ A line is "ok" only when its evidence says so; a line whose feature is not in th
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,6 +210,20 @@ def _not_yet(code: str, title: Any) -> Line:
     return Line(code, title, NOT_CONFIGURED, [str(_("Not in the portal yet."))])
 
 
+# Lines whose evidence lives in an app above this one (the deletion reports, the backups): the
+# app registers a function making its line when it starts (AppConfig.ready), as event kinds are.
+_providers: dict[str, Callable[[], Line]] = {}
+
+
+def register_line(code: str, provider: Callable[[], Line]) -> None:
+    _providers[code] = provider
+
+
+def _provided(code: str, title: Any) -> Line:
+    provider = _providers.get(code)
+    return provider() if provider is not None else _not_yet(code, title)
+
+
 def lines(request: HttpRequest | None = None) -> list[Line]:
     return [
         _access_control(),
@@ -217,8 +232,8 @@ def lines(request: HttpRequest | None = None) -> list[Line]:
         _access_log(),
         _analysis(),
         _tamper(),
-        _not_yet("backup", _("Backups")),
-        _not_yet("deletion", _("Deletion of data no longer needed, with a deletion report")),
+        _provided("backup", _("Backups")),
+        _provided("deletion", _("Deletion of data no longer needed, with a deletion report")),
         _file_passwords(),
         _antivirus(),
         _networks(),

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("enrollments.urls")),
     path("", include("assessments.urls")),
     path("", include("reports.urls")),
+    path("", include("lifecycle.urls")),
 ]
 
 handler500 = "config.errors.server_error"

@@ -33,6 +33,7 @@ from assessments import services as assessment_services
 from audit.models import AccessLog, AuditEvent, Finding, MonthlyReport
 from enrollments.models import OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
+from lifecycle.models import DeletionReport
 from notices.models import Notice, NotificationTemplate
 from notices.services import template_save
 from reports.certificates import verification_code
@@ -133,6 +134,10 @@ MATRIX = {
     "audit/reports/make/": post(LOGIN, 403, 403, 403, 302),
     "audit/reports/<int:pk>.<str:file_format>": _row(LOGIN, 403, 403, 403, 200),
     "audit/checklist/": _row(LOGIN, 403, 403, 403, 200),
+    # 消去: HR erases (after re-authentication: the redirect to it); auditors read the reports.
+    "trainees/<int:pk>/erase/": post(LOGIN, 403, 403, 302, 403),
+    "audit/deletion-reports/": _row(LOGIN, 403, 403, 403, 200),
+    "audit/deletion-reports/<int:pk>.<str:file_format>": _row(LOGIN, 403, 403, 403, 200),
     # The inbox: everyone's own
     "inbox/": logged_in(200),
     "inbox/read/": post(LOGIN, 302, 302, 302, 302),
@@ -544,6 +549,10 @@ def concrete_urls(objects):
             urls[key] = f"/dashboards/completion/{objects['session'].course_id}/{department.pk}/"
         elif key.startswith("dashboards/compliance/<int:pk>"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["session"].course_id))
+        elif key == "trainees/<int:pk>/erase/":
+            urls[key] = f"/trainees/{objects['trainee'].pk}/erase/"
+        elif key == "audit/deletion-reports/<int:pk>.<str:file_format>":
+            urls[key] = f"/audit/deletion-reports/{objects['deletion_report'].pk}.pdf"
         elif key == "audit/findings/<int:pk>/review/":
             urls[key] = f"/audit/findings/{objects['finding'].pk}/review/"
         elif key == "audit/reports/<int:pk>.<str:file_format>":
@@ -584,7 +593,8 @@ def concrete_urls(objects):
             name = pattern.name
             namespace = (
                 "audit:"
-                if key.startswith("audit/") and key != "audit/who-viewed/"
+                if key.startswith("audit/")
+                and key not in ("audit/who-viewed/", "audit/deletion-reports/")
                 else ("admin:" if key.startswith("admin/") else "")
             )
             urls[key] = reverse(namespace + name)
@@ -673,6 +683,9 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         "auditevent": AuditEvent.objects.create(kind="login.failed", login_id="x"),
         "finding": Finding.objects.create(
             day=datetime.date(2026, 11, 11), category="off_hours", key="300001", count=1
+        ),
+        "deletion_report": DeletionReport.objects.create(
+            ran_by="command", basis="retention", pdf=b"%PDF-1.4", csv=b"\xef\xbb\xbf"
         ),
         "monthly_report": MonthlyReport.objects.create(
             month=datetime.date(2026, 11, 1), pdf=b"%PDF-1.4", csv=b"\xef\xbb\xbf"

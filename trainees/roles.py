@@ -60,6 +60,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "audit.view_finding",
         "audit.change_finding",
         "audit.view_monthlyreport",
+        # 消去報告書: read and checked by the auditors.
+        "lifecycle.view_deletionreport",
     ),
 }
 

@@ -104,6 +104,7 @@ PROJECT_APPS = [
     "assessments",
     "progress",
     "reports",
+    "lifecycle",
     "portal",
 ]
 INSTALLED_APPS = [
@@ -288,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
     "analyse-audit-log": {
         "task": "audit.tasks.analyse_audit_log",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # 消去: what is past retention, erased on the 2nd of each month (a deletion report each run).
+    "purge-expired": {
+        "task": "lifecycle.tasks.purge_expired",
+        "schedule": crontab(day_of_month=2, hour=3, minute=30),
     },
     "monthly-audit-report": {
         "task": "audit.tasks.make_monthly_audit_report",
@@ -607,6 +613,17 @@ AUDIT_EXPORT_VIEW_LIMIT = env_int("AUDIT_EXPORT_VIEW_LIMIT", 5_000, minimum=0)
 # ファイルにパスワード (audit/exports.py): exports of personal data ask for the password again first
 # (within ACCOUNT_REAUTHENTICATION_TIMEOUT of the last time it was entered), and with
 # EXPORT_PROTECTION_REQUIRED leave only as password-protected Excel files.
+# 消去 (lifecycle/services.py): how long each kind of personal data is kept; past it, the monthly
+# purge erases or anonymises it and files a deletion report. README "Retention and erasure".
+RETENTION = {
+    "leaver_years": env_int("RETENTION_LEAVER_YEARS", 5, minimum=1),
+    "log_years": env_int("RETENTION_LOG_YEARS", 5, minimum=1),
+    "free_text_years": env_int("RETENTION_FREE_TEXT_YEARS", 5, minimum=1),
+    "import_file_days": env_int("RETENTION_IMPORT_FILE_DAYS", 30, minimum=1),
+    "export_file_days": env_int("RETENTION_EXPORT_FILE_DAYS", 7, minimum=1),
+}
+# One line per person erased, outside the database and its backups: a restore re-applies them.
+ERASURE_JOURNAL = env_str("ERASURE_JOURNAL", str(VAR_DIR / "erasure-journal.jsonl"))
 EXPORT_REAUTHENTICATION = env_bool("EXPORT_REAUTHENTICATION", default=True)
 EXPORT_PROTECTION_REQUIRED = env_bool("EXPORT_PROTECTION_REQUIRED", default=False)
 

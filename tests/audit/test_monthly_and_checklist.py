@@ -102,12 +102,14 @@ def test_the_checklist_shows_evidence_and_what_is_not_configured(client, auditor
     client.get(url)
     with page_queries("accounts per role", "privileged accounts with MFA", "privileged accounts",
                       "requests today", "the last analysis", "open findings",
-                      "the last verification", "the latest chain cuts"):  # fmt: skip
+                      "the last verification", "the latest chain cuts",
+                      "the last deletion report"):  # fmt: skip
         page = client.get(url).content.decode()
     assert "多要素認証を設定済みの特権アカウント（人事担当・監査担当・管理者）：2人中2人" in page
     assert "最終の検証" in page or "最後の検証" in page
     assert "access の120行目まで（120行）、先頭 cdcdcdcdcdcdcdcd…" in page
     assert page.count("未設定") == 4  # backups, deletion, anti-virus, networks (none set here)
+    assert "消去報告書はまだありません" in page
     assert "パスワード付きでの出力を必須とする（EXPORT_PROTECTION_REQUIRED）：いいえ" in page
     document = client.get(url, {"format": "pdf"})
     text = pdf_text(document.content)

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format lock setup migrate messages worker beat demo-code system-deps clean
+.PHONY: run test bench lint format lock setup migrate messages worker beat demo-code system-deps clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ run: migrate
 
 demo-code: setup
 	@$(BIN)/python manage.py demo_code $(LOGIN)
+
+# An encrypted backup of the database and files into var/backups (needs BACKUP_KEY), and its
+# restore: make restore FILE=var/backups/kenshu-….kbak (into an empty database; FORCE=1 replaces).
+backup: setup
+	$(BIN)/python manage.py backup
+
+restore: setup
+	$(BIN)/python manage.py restore $(FILE) $(if $(FORCE),--force,)
 
 # Browser tests need the system Chromium and Japanese fonts, the materials test nginx; as root on
 # Debian they are installed.

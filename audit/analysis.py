@@ -314,6 +314,18 @@ RULES: tuple[Callable[[datetime.datetime, datetime.datetime], list[Draft]], ...]
 )  # fmt: skip
 
 
+# Rules whose facts live in an app above this one (the backups): registered at start-up with
+# their category's label, as event kinds and checklist lines are.
+Rule = Callable[[datetime.datetime, datetime.datetime], list[Draft]]
+_registered: list[Rule] = []
+
+
+def register_rule(category: str, label: Any, rule: Rule) -> None:
+    CATEGORIES[category] = label
+    if rule not in _registered:
+        _registered.append(rule)
+
+
 def last_run() -> AnalysisRun | None:
     return AnalysisRun.objects.order_by("-ran_at", "-id").first()
 
@@ -321,7 +333,7 @@ def last_run() -> AnalysisRun | None:
 def analyse(day: datetime.date) -> list[Draft]:
     """What every rule finds in the day's trail (nothing is stored)."""
     start, end = day_bounds(day)
-    return [draft for rule in RULES for draft in rule(start, end)]
+    return [draft for rule in (*RULES, *_registered) for draft in rule(start, end)]
 
 
 def _unlogged(day: datetime.date, failures: int) -> list[Draft]:
@@ -375,7 +387,7 @@ _IN_ACCESS_LOG = {"off_hours", "mass_views", "refused_burst", "unlogged"}
 def evidence(finding: Finding) -> tuple[str, dict[str, str]]:
     """Where the evidence is — "access" (the access log), "events" (the event log) or "home"
     (the verification on the auditors' home) — and the filter that shows it for the day."""
-    if finding.category == "chain_broken":
+    if finding.category in ("chain_broken", "backup_stale"):
         return "home", {}
     detail = finding.detail or {}
     day = finding.day.isoformat()

@@ -160,8 +160,9 @@ def build() -> dict:  # type: ignore[type-arg]
         responses = [uuid.uuid4() for _ in sample]
         insert_rows(
             SurveyResponse,
-            ["id", "survey_id", "session_id", "organisation_id", "answered_on", "anonymous"],
-            ([rid, survey.pk, s, o, datetime.date(year, 6, 2), True]
+            # Anonymous: no day and no person (survey_response_anonymous_has_no_person).
+            ["id", "survey_id", "session_id", "organisation_id", "anonymous"],
+            ([rid, survey.pk, s, o, True]
              for rid, (_pk, s, o) in zip(responses, sample, strict=True)),
         )  # fmt: skip
         insert_rows(

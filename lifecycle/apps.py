@@ -10,6 +10,7 @@ class LifecycleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from audit.analysis import register_rule
         from audit.checklist import register_line
         from audit.kinds import register_event_kinds
         from lifecycle import checklist
@@ -17,3 +18,7 @@ class LifecycleConfig(AppConfig):
 
         register_event_kinds(LifecycleEventKind)
         register_line("deletion", checklist.deletion_line)
+        register_line("backup", checklist.backup_line)
+        register_rule(
+            "backup_stale", _("No successful backup in the last day"), checklist.backup_stale
+        )

@@ -62,3 +62,25 @@ class Erasure(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.erased_at:%Y-%m-%d} {self.person_hash[:12]}"
+
+
+class BackupRun(AppendOnlyModel):
+    """One backup (scheduled or by command): whether it succeeded, its file and size — the
+    evidence the auditor's checklist shows, and what the log analysis watches."""
+
+    ran_at = models.DateTimeField(_("ran at"), default=timezone.now)
+    source = models.CharField(_("run by"), max_length=16)  # "nightly" or "command"
+    ok = models.BooleanField(_("succeeded"))
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    seconds = models.FloatField(_("seconds"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("backup")
+        verbose_name_plural = _("backups")
+        ordering = ["-ran_at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'FAILED'}"

@@ -290,6 +290,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.analyse_audit_log",
         "schedule": crontab(hour=3, minute=0),
     },
+    "daily-backup": {
+        "task": "lifecycle.tasks.daily_backup",
+        "schedule": crontab(hour=1, minute=0),
+    },
     # 消去: what is past retention, erased on the 2nd of each month (a deletion report each run).
     "purge-expired": {
         "task": "lifecycle.tasks.purge_expired",
@@ -622,6 +626,12 @@ RETENTION = {
     "import_file_days": env_int("RETENTION_IMPORT_FILE_DAYS", 30, minimum=1),
     "export_file_days": env_int("RETENTION_EXPORT_FILE_DAYS", 7, minimum=1),
 }
+# バックアップ (lifecycle/backup.py): the nightly encrypted archive. BACKUP_KEY is a Fernet key (32
+# random bytes, URL-safe base64) kept apart from the copies; without it nothing is backed up.
+BACKUP_KEY = env_raw("BACKUP_KEY") or ""
+BACKUP_DIR = env_str("BACKUP_DIR", str(VAR_DIR / "backups"))
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12, minimum=0)
 # One line per person erased, outside the database and its backups: a restore re-applies them.
 ERASURE_JOURNAL = env_str("ERASURE_JOURNAL", str(VAR_DIR / "erasure-journal.jsonl"))
 EXPORT_REAUTHENTICATION = env_bool("EXPORT_REAUTHENTICATION", default=True)

@@ -47,7 +47,11 @@ def rows(report: DeletionReport) -> list[list[Any]]:
     for code, label in CATEGORIES.items():
         if code in report.counts:
             lines.append(["消去した件数", label, report.counts[code]])
-    if not report.counts:
+    for code in report.counts:
+        if code.endswith(":not_done"):
+            lines.append(["未実施", CATEGORIES.get(code.split(":")[0], code),
+                          "テーブル所有者の権限で purge_expired を実行してください"])  # fmt: skip
+    if not any(not code.endswith(":not_done") for code in report.counts):
         lines.append(["消去した件数", "保存期間を過ぎたデータはありませんでした", 0])
     for item in report.erased:
         lines.append(["消去した職員（鍵付きハッシュ）", CATEGORIES.get(item["category"], ""),

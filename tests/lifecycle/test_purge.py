@@ -176,3 +176,20 @@ def test_a_restored_old_copy_is_erased_again_from_the_journal(organisation, hr_a
     assert services.erasures_reapply(since=backup_taken) == 1
     assert Trainee.objects.get(pk=person.pk).name == "（消去済み）"
     assert services.erasures_reapply(since=timezone.now()) == 0
+
+
+def test_log_rows_the_application_role_may_not_remove_are_reported_not_done(ward, monkeypatch):
+    """On PostgreSQL only the tables' owner may remove audit rows: run as the application's
+    role, the people are still erased and the report says the log rows were not."""
+    from django.db import DatabaseError
+
+    def refused(*args, **kwargs):
+        raise DatabaseError("only the table owner may purge audit rows")
+
+    monkeypatch.setattr(chain, "cut", refused)
+    outcome, report = services.purge_expired(ran_by="nightly")
+    assert outcome.counts["people"] == 1 and "access_log" not in outcome.counts
+    assert "access_log" in outcome.not_done and AccessLog.objects.count() == 5
+    rows = list(csv.reader(io.StringIO(bytes(report.csv).decode("utf-8-sig"))))
+    assert ["未実施", "アクセスログ（保存期間経過）",
+            "テーブル所有者の権限で purge_expired を実行してください"] in rows  # fmt: skip

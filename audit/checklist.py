@@ -80,6 +80,9 @@ def _access_control() -> Line:
             % {"n": enrolled, "total": total}),
         str(_("Roles are checked on every page by permission; coordinators see their own "
               "organisation only.")),
+        str(_("Password asked again before a role change or an authenticator's removal in the "
+              "admin (ADMIN_REAUTHENTICATION): %(value)s")
+            % {"value": _("yes") if settings.ADMIN_REAUTHENTICATION else _("no")}),
     ]  # fmt: skip
     return Line("access_control", _("Authentication with MFA and access control by role"),
                 OK if enrolled == total else WARN, evidence)  # fmt: skip

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.internal.flows.reauthentication import raise_if_reauthentication_required
 from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,15 @@ from trainees.audit_kinds import TraineesEventKind
 from trainees.models import Organisation, RosterImport, Trainee, User
 from trainees.resources import OrganisationResource, TraineeResource
 from trainees.roles import ONLY_SUPERUSERS_GRANT, PROTECTED_ROLES, protected_from
+
+
+def require_recent_password(request: HttpRequest) -> None:
+    """A change to someone's roles, account or authenticator is about to be saved: the
+    password again first (allauth's re-authentication; ADMIN_REAUTHENTICATION). allauth's
+    middleware keeps the posted form and sends it again once the password is given, so the
+    change is not lost on the way."""
+    if settings.ADMIN_REAUTHENTICATION:
+        raise_if_reauthentication_required(request, app="kenshu.admin")
 
 
 @admin.register(Organisation)
@@ -105,6 +116,16 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
 
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:  # fmt: skip
+        """Roles, e-mail and being active are saved from this form (and new accounts
+        created): the password again first. Looking at the form asks nothing."""
+        if request.method == "POST":
+            require_recent_password(request)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         before = User.objects.filter(pk=obj.pk).first() if change else None
         self._before = (
@@ -142,6 +163,8 @@ class UserAdmin(DjangoUserAdmin):
             )  # fmt: skip
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        if request.method == "POST":
+            require_recent_password(request)
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             audit_event_record(
@@ -186,6 +209,23 @@ class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
         return False  # an authenticator is removed, never edited
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Removing someone's authenticator app: the password again first (before anything
+        is written, the admin's own log entry included)."""
+        if request.method == "POST":
+            require_recent_password(request)
+        return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The list's "delete selected" asks for the password as the delete page does."""
+        if request.method == "POST" and request.POST.get("action") == "delete_selected":
+            require_recent_password(request)
+        return super().changelist_view(request, extra_context)
 
     def delete_model(self, request: HttpRequest, obj: Authenticator) -> None:
         self._audit_removal(request, [obj])

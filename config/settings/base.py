@@ -635,6 +635,9 @@ BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12, minimum=0)
 # One line per person erased, outside the database and its backups: a restore re-applies them.
 ERASURE_JOURNAL = env_str("ERASURE_JOURNAL", str(VAR_DIR / "erasure-journal.jsonl"))
 EXPORT_REAUTHENTICATION = env_bool("EXPORT_REAUTHENTICATION", default=True)
+# The password again before the admin saves an account (roles, e-mail, active, password) or
+# removes an authenticator (trainees/admin.py).
+ADMIN_REAUTHENTICATION = env_bool("ADMIN_REAUTHENTICATION", default=True)
 EXPORT_PROTECTION_REQUIRED = env_bool("EXPORT_PROTECTION_REQUIRED", default=False)
 
 # 定期的な分析 (audit/analysis.py): the daily log analysis's thresholds, per person or address

@@ -25,3 +25,7 @@ AUDIT_DB_ALIAS = "default"
 # tests about what a file holds need not go through allauth's re-authentication page first;
 # tests/audit/test_protected_exports.py and the browser journey turn it on and go through it.
 EXPORT_REAUTHENTICATION = False
+# The same for the admin's account and authenticator changes (trainees/admin.py): the tests of
+# separation of duties post forms directly; tests/trainees/test_admin_reauthentication.py turns
+# it on.
+ADMIN_REAUTHENTICATION = False

@@ -111,6 +111,7 @@ def test_the_checklist_shows_evidence_and_what_is_not_configured(client, auditor
     assert page.count("未設定") == 4  # backups, deletion, anti-virus, networks (none set here)
     assert "消去報告書はまだありません" in page
     assert "パスワード付きでの出力を必須とする（EXPORT_PROTECTION_REQUIRED）：いいえ" in page
+    assert "認証アプリの削除の前にパスワードを再確認する（ADMIN_REAUTHENTICATION）：いいえ" in page
     document = client.get(url, {"format": "pdf"})
     text = pdf_text(document.content)
     assert "個人情報保護対策の状況" in text and "バックアップ" in text and "未設定" in text

@@ -198,6 +198,18 @@ class Session(models.Model):
     # Seats taken: changed only under a row lock on the session, together with the
     # enrolments it counts; the check constraint below makes over-allocation impossible.
     confirmed_count = models.PositiveIntegerField(_("confirmed"), default=0, editable=False)
+    # 中止: set once by enrollments.services.session_cancel (the places released, everyone told).
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, editable=False)
+    cancellation_reason = models.CharField(
+        _("reason for cancelling"), max_length=300, blank=True, editable=False
+    )
+    replacement = models.ForeignKey(
+        "self", verbose_name=_("replacement session"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )  # fmt: skip
+    # The calendar files' SEQUENCE: raised by each change people are told of (time, room,
+    # online URL, cancellation), so calendars replace the event they hold (same UID).
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("session")
@@ -222,6 +234,10 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course.title} 第{self.number}回"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class SessionDay(models.Model):

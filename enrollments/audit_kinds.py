@@ -21,6 +21,8 @@ class EnrollmentsEventKind(models.TextChoices):
     ENROLLMENT_PROMOTED = "enrollment.promoted", _("Promoted from the waiting list")
     ENROLLMENT_CANCELLED = "enrollment.cancelled", _("Place cancelled")
     ENROLLMENT_MOVED = "enrollment.moved", _("Moved to another session")
+    SESSION_CANCELLED = "session.cancelled", _("Session cancelled (中止), everyone told")
+    SESSION_CHANGE_TOLD = "session.change_told", _("Session changed, everyone told")
     ENROLLMENT_CHANGE_REQUESTED = "enrollment.change_requested", _("Change of session requested")
     ENROLLMENT_CHANGE_DECIDED = "enrollment.change_decided", _("Change request decided")
     ENROLLMENT_ABSENCE = "enrollment.absence", _("Absence notice")

@@ -15,7 +15,10 @@ from enrollments.models import Enrollment
 
 
 def session_ics(enrollment: Enrollment) -> bytes:
-    """Every day of the enrolment's session as a calendar event (times in Asia/Tokyo)."""
+    """Every day of the enrolment's session as a calendar event (times in Asia/Tokyo). The UID
+    of a day's event never changes; SEQUENCE rises with each change people are told of, and a
+    cancelled session's events say STATUS:CANCELLED, so a calendar that imported the file
+    replaces or cancels the event it holds."""
 
     session = enrollment.session
     course = session.course
@@ -29,10 +32,13 @@ def session_ics(enrollment: Enrollment) -> bytes:
     for day in session.days.all():
         event = Event()
         event.add("uid", f"session-{session.pk}-day-{day.pk}@kenshu")
-        event.add("summary", f"{course.title}（第{session.number}回）")
+        cancelled = "【中止】" if session.is_cancelled else ""
+        event.add("summary", f"{cancelled}{course.title}（第{session.number}回）")
         event.add("dtstart", datetime.datetime.combine(day.date, day.starts_at, tzinfo=tz))
         event.add("dtend", datetime.datetime.combine(day.date, day.ends_at, tzinfo=tz))
         event.add("dtstamp", timezone.now())
+        event.add("sequence", session.calendar_sequence)
+        event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
         if place:
             event.add("location", place)
         event.add("description", "\n".join(filter(None, [session.notes, link])))

@@ -58,9 +58,29 @@ class ChangeForm(forms.Form):
     def __init__(self, *args: Any, enrollment: Enrollment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = _choice(self, "to_session")
-        field.queryset = Session.objects.filter(course_id=enrollment.course_id).exclude(
-            pk=enrollment.session_id
-        )
+        field.queryset = Session.objects.filter(
+            course_id=enrollment.course_id, cancelled_at__isnull=True
+        ).exclude(pk=enrollment.session_id)
+
+
+class SessionCancelForm(forms.Form):
+    """HR cancels a session (中止): why, and where people may go instead."""
+
+    reason = forms.CharField(
+        label=_("Reason (sent to everyone on the session)"), max_length=300,
+        help_text=_("For example: 台風接近のため / 講師急病のため"),
+    )  # fmt: skip
+    replacement = SessionChoiceField(
+        label=_("Replacement session (optional)"), queryset=Session.objects.none(),
+        required=False,
+        help_text=_("People are offered a one-click move to it; nobody is moved without asking."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, session: Session, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "replacement").queryset = Session.objects.filter(
+            course_id=session.course_id, cancelled_at__isnull=True
+        ).exclude(pk=session.pk)
 
 
 class AbsenceForm(forms.Form):

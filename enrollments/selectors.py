@@ -122,6 +122,9 @@ def dashboard(trainee: Trainee, today: datetime.date | None = None) -> Dashboard
         pending_changes = getattr(enrollment, "pending_changes", [])  # prefetched above
         if enrollment.status in (Status.REQUESTED, Status.WAITLISTED) or pending_changes:
             board.needs_action.append(enrollment)
+        elif (enrollment.status == Status.CANCELLED and enrollment.session.cancelled_at
+              and days and days[-1].date >= today):  # fmt: skip
+            board.needs_action.append(enrollment)  # 中止: the reason, and a replacement if any
         if enrollment.status == Status.CONFIRMED:
             absent = {a.day_id for a in enrollment.absences.all()}
             board.upcoming += [
@@ -152,7 +155,7 @@ def own_enrollment(trainee: Trainee, pk: int) -> Enrollment:
 def other_sessions(enrollment: Enrollment) -> list[Session]:
     """Sessions the trainee could move to, with seats left."""
     return list(
-        Session.objects.filter(course_id=enrollment.course_id)
+        Session.objects.filter(course_id=enrollment.course_id, cancelled_at__isnull=True)
         .exclude(pk=enrollment.session_id)
         .annotate(seats_left=F("capacity") - F("confirmed_count"))
         .prefetch_related("days")
@@ -287,7 +290,7 @@ def session_overview(session_pk: int) -> Session:
     """The session with its course, days (and each day's attendance counts)."""
     attended = Attendance.objects.filter(day=OuterRef("pk")).order_by().values("day")
     return (
-        Session.objects.select_related("course", "room__venue")
+        Session.objects.select_related("course", "room__venue", "replacement")
         .prefetch_related(
             Prefetch(
                 "days",

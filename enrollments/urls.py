@@ -60,6 +60,11 @@ urlpatterns = [
         views.enrollment_calendar,
         name="enrollment_calendar",
     ),
+    path(
+        "me/enrollments/<int:pk>/replacement/",
+        views.enrollment_move_to_replacement,
+        name="enrollment_move_to_replacement",
+    ),
     path("me/check-in/", views.check_in, name="check_in"),
     # Coordinators
     path("coordinator/nominations/", views.nominations, name="nominations"),
@@ -76,6 +81,7 @@ urlpatterns = [
     # HR
     path("hr/sessions/<int:pk>/", views.session_page, name="session_page"),
     path("hr/sessions/<int:pk>/export/<str:what>/", views.session_export, name="session_export"),
+    path("hr/sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("hr/sessions/<int:pk>/decide/", views.session_decide, name="session_decide"),
     path("hr/sessions/<int:pk>/lottery/", views.session_lottery, name="session_lottery"),
     path(

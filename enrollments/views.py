@@ -30,6 +30,7 @@ from enrollments.forms import (
     DecideForm,
     LotteryForm,
     NominateForm,
+    SessionCancelForm,
     SubstituteForm,
 )
 from enrollments.models import ChangeRequest, Enrollment, Status
@@ -106,8 +107,24 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "change_form": ChangeForm(enrollment=enrollment),
             "other_sessions": selectors.other_sessions(enrollment),
             "absence_form": AbsenceForm(enrollment=enrollment),
+            "movable": services.cancelled_place_movable(enrollment),
         },
     )
+
+
+@access(TRAINEE)
+@require_POST
+def enrollment_move_to_replacement(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The one-click move offered when a session is cancelled with a replacement."""
+    enrollment = own_enrollment_or_404(request, pk)
+    try:
+        moved = services.enrollment_move_to_replacement(enrollment=enrollment, actor=request.user)
+    except ValidationError as exc:
+        refused(request, exc)
+        return redirect("enrollment_detail", pk=pk)
+    messages.success(request, _("You have moved to the replacement session (%(status)s).")
+                     % {"status": moved.get_status_display()})  # fmt: skip
+    return redirect("enrollment_detail", pk=moved.pk)
 
 
 @access(TRAINEE)
@@ -335,6 +352,34 @@ def session_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @access(HR)
+@require_http_methods(["GET", "POST"])
+def session_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """中止: the reason and an optional replacement; who will be told, before it is done."""
+    session = get_object_or_404(Session.objects.select_related("course"), pk=pk)
+    form = SessionCancelForm(request.POST or None, session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            told = services.session_cancel(
+                session=session, reason=form.cleaned_data["reason"],
+                replacement=form.cleaned_data["replacement"], actor=request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            refused(request, exc)
+        else:
+            messages.success(request, ngettext(
+                "The session has been cancelled; %(count)s person has been told.",
+                "The session has been cancelled; %(count)s people have been told.", told,
+            ) % {"count": told})  # fmt: skip
+            return redirect("session_page", pk=pk)
+    elif request.method == "POST":
+        form_errors(request, form)
+    return render(request, "enrollments/session_cancel.html", {
+        "session": session, "course": session.course, "form": form,
+        "counts": selectors.session_counts(session),
+    })  # fmt: skip
+
+
+@access(HR)
 @require_GET
 def session_export(request: AuthenticatedHttpRequest, pk: int, what: str) -> HttpResponseBase:
     """A session's participants, attendance or completion as CSV (UTF-8 with BOM, or CP932) or
@@ -516,7 +561,10 @@ def check_in_display(request: AuthenticatedHttpRequest, pk: int, day_pk: int) ->
     (a GET only shows it), so that opening the page changes nothing."""
     day = _day_or_404(pk, day_pk)
     if request.method == "POST":
-        services.check_in_code_for(day, actor=request.user)
+        try:
+            services.check_in_code_for(day, actor=request.user)
+        except services.EnrollmentRefused as exc:
+            refused(request, exc)
         return redirect("check_in_display", pk=pk, day_pk=day_pk)
     code = selectors.check_in_code(day)
     opens, _start, ends = services.check_in_window(day)

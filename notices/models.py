@@ -24,6 +24,8 @@ class NoticeKind(models.TextChoices):
     REMINDER = "reminder", _("Reminder")
     INFO = "info", _("Information")
     REPORT = "report", _("Completion report")
+    CANCELLED = "cancelled", _("Session cancelled")
+    CHANGED = "changed", _("Session changed")
 
 
 class Notice(models.Model):
@@ -63,6 +65,10 @@ TEMPLATE_PLACEHOLDERS = {
     "order_number": _("the order number"),
     "order_date": _("the order date"),
     "portal_link": _("the link to the portal"),
+    "reason": _("why the session was cancelled"),
+    "replacement": _("the replacement session, if any"),
+    "changes": _("what changed (old → new)"),
+    "urgent": _("【至急】 when the change is within 24 hours"),
 }
 
 
@@ -118,6 +124,18 @@ DEFAULT_TEMPLATES = {
         "研修管理システムで、未完了の項目を確認してください。\n{portal_link}\n\n人材育成センター",
     ),
     "info": ("{course}", "{name} 様\n\n{portal_link}"),
+    "cancelled": (
+        "【中止のお知らせ】{course}（{session}）",
+        "{name} 様\n\n次の研修は中止となりました。お申込み・受講予定は取り消されています。\n\n"
+        "研修名：{course}（{session}）\n日時：{dates}\n中止の理由：{reason}\n\n"
+        "{replacement}\n\n{portal_link}\n\n人材育成センター",
+    ),
+    "changed": (
+        "{urgent}【日程等変更のお知らせ】{course}（{session}）",
+        "{name} 様\n\n次の研修の日時・会場等が変更になりました。\n\n"
+        "研修名：{course}（{session}）\n{changes}\n\n"
+        "変更後の日時：{dates}\n会場：{venue}\n\n{portal_link}\n\n人材育成センター",
+    ),
     "report": (
         "【受講結果報告】{course}（{session}）",
         "{name} 様\n\n{course}（{session}）の受講結果報告について、所属から連絡があります。\n"

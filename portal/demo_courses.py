@@ -26,6 +26,7 @@ from enrollments.services import (
     enrollment_apply,
     enrollment_nominate,
     order_issue,
+    session_cancel,
     session_save,
 )
 from learning.materials import inspect_upload
@@ -195,6 +196,59 @@ def seed_open_courses() -> None:
             )
     for trainee in staff.exclude(enrollments__session=session)[:3]:
         enrollment_apply(session=session, trainee=trainee, actor=trainee.user)
+
+
+def seed_cancelled_session() -> None:
+    """An ordinary month (issue 22): HR cancelled a session because of a typhoon warning and
+    named a replacement — 区民 花子 (300001) finds the notice in her inbox and a button to move;
+    the replacement's afternoon was then moved to the morning, and the person on it was told
+    old → new. Done through the services HR's pages use."""
+    year = current_fiscal_year()
+    if Course.objects.filter(fiscal_year=year, code="E07").exists():
+        return
+    today = timezone.localdate()
+    hr = User.objects.filter(username="100001").first()
+    room = Room.objects.get(venue__name="区役所本庁舎", name="5階 研修室A")
+    course = course_services.course_save(
+        course=Course(
+            fiscal_year=year, code="E07", title="メンタルヘルス研修（セルフケア）",
+            category=Category.ELECTIVE, kind=CourseKind.OPEN, delivery=DeliveryMode.CLASSROOM,
+            selection=Selection.FIRST_COME, requires_attendance=True,
+        ),
+        actor=None,
+    )  # fmt: skip
+    sessions = []
+    for number, days_ahead in ((1, 5), (2, 26)):
+        day = today + datetime.timedelta(days=days_ahead)
+        sessions.append(session_save(
+            session=Session(
+                course=course, number=number, capacity=20, room=room,
+                application_opens_at=_at(today - datetime.timedelta(days=14), 9),
+                application_closes_at=_at(day - datetime.timedelta(days=2), 17),
+                instructor="産業医",
+            ),
+            days=[{"id": None, "date": day, "starts_at": datetime.time(13, 30),
+                   "ends_at": datetime.time(16, 30)}],
+            actor=None,
+        ))  # fmt: skip
+    first, second = sessions
+    applicants = list(
+        Trainee.objects.filter(user__isnull=False)
+        .exclude(user__username__in=["100001", "100002", "200001"])
+        .order_by("staff_number")[:3]
+    )
+    hanako = Trainee.objects.filter(user__username="300001").first()
+    for trainee in [t for t in [hanako, *applicants] if t is not None][:3]:
+        enrollment_apply(session=first, trainee=trainee, actor=trainee.user)
+    if applicants:
+        enrollment_apply(session=second, trainee=applicants[-1], actor=applicants[-1].user)
+    session_cancel(session=first, reason="台風接近に伴う警報発令の見込みのため",
+                   replacement=second, actor=hr)  # fmt: skip
+    second.refresh_from_db()
+    moved = second.days.get()
+    session_save(session=second, days=[{"id": moved.pk, "date": moved.date,
+                                        "starts_at": datetime.time(9, 30),
+                                        "ends_at": datetime.time(12, 30)}], actor=hr)  # fmt: skip
 
 
 def seed_completion() -> None:

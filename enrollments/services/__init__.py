@@ -60,7 +60,12 @@ from enrollments.services.seats import (
     session_seats_release,
     session_seats_take,
 )
-from enrollments.services.sessions import session_save
+from enrollments.services.sessions import (
+    cancelled_place_movable,
+    enrollment_move_to_replacement,
+    session_cancel,
+    session_save,
+)
 from enrollments.services.status import EnrollmentRefused, waitlist_promote
 
 __all__ = [
@@ -69,6 +74,7 @@ __all__ = [
     "attendance_all_present",
     "attendance_allowed",
     "attendance_record",
+    "cancelled_place_movable",
     "change_request_decide",
     "check_in",
     "check_in_code_for",
@@ -79,6 +85,7 @@ __all__ = [
     "enrollment_apply",
     "enrollment_cancel",
     "enrollment_change",
+    "enrollment_move_to_replacement",
     "enrollment_nominate",
     "enrollments_decide",
     "enrollments_nominate",
@@ -96,6 +103,7 @@ __all__ = [
     "quota_remove",
     "quota_set",
     "reminders_send",
+    "session_cancel",
     "session_lock",
     "session_save",
     "session_seats_release",

@@ -20,6 +20,7 @@ from enrollments.models import (
 )
 from enrollments.services.checks import (
     local_time,
+    not_cancelled,
     open_course_check,
     place_requested,
 )
@@ -60,6 +61,7 @@ def enrollment_apply(*, session: Session, trainee: Trainee, actor: User | None) 
             )
             if course.selection == Selection.FIRST_COME:
                 enrollment.session = session_lock(session.pk)
+                not_cancelled(enrollment.session)  # cancelled since the check above
                 if free_seats(enrollment.session) > 0:
                     status_set(enrollment, Status.CONFIRMED, actor, _("First come, first served"))
                 else:
@@ -116,7 +118,7 @@ def enrollment_cancel(
     return enrollment
 
 
-def _move(enrollment: Enrollment, to: Session, actor: User | None, reason: str) -> None:
+def place_move(enrollment: Enrollment, to: Session, actor: User | None, reason: str) -> None:
     """Put the enrolment on another session of its course (both sessions locked)."""
     stale = Enrollment.objects.filter(session=to, trainee_id=enrollment.trainee_id).first()
     if stale is not None:  # an old cancelled row there: its history joins this one
@@ -142,6 +144,7 @@ def enrollment_change(*, enrollment: Enrollment, to_session: Session, actor: Use
     its seat; an application simply moves), otherwise "requested" — HR decides."""
     if to_session.course_id != enrollment.course_id or to_session.pk == enrollment.session_id:
         raise EnrollmentRefused(_("Choose another session of the same course."))
+    not_cancelled(to_session)
     sessions = sessions_lock(enrollment.session_id, to_session.pk)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     old, new = sessions[enrollment.session_id], sessions[to_session.pk]
@@ -163,10 +166,10 @@ def enrollment_change(*, enrollment: Enrollment, to_session: Session, actor: Use
             return "requested"
         session_seats_release(old)
         session_seats_take(new)
-        _move(enrollment, new, actor, "")
+        place_move(enrollment, new, actor, "")
         waitlist_promote(old, actor)
     else:
-        _move(enrollment, new, actor, "")
+        place_move(enrollment, new, actor, "")
         if enrollment.status == Status.WAITLISTED:  # to the end of the new session's queue
             enrollment.waitlist_rank = waitlist_next_rank(new)
             enrollment.save(update_fields=["waitlist_rank"])
@@ -194,7 +197,7 @@ def change_request_decide(*, request: ChangeRequest, approve: bool, actor: User 
                 )
             session_seats_release(old)
             session_seats_take(new)
-        _move(enrollment, new, actor, _("change request approved"))
+        place_move(enrollment, new, actor, _("change request approved"))
         waitlist_promote(old, actor)
     request.state = ChangeRequest.State.APPROVED if approve else ChangeRequest.State.REFUSED
     request.decided_at = timezone.now()

@@ -23,6 +23,7 @@ from enrollments.models import (
     Enrollment,
     Status,
 )
+from enrollments.services.checks import not_cancelled
 from enrollments.services.history import enrollments_stamp_organisation
 from enrollments.services.status import EnrollmentRefused
 from lib.japanese import fold
@@ -105,6 +106,7 @@ def attendance_all_present(*, day: SessionDay, actor: User | None) -> int:
 def check_in_code_for(day: SessionDay, *, actor: User | None = None) -> CheckInCode:
     """The day's check-in code, made the first time HR asks (an event; the code itself is not
     kept in the trail: anyone reading the trail could check in with it)."""
+    not_cancelled(day.session)
     code, created = CheckInCode.objects.get_or_create(
         day=day, defaults={"code": f"{secrets.randbelow(10**6):06d}"}
     )

@@ -23,6 +23,18 @@ from trainees.models import Organisation, Trainee, User
 from trainees.selectors import organisation_descendants
 
 
+def not_cancelled(session: Session, *, fresh: bool = False) -> None:
+    """No new place, move, decision or check-in on a session that has been cancelled (中止).
+    `fresh`: read it from the database, not from the caller's copy (which may predate the
+    cancellation); callers holding the session lock pass the locked copy instead."""
+    if fresh:
+        cancelled = Session.objects.filter(pk=session.pk, cancelled_at__isnull=False).exists()
+    else:
+        cancelled = session.cancelled_at is not None
+    if cancelled:
+        raise EnrollmentRefused(_("This session has been cancelled (中止)."))
+
+
 def window_check(session: Session) -> None:
     now = timezone.now()
     if session.application_opens_at and now < session.application_opens_at:
@@ -116,6 +128,7 @@ def place_requested(
     推薦: `source`), with `fields` set, saved and its event (`note`) added. Refused when they
     already hold a place on the course (`already_held` says so of a nominee) or their
     department's quota is used up."""
+    not_cancelled(session, fresh=True)
     try:
         enrollment = existing_enrollment(session, trainee)
     except EnrollmentRefused:

@@ -18,6 +18,7 @@ from enrollments.models import (
     Source,
     Status,
 )
+from enrollments.services.checks import not_cancelled
 from enrollments.services.notifications import NOTICE_FOR, decisions_notify
 from enrollments.services.seats import free_seats, session_lock
 from enrollments.services.status import (
@@ -38,6 +39,7 @@ def enrollments_decide(
     if decision not in NOTICE_FOR:
         raise EnrollmentRefused(_("Unknown decision."))
     session = session_lock(session.pk)
+    not_cancelled(session)
     enrollments = list(
         Enrollment.objects.select_for_update()
         .filter(session=session, pk__in=list(enrollment_ids))
@@ -98,6 +100,7 @@ def lottery_run(
     """抽選 among those awaiting a decision: the free seats are confirmed in drawn order, the rest
     waitlisted in that order. Seed, inputs and result are kept (the draw can be replayed)."""
     session = session_lock(session.pk)
+    not_cancelled(session)
     closes = session.application_closes_at
     if closes and timezone.now() < closes and not before_close:
         raise EnrollmentRefused(

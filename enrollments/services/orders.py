@@ -28,6 +28,7 @@ from enrollments.models import (
     TrainingOrder,
 )
 from enrollments.selectors import completed_trainee_ids
+from enrollments.services.checks import not_cancelled
 from enrollments.services.seats import free_seats, session_lock, session_seats_take
 from enrollments.services.status import EnrollmentRefused
 from lib.bulk import insert_rows
@@ -143,6 +144,7 @@ def enrollments_order(*, session: Session, trainee_ids: list[int], actor: User |
     not suffice."""
     if not trainee_ids:
         return 0
+    not_cancelled(session)
     if len(trainee_ids) > free_seats(session):
         raise EnrollmentRefused(
             _("Session %(number)s has %(free)s free seats; the order names %(count)s people.")

@@ -270,6 +270,8 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
         (hr_admin, reverse("session_page", args=[session.pk]), True,
          ["session with course and room", "days with attendance counts", "the page's count",
           "counts by status", "change requests", "last lottery", "the page's rows"]),
+        (hr_admin, reverse("session_cancel", args=[session.pk]), True,
+         ["session with course", "counts by status", "the other sessions (replacement)"]),
         (hr_admin, reverse("attendance", args=[session.pk, session.days.get().pk]), True,
          ["day with its session", "the roster with marks and absence notices"]),
     ]  # fmt: skip

@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from tests.trainees.admin_forms import change_form
 from tests.trainees.factories import PASSWORD, UserFactory
-from tests.trainees.test_admin_separation import change_form
 
 pytestmark = pytest.mark.django_db
 

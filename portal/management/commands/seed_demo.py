@@ -29,6 +29,7 @@ from lifecycle.services import purge_expired
 from portal.demo_assessments import seed_assessments
 from portal.demo_audit import seed_audit_month, working_day_before
 from portal.demo_courses import (
+    seed_cancelled_session,
     seed_completion,
     seed_courses,
     seed_elearning,
@@ -96,6 +97,7 @@ class Command(BaseCommand):
             seed_notices()
             seed_elearning()
             seed_open_courses()
+            seed_cancelled_session()
             seed_assessments()
             seed_completion()
             seed_history()

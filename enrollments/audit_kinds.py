@@ -23,6 +23,7 @@ class EnrollmentsEventKind(models.TextChoices):
     ENROLLMENT_MOVED = "enrollment.moved", _("Moved to another session")
     SESSION_CANCELLED = "session.cancelled", _("Session cancelled (中止), everyone told")
     SESSION_CHANGE_TOLD = "session.change_told", _("Session changed, everyone told")
+    ANNOUNCEMENT_SENT = "announcement.sent", _("Announcement (お知らせ) sent")
     ENROLLMENT_CHANGE_REQUESTED = "enrollment.change_requested", _("Change of session requested")
     ENROLLMENT_CHANGE_DECIDED = "enrollment.change_decided", _("Change request decided")
     ENROLLMENT_ABSENCE = "enrollment.absence", _("Absence notice")

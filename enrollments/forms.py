@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from courses.models import Category, Course, Session, SessionDay
-from enrollments.models import AbsenceReason, AttendanceMark, Enrollment, Status
+from enrollments.models import AbsenceReason, AttendanceMark, Audience, Enrollment, Status
 from lib.forms import FoldedNumbersMixin
 from lib.japanese import fold
 from trainees.models import Organisation, Trainee
@@ -300,3 +300,26 @@ class QuotaForm(FoldedNumbersMixin, forms.Form):
         queryset=Organisation.objects.filter(is_active=True).order_by("code"),
     )
     limit = forms.IntegerField(label=_("Places"), min_value=0, max_value=9999)
+
+
+class AnnouncementForm(forms.Form):
+    """An お知らせ to a course's people (or one session's), chosen by the state of their place.
+    The words may use the notice placeholders ({name}, {course}, {session}, {dates}, {venue} …),
+    filled in for each person."""
+
+    session = SessionChoiceField(
+        label=_("Session"), queryset=Session.objects.none(), required=False,
+        empty_label=_("Every session of the course"),
+    )  # fmt: skip
+    audience = forms.MultipleChoiceField(
+        label=pgettext_lazy("recipients", "To"), choices=Audience.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Audience.CONFIRMED],
+    )  # fmt: skip
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), max_length=5000, widget=forms.Textarea(
+        attrs={"rows": 10}))  # fmt: skip
+
+    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "session").queryset = Session.objects.filter(course=course).order_by("number")

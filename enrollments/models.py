@@ -379,3 +379,50 @@ class OrderNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year}: {self.last}"
+
+
+class Audience(models.TextChoices):
+    """Who on a course or session an お知らせ goes to."""
+
+    CONFIRMED = "confirmed", _("Confirmed (ordered ones included)")
+    REQUESTED = "requested", _("Awaiting a decision or nominated")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    NOT_COMPLETED = "not_completed", _("Confirmed, not yet completed")
+
+
+class Announcement(models.Model):
+    """An お知らせ HR wrote to a course's or a session's people, chosen by state: what was sent,
+    by whom, to how many (each delivery is a notices.Delivery about ``rule``)."""
+
+    course = models.ForeignKey(
+        "courses.Course", verbose_name=_("course"), on_delete=models.PROTECT, related_name="+"
+    )
+    session = models.ForeignKey(
+        "courses.Session", verbose_name=_("session"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    audience = models.JSONField(_("sent to"), default=list)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), max_length=5000)
+    sent_by = models.ForeignKey(
+        "trainees.User", verbose_name=_("sent by"), null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def rule(self) -> str:
+        return f"announcement:{self.pk}"
+
+    def audience_labels(self) -> list[str]:
+        labels = dict(Audience.choices)
+        return [str(labels.get(code, code)) for code in self.audience]

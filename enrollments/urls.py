@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from enrollments import order_views, views
+from enrollments import announcement_views, order_views, views
 
 urlpatterns = [
     # HR: sessions, target lists, training orders
@@ -45,6 +45,14 @@ urlpatterns = [
         "hr/courses/<int:pk>/quotas/<int:quota_pk>/remove/",
         order_views.course_quota_remove,
         name="course_quota_remove",
+    ),
+    path(
+        "hr/courses/<int:pk>/announce/", announcement_views.course_announce, name="course_announce"
+    ),
+    path(
+        "hr/announcements/<int:pk>/",
+        announcement_views.announcement_detail,
+        name="announcement_detail",
     ),
     path("hr/orders/<int:pk>/", order_views.order_detail, name="order_detail"),
     path("hr/orders/<int:pk>/resend/", order_views.order_resend, name="order_resend"),

@@ -69,8 +69,9 @@ def notices_send(
 
 @transaction.atomic
 def notice_send_by_template(
-    *, kind: str, recipients: list[Recipient], values: dict[str, str], link: str
-) -> int:
+    *, kind: str, recipients: list[Recipient], values: dict[str, str], link: str,
+    template: NotificationTemplate | None = None,
+) -> int:  # fmt: skip
     """Send a notice of this kind to each recipient: the template filled with `values` and the
     person's name, in their inbox at once (if they have an account) and by e-mail through the
     outbox after commit. A (trainee, kind, rule) already sent is left out, so a retried job or a
@@ -85,7 +86,8 @@ def notice_send_by_template(
     recipients = [r for r in recipients if (r.trainee_id, r.rule) not in already]
     if not recipients:
         return 0
-    template = NotificationTemplate.for_kind(kind)
+    # HR's own words for this one message (an お知らせ), or the kind's template.
+    template = template or NotificationTemplate.for_kind(kind)
     texts = [template.render({**values, "name": r.name}) for r in recipients]
     now = timezone.now()
     insert_rows(

@@ -21,8 +21,9 @@ from courses.models import (
     Venue,
     current_fiscal_year,
 )
-from enrollments.models import TrainingOrder
+from enrollments.models import Audience, TrainingOrder
 from enrollments.services import (
+    announcement_send,
     enrollment_apply,
     enrollment_nominate,
     order_issue,
@@ -249,6 +250,13 @@ def seed_cancelled_session() -> None:
     session_save(session=second, days=[{"id": moved.pk, "date": moved.date,
                                         "starts_at": datetime.time(9, 30),
                                         "ends_at": datetime.time(12, 30)}], actor=hr)  # fmt: skip
+    announcement_send(
+        course=course, session=None, audience=[Audience.CONFIRMED, Audience.WAITLISTED],
+        subject="【お知らせ】{course}の事前アンケート",
+        body="{name} 様\n\n{course}（{session}、{dates}）の前に、職場のストレスについての簡単な"
+             "アンケートにお答えください。当日の演習で使います。\n\n{portal_link}\n\n人材育成センター",
+        actor=hr,
+    )  # fmt: skip
 
 
 def seed_completion() -> None:

@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services as assessment_services
 from audit.models import AccessLog, AuditEvent, Finding, MonthlyReport
-from enrollments.models import OrganisationQuota
+from enrollments.models import Announcement, OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
 from lifecycle.models import DeletionReport
 from notices.models import Notice, NotificationTemplate
@@ -270,6 +270,8 @@ MATRIX = {
     "hr/sessions/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/decide/": hr_only(),
     "hr/sessions/<int:pk>/cancel/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/courses/<int:pk>/announce/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/announcements/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/export/<str:what>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/lottery/": hr_only(),
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/": _row(LOGIN, 403, 403, 200, 403),
@@ -519,6 +521,10 @@ def concrete_urls(objects):
             urls[key] = f"/catalogue/sessions/{objects['session'].pk}/apply/"
         elif key == "hr/change-requests/<int:pk>/decide/":
             urls[key] = "/hr/change-requests/1/decide/"
+        elif key.startswith("hr/announcements/"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["announcement"].pk))
+        elif key == "hr/courses/<int:pk>/announce/":
+            urls[key] = f"/hr/courses/{objects['session'].course_id}/announce/"
         elif key.startswith("hr/orders/"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["order"].pk))
         elif key.startswith("hr/courses/<int:course_pk>/materials/"):
@@ -709,6 +715,7 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         **_assessment_objects(session, enrollment),
         "course_without_survey": CourseFactory(),
         "order": TrainingOrderFactory(),
+        "announcement": Announcement.objects.create(course=session.course, subject="x", body="x"),
         "personas": {
             "anonymous": None,
             "trainee": trainee,

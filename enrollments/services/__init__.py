@@ -14,6 +14,11 @@ package's interface: callers import them from here.
 
 from __future__ import annotations
 
+from enrollments.services.announcements import (
+    announcement_preview,
+    announcement_recipients,
+    announcement_send,
+)
 from enrollments.services.applications import (
     absence_notify,
     change_request_decide,
@@ -71,6 +76,9 @@ from enrollments.services.status import EnrollmentRefused, waitlist_promote
 __all__ = [
     "EnrollmentRefused",
     "absence_notify",
+    "announcement_preview",
+    "announcement_recipients",
+    "announcement_send",
     "attendance_all_present",
     "attendance_allowed",
     "attendance_record",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from courses.models import CourseKind, Selection
 from enrollments.models import Attendance, CheckInCode, Enrollment, Source, Status
-from enrollments.services import enrollment_apply, enrollment_nominate
+from enrollments.services import announcement_send, enrollment_apply, enrollment_nominate
 from tests.courses.factories import SAMPLE_PDF, CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
@@ -256,6 +256,9 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
         session=open_session(), trainee=TraineeFactory(organisation=organisation), actor=coordinator
     )
     _budget_setup(3, session, organisation)
+    announcement = announcement_send(course=session.course, session=None,
+                                     audience=["confirmed", "requested"], subject="s", body="b",
+                                     actor=hr_admin)  # fmt: skip
     # Each: the page frame (tests/conftest.py: PAGE_FRAME) plus the page's own reads, exactly.
     pages = [
         (user, reverse("trainee_home"), True,
@@ -270,6 +273,10 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
         (hr_admin, reverse("session_page", args=[session.pk]), True,
          ["session with course and room", "days with attendance counts", "the page's count",
           "counts by status", "change requests", "last lottery", "the page's rows"]),
+        (hr_admin, reverse("course_announce", args=[session.course_id]), True,
+         ["the course", "its sessions (the form)", "what was sent"]),
+        (hr_admin, reverse("announcement_detail", args=[announcement.pk]), True,
+         ["the announcement", "its e-mails by state", "its recipients"]),
         (hr_admin, reverse("session_cancel", args=[session.pk]), True,
          ["session with course", "counts by status", "the other sessions (replacement)"]),
         (hr_admin, reverse("attendance", args=[session.pk, session.days.get().pk]), True,

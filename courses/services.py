@@ -72,6 +72,7 @@ def session_save(
         raise ValidationError(_("A session needs at least one day."))
     created = session.pk is None
     session.full_clean(exclude=["confirmed_count"])
+    _room_clash_check(session, days)
     changes = field_changes(
         session, [f.attname for f in Session._meta.concrete_fields if f.name in SESSION_FIELDS]
     )
@@ -91,6 +92,31 @@ def session_save(
         },
     )
     return session
+
+
+def _room_clash_check(session: Session, days: list[dict[str, Any]]) -> None:
+    """重複チェック: a room holds one session at a time. A day that overlaps another session's
+    day in the same room (cancelled sessions free their room) is refused, naming the other."""
+    if session.room_id is None:
+        return
+    for day in days:
+        overlapping = SessionDay.objects.filter(
+            session__room_id=session.room_id, session__cancelled_at__isnull=True,
+            date=day["date"], starts_at__lt=day["ends_at"], ends_at__gt=day["starts_at"],
+        )  # fmt: skip
+        other = (
+            overlapping.exclude(session_id=session.pk)
+            .select_related("session__course", "session__room__venue")
+            .first()
+        )
+        if other is not None:
+            raise ValidationError(
+                _("%(room)s is already booked on %(date)s %(start)s–%(end)s for %(course)s "
+                  "(session %(number)s).")
+                % {"room": other.session.room, "date": formats.date_format(other.date),
+                   "start": f"{other.starts_at:%H:%M}", "end": f"{other.ends_at:%H:%M}",
+                   "course": other.session.course.title, "number": other.session.number}
+            )  # fmt: skip
 
 
 def _session_days_replace(session: Session, days: list[dict[str, Any]]) -> None:

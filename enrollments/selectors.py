@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import (
@@ -50,6 +51,7 @@ from enrollments.models import (
     Status,
 )
 from learning.selectors import material_titles
+from lib.japanese import list_join
 from notices.models import NoticeKind
 from notices.selectors import notified_pairs
 from trainees.models import Organisation, Trainee, User
@@ -570,4 +572,35 @@ def not_completed_place_ids() -> list[int]:
         Enrollment.objects.filter(status=Status.CONFIRMED)
         .exclude(completion=Completion.COMPLETED)
         .values_list("id", flat=True)
+    )
+
+
+def clashing_places(trainee_ids: list[int], session: Session) -> dict[int, list[Enrollment]]:
+    """重複チェック: {trainee id: their other confirmed places whose days overlap this
+    session's} — what applying, nominating or ordering them here would double-book. One
+    query for the session's days, one for the overlaps."""
+    days = list(session.days.all())
+    if not days or not trainee_ids:
+        return {}
+    overlap = Q(pk__in=[])
+    for day in days:
+        overlap |= Q(date=day.date, starts_at__lt=day.ends_at, ends_at__gt=day.starts_at)
+    clashing_days = SessionDay.objects.filter(overlap).exclude(session=session)
+    found: dict[int, list[Enrollment]] = {}
+    for place in (
+        Enrollment.objects.filter(trainee_id__in=trainee_ids, status=Status.CONFIRMED,
+                                  session__in=clashing_days.values("session_id"),
+                                  session__cancelled_at__isnull=True)
+        .select_related("session__course", "trainee")
+        .order_by("trainee_id", "session_id")
+    ):  # fmt: skip
+        found.setdefault(place.trainee_id, []).append(place)
+    return found
+
+
+def clash_text(places: list[Enrollment]) -> str:
+    return list_join(
+        gettext("%(course)s (session %(number)s)")
+        % {"course": p.session.course.title, "number": p.session.number}
+        for p in places
     )

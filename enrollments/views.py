@@ -92,6 +92,12 @@ def apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
         selectors.waitlist_position(enrollment) if enrollment.status == Status.WAITLISTED else 0
     )
     messages.success(request, texts[Status(enrollment.status)] % {"position": position})
+    clashes = selectors.clashing_places([trainee.pk], session).get(trainee.pk)
+    if clashes:
+        messages.warning(request, _(
+            "Its days overlap another training you hold a place on: %(places)s. Cancel one of "
+            "them if you cannot attend both."
+        ) % {"places": selectors.clash_text(clashes)})  # fmt: skip
     return redirect("enrollment_detail", pk=enrollment.pk)
 
 
@@ -263,6 +269,14 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
                 names = list_join(t.name for t in form.chosen)
                 done = _("%(names)s: nominated.") % {"names": names}
             messages.success(request, done)
+            clashes = selectors.clashing_places([t.pk for t in form.chosen],
+                                                form.cleaned_data["session"])  # fmt: skip
+            for trainee in form.chosen:
+                if trainee.pk in clashes:
+                    messages.warning(request, _(
+                        "%(name)s already has a place whose days overlap: %(places)s."
+                    ) % {"name": trainee.name,
+                         "places": selectors.clash_text(clashes[trainee.pk])})  # fmt: skip
             return redirect("nominations")
     page = Paginator(selectors.department_enrollments(staff.values("id")), 100).get_page(
         request.GET.get("page")

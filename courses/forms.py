@@ -17,7 +17,8 @@ class CourseForm(FoldedNumbersMixin, forms.ModelForm):
         model = Course
         fields = [
             "fiscal_year", "code", "title", "category", "kind", "delivery", "description",
-            "external_allowed", "requires_attendance", "requires_materials", "materials_threshold",
+            "external_allowed", "requires_attendance", "attendance_share", "requires_materials",
+            "materials_threshold",
             "requires_test", "requires_survey", "requires_report", "completion_deadline",
             "remind_days_before_session", "remind_days_before_deadline",
         ]  # fmt: skip

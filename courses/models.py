@@ -119,6 +119,20 @@ class Course(models.Model):
     )
     # Completion requirements, as data: later features check each one.
     requires_attendance = models.BooleanField(_("attendance of every session day"), default=True)
+    # 出席率: empty = every day attended (arriving late or leaving early still counts); a share =
+    # at least this much of the session's hours, an absent day's hours and the minutes of a late
+    # arrival or an early leave being missed (progress.completion).
+    attendance_share = models.PositiveSmallIntegerField(
+        _("attended at least (percent of the hours)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "Leave empty to require every day. With a share, e.g. 75, someone absent for more "
+            "than a quarter of the hours is not completed; late arrivals and early leaves count "
+            "by their minutes."
+        ),
+    )
     requires_materials = models.BooleanField(_("materials watched"), default=False)
     materials_threshold = models.PositiveSmallIntegerField(
         _("watched at least (%)"),
@@ -156,6 +170,11 @@ class Course(models.Model):
                 condition=models.Q(materials_threshold__gte=1, materials_threshold__lte=100),
                 name="course_materials_threshold_percent",
             ),
+            models.CheckConstraint(
+                condition=models.Q(attendance_share__isnull=True)
+                | models.Q(attendance_share__gte=1, attendance_share__lte=100),
+                name="course_attendance_share_percent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,7 +190,10 @@ class Course(models.Model):
         labels = []
         for name in ("requires_attendance", "requires_materials", "requires_test",
                      "requires_survey", "requires_report"):  # fmt: skip
-            if getattr(self, name):
+            if name == "requires_attendance" and self.requires_attendance and self.attendance_share:
+                labels.append(_("attendance of at least %(share)s%% of the hours")
+                              % {"share": self.attendance_share})  # fmt: skip
+            elif getattr(self, name):
                 labels.append(str(Course._meta.get_field(name).verbose_name))  # type: ignore[union-attr]
         return labels
 
@@ -260,6 +282,12 @@ class SessionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+    @property
+    def minutes(self) -> int:
+        """The day's length, from its start to its end (what attendance shares count)."""
+        start = self.starts_at.hour * 60 + self.starts_at.minute
+        return max(0, self.ends_at.hour * 60 + self.ends_at.minute - start)
 
 
 class TargetRule(models.Model):

@@ -32,4 +32,5 @@ class EnrollmentsEventKind(models.TextChoices):
         _("Request for someone else's enrolment"),
     )
     ATTENDANCE_RECORDED = "attendance.recorded", _("Attendance recorded")
+    ATTENDANCE_IMPORTED = "attendance.imported", _("Attendance recorded from a sign-in sheet file")
     CHECK_IN_CODE_ISSUED = "attendance.check_in_code", _("Check-in code issued")

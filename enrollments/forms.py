@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from courses.models import Category, Course, Session, SessionDay
-from enrollments.models import AbsenceReason, AttendanceMark, Audience, Enrollment, Status
+from enrollments.models import (
+    LATE_OR_EARLY,
+    AbsenceReason,
+    AttendanceMark,
+    Audience,
+    Enrollment,
+    Status,
+)
 from lib.forms import FoldedNumbersMixin
 from lib.japanese import fold
 from trainees.models import Organisation, Trainee
@@ -241,28 +248,60 @@ class LotteryForm(forms.Form):
     )
 
 
-class AttendanceForm(forms.Form):
-    """One radio group per trainee on the day's roster."""
-
-    def __init__(self, *args: Any, roster: list[Enrollment], **kwargs: Any) -> None:
+class _AttendanceFields(forms.Form):
+    def __init__(
+        self, *args: Any, roster: list[Enrollment], day_minutes: int, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.roster = roster
-        for enrollment in roster:
+        self.day_minutes = day_minutes
+        for enrollment in self.roster:
             today = getattr(enrollment, "today", [])  # prefetched by selectors.day_roster
-            current = today[0].mark if today else None
+            current = today[0] if today else None
             self.fields[f"mark_{enrollment.pk}"] = forms.ChoiceField(
                 label=enrollment.trainee.name,
                 choices=AttendanceMark.choices,
                 widget=forms.RadioSelect,
                 required=False,
-                initial=current,
+                initial=current.mark if current else None,
             )
+            self.fields[f"minutes_{enrollment.pk}"] = forms.IntegerField(
+                label=_("Minutes missed (late or left early)"),
+                min_value=0,
+                max_value=self.day_minutes,
+                required=False,
+                initial=current.minutes_missed if current and current.minutes_missed else None,
+            )
+
+
+class AttendanceForm(FoldedNumbersMixin, _AttendanceFields):
+    """One radio group per trainee on the day's roster, and the minutes missed for a late
+    arrival or an early leave (full-width digits fold)."""
+
+    roster: list[Enrollment]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for enrollment in self.roster:
+            mark = cleaned.get(f"mark_{enrollment.pk}")
+            if cleaned.get(f"minutes_{enrollment.pk}") and mark not in LATE_OR_EARLY:
+                self.add_error(f"minutes_{enrollment.pk}", _(
+                    "%(name)s: minutes are only for a late arrival or an early leave."
+                ) % {"name": enrollment.trainee.name})  # fmt: skip
+        return cleaned
 
     def marks(self) -> dict[int, str]:
         return {
             int(name.removeprefix("mark_")): value
             for name, value in self.cleaned_data.items()
-            if value
+            if name.startswith("mark_") and value
+        }
+
+    def minutes(self) -> dict[int, int]:
+        return {
+            int(name.removeprefix("minutes_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("minutes_") and value
         }
 
 

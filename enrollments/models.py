@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lib.imports import FileImport
+
 
 class Status(models.TextChoices):
     REQUESTED = "requested", _("Awaiting decision")
@@ -263,16 +265,24 @@ class AttendanceMark(models.TextChoices):
     LEFT_EARLY = "left_early", _("Left early")
 
 
+# Marks that come with the minutes missed (Attendance.minutes_missed).
+LATE_OR_EARLY = (AttendanceMark.LATE, AttendanceMark.LEFT_EARLY)
+
+
 class Attendance(models.Model):
     """出欠: one trainee on one session day."""
 
     class Method(models.TextChoices):
         HR = "hr", _("Marked by HR")
         CHECK_IN = "check_in", _("Checked in with the day's code")
+        IMPORT = "import", _("From the sign-in sheet file")
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attendance")
     day = models.ForeignKey("courses.SessionDay", on_delete=models.PROTECT, related_name="+")
     mark = models.CharField(_("attendance"), max_length=10, choices=AttendanceMark.choices)
+    # 遅刻・早退: the minutes missed of the day (0 when not known or not late); counted by a
+    # course that asks for a share of the hours (Course.attendance_share).
+    minutes_missed = models.PositiveSmallIntegerField(_("minutes missed"), default=0)
     method = models.CharField(_("how"), max_length=10, choices=Method.choices)
     recorded_by = models.ForeignKey(
         "trainees.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -283,7 +293,12 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         constraints = [
-            models.UniqueConstraint(fields=["enrollment", "day"], name="attendance_once_per_day")
+            models.UniqueConstraint(fields=["enrollment", "day"], name="attendance_once_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(minutes_missed=0)
+                | models.Q(mark__in=["late", "left_early"], minutes_missed__lte=24 * 60),
+                name="attendance_minutes_only_when_late_or_early",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -426,3 +441,19 @@ class Announcement(models.Model):
     def audience_labels(self) -> list[str]:
         labels = dict(Audience.choices)
         return [str(labels.get(code, code)) for code in self.audience]
+
+
+class AttendanceImport(FileImport):
+    """出欠の一括取込: a session's filled-in sign-in sheet (one line per person and day),
+    previewed and then recorded whole — or not at all (lib.imports.FileImport: the file, its
+    problems, who confirmed it)."""
+
+    session = models.ForeignKey(
+        "courses.Session", on_delete=models.CASCADE, related_name="attendance_imports"
+    )
+    # The marks to record, as checked (enrollments.attendance_import.PlannedMark, one per line).
+    plan = models.JSONField(default=list, blank=True)
+
+    class Meta(FileImport.Meta):
+        verbose_name = _("attendance import")
+        verbose_name_plural = _("attendance imports")

@@ -226,6 +226,7 @@ def nominable_sessions() -> QuerySet[Session]:
         Session.objects.filter(
             course__kind=CourseKind.OPEN, course__fiscal_year__gte=current_fiscal_year()
         )
+        .filter(cancelled_at__isnull=True)  # 中止: takes no nomination
         .filter(Q(application_opens_at__isnull=True) | Q(application_opens_at__lte=now))
         .filter(Q(application_closes_at__isnull=True) | Q(application_closes_at__gte=now))
         .select_related("course")
@@ -447,7 +448,17 @@ def check_in_code(day: SessionDay) -> CheckInCode | None:
 SESSION_LISTS = {
     "participants": _("participants"),
     "attendance": _("attendance"),
+    "sheet": _("sign-in sheet to fill in and upload"),
     "completion": _("completion"),
+}
+# The sign-in sheet (出欠の一括取込, enrollments.attendance_import reads it back): one line per
+# confirmed person and day, marks in the words the clerk writes.
+SHEET_HEADER = ["職員番号", "氏名", "所属", "職名", "日付", "出欠", "遅刻・早退（分）"]
+MARK_WORDS = {
+    AttendanceMark.PRESENT: "出席",
+    AttendanceMark.ABSENT: "欠席",
+    AttendanceMark.LATE: "遅刻",
+    AttendanceMark.LEFT_EARLY: "早退",
 }
 
 
@@ -503,6 +514,21 @@ def session_list(session: Session, what: str) -> tuple[list[str], Iterator[list[
                 )]  # fmt: skip
 
         return header, attendance()
+    if what == "sheet":
+        recorded = {
+            (a.enrollment_id, a.day_id): a
+            for a in Attendance.objects.filter(enrollment__in=confirmed)
+        }
+
+        def sheet() -> Iterator[list[str]]:
+            for e in confirmed:
+                for d in days:
+                    mark = recorded.get((e.pk, d.pk))
+                    word = MARK_WORDS.get(AttendanceMark(mark.mark), "") if mark else ""
+                    minutes = str(mark.minutes_missed) if mark and mark.minutes_missed else ""
+                    yield [*_person(e), f"{d.date:%Y/%m/%d}", word, minutes]
+
+        return SHEET_HEADER, sheet()
     header = [*people, "修了状況", "未完了の項目", "修了日"]
 
     def completion() -> Iterator[list[str]]:
@@ -524,6 +550,7 @@ def _day(moment: datetime.datetime | None) -> str:
 
 # --- What completion (progress/) reads of the enrolments -----------------------------------------
 
+# Marks that count as attending the day (late and leaving early too).
 ATTENDED = (AttendanceMark.PRESENT, AttendanceMark.LATE, AttendanceMark.LEFT_EARLY)
 
 
@@ -541,21 +568,17 @@ def session_days_of(session_ids: set[int]) -> dict[int, list[SessionDay]]:
     return days
 
 
-def attendance_counts(enrollments: list[Enrollment]) -> tuple[dict[int, int], set[int]]:
-    """({enrolment id: days attended (late and leaving early count)}, the enrolments with any
-    attendance recorded) — two queries."""
-    attended = dict(
-        Attendance.objects.filter(enrollment__in=enrollments, mark__in=ATTENDED)
-        .values("enrollment_id")
-        .annotate(n=Count("id"))
-        .values_list("enrollment_id", "n")
+def attendance_of(
+    enrollments: list[Enrollment],
+) -> dict[int, list[tuple[int, str, int]]]:
+    """{enrolment id: [(day id, mark, minutes missed), …]} for every mark recorded — one query."""
+    marks: dict[int, list[tuple[int, str, int]]] = {}
+    rows = Attendance.objects.filter(enrollment__in=enrollments).values_list(
+        "enrollment_id", "day_id", "mark", "minutes_missed"
     )
-    any_attendance = set(
-        Attendance.objects.filter(enrollment__in=enrollments).values_list(
-            "enrollment_id", flat=True
-        )
-    )
-    return attended, any_attendance
+    for enrollment_id, day_id, mark, minutes in rows:
+        marks.setdefault(enrollment_id, []).append((day_id, mark, minutes))
+    return marks
 
 
 def confirmed_place_ids(*, trainee_id: int, course_id: int) -> list[int]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from enrollments import announcement_views, order_views, views
+from enrollments import announcement_views, attendance_import_views, order_views, views
 
 urlpatterns = [
     # HR: sessions, target lists, training orders
@@ -89,6 +89,21 @@ urlpatterns = [
     # HR
     path("hr/sessions/<int:pk>/", views.session_page, name="session_page"),
     path("hr/sessions/<int:pk>/export/<str:what>/", views.session_export, name="session_export"),
+    path(
+        "hr/sessions/<int:pk>/attendance-imports/",
+        attendance_import_views.attendance_imports,
+        name="attendance_imports",
+    ),
+    path(
+        "hr/attendance-imports/<int:pk>/",
+        attendance_import_views.attendance_import_detail,
+        name="attendance_import_detail",
+    ),
+    path(
+        "hr/attendance-imports/<int:pk>/confirm/",
+        attendance_import_views.attendance_import_confirm,
+        name="attendance_import_confirm",
+    ),
     path("hr/sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("hr/sessions/<int:pk>/decide/", views.session_decide, name="session_decide"),
     path("hr/sessions/<int:pk>/lottery/", views.session_lottery, name="session_lottery"),

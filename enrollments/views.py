@@ -524,10 +524,12 @@ def attendance(request: AuthenticatedHttpRequest, pk: int, day_pk: int) -> HttpR
     """出欠簿 for a day, usable on a tablet at the venue."""
     day = _day_or_404(pk, day_pk)
     roster = selectors.day_roster(day)
-    form = AttendanceForm(request.POST or None, roster=roster)
+    form = AttendanceForm(request.POST or None, roster=roster, day_minutes=day.minutes)
     if request.method == "POST" and form.is_valid():
         try:
-            count = services.attendance_record(day=day, marks=form.marks(), actor=request.user)
+            count = services.attendance_record(
+                day=day, marks=form.marks(), minutes=form.minutes(), actor=request.user
+            )
         except services.EnrollmentRefused as exc:
             refused(request, exc)
         else:

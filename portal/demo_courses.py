@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,7 +23,9 @@ from courses.models import (
     Venue,
     current_fiscal_year,
 )
+from enrollments.attendance_import import attendance_import_commit, attendance_import_preview
 from enrollments.models import Audience, TrainingOrder
+from enrollments.selectors import session_list
 from enrollments.services import (
     announcement_send,
     enrollment_apply,
@@ -262,3 +266,50 @@ def seed_cancelled_session() -> None:
 def seed_completion() -> None:
     """What the nightly job would have worked out (past sessions not completed)."""
     completion_refresh_due()
+
+
+def seed_attendance_sheet() -> None:
+    """An ordinary month (issue 22): a two-day course that asks for 75 % of the hours; the
+    paper sign-in sheet came back from the venue and HR uploaded it (出欠の一括取込) — most
+    present, one absent a day (not completed), one an hour late (completed: 93 %). Done
+    through the sheet HR downloads and the import HR's pages use."""
+    year = current_fiscal_year()
+    if Course.objects.filter(fiscal_year=year, code="M02").exists():
+        return
+    hr = User.objects.filter(username="100001").first()
+    room = Room.objects.get(venue__name="区役所本庁舎", name="5階 研修室A")
+    course = course_services.course_save(
+        course=Course(
+            fiscal_year=year, code="M02", title="係長級マネジメント研修",
+            category=Category.HIERARCHICAL, kind=CourseKind.ORDERED,
+            delivery=DeliveryMode.CLASSROOM, requires_attendance=True, attendance_share=75,
+            description="部下育成、業務改善、チームづくり。2日間の時間の75%以上の出席で修了。",
+        ),
+        actor=None,
+    )  # fmt: skip
+    first = timezone.localdate() - datetime.timedelta(days=20)
+    session = session_save(
+        session=Session(course=course, number=1, capacity=30, room=room, instructor="外部講師"),
+        days=[{"id": None, "date": first + datetime.timedelta(days=offset),
+               "starts_at": datetime.time(9, 30), "ends_at": datetime.time(17, 0)}
+              for offset in (0, 1)],
+        actor=None,
+    )  # fmt: skip
+    staff = list(Trainee.objects.filter(is_external=False).order_by("-staff_number")[:8])
+    order_issue(session=session, trainee_ids=[t.pk for t in staff], actor=hr)
+    _header, rows = session_list(session, "sheet")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_header)
+    for index, row in enumerate(rows):
+        person, day = divmod(index, 2)
+        mark, minutes = "○", ""
+        if person == 1 and day == 1:
+            mark = "×"  # absent on the second day: 50 % of the hours
+        elif person == 2 and day == 0:
+            mark, minutes = "遅刻", "６０"  # an hour late: 810 of 900 minutes
+        writer.writerow([*row[:5], mark, minutes])
+    data = out.getvalue().encode("cp932")
+    record = attendance_import_preview(session=session, data=data, file_name="出欠表_M02.csv",
+                                       uploaded_by=hr)  # fmt: skip
+    attendance_import_commit(record=record, actor=hr)

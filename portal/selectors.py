@@ -1,5 +1,6 @@
-"""The HR home's work queue: what is waiting for HR across the apps, each item a link.
-A fixed number of queries, whatever the number of courses, people or deliveries."""
+"""The HR home's and the coordinator home's work queues: what is waiting for each across the
+apps, each item a link. A fixed number of queries, whatever the number of courses, people or
+deliveries."""
 
 from __future__ import annotations
 
@@ -7,15 +8,24 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from assessments.models import CompletionReport
-from assessments.selectors import reports_without_reviewer
-from courses.models import Course, CourseKind, Session, SessionDay, TargetMember
+from assessments.selectors import reports_to_review, reports_without_reviewer
+from courses.models import (
+    Course,
+    CourseKind,
+    Session,
+    SessionDay,
+    TargetMember,
+    current_fiscal_year,
+)
 from enrollments.models import ACTIVE, Attendance, ChangeRequest, Enrollment, Status, TrainingOrder
+from enrollments.selectors import NominationRow, nominable_sessions, nomination_overview
 from notices.selectors import undelivered_by_rule
-from trainees.models import RosterImport
+from reports.dashboards import compliance_summary
+from trainees.models import RosterImport, Trainee, User
 
 
 @dataclass
@@ -106,4 +116,64 @@ def hr_work_queue(today: datetime.date | None = None) -> WorkQueue:
         changes=ChangeRequest.objects.filter(state=ChangeRequest.State.PENDING).count(),
         to_order=to_order,
         unreviewed=_by_course(reports_without_reviewer()),
+    )
+
+
+# --- The coordinator's home as a work queue --------------------------------------------------
+
+
+@dataclass
+class StaffSession:
+    session: Session  # annotated .first_day (the first of its days in the fortnight)
+    staff: list[Trainee]
+
+
+@dataclass
+class CoordinatorQueue:
+    nominations: list[NominationRow]  # sessions open for nomination, nearest deadline first
+    reports_waiting: int  # completion reports of their staff submitted and not yet reviewed
+    oldest_reports: list[CompletionReport]
+    missing: list[dict]  # mandatory courses (target lists) with staff not yet completed
+    upcoming: list[StaffSession]  # sessions in the next two weeks with their staff on them
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.nominations, self.reports_waiting, self.missing, self.upcoming))
+
+
+def coordinator_work_queue(
+    user: User, scope: set[int], today: datetime.date | None = None
+) -> CoordinatorQueue:
+    """What is waiting for a coordinator, for the organisations in ``scope`` (their own and
+    sub-units): a fixed number of queries whatever the number of staff or courses (one more
+    per organisation of theirs with a quota, as on the nominations page)."""
+    today = today or timezone.localdate()
+    sessions = nominable_sessions().order_by(
+        F("application_closes_at").asc(nulls_last=True), "course__code", "number"
+    )[:10]
+    staff = Trainee.objects.filter(organisation_id__in=scope).exclude(user=user).values("pk")
+    waiting = reports_to_review(staff).filter(state=CompletionReport.State.SUBMITTED)
+    fortnight = (today, today + datetime.timedelta(days=14))
+    soon = list(
+        Session.objects.filter(
+            days__date__range=fortnight,
+            enrollments__status=Status.CONFIRMED,
+            enrollments__trainee__organisation_id__in=scope,
+        )
+        .annotate(first_day=Min("days__date"))
+        .select_related("course")
+        .order_by("first_day", "pk")[:20]
+    )
+    on_them: dict[int, list[Trainee]] = {}
+    theirs = Enrollment.objects.filter(
+        session__in=soon, status=Status.CONFIRMED, trainee__organisation_id__in=scope
+    )
+    for place in theirs.select_related("trainee").order_by("trainee__staff_number"):
+        on_them.setdefault(place.session_id, []).append(place.trainee)
+    return CoordinatorQueue(
+        nominations=nomination_overview(user, sessions),
+        reports_waiting=waiting.count(),
+        oldest_reports=list(waiting.order_by("submitted_at")[:5]),
+        missing=[r for r in compliance_summary(current_fiscal_year(), scope) if r["missing"]],
+        upcoming=[StaffSession(s, on_them.get(s.pk, [])) for s in soon],
     )

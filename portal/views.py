@@ -14,7 +14,7 @@ from enrollments.models import TrainingOrder
 from enrollments.selectors import dashboard
 from learning import selectors as learning_selectors
 from lib.access import access
-from portal.selectors import hr_work_queue
+from portal.selectors import coordinator_work_queue, hr_work_queue
 from trainees import selectors
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import (
@@ -64,11 +64,13 @@ def trainee_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @access(COORDINATOR_PAGES)
 @require_GET
 def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "portal/coordinator_home.html",
-        {"organisations": selectors.organisations_in_scope(request.user)},
-    )
+    """The coordinator's home: the organisations they act for and what is waiting for them."""
+    organisations = selectors.organisations_in_scope(request.user)
+    scope = {organisation.pk for organisation in organisations}
+    return render(request, "portal/coordinator_home.html", {
+        "organisations": organisations,
+        "queue": coordinator_work_queue(request.user, scope) if scope else None,
+    })  # fmt: skip
 
 
 @access(HR_CONSOLE)

@@ -1,10 +1,10 @@
 """修了: whether an enrolment meets its course's requirements, and if not, what is missing.
 
 Completion stands above every app it reads, and reads each through that app's selectors:
-attendance of every session day (enrollments), the course's materials watched (learning), a
-post-test passed, the survey answered and the completion report submitted — acknowledged where
-the course asks for review — (assessments). What a course requires is the course's
-(courses.models.REQUIREMENTS)."""
+attendance (enrollments: every session day, or a share of the hours), the course's materials
+watched (learning), a post-test passed, the survey answered and the completion report
+submitted — acknowledged where the course asks for review — (assessments). What a course
+requires is the course's (courses.models.REQUIREMENTS)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,34 @@ import datetime
 from django.utils import timezone
 
 from assessments.selectors import requirements_met
-from enrollments.models import Completion, Status
-from enrollments.selectors import attendance_counts, places_for_completion, session_days_of
+from courses.models import Course, SessionDay
+from enrollments.models import AttendanceMark, Completion, Status
+from enrollments.selectors import ATTENDED, attendance_of, places_for_completion, session_days_of
 from learning.selectors import material_counts, viewing_counts
 
 ASSESSED = ("test", "survey", "report")
+
+
+def attendance_met(
+    course: Course, days: list[SessionDay], marks: list[tuple[int, str, int]]
+) -> bool:
+    """The course's attendance rule over the session's days: every day attended (arriving late
+    or leaving early counts), or — with ``attendance_share`` — at least that share of the
+    hours, where an absent or unmarked day's hours and a late arrival's or early leave's
+    minutes are missed. Marks of days not the session's (before a move) do not count."""
+    by_day = {day_id: (mark, minutes) for day_id, mark, minutes in marks}
+    if not course.attendance_share:
+        return all(by_day.get(day.pk, ("", 0))[0] in ATTENDED for day in days)
+    total = attended = 0
+    for day in days:
+        length = day.minutes
+        mark, missed = by_day.get(day.pk, ("", 0))
+        total += length
+        if mark == AttendanceMark.PRESENT:
+            attended += length
+        elif mark in ATTENDED:
+            attended += max(0, length - missed)
+    return attended * 100 >= course.attendance_share * total
 
 
 def evaluate(
@@ -31,7 +54,7 @@ def evaluate(
         return {}
     course_ids = {e.course_id for e in enrollments}
     days = session_days_of({e.session_id for e in enrollments})
-    attended, any_attendance = attendance_counts(enrollments)
+    marks = attendance_of(enrollments)
     material_totals = material_counts(course_ids)
     views = viewing_counts({e.trainee_id for e in enrollments}, course_ids)
     assessed = requirements_met([e.pk for e in enrollments])
@@ -44,7 +67,7 @@ def evaluate(
         session_days = days.get(e.session_id, [])
         opened, done = views.get((e.trainee_id, e.course_id), (0, 0))
         met = {
-            "attendance": attended.get(e.pk, 0) >= len(session_days),
+            "attendance": attendance_met(course, session_days, marks.get(e.pk, [])),
             "materials": done >= material_totals.get(e.course_id, 0),
             **{code: code in assessed.get(e.pk, ()) for code in ASSESSED},
         }
@@ -55,7 +78,7 @@ def evaluate(
             state = Completion.COMPLETED
         elif deadline and deadline < today:
             state = Completion.INCOMPLETE
-        elif e.pk in any_attendance or opened or assessed.get(e.pk):
+        elif e.pk in marks or opened or assessed.get(e.pk):
             state = Completion.IN_PROGRESS
         else:
             state = Completion.NOT_STARTED

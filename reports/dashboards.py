@@ -9,6 +9,8 @@ Counting rules (shown on the pages, see COUNTING_RULES):
   organisation counts as its own department;
 - completion rate = places completed ÷ places held (confirmed or absent on every day); a place
   given up (cancelled) or never given (applied, waitlisted, not selected) does not count;
+- a place is completed when its course's requirements are met (progress.completion): every
+  session day attended, or a course's share of the hours (Course.attendance_share);
 - the chase list names the target-list members (not removed by HR) without a completed place
   in the course, under the organisation they belong to now (the one a reminder reaches);
 - hours are those of the session days of completed places, plus completed records kept by HR
@@ -63,6 +65,12 @@ COUNTING_RULES = [
     _(
         "Completion rate = places completed ÷ places held (confirmed, or absent every day). "
         "Cancelled places and applications never confirmed are not counted."
+    ),
+    _(
+        "A place is completed when its course's requirements are met. Attendance means every "
+        "session day attended (arriving late or leaving early still counts), or, where the "
+        "course sets a share of the hours, at least that share: an absent day's hours and the "
+        "minutes of a late arrival or an early leave are missed."
     ),
     _(
         "The chase list names the target-list members without a completed place in the course, "

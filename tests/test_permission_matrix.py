@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services as assessment_services
 from audit.models import AccessLog, AuditEvent, Finding, MonthlyReport
-from enrollments.models import Announcement, OrganisationQuota
+from enrollments.models import Announcement, AttendanceImport, OrganisationQuota
 from enrollments.services.attendance import check_in_code_for
 from lifecycle.models import DeletionReport
 from notices.models import Notice, NotificationTemplate
@@ -273,6 +273,9 @@ MATRIX = {
     "hr/courses/<int:pk>/announce/": _row(LOGIN, 403, 403, 200, 403),
     "hr/announcements/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/export/<str:what>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/sessions/<int:pk>/attendance-imports/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/attendance-imports/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/attendance-imports/<int:pk>/confirm/": hr_only(),
     "hr/sessions/<int:pk>/lottery/": hr_only(),
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/all-present/": hr_only(),
@@ -523,6 +526,8 @@ def concrete_urls(objects):
             urls[key] = "/hr/change-requests/1/decide/"
         elif key.startswith("hr/announcements/"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["announcement"].pk))
+        elif key.startswith("hr/attendance-imports/"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["attendance_import"].pk))
         elif key == "hr/courses/<int:pk>/announce/":
             urls[key] = f"/hr/courses/{objects['session'].course_id}/announce/"
         elif key.startswith("hr/orders/"):
@@ -716,6 +721,9 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         "course_without_survey": CourseFactory(),
         "order": TrainingOrderFactory(),
         "announcement": Announcement.objects.create(course=session.course, subject="x", body="x"),
+        "attendance_import": AttendanceImport.objects.create(
+            session=session, file_name="sheet.csv", sha256="0" * 64, status="invalid"
+        ),
         "personas": {
             "anonymous": None,
             "trainee": trainee,

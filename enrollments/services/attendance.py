@@ -16,6 +16,7 @@ from audit.services import audit_event_record
 from courses.events import announce
 from courses.models import SessionDay
 from enrollments.models import (
+    LATE_OR_EARLY,
     AbsenceNotice,
     Attendance,
     AttendanceMark,
@@ -51,11 +52,24 @@ def attendance_allowed(day: SessionDay, today: datetime.date | None = None) -> N
 
 @transaction.atomic
 def attendance_record(
-    *, day: SessionDay, marks: Mapping[int, str], actor: User | None, method: str = "hr"
+    *,
+    day: SessionDay,
+    marks: Mapping[int, str],
+    actor: User | None,
+    method: str = "hr",
+    minutes: Mapping[int, int] | None = None,
 ) -> int:
-    """出欠 for a day: {enrollment id: mark}. Only confirmed enrolments of the day's session;
-    refused for a day more than ATTENDANCE_MAX_DAYS_AHEAD days ahead (a mark completes)."""
+    """出欠 for a day: {enrollment id: mark}, and for late arrivals and early leaves the minutes
+    missed ({enrollment id: minutes}; kept only with those marks). Only confirmed enrolments of
+    the day's session; refused for a day more than ATTENDANCE_MAX_DAYS_AHEAD days ahead (a mark
+    completes) and for more minutes than the day has."""  # fmt: skip
     attendance_allowed(day)
+    minutes = minutes or {}
+    length = day.minutes
+    if any(m < 0 or m > length for m in minutes.values()):
+        raise EnrollmentRefused(
+            _("The minutes missed must be between 0 and the day's %(n)s minutes.") % {"n": length}
+        )
     valid = set(
         Enrollment.objects.filter(
             session_id=day.session_id, status=Status.CONFIRMED, pk__in=list(marks)
@@ -68,6 +82,9 @@ def attendance_record(
             day=day,
             defaults={
                 "mark": marks[enrollment_id],
+                "minutes_missed": minutes.get(enrollment_id, 0)
+                if marks[enrollment_id] in LATE_OR_EARLY
+                else 0,
                 "method": method,
                 "recorded_by": actor,
                 "recorded_at": now,

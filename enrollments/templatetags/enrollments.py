@@ -18,3 +18,9 @@ def missing(codes: list[str]) -> str:
 def attendance_field(form: forms.Form, enrollment_pk: int) -> BoundField:
     """The radio group for one trainee on the attendance roster."""
     return form[f"mark_{enrollment_pk}"]
+
+
+@register.filter(name="minutes_field")
+def minutes_field(form: forms.Form, enrollment_pk: int) -> BoundField:
+    """The minutes missed (late or left early) for one trainee on the attendance roster."""
+    return form[f"minutes_{enrollment_pk}"]

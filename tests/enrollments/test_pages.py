@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from courses.models import CourseKind, Selection
+from enrollments.attendance_import import attendance_import_preview
 from enrollments.models import Attendance, CheckInCode, Enrollment, Source, Status
 from enrollments.services import announcement_send, enrollment_apply, enrollment_nominate
 from tests.courses.factories import SAMPLE_PDF, CourseFactory, SessionFactory
@@ -259,6 +260,14 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
     announcement = announcement_send(course=session.course, session=None,
                                      audience=["confirmed", "requested"], subject="s", body="b",
                                      actor=hr_admin)  # fmt: skip
+    past = SessionFactory(days=[datetime.date(2026, 5, 12), datetime.date(2026, 5, 13)])
+    for number in ("000901", "000902"):
+        enrol(TraineeFactory(staff_number=number), past)
+    sheet = attendance_import_preview(
+        session=past, file_name="sheet.csv", uploaded_by=hr_admin,
+        data="職員番号,日付,出欠\r\n000901,2026/05/12,出席\r\n000902,2026/05/13,欠席\r\n".encode(),
+    )  # fmt: skip
+    assert sheet.status == "previewed", sheet.errors
     # Each: the page frame (tests/conftest.py: PAGE_FRAME) plus the page's own reads, exactly.
     pages = [
         (user, reverse("trainee_home"), True,
@@ -281,6 +290,11 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
          ["session with course", "counts by status", "the other sessions (replacement)"]),
         (hr_admin, reverse("attendance", args=[session.pk, session.days.get().pk]), True,
          ["day with its session", "the roster with marks and absence notices"]),
+        (hr_admin, reverse("attendance_imports", args=[past.pk]), True,
+         ["session with course", "its imports with who uploaded them"]),
+        (hr_admin, reverse("attendance_import_detail", args=[sheet.pk]), True,
+         ["the import with its session and people", "the places in the preview",
+          "the days in the preview"]),
     ]  # fmt: skip
     for who, url, mfa, own in pages:
         client.force_login(who)

@@ -29,6 +29,7 @@ from lifecycle.services import purge_expired
 from portal.demo_assessments import seed_assessments
 from portal.demo_audit import seed_audit_month, working_day_before
 from portal.demo_courses import (
+    seed_attendance_sheet,
     seed_cancelled_session,
     seed_completion,
     seed_courses,
@@ -101,6 +102,8 @@ class Command(BaseCommand):
             seed_assessments()
             seed_completion()
             seed_history()
+        # The sign-in sheet's confirmation is a durable unit of work, as HR's is.
+        seed_attendance_sheet()
         self._demo_views()
         seed_audit_month()
         # The monthly purge has run once: its deletion report (nothing in the demo is past

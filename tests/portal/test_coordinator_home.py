@@ -1,0 +1,119 @@
+"""The coordinator's home as a work queue (issue 22): sessions open for nomination with their
+deadlines and quota use, reports waiting for review, staff missing mandatory training, sessions
+in the next two weeks with their staff on them — only their own organisations' people, each a
+link, a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services as assessment_services
+from courses.models import CourseKind, TargetMember, current_fiscal_year
+from enrollments.models import OrganisationQuota
+from tests.assessments.factories import make_form, values
+from tests.courses.factories import CourseFactory, SessionFactory
+from tests.enrollments.factories import completed, enrol
+from tests.trainees.factories import OrganisationFactory, TraineeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _world(organisation, count=1):
+    """Staff of the coordinator's organisation (``ours``) and of another (``theirs``) in every
+    kind of item; ``count`` people of each kind, to show more people cost no more queries."""
+    today = timezone.localdate()
+    now = timezone.now()
+    other = OrganisationFactory(name="子ども家庭部")
+    ours = [TraineeFactory(organisation=organisation) for _ in range(2 * count)]
+    theirs = [TraineeFactory(organisation=other) for _ in range(2 * count)]
+    # Open for nomination, closing in three days; our quota is 3, two of ours hold places.
+    open_course = CourseFactory(kind=CourseKind.OPEN, title="ファシリテーション研修")
+    nominable = SessionFactory(
+        course=open_course, days=[today + datetime.timedelta(days=30)],
+        application_opens_at=now - datetime.timedelta(days=1),
+        application_closes_at=now + datetime.timedelta(days=3),
+    )  # fmt: skip
+    OrganisationQuota.objects.create(course=open_course, organisation=organisation, limit=3)
+    for person in ours[:2] + theirs[:1]:
+        enrol(person, nominable, status="requested", source="nominated")
+    # A session in five days with ours and theirs on it.
+    soon = SessionFactory(course=CourseFactory(title="接遇研修"),
+                          days=[today + datetime.timedelta(days=5)])  # fmt: skip
+    for person in ours + theirs:
+        enrol(person, soon)
+    # Reports submitted for review: ours and theirs.
+    past = SessionFactory(course=CourseFactory(title="政策形成研修"),
+                          days=[today - datetime.timedelta(days=3)])  # fmt: skip
+    form = make_form(past.course)
+    for person in ours[:count] + theirs[:count]:
+        place = enrol(person, past)
+        assessment_services.report_save(form=form, enrollment=place, answers=values(form),
+                                        submit=True, actor=None)  # fmt: skip
+    # Mandatory: every one of ours and theirs on the target list; one of ours completed.
+    mandatory = SessionFactory(
+        course=CourseFactory(title="情報セキュリティ研修", fiscal_year=current_fiscal_year()),
+        days=[today - datetime.timedelta(days=10)],
+    )
+    for person in ours + theirs:
+        TargetMember.objects.create(course=mandatory.course, trainee=person, source="rule")
+    completed(enrol(ours[0], mandatory))
+    return ours, theirs
+
+
+def test_the_queue_shows_only_the_coordinators_own_people(client, coordinator, organisation):
+    ours, theirs = _world(organisation)
+    client.force_login(coordinator)
+    page = client.get(reverse("coordinator_home")).content.decode()
+    assert "ファシリテーション研修" in page and "福祉部: 3枠中2枠使用" in page
+    assert "1件の報告があなたの確認を待っています" in page
+    assert "情報セキュリティ研修: 職員1人が未修了です" in page and "2人中1人が修了" in page
+    assert "接遇研修" in page
+    for person in ours:
+        assert person.name in page
+    for person in theirs:
+        assert person.name not in page
+
+
+def test_a_cancelled_session_is_not_open_for_nomination(
+    client, coordinator, organisation, hr_admin
+):
+    from enrollments.services import session_cancel
+
+    _world(organisation)
+    session = SessionFactory(
+        course=CourseFactory(kind=CourseKind.OPEN, title="中止になった研修"),
+        days=[timezone.localdate() + datetime.timedelta(days=20)],
+        application_opens_at=timezone.now() - datetime.timedelta(days=1),
+        application_closes_at=timezone.now() + datetime.timedelta(days=5),
+    )
+    client.force_login(coordinator)
+    assert "中止になった研修" in client.get(reverse("coordinator_home")).content.decode()
+    session_cancel(session=session, reason="台風", replacement=None, actor=hr_admin)
+    for url in (reverse("coordinator_home"), reverse("nominations")):
+        assert "中止になった研修" not in client.get(url).content.decode()
+
+
+def test_the_queue_has_a_fixed_number_of_queries(client, coordinator, organisation, page_queries):
+    _world(organisation)
+    own = ["the coordinator's organisations (ids)", "every organisation (the tree)",
+           "sessions in the fortnight", "their staff on them", "nominable sessions",
+           "the coordinator's organisations (quotas)", "their quotas", "the tree (sub-units)",
+           "places held per organisation with a quota", "reports waiting (count)",
+           "the oldest reports", "target-list members per course", "completed per course"]  # fmt: skip
+    client.force_login(coordinator)
+    client.get(reverse("coordinator_home"))
+    with page_queries(*own, mfa=False):
+        assert client.get(reverse("coordinator_home")).status_code == 200
+    _world(organisation, count=4)
+    with page_queries(*own, mfa=False):
+        assert client.get(reverse("coordinator_home")).status_code == 200
+
+
+def test_nothing_waiting_says_so(client, coordinator):
+    client.force_login(coordinator)
+    page = client.get(reverse("coordinator_home")).content.decode()
+    assert "待っているものはありません" in page

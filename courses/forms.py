@@ -20,7 +20,8 @@ class CourseForm(FoldedNumbersMixin, forms.ModelForm):
             "external_allowed", "requires_attendance", "attendance_share", "requires_materials",
             "materials_threshold",
             "requires_test", "requires_survey", "requires_report", "completion_deadline",
-            "remind_days_before_session", "remind_days_before_deadline",
+            "valid_for_months", "remind_days_before_session", "remind_days_before_deadline",
+            "remind_days_before_expiry",
         ]  # fmt: skip
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -173,7 +174,7 @@ class TargetRuleForm(FoldedNumbersMixin, forms.ModelForm):
             "organisations", "include_sub_organisations", "employment_types", "job_titles",
             "job_categories", "hired_from", "hired_to", "hired_this_fiscal_year",
             "promoted_this_fiscal_year", "min_years_of_service", "max_years_of_service",
-            "include_external", "exclude_completed_years",
+            "include_external", "exclude_completed_years", "renewal_within_days",
         ]  # fmt: skip
         widgets = {
             # Ticks in a list that can be narrowed by typing (static/js/app.js), not a

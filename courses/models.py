@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -96,6 +97,20 @@ def requirement_labels(codes: list[str]) -> str:
     return list_join(REQUIREMENTS.get(code, code) for code in codes)
 
 
+def valid_until(completed_on: datetime.date, months: int | None) -> datetime.date | None:
+    """有効期限 of a completion on this day valid for ``months``: the day before the same date
+    that many months later — the month's last day when that date does not exist (31 January
+    for one month: 28 February) — or None when it does not expire."""
+    if not months:
+        return None
+    total = completed_on.month - 1 + months
+    year, month = completed_on.year + total // 12, total % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    if completed_on.day > last:
+        return datetime.date(year, month, last)
+    return datetime.date(year, month, completed_on.day) - datetime.timedelta(days=1)
+
+
 class Course(models.Model):
     """研修: one fiscal year's run of a training programme. Next year's is a copy."""
 
@@ -142,6 +157,25 @@ class Course(models.Model):
     requires_test = models.BooleanField(_("test passed"), default=False)
     requires_survey = models.BooleanField(_("survey answered"), default=False)
     requires_report = models.BooleanField(_("completion report submitted"), default=False)
+    # 有効期限: mandatory training to be renewed (情報セキュリティ研修 every year, 救命講習 every
+    # three years); a completion of this course is valid for this many months (empty: for good).
+    valid_for_months = models.PositiveSmallIntegerField(
+        _("completion valid for (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "For training to be renewed: 12 = every year, 36 = every three years. Leave empty "
+            "when a completion does not expire."
+        ),
+    )
+    remind_days_before_expiry = models.PositiveSmallIntegerField(
+        _("remind … days before a completion expires"),
+        null=True,
+        blank=True,
+        default=30,
+        validators=[MaxValueValidator(365)],
+    )
     completion_deadline = models.DateField(
         _("completion deadline"),
         null=True,
@@ -171,6 +205,11 @@ class Course(models.Model):
                 name="course_materials_threshold_percent",
             ),
             models.CheckConstraint(
+                condition=models.Q(valid_for_months__isnull=True)
+                | models.Q(valid_for_months__gte=1, valid_for_months__lte=120),
+                name="course_valid_for_months_range",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(attendance_share__isnull=True)
                 | models.Q(attendance_share__gte=1, attendance_share__lte=100),
                 name="course_attendance_share_percent",
@@ -179,6 +218,10 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year} {self.code} {self.title}"
+
+    def valid_until(self, completed_on: datetime.date) -> datetime.date | None:
+        """有効期限 of a completion of this course on this day (see ``valid_until``)."""
+        return valid_until(completed_on, self.valid_for_months)
 
     def requirement_codes(self) -> list[str]:
         """What the course asks of a trainee to complete it, as codes (REQUIREMENTS) — also what
@@ -326,6 +369,19 @@ class TargetRule(models.Model):
         validators=[MaxValueValidator(20)],
         help_text=_(
             "0: this fiscal year only; 1: this year or last year; empty: nobody is left out."
+        ),
+    )
+
+    # 再受講: for training to be renewed, who needs it — leave out whoever holds a completion of
+    # this course code still valid more than this many days from today (Course.valid_for_months).
+    renewal_within_days = models.PositiveSmallIntegerField(
+        _("only those whose completion (same code) has expired or expires within … days"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650)],
+        help_text=_(
+            "For training to be renewed: 0 = those without a valid completion today; 90 = also "
+            "those whose completion expires within 90 days. Empty: nobody is left out."
         ),
     )
 

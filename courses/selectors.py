@@ -52,6 +52,7 @@ REASONS = {
     "promoted_this_fiscal_year": _("promoted this fiscal year"),
     "years_of_service": _("years of service"),
     "not_completed": _("not completed yet"),
+    "renewal_due": _("completion expired or expiring soon"),
     "all": _("all staff in post"),
     "manual": _("added by HR"),
 }
@@ -70,10 +71,12 @@ class TargetMatch:
     reasons: list[str]
 
 
-# Who completed the course with a code in a span of fiscal years: (code, first year, last year)
-# -> a subquery of trainee ids. Completion lives in the enrolment records, an app above this
-# one, so whoever asks for a target list hands it in (enrollments.selectors.completed_trainee_ids).
-CompletedTrainees = Callable[[str, int, int], QuerySet]
+# Who completed the course with a code — completed(code, first year, last year): in a span of
+# fiscal years; completed(code, valid_beyond=day): with a completion still valid after that day
+# (有効期限) — as a subquery of trainee ids. Completion lives in the enrolment records, an app
+# above this one, so whoever asks for a target list hands it in
+# (enrollments.selectors.completed_trainee_ids).
+CompletedTrainees = Callable[..., QuerySet]
 
 
 def target_matches(
@@ -162,6 +165,11 @@ def target_queryset(
             )
         )
         reasons.append("not_completed")
+    if rule.renewal_within_days is not None:
+        # 再受講: leave out whoever holds a completion of this code valid beyond the window.
+        beyond = timezone.localdate() + datetime.timedelta(days=rule.renewal_within_days)
+        queryset = queryset.exclude(id__in=completed(course.code, valid_beyond=beyond))
+        reasons.append("renewal_due")
     return queryset, reasons or ["all"]
 
 

@@ -13,6 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record, field_changes
+from courses.events import announce
 from courses.models import Course, Session, SessionDay, TargetMember, Venue
 from courses.selectors import TargetMatch
 from lib.bulk import insert_rows
@@ -28,6 +29,14 @@ if TYPE_CHECKING:  # forms import models only; typing needs no import at run tim
 NEXT_YEAR = datetime.timedelta(weeks=52)
 
 
+# The course's settings completion reads (progress.completion, enrollments' completion_store).
+COMPLETION_SETTINGS = {
+    "requires_attendance", "attendance_share", "requires_materials", "materials_threshold",
+    "requires_test", "requires_survey", "requires_report", "completion_deadline",
+    "valid_for_months",
+}  # fmt: skip
+
+
 @transaction.atomic
 def course_save(*, course: Course, actor: User | None) -> Course:
     """Create or update a course (validated by its form)."""
@@ -36,6 +45,10 @@ def course_save(*, course: Course, actor: User | None) -> Course:
     course.full_clean()
     changes = field_changes(course)
     course.save()
+    if changes.keys() & COMPLETION_SETTINGS:
+        # What completion reads changed: its places are re-evaluated (progress/), in this
+        # transaction — a completion's 有効期限 follows a new validity, a share its new rule.
+        announce(course_id=course.pk)
     audit_event_record(
         kind="course.created" if created else "course.updated",
         user=actor,

@@ -24,3 +24,8 @@ class EnrollmentsConfig(AppConfig):
         from learning.selectors import register_learning_places
 
         register_learning_places(learning_course_ids)
+        # A transfer entered late re-counts the places since it took effect (trainees/events).
+        from enrollments.services.history import places_restamp_after_transfer
+        from trainees.events import trainee_transferred
+
+        trainee_transferred.connect(places_restamp_after_transfer, dispatch_uid="restamp")

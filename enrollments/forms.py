@@ -215,6 +215,10 @@ class SubstituteForm(_StaffNumberField, forms.Form):
         self.staff = staff
 
 
+# 重複チェック: what HR writes to confirm or order people whose days overlap another place.
+CLASH_REASON = _("If someone's days overlap another training: the reason to go ahead")
+
+
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
@@ -225,6 +229,7 @@ class DecideForm(forms.Form):
         ],
     )
     enrollments = forms.TypedMultipleChoiceField(coerce=int, choices=())
+    clash_reason = forms.CharField(label=CLASH_REASON, max_length=200, required=False)
 
     def __init__(self, *args: Any, session: Session, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -321,6 +326,7 @@ class OrderTargetsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    clash_reason = forms.CharField(label=CLASH_REASON, max_length=200, required=False)
 
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

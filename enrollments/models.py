@@ -94,6 +94,8 @@ class Enrollment(models.Model):
     # Why not complete yet: requirement codes (see enrollments.completion.REQUIREMENTS).
     completion_missing = models.JSONField(_("still missing"), default=list, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # 有効期限 of the completion where the course's completions expire (Course.valid_until).
+    valid_until = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
     # 所属 as it was on the session's first day (stamped that morning, and when attendance is
     # taken): the history and the dashboards count the place there, whatever moved since —
     # the trainee's transfer, or the organisation's renaming or merger. Empty until then.

@@ -161,11 +161,14 @@ def _issue_order(
     trainee_ids: Iterable[int],
     nobody: str,
     back: str,
+    clash_reason: str = "",
 ) -> HttpResponse:
     """Issue the order and say what happened: to the order's page, or back with the refusal
     (not enough seats: nothing was written) or with `nobody` when no one was left to order."""
     try:
-        order = services.order_issue(session=session, trainee_ids=trainee_ids, actor=request.user)
+        order = services.order_issue(
+            session=session, trainee_ids=trainee_ids, actor=request.user, clash_reason=clash_reason
+        )
     except ValidationError as exc:
         refused(request, exc)
         return redirect(back)
@@ -190,6 +193,7 @@ def session_issue_orders(
         trainee_ids=members,
         nobody=_("Nobody to order: the target list is empty or everyone has been ordered."),
         back=reverse("course_detail", args=[course_pk]),
+        clash_reason=request.POST.get("clash_reason", "")[:200],
     )
 
 
@@ -221,6 +225,7 @@ def course_targets_order(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         trainee_ids=trainee_ids,
         nobody=_("Nobody to order: everyone selected has been ordered already."),
         back=reverse("course_targets", args=[pk]),
+        clash_reason=form.cleaned_data["clash_reason"],
     )
 
 

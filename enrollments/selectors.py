@@ -54,7 +54,7 @@ from learning.selectors import material_titles
 from lib.japanese import list_join
 from notices.models import NoticeKind
 from notices.selectors import notified_pairs
-from trainees.models import Organisation, Trainee, User
+from trainees.models import Organisation, Trainee, TraineeStatus, User
 from trainees.selectors import organisation_descendants
 
 
@@ -375,14 +375,17 @@ def learning_course_ids(trainee: Trainee) -> QuerySet:
     return Enrollment.objects.filter(trainee=trainee, status=Status.CONFIRMED).values("course_id")
 
 
-def completed_trainee_ids(code: str, first_year: int, last_year: int) -> QuerySet:
+def completed_trainee_ids(
+    code: str, first_year: int = 0, last_year: int = 0, *,
+    valid_beyond: datetime.date | None = None,
+) -> QuerySet:  # fmt: skip
     """A subquery of the trainees who completed (修了) the course with this code in one of
-    these fiscal years, from the enrolment records."""
-    return Enrollment.objects.filter(
-        course__code=code,
-        course__fiscal_year__range=(first_year, last_year),
-        completion=Completion.COMPLETED,
-    ).values("trainee_id")
+    these fiscal years — or, with ``valid_beyond``, whose completion of it (any year) is still
+    valid after that day (有効期限) — from the enrolment records."""
+    places = Enrollment.objects.filter(course__code=code, completion=Completion.COMPLETED)
+    if valid_beyond is not None:
+        return places.filter(valid_until__gt=valid_beyond).values("trainee_id")
+    return places.filter(course__fiscal_year__range=(first_year, last_year)).values("trainee_id")
 
 
 @dataclass
@@ -392,7 +395,11 @@ class DueReminder:
     user_id: int | None
     name: str
     email: str
-    rule: str  # "reminder:<session id>:session:<days>" or "…:deadline:<days>"
+    # "reminder:<session id>:session:<days>", "…:deadline:<days>", or for a completion about to
+    # expire (kind EXPIRY) "expiry:<enrolment id>:<days>"
+    rule: str
+    kind: str = NoticeKind.REMINDER
+    valid_until: datetime.date | None = None
 
 
 def reminders_due(today: datetime.date) -> list[DueReminder]:
@@ -436,7 +443,41 @@ def reminders_due(today: datetime.date) -> list[DueReminder]:
             continue
         behind = Enrollment.objects.filter(course=course).exclude(completion=Completion.COMPLETED)
         due += pending(behind, f"deadline:{days}")
-    return due
+    return due + expiring(today)
+
+
+# A course reminds at most this many days before a completion expires (its setting's maximum).
+MAX_EXPIRY_NOTICE_DAYS = 365
+
+
+def expiring(today: datetime.date) -> list[DueReminder]:
+    """Completions about to expire (有効期限, from the course's days before until the day),
+    not yet renewed by a later completion of the same course code, minus who was told — two
+    queries."""
+    later = Enrollment.objects.filter(
+        trainee_id=OuterRef("trainee_id"), course__code=OuterRef("course__code"),
+        completion=Completion.COMPLETED, valid_until__gt=OuterRef("valid_until"),
+    )  # fmt: skip
+    rows = (
+        Enrollment.objects.filter(
+            completion=Completion.COMPLETED,
+            valid_until__range=(today, today + datetime.timedelta(days=MAX_EXPIRY_NOTICE_DAYS)),
+            course__remind_days_before_expiry__isnull=False,
+            trainee__status=TraineeStatus.ACTIVE,
+        )
+        .exclude(Exists(later))
+        .values_list("pk", "session_id", "trainee_id", "trainee__user_id", "trainee__name",
+                     "trainee__email", "valid_until", "course__remind_days_before_expiry")
+    )  # fmt: skip
+    items = [
+        DueReminder(session_id, trainee_id, user_id, name, email, f"expiry:{pk}:{days}",
+                    NoticeKind.EXPIRY, until)
+        for pk, session_id, trainee_id, user_id, name, email, until, days in rows
+        if until is not None and days is not None  # both filtered above
+        and until - datetime.timedelta(days=days) <= today
+    ]  # fmt: skip
+    sent = notified_pairs(kind=NoticeKind.EXPIRY, rules={i.rule for i in items})
+    return [i for i in items if (i.trainee_id, i.rule) not in sent]
 
 
 def check_in_code(day: SessionDay) -> CheckInCode | None:
@@ -581,12 +622,12 @@ def attendance_of(
     return marks
 
 
-def confirmed_place_ids(*, trainee_id: int, course_id: int) -> list[int]:
-    return list(
-        Enrollment.objects.filter(
-            trainee_id=trainee_id, course_id=course_id, status=Status.CONFIRMED
-        ).values_list("id", flat=True)
-    )
+def confirmed_place_ids(*, course_id: int, trainee_id: int | None = None) -> list[int]:
+    """The confirmed places on a course (one trainee's, when given)."""
+    places = Enrollment.objects.filter(course_id=course_id, status=Status.CONFIRMED)
+    if trainee_id is not None:
+        places = places.filter(trainee_id=trainee_id)
+    return list(places.order_by("id").values_list("id", flat=True))
 
 
 def not_completed_place_ids() -> list[int]:

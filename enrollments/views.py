@@ -423,12 +423,17 @@ def session_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form_errors(request, form)
         return redirect("session_page", pk=pk)
-    result = services.enrollments_decide(
-        session=session,
-        enrollment_ids=form.cleaned_data["enrollments"],
-        decision=form.cleaned_data["decision"],
-        actor=request.user,
-    )
+    try:
+        result = services.enrollments_decide(
+            session=session,
+            enrollment_ids=form.cleaned_data["enrollments"],
+            decision=form.cleaned_data["decision"],
+            actor=request.user,
+            clash_reason=form.cleaned_data["clash_reason"],
+        )
+    except ValidationError as exc:
+        refused(request, exc)
+        return redirect("session_page", pk=pk)
     messages.success(request, _("%(count)s decided.") % {"count": result["changed"]})
     if result["full"]:
         messages.error(

@@ -9,11 +9,13 @@ message, by name, in the reader's language."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from lib.japanese import number_fold
+from lib.japanese import number_fold, parse_date
 
 NUMBER_FIELDS = (forms.IntegerField, forms.DecimalField, forms.FloatField)
 FRACTIONAL = (forms.DecimalField, forms.FloatField)  # both subclass IntegerField in Django
@@ -57,3 +59,31 @@ class FoldedNumbersMixin:
                 if key in data:
                     data.setlist(key, [number_fold(value) for value in data.getlist(key)])
             self.data = data
+
+
+class JapaneseDateField(forms.DateField):
+    """A date as a clerk types it: 2026-10-01, 2026/10/01, full-width digits, R8.10.1 or
+    令和8年10月1日 (lib.japanese.parse_date, the roster import's reader); its message names
+    what was wrong."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return parse_date(str(value))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from exc
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """A service's ValidationError on a form: each message on its field where the form has
+    one, the rest above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

@@ -26,6 +26,7 @@ class NoticeKind(models.TextChoices):
     REPORT = "report", _("Completion report")
     CANCELLED = "cancelled", _("Session cancelled")
     CHANGED = "changed", _("Session changed")
+    EXPIRY = "expiry", _("Completion expiring")
 
 
 class Notice(models.Model):
@@ -69,6 +70,7 @@ TEMPLATE_PLACEHOLDERS = {
     "replacement": _("the replacement session, if any"),
     "changes": _("what changed (old → new)"),
     "urgent": _("【至急】 when the change is within 24 hours"),
+    "valid_until": _("the day a completion expires (有効期限)"),
 }
 
 
@@ -135,6 +137,12 @@ DEFAULT_TEMPLATES = {
         "{name} 様\n\n次の研修の日時・会場等が変更になりました。\n\n"
         "研修名：{course}（{session}）\n{changes}\n\n"
         "変更後の日時：{dates}\n会場：{venue}\n\n{portal_link}\n\n人材育成センター",
+    ),
+    "expiry": (
+        "【有効期限のお知らせ】{course}",
+        "{name} 様\n\n{course}の修了の有効期限は{valid_until}です。"
+        "期限が切れる前に、改めて受講してください。\n"
+        "受講履歴は研修管理システムで確認できます。\n{portal_link}\n\n人材育成センター",
     ),
     "report": (
         "【受講結果報告】{course}（{session}）",

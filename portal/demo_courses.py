@@ -24,13 +24,15 @@ from courses.models import (
     current_fiscal_year,
 )
 from enrollments.attendance_import import attendance_import_commit, attendance_import_preview
-from enrollments.models import Audience, TrainingOrder
+from enrollments.models import AttendanceMark, Audience, Enrollment, Status, TrainingOrder
 from enrollments.selectors import session_list
 from enrollments.services import (
     announcement_send,
+    attendance_record,
     enrollment_apply,
     enrollment_nominate,
     order_issue,
+    reminders_send,
     session_cancel,
     session_save,
 )
@@ -39,6 +41,7 @@ from learning.models import Material
 from learning.services import material_add
 from notices.models import Notice
 from notices.services import notices_send
+from portal.demo_assessments import course_with_session
 from progress.services import completion_refresh_due
 from trainees.models import Trainee, User
 from trainees.selectors import trainee_scope
@@ -73,6 +76,8 @@ def seed_courses() -> None:
                 completion_deadline=(
                     datetime.date(year, 9, 30) if delivery == DeliveryMode.ELEARNING else None
                 ),
+                # 情報セキュリティ研修 is to be taken again every year (有効期限).
+                valid_for_months=12 if code == "S01" else None,
             ),
             actor=None,
         )  # fmt: skip
@@ -313,3 +318,32 @@ def seed_attendance_sheet() -> None:
     record = attendance_import_preview(session=session, data=data, file_name="出欠表_M02.csv",
                                        uploaded_by=hr)  # fmt: skip
     attendance_import_commit(record=record, actor=hr)
+
+
+def seed_renewals() -> None:
+    """An ordinary month (issue 22): 普通救命講習 is valid for three years; those who took it
+    three years ago (less 20 days) see 有効期限 in their history and got the reminder a month
+    before it expires — the nightly reminder run, through the services HR's pages use."""
+    today = timezone.localdate()
+    taken = today - datetime.timedelta(days=3 * 365 - 20)
+    year = taken.year if taken.month >= 4 else taken.year - 1
+    if Course.objects.filter(fiscal_year=year, code="Q01").exists():
+        return
+    session = course_with_session(
+        Course(
+            fiscal_year=year, code="Q01", title="普通救命講習", category=Category.SPECIALIST,
+            kind=CourseKind.ORDERED, delivery=DeliveryMode.CLASSROOM, requires_attendance=True,
+            valid_for_months=36, remind_days_before_expiry=30,
+            description="心肺蘇生法とAEDの使い方。修了の有効期間は3年間です。",
+        ),
+        taken,
+        Room.objects.filter(name="5階 研修室A").first(),
+    )  # fmt: skip
+    staff = list(
+        Trainee.objects.filter(is_external=False, user__isnull=False).order_by("staff_number")[:6]
+    )
+    order_issue(session=session, trainee_ids=[t.pk for t in staff], actor=None)
+    places = Enrollment.objects.filter(session=session, status=Status.CONFIRMED)
+    attendance_record(day=session.days.get(), marks=dict.fromkeys(
+        places.values_list("id", flat=True), AttendanceMark.PRESENT), actor=None)  # fmt: skip
+    reminders_send(today=today)

@@ -57,7 +57,7 @@ def _past_course(year: int, room: Room | None) -> Session:
         Course(
             fiscal_year=year, code="S01", title="情報セキュリティ研修",
             category=Category.SPECIALIST, kind=CourseKind.ORDERED,
-            delivery=DeliveryMode.CLASSROOM, requires_attendance=True,
+            delivery=DeliveryMode.CLASSROOM, requires_attendance=True, valid_for_months=12,
             description="標的型メール、パスワード管理、個人情報の持ち出し。",
         ),
         datetime.date(year, 6, 10),
@@ -115,7 +115,8 @@ def seed_history() -> None:
     # This year's 情報セキュリティ研修 is compulsory for every ward employee.
     current = Course.objects.filter(fiscal_year=year, code="S01").first()
     if current is not None:
-        TargetRule.objects.get_or_create(course=current)
+        # Next to be trained: whoever has no completion valid beyond the next 60 days.
+        TargetRule.objects.get_or_create(course=current, defaults={"renewal_within_days": 60})
         target_list_freeze(course=current, actor=None)
     for login, years_ago, title, provider, hours in OUTSIDE:
         someone: Trainee | None = (

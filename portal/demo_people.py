@@ -77,3 +77,40 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         note="auditor (MFA set up: use the secret below)",
     ),
 ]
+
+
+def seed_staff_records() -> None:
+    """職員情報登録 as HR does it by hand, through the same services: a mid-year hire added to
+    戸籍住民課, and 中島 愛 transferred from 地域福祉課 to 福祉政策課 six weeks ago (her places
+    since then count there). Once; re-running leaves what is there."""
+    import datetime
+
+    from django.utils import timezone
+
+    from trainees import records
+    from trainees.models import Organisation, Trainee, TraineeChange, User
+
+    hr = User.objects.get(username="100001")
+    today = timezone.localdate()
+    if not Trainee.objects.filter(staff_number="001012").exists():
+        hired = (today - datetime.timedelta(days=60)).replace(day=1)
+        records.trainee_add(
+            raw={
+                "staff_number": "001012", "name": "中途　採子", "name_kana": "チュウト サイコ",
+                "organisation_code": "130200", "employment_type": "正規", "job_title": "主事",
+                "job_category": "事務", "gender": "女", "birth_date": "平成10年5月6日",
+                "hire_date": hired.isoformat(), "email": "staff001012@city.example.jp",
+            },
+            organisation=Organisation.objects.get(code="130200"),
+            actor=hr,
+            reason="年度途中の採用（人事課からの採用通知による）",
+        )  # fmt: skip
+    moved = Trainee.objects.get(staff_number="001003")
+    if not TraineeChange.objects.filter(trainee=moved, kind="transferred").exists():
+        records.trainee_transfer(
+            trainee=moved,
+            organisation=Organisation.objects.get(code="140100"),
+            effective_on=today - datetime.timedelta(days=45),
+            actor=hr,
+            reason="人事異動（発令通知による）",
+        )

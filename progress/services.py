@@ -22,6 +22,13 @@ def completion_refresh_for_trainee(*, trainee_id: int, course_id: int) -> int:
     return completion_refresh(ids) if ids else 0
 
 
+def completion_refresh_for_course(course_id: int) -> int:
+    """After the course's requirements or validity changed: every confirmed place on it, 2,000
+    at a time."""
+    ids = confirmed_place_ids(course_id=course_id)
+    return sum(completion_refresh(ids[start : start + 2000]) for start in range(0, len(ids), 2000))
+
+
 def completion_refresh_due(today: datetime.date | None = None) -> int:
     """Daily: confirmed places whose session or deadline has passed and which are not complete
     become 未修了 (and the rest are brought up to date), 2,000 at a time."""

@@ -86,6 +86,8 @@ def _page(sheet: canvas.Canvas, certificate: Certificate, seal: ImageReader | No
     if certificate.last_day != certificate.first_day:
         lines.append(f"　　　　{_date(certificate.last_day)}")
     lines.append(f"時　間　{certificate.hours}時間")
+    if certificate.valid_until:
+        lines.append(f"有効期限　{_date(certificate.valid_until)}")
     y = height - 120 * mm
     for line in lines:
         sheet.drawString(35 * mm, y, line)

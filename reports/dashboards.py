@@ -38,6 +38,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, SurveyAnswer, SurveyQuestion, Test
@@ -71,6 +72,12 @@ COUNTING_RULES = [
         "session day attended (arriving late or leaving early still counts), or, where the "
         "course sets a share of the hours, at least that share: an absent day's hours and the "
         "minutes of a late arrival or an early leave are missed."
+    ),
+    _(
+        "Where a course's completions expire (有効期限, e.g. every year), a target-list member "
+        "counts as completed with a completion of the same course code, in any fiscal year, "
+        "still valid today (for a past fiscal year: on its last day, 31 March); an expired one "
+        "does not count."
     ),
     _(
         "The chase list names the target-list members without a completed place in the course, "
@@ -245,11 +252,25 @@ def completion_cell(course: Course, department_id: int, scope: set[int] | None) 
 # --- compliance: who in a target list has not completed ---------------------------------------
 
 
-def _completed_place(course_ref: OuterRef | int) -> QuerySet[Enrollment]:
+def validity_date(fiscal_year: int) -> datetime.date:
+    """The day on which an expiring completion must still be valid to count for a fiscal
+    year's target list: today while the year runs, its last day (31 March) once it is over."""
+    return min(timezone.localdate(), datetime.date(fiscal_year + 1, 3, 31))
+
+
+def _counting_completion(fiscal_year: int, course: Course | None = None) -> QuerySet[Enrollment]:
+    """The target-list member's completion that counts for the member's course (or for
+    ``course``): a completed place on the course — or, where completions expire (有効期限), a
+    completion of the same course code in any fiscal year still valid on ``validity_date`` (a
+    subquery on OuterRef("trainee_id"), and the member's course when ``course`` is None)."""
+    today = validity_date(fiscal_year)
+    course_id = course.pk if course else OuterRef("course_id")
+    code = course.code if course else OuterRef("course__code")
     return Enrollment.objects.filter(
-        course_id=course_ref,  # type: ignore[misc] # an OuterRef is a valid lookup value
-        trainee_id=OuterRef("trainee_id"),
-        completion=Completion.COMPLETED,
+        trainee_id=OuterRef("trainee_id"), completion=Completion.COMPLETED
+    ).filter(
+        Q(course_id=course_id, valid_until__isnull=True)
+        | Q(course__code=code, valid_until__gte=today)
     )
 
 
@@ -262,7 +283,8 @@ def _members(scope: set[int] | None) -> QuerySet[TargetMember]:
 
 def compliance_summary(fiscal_year: int, scope: set[int] | None) -> list[dict]:
     """Per course with a target list: members, completed, not completed (two grouped queries:
-    the members, and the completed places joined to the list on course and trainee)."""
+    the members, and the members with a completion that counts — where the course's
+    completions expire, one of the same code still valid today)."""
     rows = list(
         _members(scope)
         .filter(course__fiscal_year=fiscal_year)
@@ -270,16 +292,10 @@ def compliance_summary(fiscal_year: int, scope: set[int] | None) -> list[dict]:
         .annotate(members=Count("id"))
         .order_by("course__code")
     )
-    listed = {
-        "course__target_members__trainee_id": F("trainee_id"),
-        "course__target_members__excluded": False,
-    }
-    if scope is not None:
-        listed["course__target_members__trainee__organisation_id__in"] = scope
     completed = dict(
-        Enrollment.objects.filter(
-            course__fiscal_year=fiscal_year, completion=Completion.COMPLETED, **listed
-        )
+        _members(scope)
+        .filter(course__fiscal_year=fiscal_year)
+        .filter(Exists(_counting_completion(fiscal_year)))
         .values("course_id")
         .annotate(n=Count("trainee_id", distinct=True))
         .values_list("course_id", "n")
@@ -305,7 +321,7 @@ def chase_members(
     members = (
         _members(scope)
         .filter(course=course)
-        .exclude(Exists(_completed_place(course.pk)))
+        .exclude(Exists(_counting_completion(course.fiscal_year, course)))
         .select_related("trainee__organisation", "trainee__user")
         .order_by("trainee__organisation__code", "trainee__staff_number", "id")
     )

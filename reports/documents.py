@@ -48,7 +48,13 @@ def history_pdf(
                 pdf.lines([row.title, f"{row.category}　{row.session_label}"], cell),
                 pdf.lines([to_wareki(d) for d in row.dates], cell),
                 str(row.hours),
-                row.outcome_label,
+                pdf.lines(
+                    [
+                        row.outcome_label,
+                        *([f"有効期限 {to_wareki(row.valid_until)}"] if row.valid_until else []),
+                    ],
+                    cell,
+                ),
                 "" if row.score is None else f"{row.score:.0f}%",
                 pdf.text(row.organisation_then, cell),
             ]

@@ -162,6 +162,8 @@ class Certificate(models.Model):
     first_day = models.DateField(_("first day"))
     last_day = models.DateField(_("last day"))
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    # 有効期限 of the completion (where the course's completions expire), printed on it.
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
     issued_by = models.CharField(_("issued by"), max_length=100)
     issued_on = models.DateField(_("issued on"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -177,6 +179,10 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def expired(self) -> bool:
+        return self.valid_until is not None and self.valid_until < timezone.localdate()
 
 
 class CertificateBatch(models.Model):

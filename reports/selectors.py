@@ -17,6 +17,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, CompletionReport, ReportForm, Test
@@ -68,6 +69,17 @@ class HistoryRow:
             return self.enrollment.certificate if self.enrollment else None
         except Certificate.DoesNotExist:
             return None
+
+    @property
+    def valid_until(self) -> datetime.date | None:
+        """有効期限 of a completion whose course's completions expire."""
+        if self.enrollment is None or self.outcome != "completed":
+            return None
+        return self.enrollment.valid_until
+
+    @property
+    def expired(self) -> bool:
+        return self.valid_until is not None and self.valid_until < timezone.localdate()
 
     @property
     def organisation_changed(self) -> bool:
@@ -235,6 +247,7 @@ def history_table(rows: list[HistoryRow]) -> tuple[list[str], list[list[object]]
         "実施日",
         "時間",
         "結果",
+        "有効期限",
         "テスト(%)",
         "受講結果報告",
         "当時の所属",
@@ -250,6 +263,7 @@ def history_table(rows: list[HistoryRow]) -> tuple[list[str], list[list[object]]
             "、".join(d.isoformat() for d in row.dates),
             str(row.hours),
             row.outcome_label,
+            row.valid_until.isoformat() if row.valid_until else "",
             "" if row.score is None else round(row.score, 1),
             row.report_state,
             row.organisation_then,

@@ -303,6 +303,7 @@ def certificate_issue(*, enrollment: Enrollment, actor: User | None) -> Certific
         first_day=first,
         last_day=last,
         hours=hours,
+        valid_until=enrollment.valid_until,
         issued_by=authority.name if authority else settings.CERTIFICATE_ISSUER,
         issued_on=timezone.localdate(),
     )

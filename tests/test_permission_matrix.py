@@ -295,6 +295,11 @@ MATRIX = {
     "trainees/export/": _row(LOGIN, 403, 200, 200, 403),
     "trainees/<int:pk>/": _row(LOGIN, 403, 200, 200, 403, 404),
     "trainees/<int:pk>/invite/": hr_only(),
+    # 職員情報登録・管理: HR only (a coordinator reads their staff's records, never writes them).
+    "trainees/new/": _row(LOGIN, 403, 403, 200, 403),
+    "trainees/<int:pk>/edit/": _row(LOGIN, 403, 403, 200, 403),
+    "trainees/<int:pk>/transfer/": _row(LOGIN, 403, 403, 200, 403),
+    "trainees/<int:pk>/status/": _row(LOGIN, 403, 403, 200, 403),
     # allauth: login, password reset, account and MFA management
     "accounts/login/": every(200),
     "accounts/logout/": logged_in(200),

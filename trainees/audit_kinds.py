@@ -18,3 +18,8 @@ class TraineesEventKind(models.TextChoices):
     ACCOUNT_LANGUAGE_CHANGED = "account.language_changed", _("Display language changed")
     ROSTER_IMPORTED = "roster.imported", _("Roster imported")
     TRAINEES_EXPORTED = "trainees.exported", _("Registry exported")
+    TRAINEE_ADDED = "trainee.added", _("Staff member added by hand")
+    TRAINEE_EDITED = "trainee.edited", _("Staff record corrected")
+    TRAINEE_TRANSFERRED = "trainee.transferred", _("Staff member transferred")
+    TRAINEE_LEFT = "trainee.left", _("Staff member marked as left")
+    TRAINEE_REACTIVATED = "trainee.reactivated", _("Staff member re-activated")

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from trainees.models import EmploymentType, ImportMode, Organisation, TraineeStatus
+from lib.forms import JapaneseDateField
+from trainees.models import EmploymentType, Gender, ImportMode, Organisation, Trainee, TraineeStatus
 
 
 class LoginForm(AllauthLoginForm):
@@ -166,3 +167,91 @@ class TraineeSearchForm(forms.Form):
         organisation_field.queryset = (
             organisations if organisations is not None else Organisation.objects.order_by("code")
         )
+
+
+# --- 職員情報登録・管理: one record by hand (trainees.records) ---------------------------------
+
+_DATE_HINT = _("2026-10-01, 2026/10/01, R8.10.1 or 令和8年10月1日")
+
+
+def _date_field(label: Any) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=30, help_text=_DATE_HINT)
+
+
+class StaffRecordForm(forms.Form):
+    """A person's fields as typed; trainees.records checks them the way the roster import
+    checks a line (kana, 和暦, full-width digits) and names the field of every problem."""
+
+    staff_number = forms.CharField(label=_("staff number"), max_length=40)
+    name = forms.CharField(label=_("full name"), max_length=200)
+    name_kana = forms.CharField(label=_("name (kana)"), max_length=200, required=False,
+                                help_text=_("Hiragana is turned into katakana."))  # fmt: skip
+    organisation = forms.ModelChoiceField(
+        label=_("organisation"),
+        queryset=Organisation.objects.filter(is_active=True, merged_into=None).order_by(
+            "is_external", "code"
+        ),
+    )
+    employment_type = forms.ChoiceField(
+        label=_("employment type"), choices=[("", "---------"), *EmploymentType.choices]
+    )
+    job_title = forms.CharField(label=_("job title"), max_length=200, required=False)
+    job_category = forms.CharField(label=_("job category"), max_length=200, required=False)
+    duty = forms.CharField(label=_("duty"), max_length=200, required=False)
+    concurrent_posts = forms.CharField(
+        label=_("concurrent posts"), max_length=400, required=False,
+        help_text=_("兼務先: separate several with 、"),
+    )  # fmt: skip
+    gender = forms.ChoiceField(
+        label=_("gender"), required=False, choices=[("", "---------"), *Gender.choices]
+    )
+    birth_date = _date_field(_("birth date"))
+    hire_date = _date_field(_("hire date"))
+    promotion_date = _date_field(_("promotion date"))
+    email = forms.CharField(label=_("e-mail"), max_length=254, required=False)
+    reason = forms.CharField(
+        label=_("Reason (kept in the change history)"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, trainee: Trainee | None = None, **kwargs: Any) -> None:
+        if trainee is not None:
+            kwargs.setdefault("initial", {
+                "staff_number": trainee.staff_number, "name": trainee.name,
+                "name_kana": trainee.name_kana, "organisation": trainee.organisation_id,
+                "employment_type": trainee.employment_type, "job_title": trainee.job_title,
+                "job_category": trainee.job_category, "duty": trainee.duty,
+                "concurrent_posts": "、".join(trainee.concurrent_posts or []),
+                "gender": trainee.gender, "email": trainee.email,
+                **{f: getattr(trainee, f).isoformat() if getattr(trainee, f) else ""
+                   for f in ("birth_date", "hire_date", "promotion_date")},
+            })  # fmt: skip
+        super().__init__(*args, **kwargs)
+        if trainee is not None:  # the key and the organisation have their own actions
+            for name in ("staff_number", "organisation"):
+                self.fields[name].disabled = True
+                self.fields[name].required = False
+
+    def raw(self) -> dict[str, str]:
+        """The typed values under the roster's field names, for trainees.records."""
+        data = {k: v for k, v in self.cleaned_data.items() if k not in {"organisation", "reason"}}
+        organisation = self.cleaned_data.get("organisation")
+        if organisation is not None:
+            data["organisation_code"] = organisation.code
+        return {k: "" if v is None else str(v) for k, v in data.items()}
+
+
+class TransferForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("New organisation"),
+        queryset=Organisation.objects.filter(is_active=True, merged_into=None).order_by(
+            "is_external", "code"
+        ),
+    )
+    effective_on = JapaneseDateField(label=_("Effective from"), help_text=_DATE_HINT)
+    reason = forms.CharField(label=_("Reason (kept in the change history)"), max_length=500)
+
+
+class LeaveForm(forms.Form):
+    on = JapaneseDateField(label=_("On"), help_text=_DATE_HINT)
+    reason = forms.CharField(label=_("Reason (kept in the change history)"), max_length=500)

@@ -8,6 +8,7 @@ from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lib.imports import FileImport
 from trainees.roles import MFA_REQUIRED_ROLES, Role
@@ -283,8 +284,11 @@ class TraineeChange(models.Model):
     roster_import = models.ForeignKey(
         "RosterImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
     )
-    kind = models.CharField(_("kind"), max_length=16)  # created / updated / deactivated / edited
+    # The roster import: created / updated / deactivated; by hand (trainees.records): added /
+    # edited / transferred / left / reactivated, with the reason HR gave.
+    kind = models.CharField(_("kind"), max_length=16)
     changes = models.JSONField(_("changes"), default=dict)
+    reason = models.CharField(_("reason"), max_length=500, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("trainee change")
@@ -294,6 +298,24 @@ class TraineeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trainee_id} {self.kind} {self.changed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(CHANGE_KINDS.get(self.kind, self.kind))
+
+
+# The kinds HR writes by hand (trainees.records); the roster import writes the first three.
+HAND_CHANGE_KINDS = ("added", "edited", "transferred", "left", "reactivated")
+CHANGE_KINDS = {
+    "created": pgettext_lazy("roster", "created"),
+    "updated": _("updated"),
+    "deactivated": _("deactivated"),
+    "added": _("added by hand"),
+    "edited": _("corrected by hand"),
+    "transferred": _("transferred"),
+    "left": _("marked as left"),
+    "reactivated": _("re-activated"),
+}
 
 
 class ImportMode(models.TextChoices):

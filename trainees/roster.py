@@ -128,6 +128,19 @@ def parse_roster(
     return parsed
 
 
+def clean_values(
+    raw: dict[str, str], *, today: datetime.date
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """One person's values as typed into a form (職員情報登録), through the same checks as a
+    roster line: the normalised values, and the problems by field."""
+    parsed = ParsedRoster()
+    values = _clean_row(0, raw, {key: key for key in raw}, parsed, today, check_private_use=False)
+    errors: dict[str, list[str]] = {}
+    for problem in parsed.errors:
+        errors.setdefault(problem.column, []).append(problem.message)
+    return values, errors
+
+
 def _clean_row(
     line: int,
     raw: dict[str, str],

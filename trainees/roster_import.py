@@ -34,6 +34,7 @@ from lib.bulk import insert_rows, update_rows
 from lib.imports import Checked, FileImportPipeline, Problem
 from lib.japanese import search_key
 from trainees.models import (
+    HAND_CHANGE_KINDS,
     EmploymentType,
     ImportMode,
     Organisation,
@@ -894,5 +895,25 @@ def changes_for_display(record: RosterImport) -> list[dict[str, Any]]:
                 "changes": [],
             }
         )
+    by_hand = _hand_made_since_last_import()
+    ids = [u.id for u in plan.updates] + [d.id for d in plan.deactivations]
+    for row, trainee_id in zip(rows[len(plan.creates) :], ids, strict=True):
+        row["by_hand"] = by_hand.get(trainee_id)
     rows.sort(key=lambda r: (r["line"] is None, r["line"] or 0, r["staff_number"]))
     return rows
+
+
+def _hand_made_since_last_import() -> dict[int, TraineeChange]:
+    """The latest change HR made by hand (職員情報登録) since the last committed roster import,
+    per person — a few between two imports, so read whole (two queries): the preview says
+    which of its changes would overwrite one."""
+    last = RosterImport.objects.filter(status=RosterImport.Status.COMMITTED).aggregate(
+        at=Max("committed_at")
+    )["at"]
+    changes = TraineeChange.objects.filter(kind__in=HAND_CHANGE_KINDS).select_related("changed_by")
+    if last is not None:
+        changes = changes.filter(changed_at__gt=last)
+    latest: dict[int, TraineeChange] = {}
+    for change in changes.order_by("changed_at", "id"):
+        latest[change.trainee_id] = change
+    return latest

@@ -7,6 +7,7 @@ from collections import defaultdict
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from lib.japanese import list_join, search_key
 from trainees.models import Organisation, RosterImport, Trainee, TraineeChange, User
@@ -187,6 +188,7 @@ def describe_changes(change_sets: list[dict]) -> list[list[tuple[str, object, ob
     names instead of ids, status and other choices by their label (one query for the names)."""
     labels = {f.name: f.verbose_name for f in Trainee._meta.fields}
     labels["organisation_id"] = labels["organisation"]
+    labels["effective_on"] = gettext_lazy("Effective from")
     org_ids: set[int] = set()
     for changes in change_sets:
         org_ids.update(v for v in changes.get("organisation_id", ()) if isinstance(v, int))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from trainees import registry_views, viewer_views, views
+from trainees import record_views, registry_views, viewer_views, views
 
 urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
@@ -25,7 +25,11 @@ urlpatterns = [
     ),
     path("trainees/", registry_views.trainee_list, name="trainee_list"),
     path("trainees/export/", registry_views.trainee_export, name="trainee_export"),
+    path("trainees/new/", record_views.trainee_add, name="trainee_add"),
     path("trainees/<int:pk>/", registry_views.trainee_detail, name="trainee_detail"),
+    path("trainees/<int:pk>/edit/", record_views.trainee_edit, name="trainee_edit"),
+    path("trainees/<int:pk>/transfer/", record_views.trainee_transfer, name="trainee_transfer"),
+    path("trainees/<int:pk>/status/", record_views.trainee_status, name="trainee_status"),
     path("trainees/<int:pk>/invite/", registry_views.trainee_invite, name="trainee_invite"),
     path("audit/who-viewed/", viewer_views.who_viewed, name="who_viewed"),
     path("me/viewed-by/", viewer_views.my_viewers, name="my_viewers"),

@@ -17,8 +17,9 @@ from enrollments.models import (
     OrganisationQuota,
     Status,
 )
-from enrollments.selectors import completed_trainee_ids
+from enrollments.selectors import clash_text, clashing_places, completed_trainee_ids
 from enrollments.services.status import EnrollmentRefused, event_add
+from lib.japanese import list_join
 from trainees.models import Organisation, Trainee, User
 from trainees.selectors import organisation_descendants
 
@@ -150,3 +151,33 @@ def place_requested(
     enrollment.save()
     event_add(enrollment, before, actor, note)
     return enrollment
+
+
+# How many people a refusal names before it says "and N more".
+CLASH_NAMES_SHOWN = 5
+
+
+def clashes_allowed(session: Session, trainee_ids: list[int], reason: str) -> int:
+    """重複チェック for HR's decisions and orders: confirming or ordering people whose days
+    overlap another confirmed place of theirs needs a reason (HR overrides knowingly: the
+    person agreed, the other course gives way …). Refused without one, naming who and what;
+    returns how many people clash (0: no reason needed)."""
+    clashes = clashing_places(trainee_ids, session)
+    if clashes and not reason.strip():
+        named = [
+            _("%(name)s (%(places)s)") % {"name": places[0].trainee.name,
+                                          "places": clash_text(places)}
+            for places in list(clashes.values())[:CLASH_NAMES_SHOWN]
+        ]  # fmt: skip
+        more = len(clashes) - len(named)
+        raise EnrollmentRefused(
+            _(
+                "Their days overlap another training they hold a place on: %(people)s%(more)s. "
+                "Nothing was changed. To go ahead anyway, give the reason for the overlap."
+            )
+            % {
+                "people": list_join(named),
+                "more": _(" and %(n)s more") % {"n": more} if more else "",
+            }
+        )
+    return len(clashes)

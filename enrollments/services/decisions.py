@@ -18,7 +18,7 @@ from enrollments.models import (
     Source,
     Status,
 )
-from enrollments.services.checks import not_cancelled
+from enrollments.services.checks import clashes_allowed, not_cancelled
 from enrollments.services.notifications import NOTICE_FOR, decisions_notify
 from enrollments.services.seats import free_seats, session_lock
 from enrollments.services.status import (
@@ -32,10 +32,17 @@ from trainees.models import User
 
 @transaction.atomic
 def enrollments_decide(
-    *, session: Session, enrollment_ids: Iterable[int], decision: str, actor: User
+    *,
+    session: Session,
+    enrollment_ids: Iterable[int],
+    decision: str,
+    actor: User,
+    clash_reason: str = "",
 ) -> dict[str, int]:
-    """決定 one by one or in bulk: confirm (while seats last), waitlist or reject. Returns
-    {"changed": n, "full": people left undecided because the session is full}."""
+    """決定 one by one or in bulk: confirm (while seats last), waitlist or reject. Confirming
+    people whose days overlap another confirmed place of theirs needs ``clash_reason``
+    (refused without it, nothing written; kept with each decision and in the audit event).
+    Returns {"changed": n, "full": people left undecided because the session is full}."""
     if decision not in NOTICE_FOR:
         raise EnrollmentRefused(_("Unknown decision."))
     session = session_lock(session.pk)
@@ -47,15 +54,21 @@ def enrollments_decide(
         .filter(status__in=[Status.REQUESTED, Status.WAITLISTED, Status.CONFIRMED])
         .order_by("waitlist_rank", "requested_at", "id")
     )
+    clashes = 0
+    note = _("Decided by HR")
+    if decision == Status.CONFIRMED:
+        clashes = clashes_allowed(session, [e.trainee_id for e in enrollments], clash_reason)
+        if clashes:
+            note = _("Decided by HR despite overlapping days: %(reason)s") % {
+                "reason": clash_reason.strip()[:200]
+            }
     changed, full, events = [], 0, {}
     for enrollment in enrollments:
         enrollment.session = session
         if decision == Status.CONFIRMED and free_seats(session) <= 0:
             full += 1
             continue
-        events[enrollment.pk] = status_set(
-            enrollment, decision, actor, _("Decided by HR"), notify=False
-        ).pk
+        events[enrollment.pk] = status_set(enrollment, decision, actor, note, notify=False).pk
         changed.append(enrollment)
     decisions_notify(changed, event_ids=events)
     if decision != Status.CONFIRMED:
@@ -63,8 +76,10 @@ def enrollments_decide(
     audit_event_record(
         kind="enrollment.decided",
         user=actor,
-        detail={"session": session.pk, "decision": decision, "count": len(changed)},
-    )
+        detail={"session": session.pk, "decision": decision, "count": len(changed),
+                **({"overlapping": clashes, "reason": clash_reason.strip()[:200]}
+                   if clashes else {})},
+    )  # fmt: skip
     return {"changed": len(changed), "full": full}
 
 

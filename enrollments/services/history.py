@@ -38,3 +38,25 @@ def enrollments_stamp_organisation(
         organisation_id=Subquery(trainee.values("organisation_id")[:1]),
         organisation_name=Subquery(trainee.values("organisation__name")[:1]),
     )
+
+
+def places_restamp_after_transfer(
+    *, trainee_id: int, effective_on: datetime.date, **_signal: object
+) -> int:
+    """After a transfer effective ``effective_on``: the person's places on sessions whose first
+    day is on or after it, already stamped with the old organisation, count under the new one
+    (one UPDATE; earlier places keep the organisation at the time). The receiver of
+    ``trainees.events.trainee_transferred``."""
+    begun_since = (
+        SessionDay.objects.values("session_id")
+        .annotate(first=Min("date"))
+        .filter(first__gte=effective_on)
+        .values("session_id")
+    )
+    trainee = Trainee.objects.filter(pk=trainee_id)
+    return Enrollment.objects.filter(
+        trainee_id=trainee_id, organisation__isnull=False, session_id__in=begun_since
+    ).update(
+        organisation_id=Subquery(trainee.values("organisation_id")[:1]),
+        organisation_name=Subquery(trainee.values("organisation__name")[:1]),
+    )

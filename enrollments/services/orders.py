@@ -28,7 +28,7 @@ from enrollments.models import (
     TrainingOrder,
 )
 from enrollments.selectors import completed_trainee_ids
-from enrollments.services.checks import not_cancelled
+from enrollments.services.checks import clashes_allowed, not_cancelled
 from enrollments.services.seats import free_seats, session_lock, session_seats_take
 from enrollments.services.status import EnrollmentRefused
 from lib.bulk import insert_rows
@@ -66,13 +66,18 @@ def order_values(order: TrainingOrder) -> dict[str, str]:
 
 @transaction.atomic
 def order_issue(
-    *, session: Session, trainee_ids: Iterable[int], actor: User | None
+    *,
+    session: Session,
+    trainee_ids: Iterable[int],
+    actor: User | None,
+    clash_reason: str = "",
 ) -> TrainingOrder | None:
     """研修命令: one order for the session to these trainees — minus anyone already ordered for
     this course or holding a place on it, so a second click orders nobody twice. The order
     confirms their places (refused, with nothing written, when the seats do not suffice). Each
     gets an inbox notice now; e-mails go out through the outbox after commit. Returns None when
-    nobody was left to order."""
+    nobody was left to order. Ordering people whose days overlap another confirmed place of
+    theirs needs ``clash_reason`` (refused without it, nothing written)."""
     course = course_services.course_lock(session.course_id)  # one issuer per course at a time
     session = session_lock(session.pk)
     ordered_before = trainees_notified(
@@ -89,6 +94,7 @@ def order_issue(
     )
     if not trainees:
         return None
+    clashes = clashes_allowed(session, [t[0] for t in trainees], clash_reason)
     enrollments_order(session=session, trainee_ids=[t[0] for t in trainees], actor=actor)
     order = TrainingOrder.objects.create(
         course=course,
@@ -122,7 +128,12 @@ def order_issue(
     audit_event_record(
         kind="order.issued",
         user=actor,
-        detail={"order": order.pk, "session": session.pk, "recipients": len(trainees)},
+        detail={
+            "order": order.pk,
+            "session": session.pk,
+            "recipients": len(trainees),
+            **({"overlapping": clashes, "reason": clash_reason.strip()[:200]} if clashes else {}),
+        },
     )
     return order
 

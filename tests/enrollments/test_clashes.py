@@ -78,3 +78,77 @@ def test_applying_into_an_overlapping_session_warns(client, organisation):
                            days=[DAY + datetime.timedelta(days=7)])  # fmt: skip
     page = client.post(reverse("apply", args=[other.pk]), follow=True).content.decode()
     assert "重なっています" not in page and other.course.title in page
+
+
+def _clashing_pair(title="財務会計研修"):
+    """Two people; the first holds a confirmed place on ``title`` on DAY."""
+    clashing, free = TraineeFactory(name="重複 一郎"), TraineeFactory(name="空き 花子")
+    enrol(clashing, SessionFactory(course=CourseFactory(title=title), days=[DAY]),
+          Status.CONFIRMED)  # fmt: skip
+    return clashing, free
+
+
+def test_hr_confirms_over_a_clash_only_with_a_reason(client, hr_admin):
+    from audit.models import AuditEvent
+    from enrollments.models import Enrollment, EnrollmentEvent
+
+    clashing, free = _clashing_pair()
+    session = SessionFactory(days=[DAY], capacity=10)
+    places = [enrol(t, session, Status.REQUESTED) for t in (clashing, free)]
+    client.force_login(hr_admin)
+    url = reverse("session_decide", args=[session.pk])
+    decide = {"decision": Status.CONFIRMED, "enrollments": [p.pk for p in places]}
+    page = client.post(url, decide, follow=True).content.decode()
+    assert "重複 一郎（財務会計研修" in page and "何も変更していません" in page
+    # All or nothing: the one without a clash was not confirmed either.
+    assert set(Enrollment.objects.filter(session=session).values_list("status", flat=True)) == {
+        Status.REQUESTED
+    }
+    client.post(url, {**decide, "clash_reason": "本人と所属長が了承（財務会計研修は午後から）"})
+    assert set(Enrollment.objects.filter(session=session).values_list("status", flat=True)) == {
+        Status.CONFIRMED
+    }
+    note = EnrollmentEvent.objects.filter(enrollment=places[0], to_status=Status.CONFIRMED).get()
+    assert "本人と所属長が了承" in note.reason
+    event = AuditEvent.objects.get(kind="enrollment.decided")
+    assert event.detail["overlapping"] == 1 and "了承" in event.detail["reason"]
+    # Waitlisting or rejecting never asks for a reason.
+    other = SessionFactory(days=[DAY], capacity=10)
+    place = enrol(clashing, other, Status.REQUESTED)
+    client.post(reverse("session_decide", args=[other.pk]),
+                {"decision": Status.REJECTED, "enrollments": [place.pk]})  # fmt: skip
+    place.refresh_from_db()
+    assert place.status == Status.REJECTED
+
+
+def test_an_order_over_a_clash_needs_a_reason_and_writes_nothing_without_one(hr_admin):
+    from courses.models import TargetMember
+    from enrollments.services import order_issue
+
+    clashing, free = _clashing_pair("窓口応対研修")
+    session = SessionFactory(days=[DAY], capacity=10)
+    for trainee in (clashing, free):
+        TargetMember.objects.create(course=session.course, trainee=trainee, source="rule")
+    with pytest.raises(ValidationError) as refused:
+        order_issue(session=session, trainee_ids=[clashing.pk, free.pk], actor=hr_admin)
+    assert "重複 一郎（窓口応対研修" in refused.value.messages[0]
+    assert not session.orders.exists() and not session.enrollments.exists()
+    order = order_issue(session=session, trainee_ids=[clashing.pk, free.pk], actor=hr_admin,
+                        clash_reason="窓口応対研修は欠席の届出済み")  # fmt: skip
+    assert order is not None and session.enrollments.filter(status=Status.CONFIRMED).count() == 2
+
+
+def test_the_course_page_order_button_takes_the_reason(client, hr_admin):
+    from courses.models import TargetMember
+
+    clashing, _free = _clashing_pair()
+    session = SessionFactory(days=[DAY], capacity=10)
+    TargetMember.objects.create(course=session.course, trainee=clashing, source="rule")
+    client.force_login(hr_admin)
+    url = reverse("session_issue_orders", args=[session.course_id, session.pk])
+    assert client.post(url)["Location"] == reverse("course_detail", args=[session.course_id])
+    assert not session.orders.exists()
+    page = client.get(reverse("course_detail", args=[session.course_id])).content.decode()
+    assert 'name="clash_reason"' in page
+    response = client.post(url, {"clash_reason": "本人了承済み"})
+    assert response["Location"] == reverse("order_detail", args=[session.orders.get().pk])

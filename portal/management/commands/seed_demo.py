@@ -36,9 +36,15 @@ from portal.demo_courses import (
     seed_elearning,
     seed_notices,
     seed_open_courses,
+    seed_renewals,
 )
 from portal.demo_history import seed_history
-from portal.demo_people import DEMO_ACCOUNTS, DEMO_ORGANISATIONS, DEMO_PASSWORD
+from portal.demo_people import (
+    DEMO_ACCOUNTS,
+    DEMO_ORGANISATIONS,
+    DEMO_PASSWORD,
+    seed_staff_records,
+)
 from trainees.models import ImportMode, Organisation, RosterImport, Trainee, User
 from trainees.roster_import import roster_import_run
 from trainees.services import user_provision
@@ -102,6 +108,8 @@ class Command(BaseCommand):
             seed_assessments()
             seed_completion()
             seed_history()
+            seed_renewals()
+            seed_staff_records()
         # The sign-in sheet's confirmation is a durable unit of work, as HR's is.
         seed_attendance_sheet()
         self._demo_views()

@@ -1,0 +1,14 @@
+"""What the registry announces to the apps above it.
+
+A transfer entered late (職員情報登録: moved on 1 October, entered on the 15th) changes where
+the person's places on sessions that began in between count; those places are the enrolments'
+(``enrollments.services.history.places_restamp_after_transfer``), which the registry cannot
+import. The transfer service sends ``trainee_transferred`` inside its transaction; the receiver
+returns how many places it re-counted."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# kwargs: trainee_id (int), effective_on (datetime.date)
+trainee_transferred = Signal()

@@ -167,12 +167,18 @@ class TargetRuleForm(FoldedNumbersMixin, forms.ModelForm):
         required=False,
         help_text=_("Separate with 、 or commas. Empty: any."),
     )
+    duties = forms.CharField(
+        label=_("Duties (職務名)"),
+        required=False,
+        help_text=_("Separate with 、 or commas. Empty: any."),
+    )
 
     class Meta:
         model = TargetRule
         fields = [
             "organisations", "include_sub_organisations", "employment_types", "job_titles",
-            "job_categories", "hired_from", "hired_to", "hired_this_fiscal_year",
+            "job_categories", "duties", "min_age", "max_age", "hired_from", "hired_to",
+            "hired_this_fiscal_year",
             "promoted_this_fiscal_year", "min_years_of_service", "max_years_of_service",
             "include_external", "exclude_completed_years", "renewal_within_days",
         ]  # fmt: skip
@@ -192,6 +198,7 @@ class TargetRuleForm(FoldedNumbersMixin, forms.ModelForm):
         # Lists shown as the words people type (a new rule's [] must not become the text "[]").
         self.initial["job_titles"] = "、".join(self.instance.job_titles or [])
         self.initial["job_categories"] = "、".join(self.instance.job_categories or [])
+        self.initial["duties"] = "、".join(self.instance.duties or [])
 
     def clean_job_titles(self) -> list[str]:
         return _split_words(self.cleaned_data["job_titles"])
@@ -199,11 +206,17 @@ class TargetRuleForm(FoldedNumbersMixin, forms.ModelForm):
     def clean_job_categories(self) -> list[str]:
         return _split_words(self.cleaned_data["job_categories"])
 
+    def clean_duties(self) -> list[str]:
+        return _split_words(self.cleaned_data["duties"])
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         low, high = cleaned.get("min_years_of_service"), cleaned.get("max_years_of_service")
         if low is not None and high is not None and low > high:
             self.add_error("max_years_of_service", _("This is less than the minimum."))
+        youngest, oldest = cleaned.get("min_age"), cleaned.get("max_age")
+        if youngest is not None and oldest is not None and youngest > oldest:
+            self.add_error("max_age", _("This is less than the minimum."))
         start, end = cleaned.get("hired_from"), cleaned.get("hired_to")
         if start and end and start > end:
             self.add_error("hired_to", _("The start date is after the end date."))

@@ -344,6 +344,20 @@ class TargetRule(models.Model):
     employment_types = models.JSONField(_("employment types"), default=list, blank=True)
     job_titles = models.JSONField(_("job titles"), default=list, blank=True)
     job_categories = models.JSONField(_("job categories"), default=list, blank=True)
+    duties = models.JSONField(_("duties (職務名)"), default=list, blank=True)
+    # Age on 1 April of the course's fiscal year (年度当初の年齢: 40歳到達者研修 …).
+    min_age = models.PositiveSmallIntegerField(
+        _("aged at least … on 1 April"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(15), MaxValueValidator(100)],
+    )
+    max_age = models.PositiveSmallIntegerField(
+        _("aged at most … on 1 April"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(15), MaxValueValidator(100)],
+    )
     hired_from = models.DateField(_("hired on or after"), null=True, blank=True)
     hired_to = models.DateField(_("hired on or before"), null=True, blank=True)
     hired_this_fiscal_year = models.BooleanField(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Min, Prefetch, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +51,8 @@ REASONS = {
     "hired_this_fiscal_year": _("hired this fiscal year"),
     "promoted_this_fiscal_year": _("promoted this fiscal year"),
     "years_of_service": _("years of service"),
+    "duty": _("duty"),
+    "age": _("age on 1 April"),
     "not_completed": _("not completed yet"),
     "renewal_due": _("completion expired or expiring soon"),
     "all": _("all staff in post"),
@@ -131,6 +133,7 @@ def target_queryset(
         ("employment_type", rule.employment_types),
         ("job_title", rule.job_titles),
         ("job_category", rule.job_categories),
+        ("duty", rule.duties),
     ):
         if values:
             queryset = queryset.filter(**{f"{field}__in": values})
@@ -158,6 +161,9 @@ def target_queryset(
         )
     if rule.min_years_of_service is not None or rule.max_years_of_service is not None:
         reasons.append("years_of_service")
+    if rule.min_age is not None or rule.max_age is not None:
+        queryset = queryset.filter(_aged(start, rule.min_age, rule.max_age))
+        reasons.append("age")
     if rule.exclude_completed_years is not None:
         queryset = queryset.exclude(
             id__in=completed(
@@ -171,6 +177,29 @@ def target_queryset(
         queryset = queryset.exclude(id__in=completed(course.code, valid_beyond=beyond))
         reasons.append("renewal_due")
     return queryset, reasons or ["all"]
+
+
+def _aged(on: datetime.date, low: int | None, high: int | None) -> Q:
+    """People whose age on ``on`` is within [low, high]: by the birth date in SQL; those the
+    roster gave only an age (年齢, with the day it was true) are worked out from it (one query
+    over those few), so that nobody is dropped for lack of a birth date."""
+    by_birth = Q(birth_date__isnull=False)
+    if low is not None:
+        by_birth &= Q(birth_date__lte=_years_before(on, low))
+    if high is not None:
+        by_birth &= Q(birth_date__gt=_years_before(on, high + 1))
+    by_age = [
+        pk
+        for pk, age, as_of in Trainee.objects.filter(
+            birth_date__isnull=True, age__isnull=False, age_as_of__isnull=False
+        ).values_list("id", "age", "age_as_of")
+        if _within(Trainee(age=age, age_as_of=as_of).age_on(on), low, high)
+    ]
+    return by_birth | Q(pk__in=by_age)
+
+
+def _within(age: int | None, low: int | None, high: int | None) -> bool:
+    return age is not None and (low is None or age >= low) and (high is None or age <= high)
 
 
 def _years_before(day: datetime.date, years: int) -> datetime.date:

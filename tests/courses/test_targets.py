@@ -168,3 +168,25 @@ def test_those_who_completed_an_annual_course_are_left_out():
     assert {m.trainee_id for m in target_matches(this_year, rule=rule, completed=completed_trainee_ids)} == {
         done.pk, half.pk, never.pk,
     }  # fmt: skip
+
+
+def test_age_on_1_april_and_duty():
+    """40歳到達者研修: aged exactly 40 on 1 April 2026 — by the birth date, or by the age the roster
+    gave (as of the day it was imported); a birthday on 2 April is not yet 40 on 1 April."""
+    forty = TraineeFactory(birth_date=datetime.date(1986, 4, 1), duty="窓口")  # 40 on 1 April
+    not_yet = TraineeFactory(birth_date=datetime.date(1986, 4, 2), duty="窓口")  # 39 then
+    older = TraineeFactory(birth_date=datetime.date(1985, 4, 1))  # 41
+    # The roster gave only an age — 40 on 2026-03-01 — so 40 on 1 April 2026 as well.
+    by_age = TraineeFactory(birth_date=None, age=40, age_as_of=datetime.date(2026, 3, 1))
+    course = CourseFactory(fiscal_year=2026)
+    rule = TargetRule.objects.create(course=course, min_age=40, max_age=40)
+    assert matched(course) == {forty.pk, by_age.pk}
+    assert not_yet.pk not in matched(course) and older.pk not in matched(course)
+    assert target_matches(course, completed=completed_trainee_ids)[0].reasons == ["age"]
+    rule.duties = ["窓口"]
+    rule.save()
+    assert matched(course) == {forty.pk}
+    # Next fiscal year the same rule takes who turns 40 by 1 April 2027.
+    later = CourseFactory(fiscal_year=2027)
+    TargetRule.objects.create(course=later, min_age=40, max_age=40)
+    assert matched(later) == {not_yet.pk}

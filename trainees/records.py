@@ -108,15 +108,7 @@ def trainee_add(
     reason = _reason(reason)
     values = _checked(raw, today=today)
     external = organisation.is_external
-    if external != (values["employment_type"] == EmploymentType.EXTERNAL):
-        raise ValidationError(
-            {
-                "employment_type": _(
-                    "Staff of an external organisation have the employment type 他団体; ward "
-                    "staff another one."
-                )
-            }
-        )
+    _employment_fits(values, external)
     number = values["staff_number"]
     taken = Trainee.objects.filter(staff_number=number, is_external=external)
     if external:
@@ -172,6 +164,19 @@ def trainee_add(
     return trainee
 
 
+def _employment_fits(values: dict[str, Any], external: bool) -> None:
+    """他団体 is the employment type of external organisations' staff, and only theirs."""
+    if external != (values["employment_type"] == EmploymentType.EXTERNAL):
+        raise ValidationError(
+            {
+                "employment_type": _(
+                    "Staff of an external organisation have the employment type 他団体; ward "
+                    "staff another one."
+                )
+            }
+        )
+
+
 def _blank(field: str) -> Any:
     if field == "concurrent_posts":
         return []
@@ -193,6 +198,7 @@ def trainee_edit(
     reason = _reason(reason)
     trainee = Trainee.objects.select_for_update().get(pk=trainee.pk)
     values = _checked({**raw, "staff_number": trainee.staff_number}, today=today)
+    _employment_fits(values, trainee.is_external)
     _email_free(values.get("email", ""), trainee.user_id)
     changes: dict[str, list[Any]] = {}
     for field in EDITABLE:

@@ -134,6 +134,11 @@ def test_a_correction_keeps_old_and_new_and_moves_the_login_address(client, hr_a
     assert list(EmailAddress.objects.filter(user=records_user).values_list("email", flat=True)) == [
         "new@city.example.jp"
     ]
+    # A ward employee cannot become 他団体 by a correction (nor the reverse): nothing written.
+    response = client.post(reverse("trainee_edit", args=[person.pk]),
+                           {**data, "employment_type": EmploymentType.EXTERNAL})  # fmt: skip
+    assert "employment_type" in response.context["form"].errors
+    assert TraineeChange.objects.filter(trainee=person).count() == 1
     # Saving the same values again is refused: a change log without a change helps nobody.
     response = client.post(reverse("trainee_edit", args=[person.pk]), data)
     assert "変更はありませんでした" in response.content.decode()

@@ -216,7 +216,7 @@ class SurveyQuestionForm(forms.ModelForm):
 class ReportFormForm(forms.ModelForm):
     class Meta:
         model = ReportForm
-        fields = ["title", "instructions", "requires_review", "due_date"]
+        fields = ["title", "instructions", "requires_review", "reviewer", "due_date"]
         labels = {"title": _("Name of the form (shown to trainees)")}
         widgets = {
             "instructions": forms.Textarea(attrs={"rows": 3}),

@@ -503,6 +503,11 @@ class SurveyDone(models.Model):
 # --- Completion reports ----------------------------------------------------------------------
 
 
+class Reviewer(models.TextChoices):
+    COORDINATOR = "coordinator", _("The department coordinator")
+    SUPERVISOR = "supervisor", _("The trainee's supervisor (所属長)")
+
+
 class ReportForm(models.Model):
     """The form of a course's 受講結果報告 (or of its 事前課題, due before the first day)."""
 
@@ -522,6 +527,10 @@ class ReportForm(models.Model):
     requires_review = models.BooleanField(
         _("department review (所属長確認)"), default=False,
         help_text=_("The trainee's coordinator acknowledges the report or returns it."),
+    )  # fmt: skip
+    reviewer = models.CharField(
+        _("reviewed by"), max_length=11, choices=Reviewer.choices, default=Reviewer.COORDINATOR,
+        help_text=_("Who acknowledges or returns the report, where it is reviewed."),
     )  # fmt: skip
     due_date = models.DateField(_("due"), null=True, blank=True)
 

@@ -12,13 +12,14 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import selectors, services
 from assessments.audit_kinds import AssessmentsEventKind
 from assessments.forms import ReportFieldFormSet, ReportFilterForm, ReportFormForm, ReviewForm
-from assessments.models import CompletionReport, ReportField, ReportForm
+from assessments.models import CompletionReport, ReportField, ReportForm, Reviewer
 from audit.exports import export_response
 from audit.services import subject_views_record
 from courses.models import Course
@@ -28,7 +29,7 @@ from lib.exports import requested_format
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Organisation
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
-from trainees.selectors import trainee_scope
+from trainees.selectors import supervised_by, trainee_scope
 
 HR = HR_CONSOLE
 
@@ -164,7 +165,7 @@ def _review_page(
     """A report with the review form where this person may review it (HR reviews any report,
     a coordinator their staff's; nobody their own). One page for HR and coordinators."""
     may_review = report.form.requires_review and selectors.report_may_review(
-        user=request.user, trainee=report.enrollment.trainee
+        user=request.user, trainee=report.enrollment.trainee, form=report.form
     )
     form = ReviewForm(request.POST or None) if may_review else None
     if request.method == "POST":
@@ -279,3 +280,35 @@ def report_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         enrollment__trainee__in=trainee_scope(request.user),
     )
     return _review_page(request, report, back=reverse("report_review_list"))
+
+
+@access(TRAINEE_PAGES, COORDINATOR_PAGES)
+@require_GET
+def supervisor_report_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """所属長確認: the completion reports of courses routed to the supervisor, waiting for this
+    person (as 所属長 or deputy)."""
+    if not supervised_by(request.user, timezone.localdate()):
+        raise PermissionDenied
+    return render(
+        request,
+        "assessments/supervisor_report_list.html",
+        {"reports": selectors.supervisor_reports(request.user)},
+    )
+
+
+@access(TRAINEE_PAGES, COORDINATOR_PAGES)
+@require_http_methods(["GET", "POST"])
+def supervisor_report_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A report routed to the 所属長: only its reviewers open it (anyone else: 404)."""
+    report = get_object_or_404(
+        CompletionReport.objects.select_related(
+            "form__course", "enrollment__trainee__organisation", "reviewed_by"
+        ),
+        pk=pk, form__requires_review=True, form__reviewer=Reviewer.SUPERVISOR,
+    )  # fmt: skip
+    trainee = report.enrollment.trainee
+    if request.user.pk not in selectors.report_reviewers(report.form, trainee) or (
+        trainee.user_id == request.user.pk
+    ):
+        raise Http404
+    return _review_page(request, report, back=reverse("supervisor_report_list"))

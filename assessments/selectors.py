@@ -27,6 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Floor, Least
+from django.utils import timezone
 
 from assessments.models import (
     Answer,
@@ -35,6 +36,7 @@ from assessments.models import (
     CompletionReport,
     Question,
     ReportForm,
+    Reviewer,
     Survey,
     SurveyAnswer,
     SurveyDone,
@@ -47,7 +49,7 @@ from assessments.models import (
 from courses.models import Course
 from enrollments.models import Enrollment, Status
 from trainees.models import Trainee, User
-from trainees.selectors import coordinators_by_organisation, coordinators_of
+from trainees.selectors import coordinators_by_organisation, coordinators_of, supervisors_for
 
 # Below this many respondents an organisation's answers are not broken down (they could point
 # at a person).
@@ -739,10 +741,13 @@ def reports_for_course(
 
 
 def reports_to_review(trainee_ids: QuerySet) -> QuerySet[CompletionReport]:
-    """Reports of these trainees on forms with department review, waiting first."""
+    """Reports of these trainees on forms with the coordinators' review, waiting first (a
+    form routed to the 所属長 is theirs: supervisor_reports)."""
     return (
         CompletionReport.objects.filter(
-            enrollment__trainee_id__in=trainee_ids, form__requires_review=True
+            enrollment__trainee_id__in=trainee_ids,
+            form__requires_review=True,
+            form__reviewer=Reviewer.COORDINATOR,
         )
         .exclude(state=CompletionReport.State.DRAFT)
         .select_related("form__course", "enrollment__trainee__organisation", "enrollment__session")
@@ -757,17 +762,47 @@ def reports_to_review(trainee_ids: QuerySet) -> QuerySet[CompletionReport]:
     )
 
 
-def report_may_review(*, user: User, trainee: Trainee) -> bool:
-    """Who may review a trainee's report: a coordinator who acts for them, or HR — never the
+def report_reviewers(form: ReportForm, trainee: Trainee) -> set[int]:
+    """The accounts that review this trainee's report on this form: the coordinators who act
+    for them, or — where the course routes it so — their 所属長 and deputy; never the
+    author. Empty: nobody can, and HR reviews it."""
+    if form.reviewer == Reviewer.SUPERVISOR:
+        people = supervisors_for([trainee], timezone.localdate())[trainee.pk]
+        return {p.user_id for p in people if p.user_id}
+    return coordinators_of(trainee)
+
+
+def report_may_review(*, user: User, trainee: Trainee, form: ReportForm) -> bool:
+    """Who may review a trainee's report: its reviewers (report_reviewers), or HR — never the
     author. HR reviews every report, and is the review of last resort where nobody else can."""
     if trainee.user_id is not None and trainee.user_id == user.pk:
         return False
-    return user.has_perm("trainees.use_hr_console") or user.pk in coordinators_of(trainee)
+    return user.has_perm("trainees.use_hr_console") or user.pk in report_reviewers(form, trainee)
+
+
+def supervisor_reports(user: User) -> list[CompletionReport]:
+    """Submitted reports on forms routed to the 所属長 that this person reviews now, oldest
+    first. Three queries whatever the number."""
+    waiting = list(
+        CompletionReport.objects.filter(
+            state=CompletionReport.State.SUBMITTED, form__requires_review=True,
+            form__reviewer=Reviewer.SUPERVISOR,
+        )
+        .select_related("form__course", "enrollment__trainee__organisation", "enrollment__session")
+        .order_by("submitted_at", "pk")
+    )  # fmt: skip
+    people = supervisors_for([r.enrollment.trainee for r in waiting], timezone.localdate())
+    return [
+        r for r in waiting
+        if r.enrollment.trainee.user_id != user.pk
+        and any(p.user_id == user.pk for p in people[r.enrollment.trainee_id])
+    ]  # fmt: skip
 
 
 def reports_without_reviewer(course_id: int | None = None) -> list[CompletionReport]:
-    """Submitted reports waiting for a department review that no coordinator can give (the
-    organisation has none, or only the author): HR reviews them. Three queries."""
+    """Submitted reports waiting for a department review that nobody can give (the
+    organisation has no coordinator — or no 所属長, for forms routed to them — or only the
+    author): HR reviews them. Five queries."""
     waiting_reports = CompletionReport.objects.filter(
         state=CompletionReport.State.SUBMITTED, form__requires_review=True
     )
@@ -779,11 +814,18 @@ def reports_without_reviewer(course_id: int | None = None) -> list[CompletionRep
         ).order_by("submitted_at", "pk")
     )
     reviewers = coordinators_by_organisation(
-        {report.enrollment.trainee.organisation_id for report in waiting}
+        {report.enrollment.trainee.organisation_id for report in waiting
+         if report.form.reviewer == Reviewer.COORDINATOR}
+    )  # fmt: skip
+    supervisors = supervisors_for(
+        [r.enrollment.trainee for r in waiting if r.form.reviewer == Reviewer.SUPERVISOR],
+        timezone.localdate(),
     )
-    return [
-        report
-        for report in waiting
-        if not reviewers[report.enrollment.trainee.organisation_id]
-        - {report.enrollment.trainee.user_id}
-    ]
+
+    def nobody(report: CompletionReport) -> bool:
+        trainee = report.enrollment.trainee
+        if report.form.reviewer == Reviewer.SUPERVISOR:
+            return not supervisors[trainee.pk]  # never the author: supervisors_for skips them
+        return not reviewers[trainee.organisation_id] - {trainee.user_id}
+
+    return [report for report in waiting if nobody(report)]

@@ -74,6 +74,16 @@ urlpatterns = [
     path("hr/reports/<int:pk>/", report_views.hr_report, name="hr_report"),
     path("coordinator/reports/", report_views.report_review_list, name="report_review_list"),
     path("coordinator/reports/<int:pk>/", report_views.report_review, name="report_review"),
+    path(
+        "approvals/reports/",
+        report_views.supervisor_report_list,
+        name="supervisor_report_list",
+    ),
+    path(
+        "approvals/reports/<int:pk>/",
+        report_views.supervisor_report_review,
+        name="supervisor_report_review",
+    ),
     # Trainees
     path("me/enrollments/<int:pk>/tasks/", views.enrollment_tasks, name="enrollment_tasks"),
     path(

@@ -17,7 +17,8 @@ class CourseForm(FoldedNumbersMixin, forms.ModelForm):
         model = Course
         fields = [
             "fiscal_year", "code", "title", "category", "kind", "delivery", "description",
-            "external_allowed", "requires_attendance", "attendance_share", "requires_materials",
+            "external_allowed", "approval", "approval_days_before_close", "approval_no_answer",
+            "requires_attendance", "attendance_share", "requires_materials",
             "materials_threshold",
             "requires_test", "requires_survey", "requires_report", "completion_deadline",
             "valid_for_months", "remind_days_before_session", "remind_days_before_deadline",
@@ -27,6 +28,22 @@ class CourseForm(FoldedNumbersMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
             "completion_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+
+    # Settings most courses leave as they are: left out of a form (an older bookmark, a script),
+    # they keep their defaults instead of refusing the course.
+    DEFAULTED = ("approval", "approval_days_before_close", "approval_no_answer")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.DEFAULTED:
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in self.DEFAULTED:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
     def clean_code(self) -> str:
         return fold(self.cleaned_data["code"])

@@ -40,6 +40,21 @@ class Selection(models.TextChoices):
     HR_DECISION = "hr_decision", _("HR decides (or draws lots) after applications close")
 
 
+class ApprovalRoute(models.TextChoices):
+    """所属長承認: who approves a self-application before HR decides."""
+
+    NONE = "none", _("No approval")
+    SUPERVISOR = "supervisor", _("The applicant's supervisor (所属長)")
+    SUPERVISOR_COORDINATOR = "sup_coord", _("The supervisor, then the department coordinator")
+
+
+class NoAnswer(models.TextChoices):
+    """What becomes of an application nobody approved by the approval deadline."""
+
+    DECLINE = "decline", _("Treat it as declined")
+    PASS = "pass", _("Pass it to HR marked 未承認")
+
+
 class DeliveryMode(models.TextChoices):
     ELEARNING = "elearning", _("E-learning")
     CLASSROOM = "classroom", _("Classroom")
@@ -132,6 +147,22 @@ class Course(models.Model):
         choices=Selection.choices,
         default=Selection.HR_DECISION,
     )
+    approval = models.CharField(
+        _("approval of applications"), max_length=10, choices=ApprovalRoute.choices,
+        default=ApprovalRoute.NONE,
+        help_text=_("For self-applications: who approves before HR decides (or, on a "
+                    "first-come course, before a seat is taken)."),
+    )  # fmt: skip
+    approval_days_before_close = models.PositiveSmallIntegerField(
+        _("approval due … days before applications close"), default=3,
+        validators=[MaxValueValidator(30)],
+        help_text=_("Approvers are reminded the day before. An application made later has a "
+                    "day; with no closing date, a week."),
+    )  # fmt: skip
+    approval_no_answer = models.CharField(
+        _("if nobody answers by then"), max_length=8, choices=NoAnswer.choices,
+        default=NoAnswer.PASS,
+    )  # fmt: skip
     # Completion requirements, as data: later features check each one.
     requires_attendance = models.BooleanField(_("attendance of every session day"), default=True)
     # 出席率: empty = every day attended (arriving late or leaving early still counts); a share =

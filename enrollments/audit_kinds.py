@@ -34,3 +34,9 @@ class EnrollmentsEventKind(models.TextChoices):
     ATTENDANCE_RECORDED = "attendance.recorded", _("Attendance recorded")
     ATTENDANCE_IMPORTED = "attendance.imported", _("Attendance recorded from a sign-in sheet file")
     CHECK_IN_CODE_ISSUED = "attendance.check_in_code", _("Check-in code issued")
+    APPROVAL_ANSWERED = (
+        "enrollment.approval_answered",
+        _("Application approved, declined or returned (所属長承認)"),
+    )
+    APPROVAL_RESUBMITTED = "enrollment.approval_resubmitted", _("Returned application sent again")
+    APPROVAL_EXPIRED = "enrollment.approval_expired", _("Approval not answered by the deadline")

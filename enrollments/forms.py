@@ -368,3 +368,37 @@ class AnnouncementForm(forms.Form):
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choice(self, "session").queryset = Session.objects.filter(course=course).order_by("number")
+
+
+class ResubmitForm(forms.Form):
+    """A returned application sent for approval again, with what changed."""
+
+    note = forms.CharField(
+        label=_("Reason for applying (your supervisor reads it)"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip
+
+
+class ApprovalAnswerForm(forms.Form):
+    """承認 / 不承認 / 差し戻し of one application or several ticked at once."""
+
+    approvals = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    decision = forms.ChoiceField(
+        label=_("Answer"), initial="approve", widget=forms.RadioSelect,
+        choices=[("approve", _("Approve")), ("decline", _("Decline")),
+                 ("return", _("Return for changes"))],
+    )  # fmt: skip
+    reason = forms.CharField(
+        label=_("Comment (required to decline or return; the applicant reads it)"),
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, approval_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.TypedMultipleChoiceField, self.fields["approvals"]).choices = [
+            (pk, pk) for pk in approval_ids
+        ]
+        self.fields["approvals"].error_messages["invalid_choice"] = _(
+            "That application is no longer waiting for you."
+        )
+        self.fields["approvals"].error_messages["required"] = _("Tick at least one application.")

@@ -137,6 +137,17 @@ class Enrollment(models.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE
 
+    @property
+    def approval_holds(self) -> bool:
+        """Applied, and its 所属長承認 has not passed yet: not HR's to decide (load it with
+        select_related("approval"))."""
+        approval = getattr(self, "approval", None)  # the reverse one-to-one: None if not asked
+        return (
+            self.status == Status.REQUESTED
+            and approval is not None
+            and approval.state not in APPROVAL_PASSED
+        )
+
 
 class EnrollmentEvent(models.Model):
     """One change of an enrolment: who, when, from, to, why. Shown to HR and to the trainee."""
@@ -164,6 +175,63 @@ class EnrollmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id}: {self.from_status} -> {self.to_status}"
+
+
+class Approval(models.Model):
+    """所属長承認 of a self-application, on courses that ask for it (Course.approval): the
+    supervisor (and then, on some courses, the department coordinator) approves, declines with
+    a reason, or returns it for changes, by a deadline. HR decides only what was approved — or
+    what nobody answered, marked 未承認, where the course passes those on."""
+
+    class State(models.TextChoices):
+        SUPERVISOR = "supervisor", _("Awaiting the supervisor's approval")
+        COORDINATOR = "coordinator", _("Awaiting the coordinator's approval")
+        RETURNED = "returned", _("Returned to the applicant for changes")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Not approved")
+        UNANSWERED = "unanswered", _("No answer by the deadline (未承認)")
+
+    enrollment = models.OneToOneField(
+        Enrollment, verbose_name=_("application"), on_delete=models.CASCADE,
+        related_name="approval",
+    )  # fmt: skip
+    state = models.CharField(_("approval"), max_length=12, choices=State.choices)
+    # 申込理由: what the applicant tells the approver (and changes when it is returned).
+    note = models.CharField(_("reason for applying"), max_length=500, blank=True)
+    due_at = models.DateTimeField(_("approval due"))
+    # Each submission is a round; the reminder and the notices are once per round.
+    round = models.PositiveSmallIntegerField(default=1)
+    reminded_round = models.PositiveSmallIntegerField(default=0)
+    supervisor_by = models.ForeignKey(
+        "trainees.User", verbose_name=_("approved by the supervisor"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    supervisor_at = models.DateTimeField(_("supervisor approved"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "trainees.User", verbose_name=_("answered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    reason = models.CharField(_("approver's comment"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("approval (所属長承認)")
+        verbose_name_plural = _("approvals (所属長承認)")
+        indexes = [models.Index(fields=["state", "due_at"], name="approval_state_due")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} {self.state}"
+
+    @property
+    def waiting(self) -> bool:
+        return self.state in APPROVAL_WAITING
+
+
+# Approvals an approver still has to answer; and those HR may decide on.
+APPROVAL_WAITING = (Approval.State.SUPERVISOR, Approval.State.COORDINATOR)
+APPROVAL_PASSED = (Approval.State.APPROVED, Approval.State.UNANSWERED)
+# Places HR may decide on (or draw lots for): no approval asked, or it has passed.
+DECIDABLE = models.Q(approval__isnull=True) | models.Q(approval__state__in=APPROVAL_PASSED)
 
 
 class OrganisationQuota(models.Model):

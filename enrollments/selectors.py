@@ -39,7 +39,9 @@ from courses.models import (
 from courses.selectors import target_rule_summary, trainee_eligible
 from enrollments.models import (
     ACTIVE,
+    APPROVAL_WAITING,
     AbsenceNotice,
+    Approval,
     Attendance,
     AttendanceMark,
     ChangeRequest,
@@ -55,7 +57,11 @@ from lib.japanese import list_join
 from notices.models import NoticeKind
 from notices.selectors import notified_pairs
 from trainees.models import Organisation, Trainee, TraineeStatus, User
-from trainees.selectors import organisation_descendants
+from trainees.selectors import (
+    coordinators_by_organisation,
+    organisation_descendants,
+    supervisors_for,
+)
 
 
 def _waitlist_position() -> CombinedExpression:
@@ -90,7 +96,7 @@ def trainee_enrollments(trainee: Trainee, *, fiscal_year: int | None = None) -> 
     fiscal_year = fiscal_year or current_fiscal_year()
     return list(
         Enrollment.objects.filter(trainee=trainee, course__fiscal_year__gte=fiscal_year)
-        .select_related("session__course", "session__room__venue")
+        .select_related("session__course", "session__room__venue", "approval")
         .prefetch_related(
             Prefetch("session__days", queryset=SessionDay.objects.order_by("date", "starts_at")),
             "absences",
@@ -143,7 +149,7 @@ def dashboard(trainee: Trainee, today: datetime.date | None = None) -> Dashboard
 def own_enrollment(trainee: Trainee, pk: int) -> Enrollment:
     """The trainee's own enrolment, or Enrollment.DoesNotExist (a 404)."""
     return (
-        Enrollment.objects.select_related("session__course", "session__room__venue")
+        Enrollment.objects.select_related("session__course", "session__room__venue", "approval")
         .prefetch_related(
             Prefetch("session__days", queryset=SessionDay.objects.order_by("date", "starts_at")),
             "absences__day",
@@ -314,14 +320,22 @@ def session_counts(session: Session) -> dict[str, int]:
         incomplete=Count("id", filter=Q(status=Status.CONFIRMED, completion="incomplete")),
         nominated=Count("id", filter=Q(source="nominated", status__in=ACTIVE)),
         applied=Count("id", filter=Q(source="applied", status__in=ACTIVE)),
-    )
+        # Applications still waiting for (or returned by) the supervisor: not HR's to decide.
+        awaiting_approval=Count("id", filter=Q(
+            status=Status.REQUESTED,
+            approval__state__in=[*APPROVAL_WAITING, Approval.State.RETURNED],
+        )),
+    )  # fmt: skip
+    row["decidable"] = row[Status.REQUESTED] - row["awaiting_approval"]
     return row
 
 
 def session_enrollments(session: Session) -> QuerySet[Enrollment]:
     return (
         Enrollment.objects.filter(session=session)
-        .select_related("trainee__organisation", "nominated_by", "substitute_for__trainee")
+        .select_related(
+            "trainee__organisation", "nominated_by", "substitute_for__trainee", "approval"
+        )
         .annotate(absence_count=Count("absences", distinct=True), position=_waitlist_position())
         .annotate(
             # Awaiting a decision first, then the waiting list in order, the confirmed, the rest.
@@ -668,3 +682,56 @@ def clash_text(places: list[Enrollment]) -> str:
         % {"course": p.session.course.title, "number": p.session.number}
         for p in places
     )
+
+
+def approvals_waiting_for(user: User, *, today: datetime.date | None = None) -> list[Approval]:
+    """The applications this person answers now (所属長承認): as 所属長 or deputy of the
+    applicant at the supervisor's step, as a coordinator of the applicant at the
+    coordinator's — never their own. Soonest deadline first. Five queries whatever the
+    number (the waiting approvals, the posts and the tree, the coordinators and the tree)."""
+    today = today or timezone.localdate()
+    waiting = list(
+        Approval.objects.filter(state__in=APPROVAL_WAITING, enrollment__status=Status.REQUESTED)
+        .select_related(
+            "enrollment__trainee__organisation", "enrollment__session", "enrollment__course"
+        )
+        .order_by("due_at", "id")
+    )
+    at_supervisor = [a for a in waiting if a.state == Approval.State.SUPERVISOR]
+    at_coordinator = [a for a in waiting if a.state == Approval.State.COORDINATOR]
+    supervisors = supervisors_for([a.enrollment.trainee for a in at_supervisor], today)
+    coordinators = coordinators_by_organisation(
+        {a.enrollment.trainee.organisation_id for a in at_coordinator}
+    )
+    mine = []
+    for approval in waiting:
+        trainee = approval.enrollment.trainee
+        if trainee.user_id == user.pk:
+            continue
+        if approval.state == Approval.State.SUPERVISOR:
+            if any(p.user_id == user.pk for p in supervisors.get(trainee.pk, [])):
+                mine.append(approval)
+        elif user.pk in coordinators.get(trainee.organisation_id, set()):
+            mine.append(approval)
+    return mine
+
+
+def recent_training(
+    trainee_ids: list[int], *, years: int = 2, per_person: int = 5
+) -> dict[int, list[Enrollment]]:
+    """Each person's places of this fiscal year and the ``years`` before (held or waiting,
+    completed or not; not the applications still open), newest first, at most
+    ``per_person`` each — what an approver looks at. One query."""
+    since = current_fiscal_year() - years
+    found: dict[int, list[Enrollment]] = {pk: [] for pk in trainee_ids}
+    for place in (
+        Enrollment.objects.filter(
+            trainee_id__in=trainee_ids, course__fiscal_year__gte=since,
+            status__in=[Status.CONFIRMED, Status.ABSENT, Status.WAITLISTED],
+        )
+        .select_related("course", "session")
+        .order_by("trainee_id", "-course__fiscal_year", "-requested_at", "-id")
+    ):  # fmt: skip
+        if len(found[place.trainee_id]) < per_person:
+            found[place.trainee_id].append(place)
+    return found

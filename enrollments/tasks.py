@@ -24,3 +24,10 @@ def send_decision_notices(event_ids: list[int]) -> int:
 def send_reminders() -> dict[str, int]:
     """Reminders due today (Celery beat, every morning). Safe to run again the same day."""
     return services.reminders_send()
+
+
+@shared_task(ignore_result=True)
+def approvals_due() -> dict[str, int]:
+    """所属長承認: reminders the day before the deadline, and the course's rule for those
+    nobody answered (Celery beat, every 15 minutes). Safe to run again: once per round."""
+    return services.approvals_remind_and_expire()

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from enrollments import announcement_views, attendance_import_views, order_views, views
+from enrollments import (
+    announcement_views,
+    approval_views,
+    attendance_import_views,
+    order_views,
+    views,
+)
 
 urlpatterns = [
     # HR: sessions, target lists, training orders
@@ -73,7 +79,14 @@ urlpatterns = [
         views.enrollment_move_to_replacement,
         name="enrollment_move_to_replacement",
     ),
+    path(
+        "me/enrollments/<int:pk>/resubmit/",
+        views.enrollment_resubmit,
+        name="enrollment_resubmit",
+    ),
     path("me/check-in/", views.check_in, name="check_in"),
+    # 所属長承認: supervisors (and coordinators at the second step)
+    path("approvals/", approval_views.approval_queue, name="approval_queue"),
     # Coordinators
     path("coordinator/nominations/", views.nominations, name="nominations"),
     path(

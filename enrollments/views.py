@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +31,7 @@ from enrollments.forms import (
     DecideForm,
     LotteryForm,
     NominateForm,
+    ResubmitForm,
     SessionCancelForm,
     SubstituteForm,
 )
@@ -76,7 +78,10 @@ def apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
         raise Http404
     session = get_object_or_404(Session, pk=session_pk)
     try:
-        enrollment = services.enrollment_apply(session=session, trainee=trainee, actor=request.user)
+        enrollment = services.enrollment_apply(
+            session=session, trainee=trainee, actor=request.user,
+            note=request.POST.get("note", "")[:500],
+        )  # fmt: skip
     except ValidationError as exc:
         refused(request, exc)
         return redirect("catalogue")
@@ -91,7 +96,15 @@ def apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
     position = (
         selectors.waitlist_position(enrollment) if enrollment.status == Status.WAITLISTED else 0
     )
-    messages.success(request, texts[Status(enrollment.status)] % {"position": position})
+    approval = getattr(enrollment, "approval", None)
+    if approval is not None and approval.waiting:
+        due = date_format(timezone.localtime(approval.due_at), "DATETIME_FORMAT")
+        messages.success(request, _(
+            "Your application has been received and sent to your supervisor (所属長) for "
+            "approval, due %(when)s. You will be told of the answer."
+        ) % {"when": due})  # fmt: skip
+    else:
+        messages.success(request, texts[Status(enrollment.status)] % {"position": position})
     clashes = selectors.clashing_places([trainee.pk], session).get(trainee.pk)
     if clashes:
         messages.warning(request, _(
@@ -114,8 +127,29 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "other_sessions": selectors.other_sessions(enrollment),
             "absence_form": AbsenceForm(enrollment=enrollment),
             "movable": services.cancelled_place_movable(enrollment),
+            "approval": getattr(enrollment, "approval", None),
         },
     )
+
+
+@access(TRAINEE)
+@require_POST
+def enrollment_resubmit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A returned application, changed and sent for approval again."""
+    enrollment = own_enrollment_or_404(request, pk)
+    form = ResubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.approval_resubmit(
+                enrollment=enrollment, note=form.cleaned_data["note"], actor=request.user
+            )
+        except ValidationError as exc:
+            refused(request, exc)
+        else:
+            messages.success(request, _("Sent to your supervisor again."))
+    else:
+        form_errors(request, form)
+    return redirect("enrollment_detail", pk=pk)
 
 
 @access(TRAINEE)

@@ -27,6 +27,8 @@ class NoticeKind(models.TextChoices):
     CANCELLED = "cancelled", _("Session cancelled")
     CHANGED = "changed", _("Session changed")
     EXPIRY = "expiry", _("Completion expiring")
+    APPROVAL = "approval", _("Application to approve")
+    VERDICT = "verdict", _("Approval of your application")
 
 
 class Notice(models.Model):
@@ -71,6 +73,10 @@ TEMPLATE_PLACEHOLDERS = {
     "changes": _("what changed (old → new)"),
     "urgent": _("【至急】 when the change is within 24 hours"),
     "valid_until": _("the day a completion expires (有効期限)"),
+    "applicant": _("the applicant's name (approvals)"),
+    "approval_due": _("the day approval is due"),
+    "result": _("the approval's result"),
+    "comment": _("the approver's comment"),
 }
 
 
@@ -143,6 +149,19 @@ DEFAULT_TEMPLATES = {
         "{name} 様\n\n{course}の修了の有効期限は{valid_until}です。"
         "期限が切れる前に、改めて受講してください。\n"
         "受講履歴は研修管理システムで確認できます。\n{portal_link}\n\n人材育成センター",
+    ),
+    "approval": (
+        "【承認依頼】{applicant}さんの研修申込（{course}）",
+        "{name} 様\n\n{applicant}さんから次の研修への申込みがありました。"
+        "所属長として承認してください。\n\n研修名：{course}（{session}）\n日時：{dates}\n"
+        "承認期限：{approval_due}\n\n承認・差し戻しは研修管理システムの「承認待ち」から行えます。\n"
+        "{portal_link}\n\n人材育成センター",
+    ),
+    "verdict": (
+        "【申込の承認結果】{course}（{session}）：{result}",
+        "{name} 様\n\n次の研修への申込みについて、所属の承認結果をお知らせします。\n\n"
+        "研修名：{course}（{session}）\n日時：{dates}\n結果：{result}\n{comment}\n\n"
+        "{portal_link}\n\n人材育成センター",
     ),
     "report": (
         "【受講結果報告】{course}（{session}）",

@@ -47,6 +47,7 @@ def _menu(user: User, unread: int) -> list[NavItem]:
             NavItem(_("Department"), reverse("coordinator_home")),
             NavItem(_("Nominations"), reverse("nominations")),
             NavItem(_("Reports to review"), reverse("report_review_list")),
+            NavItem(_("Approvals waiting"), reverse("approval_queue")),
         ]
     if user.has_perm(HR_CONSOLE):
         items += [
@@ -65,6 +66,7 @@ def _menu(user: User, unread: int) -> list[NavItem]:
                 _("Staff and roster"),
                 children=[
                     NavItem(_("Staff registry"), reverse("trainee_list")),
+                    NavItem(_("Supervisors (所属長)"), reverse("supervisor_posts")),
                     NavItem(_("Roster import"), reverse("roster_imports")),
                     NavItem(_("History import"), reverse("history_imports")),
                 ],

@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from courses import services as course_services
 from courses.models import (
+    ApprovalRoute,
     Category,
     Course,
     CourseKind,
     DeliveryMode,
+    NoAnswer,
     Room,
     Selection,
     Session,
@@ -45,6 +47,7 @@ from portal.demo_assessments import course_with_session
 from progress.services import completion_refresh_due
 from trainees.models import Trainee, User
 from trainees.selectors import trainee_scope
+from trainees.supervisors import supervisor_appoint
 
 
 @transaction.atomic
@@ -347,3 +350,59 @@ def seed_renewals() -> None:
     attendance_record(day=session.days.get(), marks=dict.fromkeys(
         places.values_list("id", flat=True), AttendanceMark.PRESENT), actor=None)  # fmt: skip
     reminders_send(today=today)
+
+
+def seed_approvals() -> None:
+    """所属長承認 (issue 22): HR has appointed 地域 課長 (400001) 所属長 of 福祉部 地域福祉課 with
+    遠藤 裕子 as deputy, and 鈴木 裕子 所属長 of 福祉政策課; the course コーチング研修 asks for the
+    supervisor's approval. 遠藤 裕子's application waits in 400001's queue (being the deputy
+    does not let her approve her own), 林 和也's in 鈴木 裕子's, and the mid-year hire in
+    戸籍住民課 (no 所属長 there) went to HR marked 未承認. Through the services the pages use."""
+    year = current_fiscal_year()
+    if Course.objects.filter(fiscal_year=year, code="E08").exists():
+        return
+    today = timezone.localdate()
+    hr = User.objects.get(username="100001")
+    staff = {t.staff_number: t for t in Trainee.objects.filter(
+        staff_number__in=["400001", "001001", "001002", "001004", "001012"]
+    )}  # fmt: skip
+    april = datetime.date(year, 4, 1)
+    supervisor_appoint(
+        organisation=staff["400001"].organisation, holder=staff["400001"],
+        deputy=staff["001001"], starts_on=april, ends_on=None, note="令和の定期異動", actor=hr,
+    )  # fmt: skip
+    supervisor_appoint(
+        organisation=staff["001004"].organisation, holder=staff["001004"], deputy=None,
+        starts_on=april, ends_on=None, note="", actor=hr,
+    )  # fmt: skip
+    room = Room.objects.get(venue__name="区役所本庁舎", name="5階 研修室A")
+    first_day = today + datetime.timedelta(days=35)
+    course = course_services.course_save(
+        course=Course(
+            fiscal_year=year, code="E08", title="コーチング研修", category=Category.ELECTIVE,
+            kind=CourseKind.OPEN, delivery=DeliveryMode.CLASSROOM,
+            selection=Selection.HR_DECISION, approval=ApprovalRoute.SUPERVISOR,
+            approval_no_answer=NoAnswer.PASS, requires_attendance=True,
+        ),
+        actor=hr,
+    )  # fmt: skip
+    session = session_save(
+        session=Session(
+            course=course, number=1, capacity=20, room=room,
+            application_opens_at=_at(today - datetime.timedelta(days=3), 9),
+            application_closes_at=_at(today + datetime.timedelta(days=10), 17),
+            cancellation_deadline=_at(first_day - datetime.timedelta(days=3), 17),
+            instructor="外部講師",
+        ),
+        days=[{"id": None, "date": first_day, "starts_at": datetime.time(9, 30),
+               "ends_at": datetime.time(16, 30)}],
+        actor=hr,
+    )  # fmt: skip
+    for number, note in (
+        ("001001", "係内の若手職員の育成を任されたため、面談の進め方を学びたい。"),
+        ("001002", "保健指導の場面で相手の話を引き出す技法を身につけたい。"),
+        ("001012", "中途採用で配属されたばかりで、職場での対話を学びたい。"),
+    ):
+        trainee = staff.get(number)
+        if trainee is not None:
+            enrollment_apply(session=session, trainee=trainee, actor=trainee.user, note=note)

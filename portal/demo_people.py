@@ -69,6 +69,13 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     ),
     DemoAccount("300001", "区民 花子", "trainee@example.jp", (Role.TRAINEE,), note="trainee"),
     DemoAccount(
+        "400001",
+        "地域 課長",
+        "supervisor@example.jp",
+        (Role.TRAINEE,),
+        note="所属長 (supervisor) of 福祉部 地域福祉課: an application waits for approval",
+    ),
+    DemoAccount(
         "auditor01",
         "監査 一郎",
         "auditor@example.jp",

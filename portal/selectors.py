@@ -21,8 +21,23 @@ from courses.models import (
     TargetMember,
     current_fiscal_year,
 )
-from enrollments.models import ACTIVE, Attendance, ChangeRequest, Enrollment, Status, TrainingOrder
-from enrollments.selectors import NominationRow, nominable_sessions, nomination_overview
+from enrollments.models import (
+    ACTIVE,
+    APPROVAL_PASSED,
+    APPROVAL_WAITING,
+    Approval,
+    Attendance,
+    ChangeRequest,
+    Enrollment,
+    Status,
+    TrainingOrder,
+)
+from enrollments.selectors import (
+    NominationRow,
+    approvals_waiting_for,
+    nominable_sessions,
+    nomination_overview,
+)
 from notices.selectors import undelivered_by_rule
 from reports.dashboards import compliance_summary
 from trainees.models import RosterImport, Trainee, User
@@ -63,8 +78,25 @@ def hr_work_queue(today: datetime.date | None = None) -> WorkQueue:
     fortnight = datetime.timedelta(days=14)
     decisions = list(
         _sessions()
-        .annotate(waiting=Count("enrollments", filter=Q(enrollments__status=Status.REQUESTED)))
-        .filter(waiting__gt=0)
+        # Only what HR may decide: applications still waiting for 所属長承認 are counted apart.
+        .annotate(
+            waiting=Count(
+                "enrollments",
+                filter=Q(enrollments__status=Status.REQUESTED)
+                & (
+                    Q(enrollments__approval__isnull=True)
+                    | Q(enrollments__approval__state__in=APPROVAL_PASSED)
+                ),
+            ),
+            awaiting_approval=Count(
+                "enrollments",
+                filter=Q(
+                    enrollments__status=Status.REQUESTED,
+                    enrollments__approval__state__in=APPROVAL_WAITING,
+                ),
+            ),
+        )
+        .filter(Q(waiting__gt=0) | Q(awaiting_approval__gt=0))
         .order_by("application_closes_at", "pk")[:20]
     )
     upcoming = list(
@@ -135,10 +167,12 @@ class CoordinatorQueue:
     oldest_reports: list[CompletionReport]
     missing: list[dict]  # mandatory courses (target lists) with staff not yet completed
     upcoming: list[StaffSession]  # sessions in the next two weeks with their staff on them
+    approvals: list[Approval]  # applications waiting for their approval (所属長承認)
 
     @property
     def empty(self) -> bool:
-        return not any((self.nominations, self.reports_waiting, self.missing, self.upcoming))
+        return not any((self.nominations, self.reports_waiting, self.missing, self.upcoming,
+                        self.approvals))  # fmt: skip
 
 
 def coordinator_work_queue(
@@ -176,4 +210,5 @@ def coordinator_work_queue(
         oldest_reports=list(waiting.order_by("submitted_at")[:5]),
         missing=[r for r in compliance_summary(current_fiscal_year(), scope) if r["missing"]],
         upcoming=[StaffSession(s, on_them.get(s.pk, [])) for s in soon],
+        approvals=approvals_waiting_for(user, today=today),
     )

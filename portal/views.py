@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from assessments import selectors as assessment_selectors
 from courses import selectors as course_selectors
 from courses.models import Course
 from enrollments.models import TrainingOrder
-from enrollments.selectors import dashboard
+from enrollments.selectors import approvals_waiting_for, dashboard
 from learning import selectors as learning_selectors
 from lib.access import access
 from portal.selectors import coordinator_work_queue, hr_work_queue
@@ -49,6 +50,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def trainee_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     trainee = selectors.trainee_of(user)
+    supervisor = selectors.supervised_by(user, timezone.localdate())
     return render(
         request,
         "portal/trainee_home.html",
@@ -57,6 +59,9 @@ def trainee_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "has_totp": selectors.user_has_totp(user),
             "trainee": trainee,
             "board": dashboard(trainee) if trainee else None,
+            # A 所属長 (or deputy) sees the applications waiting for them here too.
+            "supervisor": supervisor,
+            "approvals": approvals_waiting_for(user) if supervisor else [],
         },
     )
 

@@ -56,7 +56,7 @@ from tests.trainees.factories import (
     TraineeFactory,
     UserFactory,
 )
-from trainees.models import User
+from trainees.models import SupervisorPost, User
 from trainees.roles import Role
 
 LOGIN = "LOGIN"
@@ -188,6 +188,14 @@ MATRIX = {
     "me/enrollments/<int:pk>/absence/": post(LOGIN, 404, 404, 404, 403),
     "me/enrollments/<int:pk>/calendar.ics": _row(LOGIN, 404, 404, 404, 403),
     "me/check-in/": _row(LOGIN, 200, 200, 200, 403),
+    "me/enrollments/<int:pk>/resubmit/": post(LOGIN, 404, 404, 404, 403),
+    # 所属長承認: a 所属長 (none of these personas holds a post: tests/enrollments has the 200s)
+    # or a coordinator (the second step); the reports routed to the 所属長: only a 所属長.
+    "approvals/": _row(LOGIN, 403, 200, 403, 403),
+    "approvals/reports/": _row(LOGIN, 403, 403, 403, 403),
+    "approvals/reports/<int:pk>/": _row(LOGIN, 404, 404, 404, 403),
+    "hr/supervisors/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/supervisors/<int:pk>/end/": hr_only(),
     # Tests, surveys and reports: a trainee's own (the fixture's enrolment and attempt belong to
     # someone else, so every persona with trainee pages gets 404 — tests/assessments has 200s)
     "me/enrollments/<int:pk>/tasks/": _row(LOGIN, 404, 404, 404, 403),
@@ -512,7 +520,7 @@ def concrete_urls(objects):
             )
         elif key.startswith(("hr/attempts/", "me/attempts/")):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["attempt"].pk))
-        elif key.startswith(("hr/reports/", "coordinator/reports/<")):
+        elif key.startswith(("hr/reports/", "coordinator/reports/<", "approvals/reports/<")):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["report"].pk))
         elif key == "hr/courses/<int:pk>/survey/new/":
             # A course without a survey: with one, the page redirects to the survey's own page,
@@ -556,6 +564,8 @@ def concrete_urls(objects):
         elif key == "hr/courses/<int:pk>/quotas/<int:quota_pk>/remove/":
             quota = objects["quota"]
             urls[key] = f"/hr/courses/{quota.course_id}/quotas/{quota.pk}/remove/"
+        elif key == "hr/supervisors/<int:pk>/end/":
+            urls[key] = f"/hr/supervisors/{objects['supervisor_post'].pk}/end/"
         elif key == "hr/notices/templates/<str:kind>/":
             urls[key] = "/hr/notices/templates/order/"
         elif "<int:member_pk>" in key:
@@ -718,6 +728,9 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
             course=session.course, organisation=organisation, limit=3
         ),
         "venue": VenueFactory(),
+        "supervisor_post": SupervisorPost.objects.create(
+            organisation=organisation, holder=in_scope, starts_on=datetime.date(2026, 4, 1)
+        ),
         # A notice in the fixture enrolment's trainee's own inbox: nobody else's to mark read.
         "others_notice": Notice.objects.create(
             user=UserFactory(username="399999"), kind="info", title="x", body="x"

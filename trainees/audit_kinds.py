@@ -23,3 +23,5 @@ class TraineesEventKind(models.TextChoices):
     TRAINEE_TRANSFERRED = "trainee.transferred", _("Staff member transferred")
     TRAINEE_LEFT = "trainee.left", _("Staff member marked as left")
     TRAINEE_REACTIVATED = "trainee.reactivated", _("Staff member re-activated")
+    SUPERVISOR_APPOINTED = "supervisor.appointed", _("Supervisor (所属長) appointed")
+    SUPERVISOR_ENDED = "supervisor.ended", _("Supervisor (所属長) appointment ended")

@@ -12,10 +12,12 @@ from allauth.mfa.totp.forms import ActivateTOTPForm
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY as TOTP_SECRET_SESSION_KEY
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from lib.forms import JapaneseDateField
+from lib.japanese import fold
 from trainees.models import EmploymentType, Gender, ImportMode, Organisation, Trainee, TraineeStatus
 
 
@@ -255,3 +257,42 @@ class TransferForm(forms.Form):
 class LeaveForm(forms.Form):
     on = JapaneseDateField(label=_("On"), help_text=_DATE_HINT)
     reason = forms.CharField(label=_("Reason (kept in the change history)"), max_length=500)
+
+
+class StaffNumberField(forms.Field):
+    """A ward staff member by 職員番号 as a clerk types it (full-width digits folded)."""
+
+    widget = forms.TextInput(attrs={"maxlength": 20, "inputmode": "numeric"})
+
+    def to_python(self, value: Any) -> Any:
+        value = fold(str(value or "").strip())[:20]
+        if not value:
+            return None
+        trainee = Trainee.objects.filter(staff_number=value, is_external=False).first()
+        if trainee is None:
+            raise ValidationError(_("No ward staff member has the staff number %(number)s.")
+                                  % {"number": value})  # fmt: skip
+        return trainee
+
+
+class SupervisorPostForm(forms.Form):
+    """所属長 appointed from a day (and its deputy)."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.filter(is_active=True, is_external=False).order_by("code"),
+    )
+    holder = StaffNumberField(label=_("Supervisor (所属長): staff number"))
+    deputy = StaffNumberField(
+        label=_("Deputy (代理): staff number"), required=False,
+        help_text=_("Optional. The deputy approves when the supervisor is away."),
+    )  # fmt: skip
+    starts_on = JapaneseDateField(label=_("From"), help_text=_DATE_HINT)
+    ends_on = JapaneseDateField(
+        label=_("Until (empty: until further notice)"), required=False, help_text=_DATE_HINT
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class SupervisorEndForm(forms.Form):
+    ends_on = JapaneseDateField(label=_("Last day"), help_text=_DATE_HINT)

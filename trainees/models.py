@@ -358,3 +358,56 @@ class RosterImport(FileImport):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class SupervisorPost(models.Model):
+    """所属長: who approves the applications (and, where a course says so, reviews the
+    completion reports) of an organisation's staff, from one day to another, with a deputy
+    (代理) who may act for them. A role held per organisation, kept by HR; the staff of a
+    sub-unit without its own 所属長 answer to the nearest one up the tree."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="supervisor_posts",
+    )  # fmt: skip
+    holder = models.ForeignKey(
+        Trainee, verbose_name=_("supervisor (所属長)"), on_delete=models.PROTECT,
+        related_name="supervisor_posts",
+    )  # fmt: skip
+    deputy = models.ForeignKey(
+        Trainee, verbose_name=_("deputy (代理)"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="deputy_posts",
+    )  # fmt: skip
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("registered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("supervisor post (所属長)")
+        verbose_name_plural = _("supervisor posts (所属長)")
+        ordering = ["organisation__code", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="supervisor_post_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(deputy=models.F("holder")),
+                name="supervisor_post_deputy_not_holder",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "starts_on"], name="supervisor_post_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.holder_id} {self.starts_on}–{self.ends_on or ''}"
+
+    def in_effect(self, day: datetime.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 
 from allauth.account.models import EmailAddress
@@ -10,7 +11,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from lib.japanese import list_join, search_key
-from trainees.models import Organisation, RosterImport, Trainee, TraineeChange, User
+from trainees.models import (
+    Organisation,
+    RosterImport,
+    SupervisorPost,
+    Trainee,
+    TraineeChange,
+    User,
+)
 from trainees.roles import Role
 
 
@@ -229,3 +237,62 @@ def account_for_login(login: str) -> User | None:
     if address is not None:
         return address.user
     return User.objects.filter(email__iexact=login).order_by("id").first()
+
+
+def supervisors_for(trainees: list[Trainee], on: datetime.date) -> dict[int, list[Trainee]]:
+    """{trainee id: who approves for them on ``on``} — the 所属長 in effect for their
+    organisation and its deputy; where the organisation has none, the nearest one up the tree.
+    Nobody approves their own application: where the applicant holds the post, the deputy
+    acts, and with no deputy the 所属長 one level up. Two queries whatever the number of
+    people (the posts in effect, the organisation tree). Empty list: nobody is appointed."""
+    if not trainees:
+        return {}
+    parent_of = dict(Organisation.objects.values_list("id", "parent_id"))
+    acting: dict[int, list[Trainee]] = {}
+    for post in SupervisorPost.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on
+    ).select_related("holder", "deputy"):
+        acting[post.organisation_id] = [p for p in (post.holder, post.deputy) if p is not None]
+    result: dict[int, list[Trainee]] = {}
+    for trainee in trainees:
+        found: list[Trainee] = []
+        current: int | None = trainee.organisation_id
+        seen: set[int] = set()
+        while current is not None and current not in seen and not found:
+            seen.add(current)
+            found = [p for p in acting.get(current, []) if p.pk != trainee.pk]
+            current = parent_of.get(current)
+        result[trainee.pk] = found
+    return result
+
+
+def supervisor_posts(on: datetime.date) -> list[tuple[Organisation, list[SupervisorPost]]]:
+    """The ward's organisations in tree order (code), each with its posts — the one in effect
+    on ``on`` first, then those to come, then the past (three queries)."""
+    posts: dict[int, list[SupervisorPost]] = defaultdict(list)
+    for post in SupervisorPost.objects.select_related("holder", "deputy").order_by(
+        "-starts_on", "-id"
+    ):
+        posts[post.organisation_id].append(post)
+
+    def order(post: SupervisorPost) -> tuple[int, int]:
+        if post.in_effect(on):
+            return (0, 0)
+        return (1, post.starts_on.toordinal()) if post.starts_on > on else (2, 0)
+
+    organisations = (
+        Organisation.objects.filter(is_external=False)
+        .filter(Q(is_active=True) | Q(supervisor_posts__isnull=False))
+        .distinct()
+        .order_by("code")
+    )
+    return [(o, sorted(posts[o.pk], key=order)) for o in organisations]
+
+
+def supervised_by(user: User, on: datetime.date) -> bool:
+    """Whether this person holds a 所属長 post (or its deputy) on ``on``."""
+    return SupervisorPost.objects.filter(
+        Q(holder__user=user) | Q(deputy__user=user),
+        Q(ends_on__isnull=True) | Q(ends_on__gte=on),
+        starts_on__lte=on,
+    ).exists()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from trainees import record_views, registry_views, viewer_views, views
+from trainees import record_views, registry_views, supervisor_views, viewer_views, views
 
 urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
@@ -22,6 +22,12 @@ urlpatterns = [
         "hr/roster/<int:pk>/invite/",
         registry_views.roster_import_invite,
         name="roster_import_invite",
+    ),
+    path("hr/supervisors/", supervisor_views.supervisor_posts, name="supervisor_posts"),
+    path(
+        "hr/supervisors/<int:pk>/end/",
+        supervisor_views.supervisor_post_end,
+        name="supervisor_post_end",
     ),
     path("trainees/", registry_views.trainee_list, name="trainee_list"),
     path("trainees/export/", registry_views.trainee_export, name="trainee_export"),

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import CompletionReport, ReportField, ReportForm
-from assessments.selectors import report_may_review
+from assessments.models import CompletionReport, ReportField, ReportForm, Reviewer
+from assessments.selectors import report_may_review, report_reviewers
 from audit.services import audit_event_record
 from courses.events import announce
 from courses.models import Session
@@ -19,7 +19,6 @@ from enrollments.models import Enrollment, Status
 from notices.models import NoticeKind
 from notices.services import Recipient, notice_send_by_template, notices_send
 from trainees.models import User
-from trainees.selectors import coordinators_of
 
 EDITABLE = (
     CompletionReport.State.DRAFT,
@@ -118,7 +117,7 @@ def report_save(
         )
         # Nobody left to review (no coordinator, or only the author): HR reviews, and HR's
         # home lists it (assessments.selectors.reports_without_reviewer).
-        reviewers = coordinators_of(enrollment.trainee) if form.requires_review else set()
+        reviewers = report_reviewers(form, enrollment.trainee) if form.requires_review else set()
         if reviewers:
             notices_send(
                 user_ids=sorted(reviewers),
@@ -126,7 +125,11 @@ def report_save(
                 title=_("A completion report is waiting for your review: %(course)s")
                 % {"course": form.course.title},
                 body=_("Open it from the list of reports to review."),
-                link=reverse("report_review_list"),
+                link=reverse(
+                    "supervisor_report_list"
+                    if form.reviewer == Reviewer.SUPERVISOR
+                    else "report_review_list"
+                ),
             )
     announce(enrollment_ids=[enrollment.pk])
     return report
@@ -144,7 +147,9 @@ def report_review(
         .get(pk=report.pk)
     )
     comment = comment.strip()
-    if actor is not None and not report_may_review(user=actor, trainee=report.enrollment.trainee):
+    if actor is not None and not report_may_review(
+        user=actor, trainee=report.enrollment.trainee, form=report.form
+    ):
         raise ValidationError(
             _("You cannot review this report: nobody reviews their own. Another coordinator of "
               "the organisation or HR will review it.")
@@ -199,6 +204,7 @@ def report_form_copy(*, source: ReportForm, course_id: int) -> ReportForm:
     copy = ReportForm.objects.create(
         course_id=course_id, purpose=source.purpose, title=source.title,
         instructions=source.instructions, requires_review=source.requires_review,
+        reviewer=source.reviewer,
     )  # fmt: skip
     ReportField.objects.bulk_create(
         ReportField(form=copy, position=f.position, label=f.label, kind=f.kind,

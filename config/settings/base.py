@@ -271,6 +271,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrollments.tasks.send_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    # 所属長承認: a reminder the day before the deadline; past it, the course's no-answer rule.
+    "approvals-due": {"task": "enrollments.tasks.approvals_due", "schedule": 900.0},
     "refresh-completion": {
         "task": "progress.tasks.refresh_completion",
         "schedule": crontab(hour=1, minute=30),

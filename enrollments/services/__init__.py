@@ -2,7 +2,8 @@
 
 - seats: the session lock and the seat count it guards (the capacity invariant);
 - status: the status machine (history, seats, waiting list) every change goes through;
-- applications, nominations, decisions: who asks for a place and how HR answers;
+- applications, approvals (所属長承認), nominations, decisions: who asks for a place, who
+  approves it and how HR answers;
 - orders: target lists and training orders (for ordered courses the order is the decision);
 - attendance, completion as stored (progress/ decides it), reminders, notifications, sessions (HR's
   edits that touch seats).
@@ -25,6 +26,11 @@ from enrollments.services.applications import (
     enrollment_apply,
     enrollment_cancel,
     enrollment_change,
+)
+from enrollments.services.approvals import (
+    approval_resubmit,
+    approvals_answer,
+    approvals_remind_and_expire,
 )
 from enrollments.services.attendance import (
     attendance_all_present,
@@ -79,6 +85,9 @@ __all__ = [
     "announcement_preview",
     "announcement_recipients",
     "announcement_send",
+    "approval_resubmit",
+    "approvals_answer",
+    "approvals_remind_and_expire",
     "attendance_all_present",
     "attendance_allowed",
     "attendance_record",

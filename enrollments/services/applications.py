@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from courses.models import Selection, Session, SessionDay
+from courses.models import ApprovalRoute, Selection, Session, SessionDay
 from enrollments.models import (
     ACTIVE,
     AbsenceNotice,
@@ -18,6 +18,7 @@ from enrollments.models import (
     Source,
     Status,
 )
+from enrollments.services.approvals import approval_open
 from enrollments.services.checks import (
     local_time,
     not_cancelled,
@@ -40,10 +41,14 @@ from enrollments.services.status import (
 from trainees.models import Trainee, User
 
 
-def enrollment_apply(*, session: Session, trainee: Trainee, actor: User | None) -> Enrollment:
+def enrollment_apply(
+    *, session: Session, trainee: Trainee, actor: User | None, note: str = ""
+) -> Enrollment:
     """申込: within the window, if eligible, once per course. On a first-come course the seat is
     confirmed at once while seats are left, otherwise the applicant is waitlisted; on other
-    courses HR decides.
+    courses HR decides. Where the course asks for 所属長承認, the application first waits for
+    it (``note``: the applicant's reason, for the approver) — HR decides, or the first-come
+    seat is taken, once it is approved.
 
     The checks that need no lock run first; the session is locked only to count a seat, just
     before commit — so a rush of applicants queues for as short a time as possible. Two
@@ -59,7 +64,9 @@ def enrollment_apply(*, session: Session, trainee: Trainee, actor: User | None) 
             enrollment = place_requested(
                 session, trainee, actor, source=Source.APPLIED, note=_("Applied")
             )
-            if course.selection == Selection.FIRST_COME:
+            if course.approval != ApprovalRoute.NONE:
+                approval_open(enrollment=enrollment, note=note, actor=actor)
+            elif course.selection == Selection.FIRST_COME:
                 enrollment.session = session_lock(session.pk)
                 not_cancelled(enrollment.session)  # cancelled since the check above
                 if free_seats(enrollment.session) > 0:

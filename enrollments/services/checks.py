@@ -13,6 +13,7 @@ from courses.selectors import trainee_eligible
 from enrollments.models import (
     ACTIVE,
     AbsenceNotice,
+    Approval,
     Enrollment,
     OrganisationQuota,
     Status,
@@ -82,10 +83,11 @@ def quota_check(session: Session, trainee: Trainee) -> None:
 
 def fresh_start(enrollment: Enrollment) -> None:
     """An earlier, ended place on the session is used again (one row per trainee and session):
-    its absence notices belonged to that place, not to the new one. (Its history — events
-    saying they were sent — stays.)"""
+    its absence notices and its approval belonged to that place, not to the new one. (Its
+    history — events saying they were sent and answered — stays.)"""
     if enrollment.pk is not None:
         AbsenceNotice.objects.filter(enrollment=enrollment).delete()
+        Approval.objects.filter(enrollment=enrollment).delete()
 
 
 def existing_enrollment(session: Session, trainee: Trainee) -> Enrollment | None:

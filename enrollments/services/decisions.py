@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_event_record
 from courses.models import Session
 from enrollments.models import (
+    DECIDABLE,
     Enrollment,
     Lottery,
     Source,
@@ -27,6 +28,7 @@ from enrollments.services.status import (
     waitlist_next_rank,
     waitlist_promote,
 )
+from lib.japanese import list_join
 from trainees.models import User
 
 
@@ -47,9 +49,20 @@ def enrollments_decide(
         raise EnrollmentRefused(_("Unknown decision."))
     session = session_lock(session.pk)
     not_cancelled(session)
+    enrollment_ids = list(enrollment_ids)
+    unapproved = list(
+        Enrollment.objects.filter(session=session, pk__in=enrollment_ids, status=Status.REQUESTED)
+        .exclude(DECIDABLE)
+        .values_list("trainee__name", flat=True)
+    )
+    if unapproved:
+        raise EnrollmentRefused(
+            _("Not approved yet by their supervisor (所属長承認): %(names)s.")
+            % {"names": list_join(unapproved[:5]) + ("…" if len(unapproved) > 5 else "")}
+        )
     enrollments = list(
         Enrollment.objects.select_for_update()
-        .filter(session=session, pk__in=list(enrollment_ids))
+        .filter(session=session, pk__in=enrollment_ids)
         .exclude(status=decision)
         .filter(status__in=[Status.REQUESTED, Status.WAITLISTED, Status.CONFIRMED])
         .order_by("waitlist_rank", "requested_at", "id")
@@ -126,8 +139,8 @@ def lottery_run(
             % {"when": formats.date_format(timezone.localtime(closes), "DATETIME_FORMAT")}
         )
     entrants_qs = list(
-        Enrollment.objects.select_for_update()
-        .filter(session=session, status=Status.REQUESTED)
+        Enrollment.objects.select_for_update(of=("self",))
+        .filter(DECIDABLE, session=session, status=Status.REQUESTED)
         .order_by("id")
     )
     if not entrants_qs:

@@ -109,3 +109,47 @@ def test_without_a_coordinator_hr_reviews_and_the_trainee_completes(client, hr_a
     place.refresh_from_db()
     assert place.completion == "completed"
     assert hr_work_queue().unreviewed == []
+
+
+def test_a_course_routes_the_review_to_the_supervisor_not_the_coordinator(
+    client, organisation, coordinator
+):
+    """所属長確認: the form's reviewer is the 所属長 — told, listed, allowed; the coordinator is
+    none of these; with no 所属長 above the trainee, HR reviews."""
+    import datetime
+
+    from assessments.models import Reviewer
+    from trainees.supervisors import supervisor_appoint
+
+    chief_user = UserFactory(roles=[Role.TRAINEE])
+    chief = TraineeFactory(organisation=organisation, user=chief_user, name="課長 一郎")
+    supervisor_appoint(organisation=organisation, holder=chief, deputy=None,
+                       starts_on=datetime.date(2026, 4, 1), ends_on=None, note="", actor=None)  # fmt: skip
+    place = _place(organisation)
+    form = make_form(place.course)
+    form.reviewer = Reviewer.SUPERVISOR
+    form.save()
+    report = services.report_save(
+        form=form, enrollment=place, answers=values(form), submit=True, actor=None
+    )
+    assert Notice.objects.filter(user=chief_user, kind="report").count() == 1
+    assert not Notice.objects.filter(user=coordinator, kind="report").exists()
+    assert reports_without_reviewer() == []
+    with pytest.raises(ValidationError):
+        services.report_review(report=report, acknowledge=True, comment="", actor=coordinator)
+    client.force_login(coordinator)
+    assert client.get(reverse("report_review_list")).context["page"].object_list.count() == 0
+    client.force_login(chief_user)
+    page = client.get(reverse("supervisor_report_list")).content.decode()
+    assert place.trainee.name in page
+    response = client.post(reverse("supervisor_report_review", args=[report.pk]),
+                           {"decision": "acknowledge", "comment": ""})  # fmt: skip
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == CompletionReport.State.ACKNOWLEDGED and report.reviewed_by == chief_user
+    # The post ended: nobody above — the report would go to HR.
+    other = enrol(TraineeFactory(organisation=organisation), place.session)
+    chief.supervisor_posts.update(ends_on=datetime.date(2026, 4, 2))
+    second = services.report_save(form=form, enrollment=other, answers=values(form),
+                                  submit=True, actor=None)  # fmt: skip
+    assert [r.pk for r in reports_without_reviewer()] == [second.pk]

@@ -271,7 +271,8 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
     # Each: the page frame (tests/conftest.py: PAGE_FRAME) plus the page's own reads, exactly.
     pages = [
         (user, reverse("trainee_home"), True,
-         ["trainee", "enrolments", "their days", "absence notices", "change requests"]),
+         ["trainee", "is a 所属長 today", "enrolments", "their days", "absence notices",
+          "change requests"]),
         (user, reverse("catalogue"), False,
          ["trainee", "open courses (target rules matched in SQL)", "their open sessions with "
           "rooms", "those sessions' days", "the materials' titles"]),

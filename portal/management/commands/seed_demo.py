@@ -29,6 +29,7 @@ from lifecycle.services import purge_expired
 from portal.demo_assessments import seed_assessments
 from portal.demo_audit import seed_audit_month, working_day_before
 from portal.demo_courses import (
+    seed_approvals,
     seed_attendance_sheet,
     seed_cancelled_session,
     seed_completion,
@@ -110,6 +111,7 @@ class Command(BaseCommand):
             seed_history()
             seed_renewals()
             seed_staff_records()
+            seed_approvals()
         # The sign-in sheet's confirmation is a durable unit of work, as HR's is.
         seed_attendance_sheet()
         self._demo_views()

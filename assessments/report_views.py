@@ -258,7 +258,8 @@ def report_edit(request: AuthenticatedHttpRequest, pk: int, form_pk: int) -> Htt
 def report_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # A coordinator's own report is reviewed by another coordinator or HR, not listed here.
     reports = selectors.reports_to_review(
-        trainee_scope(request.user).exclude(user=request.user).values("pk")
+        # Own organisations' staff only: 兼務 staff are reviewed where they belong.
+        trainee_scope(request.user, concurrent=False).exclude(user=request.user).values("pk")
     )
     return render(
         request,
@@ -277,7 +278,7 @@ def report_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
         form__requires_review=True,
-        enrollment__trainee__in=trainee_scope(request.user),
+        enrollment__trainee__in=trainee_scope(request.user, concurrent=False),
     )
     return _review_page(request, report, back=reverse("report_review_list"))
 

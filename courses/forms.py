@@ -193,7 +193,8 @@ class TargetRuleForm(FoldedNumbersMixin, forms.ModelForm):
     class Meta:
         model = TargetRule
         fields = [
-            "organisations", "include_sub_organisations", "employment_types", "job_titles",
+            "organisations", "include_sub_organisations", "include_concurrent_posts",
+            "employment_types", "job_titles",
             "job_categories", "duties", "min_age", "max_age", "hired_from", "hired_to",
             "hired_this_fiscal_year",
             "promoted_this_fiscal_year", "min_years_of_service", "max_years_of_service",

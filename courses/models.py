@@ -372,6 +372,10 @@ class TargetRule(models.Model):
         "trainees.Organisation", verbose_name=_("organisations"), blank=True, related_name="+"
     )
     include_sub_organisations = models.BooleanField(_("include their sub-units"), default=True)
+    include_concurrent_posts = models.BooleanField(
+        _("include those holding a 兼務 post there"), default=False,
+        help_text=_("Also people whose concurrent post (兼務先) is in these organisations."),
+    )  # fmt: skip
     employment_types = models.JSONField(_("employment types"), default=list, blank=True)
     job_titles = models.JSONField(_("job titles"), default=list, blank=True)
     job_categories = models.JSONField(_("job categories"), default=list, blank=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -127,7 +127,13 @@ def target_queryset(
         scope = (
             organisation_descendants(org_ids) if rule.include_sub_organisations else set(org_ids)
         )
-        queryset = queryset.filter(organisation_id__in=scope)
+        if rule.include_concurrent_posts:  # 兼務先 in the organisations count as being there
+            posts = Trainee.concurrent_organisations.through.objects.filter(
+                trainee_id=OuterRef("pk"), organisation_id__in=scope
+            )
+            queryset = queryset.filter(Q(organisation_id__in=scope) | Exists(posts))
+        else:
+            queryset = queryset.filter(organisation_id__in=scope)
         reasons.append("organisation")
     for field, values in (
         ("employment_type", rule.employment_types),
@@ -269,7 +275,10 @@ def target_rule_summary(rule: TargetRule | None) -> str:
     parts = []
     organisations = [o.name for o in rule.organisations.all()]
     if organisations:
-        parts.append("、".join(organisations))
+        parts.append(
+            "、".join(organisations)
+            + (str(_(" (with 兼務 posts there)")) if rule.include_concurrent_posts else "")
+        )
     for values in (rule.employment_types, rule.job_titles, rule.job_categories):
         if values:
             parts.append("、".join(values))

@@ -25,7 +25,11 @@ class EnrollmentsConfig(AppConfig):
 
         register_learning_places(learning_course_ids)
         # A transfer entered late re-counts the places since it took effect (trainees/events).
-        from enrollments.services.history import places_restamp_after_transfer
-        from trainees.events import trainee_transferred
+        from enrollments.services.history import (
+            places_restamp_after_rename,
+            places_restamp_after_transfer,
+        )
+        from trainees.events import organisation_renamed, trainee_transferred
 
         trainee_transferred.connect(places_restamp_after_transfer, dispatch_uid="restamp")
+        organisation_renamed.connect(places_restamp_after_rename, dispatch_uid="restamp_rename")

@@ -40,3 +40,4 @@ class EnrollmentsEventKind(models.TextChoices):
     )
     APPROVAL_RESUBMITTED = "enrollment.approval_resubmitted", _("Returned application sent again")
     APPROVAL_EXPIRED = "enrollment.approval_expired", _("Approval not answered by the deadline")
+    STATUS_IMPORTED = "enrollment.status_imported", _("Places changed from a list")

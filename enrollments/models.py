@@ -94,6 +94,15 @@ class Enrollment(models.Model):
     # Why not complete yet: requirement codes (see enrollments.completion.REQUIREMENTS).
     completion_missing = models.JSONField(_("still missing"), default=list, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # 修了 decided by HR rather than by the course's rules (a session held outside, an exemption):
+    # completed / incomplete, with why; empty = the rules decide (progress.completion).
+    completion_decided = models.CharField(
+        _("completion decided by HR"), max_length=12, blank=True, default="", db_default="",
+        choices=[("completed", _("Completed")), ("incomplete", _("Not completed"))],
+    )  # fmt: skip
+    completion_note = models.CharField(
+        _("why HR decided"), max_length=300, blank=True, default="", db_default=""
+    )
     # 有効期限 of the completion where the course's completions expire (Course.valid_until).
     valid_until = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
     # 所属 as it was on the session's first day (stamped that morning, and when attendance is
@@ -511,6 +520,22 @@ class Announcement(models.Model):
     def audience_labels(self) -> list[str]:
         labels = dict(Audience.choices)
         return [str(labels.get(code, code)) for code in self.audience]
+
+
+class PlaceStatusImport(FileImport):
+    """状態の一括変更: a list of a session's people with what becomes of their place — 修了 or
+    未修了 decided by HR (a session held outside), back to the course's rules, or 取消 —
+    previewed and then applied whole, or not at all."""
+
+    session = models.ForeignKey(
+        "courses.Session", on_delete=models.CASCADE, related_name="status_imports"
+    )
+    # The changes, as checked (enrollments.status_import.PlannedChange, one per line).
+    plan = models.JSONField(default=list, blank=True)
+
+    class Meta(FileImport.Meta):
+        verbose_name = _("place status import")
+        verbose_name_plural = _("place status imports")
 
 
 class AttendanceImport(FileImport):

@@ -7,6 +7,7 @@ from enrollments import (
     approval_views,
     attendance_import_views,
     order_views,
+    status_import_views,
     views,
 )
 
@@ -106,6 +107,21 @@ urlpatterns = [
         "hr/sessions/<int:pk>/attendance-imports/",
         attendance_import_views.attendance_imports,
         name="attendance_imports",
+    ),
+    path(
+        "hr/sessions/<int:pk>/status-imports/",
+        status_import_views.status_imports,
+        name="status_imports",
+    ),
+    path(
+        "hr/status-imports/<int:pk>/",
+        status_import_views.status_import_detail,
+        name="status_import_detail",
+    ),
+    path(
+        "hr/status-imports/<int:pk>/confirm/",
+        status_import_views.status_import_confirm,
+        name="status_import_confirm",
     ),
     path(
         "hr/attendance-imports/<int:pk>/",

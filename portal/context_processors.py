@@ -66,6 +66,7 @@ def _menu(user: User, unread: int) -> list[NavItem]:
                 _("Staff and roster"),
                 children=[
                     NavItem(_("Staff registry"), reverse("trainee_list")),
+                    NavItem(_("Organisations"), reverse("organisation_list")),
                     NavItem(_("Supervisors (所属長)"), reverse("supervisor_posts")),
                     NavItem(_("Roster import"), reverse("roster_imports")),
                     NavItem(_("History import"), reverse("history_imports")),

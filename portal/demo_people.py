@@ -121,3 +121,43 @@ def seed_staff_records() -> None:
             actor=hr,
             reason="人事異動（発令通知による）",
         )
+
+
+def seed_organisation_changes() -> None:
+    """組織の管理 as HR does it in its pages: 福祉部 高齢福祉課 was added in April and merged into
+    地域福祉課 on the 1st of this month; the 社会福祉協議会's sister body was registered as an
+    external organisation. Once."""
+    import datetime
+
+    from django.utils import timezone
+
+    from courses.models import current_fiscal_year
+    from trainees import organisations, records
+    from trainees.models import Organisation, Trainee, User
+
+    if Organisation.objects.filter(code="140300").exists():
+        return
+    hr = User.objects.get(username="100001")
+    today = timezone.localdate()
+    april = datetime.date(current_fiscal_year(), 4, 1)
+    welfare = Organisation.objects.get(code="140000")
+    elderly = organisations.organisation_add(
+        code="140300", name="福祉部 高齢福祉課", parent=welfare, is_external=False,
+        valid_from=april, reason="令和の組織改正（新設）", actor=hr,
+    )  # fmt: skip
+    organisations.organisation_merge(
+        organisation=elderly, into=Organisation.objects.get(code="140200"),
+        effective_on=max(today.replace(day=1), april), reason="地域福祉課への統合", actor=hr,
+    )  # fmt: skip
+    organisations.organisation_add(
+        code="EX03", name="新宿区国際交流協会", parent=None, is_external=True,
+        valid_from=april, reason="研修の受講を受け入れる団体の追加", actor=hr,
+    )  # fmt: skip
+    # A transfer entered ahead: 渡辺 美咲 moves to 人事課 on the 1st of next month.
+    mover = Trainee.objects.filter(staff_number="001005").first()
+    if mover is not None:
+        first_of_next = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        records.transfer_plan(
+            trainee=mover, organisation=Organisation.objects.get(code="110200"),
+            effective_on=first_of_next, actor=hr, reason="翌月1日付の異動（内示済み）",
+        )  # fmt: skip

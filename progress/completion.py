@@ -4,7 +4,9 @@ Completion stands above every app it reads, and reads each through that app's se
 attendance (enrollments: every session day, or a share of the hours), the course's materials
 watched (learning), a post-test passed, the survey answered and the completion report
 submitted — acknowledged where the course asks for review — (assessments). What a course
-requires is the course's (courses.models.REQUIREMENTS)."""
+requires is the course's (courses.models.REQUIREMENTS). Where HR decided a place's completion
+(``Enrollment.completion_decided``: a session held outside, an exemption), the decision stands
+over the rules until HR hands it back to them."""
 
 from __future__ import annotations
 
@@ -74,7 +76,11 @@ def evaluate(
         missing = [code for code in course.requirement_codes() if not met[code]]
         last_day = session_days[-1].date if session_days else None
         deadline = course.completion_deadline or last_day
-        if not missing:
+        if e.completion_decided == Completion.COMPLETED:  # HR's decision stands over the rules
+            state, missing = Completion.COMPLETED, []
+        elif e.completion_decided == Completion.INCOMPLETE:
+            state = Completion.INCOMPLETE
+        elif not missing:
             state = Completion.COMPLETED
         elif deadline and deadline < today:
             state = Completion.INCOMPLETE

@@ -31,7 +31,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services as assessment_services
 from audit.models import AccessLog, AuditEvent, Finding, MonthlyReport
-from enrollments.models import Announcement, AttendanceImport, OrganisationQuota
+from enrollments.models import (
+    Announcement,
+    AttendanceImport,
+    OrganisationQuota,
+    PlaceStatusImport,
+)
 from enrollments.services.attendance import check_in_code_for
 from lifecycle.models import DeletionReport
 from notices.models import Notice, NotificationTemplate
@@ -56,7 +61,7 @@ from tests.trainees.factories import (
     TraineeFactory,
     UserFactory,
 )
-from trainees.models import SupervisorPost, User
+from trainees.models import PlannedTransfer, SupervisorPost, User
 from trainees.roles import Role
 
 LOGIN = "LOGIN"
@@ -195,6 +200,9 @@ MATRIX = {
     "approvals/reports/": _row(LOGIN, 403, 403, 403, 403),
     "approvals/reports/<int:pk>/": _row(LOGIN, 404, 404, 404, 403),
     "hr/supervisors/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/organisations/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/organisations/history/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/organisations/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/supervisors/<int:pk>/end/": hr_only(),
     # Tests, surveys and reports: a trainee's own (the fixture's enrolment and attempt belong to
     # someone else, so every persona with trainee pages gets 404 — tests/assessments has 200s)
@@ -284,6 +292,9 @@ MATRIX = {
     "hr/sessions/<int:pk>/attendance-imports/": _row(LOGIN, 403, 403, 200, 403),
     "hr/attendance-imports/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
     "hr/attendance-imports/<int:pk>/confirm/": hr_only(),
+    "hr/sessions/<int:pk>/status-imports/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/status-imports/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
+    "hr/status-imports/<int:pk>/confirm/": hr_only(),
     "hr/sessions/<int:pk>/lottery/": hr_only(),
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/": _row(LOGIN, 403, 403, 200, 403),
     "hr/sessions/<int:pk>/days/<int:day_pk>/attendance/all-present/": hr_only(),
@@ -308,6 +319,7 @@ MATRIX = {
     "trainees/<int:pk>/edit/": _row(LOGIN, 403, 403, 200, 403),
     "trainees/<int:pk>/transfer/": _row(LOGIN, 403, 403, 200, 403),
     "trainees/<int:pk>/status/": _row(LOGIN, 403, 403, 200, 403),
+    "trainees/<int:pk>/planned-transfers/<int:plan_pk>/cancel/": hr_only(),
     # allauth: login, password reset, account and MFA management
     "accounts/login/": every(200),
     "accounts/logout/": logged_in(200),
@@ -539,6 +551,8 @@ def concrete_urls(objects):
             urls[key] = "/hr/change-requests/1/decide/"
         elif key.startswith("hr/announcements/"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["announcement"].pk))
+        elif key.startswith("hr/status-imports/"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["status_import"].pk))
         elif key.startswith("hr/attendance-imports/"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["attendance_import"].pk))
         elif key == "hr/courses/<int:pk>/announce/":
@@ -564,6 +578,8 @@ def concrete_urls(objects):
         elif key == "hr/courses/<int:pk>/quotas/<int:quota_pk>/remove/":
             quota = objects["quota"]
             urls[key] = f"/hr/courses/{quota.course_id}/quotas/{quota.pk}/remove/"
+        elif key == "hr/organisations/<int:pk>/":
+            urls[key] = f"/hr/organisations/{objects['organisation'].pk}/"
         elif key == "hr/supervisors/<int:pk>/end/":
             urls[key] = f"/hr/supervisors/{objects['supervisor_post'].pk}/end/"
         elif key == "hr/notices/templates/<str:kind>/":
@@ -577,6 +593,9 @@ def concrete_urls(objects):
             urls[key] = f"/dashboards/completion/{objects['session'].course_id}/{department.pk}/"
         elif key.startswith("dashboards/compliance/<int:pk>"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["session"].course_id))
+        elif key == "trainees/<int:pk>/planned-transfers/<int:plan_pk>/cancel/":
+            plan = objects["planned_transfer"]
+            urls[key] = f"/trainees/{plan.trainee_id}/planned-transfers/{plan.pk}/cancel/"
         elif key == "trainees/<int:pk>/erase/":
             urls[key] = f"/trainees/{objects['trainee'].pk}/erase/"
         elif key == "audit/deletion-reports/<int:pk>.<str:file_format>":
@@ -728,6 +747,10 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
             course=session.course, organisation=organisation, limit=3
         ),
         "venue": VenueFactory(),
+        "planned_transfer": PlannedTransfer.objects.create(
+            trainee=in_scope, organisation=OrganisationFactory(code="160000"),
+            effective_on=datetime.date(2099, 4, 1), reason="異動",
+        ),
         "supervisor_post": SupervisorPost.objects.create(
             organisation=organisation, holder=in_scope, starts_on=datetime.date(2026, 4, 1)
         ),
@@ -739,6 +762,9 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         "course_without_survey": CourseFactory(),
         "order": TrainingOrderFactory(),
         "announcement": Announcement.objects.create(course=session.course, subject="x", body="x"),
+        "status_import": PlaceStatusImport.objects.create(
+            session=session, file_name="list.csv", sha256="0" * 64, status="invalid"
+        ),
         "attendance_import": AttendanceImport.objects.create(
             session=session, file_name="sheet.csv", sha256="0" * 64, status="invalid"
         ),

@@ -12,3 +12,6 @@ from django.dispatch import Signal
 
 # kwargs: trainee_id (int), effective_on (datetime.date)
 trainee_transferred = Signal()
+# An organisation renamed from a day entered late: the places on sessions begun since, stamped
+# with the old name, take the new one. kwargs: organisation_id (int), effective_on (date)
+organisation_renamed = Signal()

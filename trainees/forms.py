@@ -296,3 +296,50 @@ class SupervisorPostForm(forms.Form):
 
 class SupervisorEndForm(forms.Form):
     ends_on = JapaneseDateField(label=_("Last day"), help_text=_DATE_HINT)
+
+
+class OrganisationAddForm(forms.Form):
+    code = forms.CharField(label=_("Organisation code"), max_length=20)
+    name = forms.CharField(label=_("name"), max_length=200)
+    is_external = forms.BooleanField(
+        label=_("An affiliated (external) organisation"), required=False
+    )
+    parent = forms.ModelChoiceField(
+        label=_("Under (parent organisation)"), required=False,
+        queryset=Organisation.objects.filter(is_active=True).order_by("is_external", "code"),
+    )  # fmt: skip
+    valid_from = JapaneseDateField(label=_("From"), help_text=_DATE_HINT)
+    reason = forms.CharField(label=_("Reason (kept in the change history)"), max_length=500)
+
+
+class OrganisationRenameForm(forms.Form):
+    name = forms.CharField(label=_("New name"), max_length=200)
+    effective_on = JapaneseDateField(label=_("Effective from"), help_text=_DATE_HINT)
+    reason = forms.CharField(label=_("Reason (kept in the change history)"), max_length=500)
+
+
+class OrganisationMoveForm(forms.Form):
+    parent = forms.ModelChoiceField(
+        label=_("New parent (empty: top level)"), required=False,
+        queryset=Organisation.objects.filter(is_active=True).order_by("is_external", "code"),
+    )  # fmt: skip
+    effective_on = JapaneseDateField(label=_("Effective from"), help_text=_DATE_HINT)
+    reason = forms.CharField(label=_("Reason (kept in the change history)"), max_length=500)
+
+
+class OrganisationMergeForm(forms.Form):
+    into = forms.ModelChoiceField(
+        label=_("Merge into"),
+        queryset=Organisation.objects.filter(is_active=True).order_by("is_external", "code"),
+    )
+    effective_on = JapaneseDateField(label=_("Effective from"), help_text=_DATE_HINT)
+    reason = forms.CharField(label=_("Reason (kept in the change history)"), max_length=500)
+
+
+class OrganisationCloseForm(forms.Form):
+    on = JapaneseDateField(label=_("Last day"), help_text=_DATE_HINT)
+    reason = forms.CharField(label=_("Reason (kept in the change history)"), max_length=500)
+
+
+class OrganisationReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (kept in the change history)"), max_length=500)

@@ -201,6 +201,13 @@ class Trainee(models.Model):
         blank=True,
         help_text=_("兼務先, as named in the roster."),
     )
+    # 兼務先 that name an organisation (by its name or code): the coordinators of those see the
+    # person among their staff (marked 兼務) and target rules may match them. Kept in step with
+    # concurrent_posts by trainees.concurrent.concurrent_organisations_sync.
+    concurrent_organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("concurrent posts (organisations)"), blank=True,
+        related_name="concurrent_staff",
+    )  # fmt: skip
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
     job_category = models.CharField(_("job category"), max_length=100, blank=True)
     duty = models.CharField(_("duty"), max_length=100, blank=True)
@@ -315,6 +322,8 @@ CHANGE_KINDS = {
     "transferred": _("transferred"),
     "left": _("marked as left"),
     "reactivated": _("re-activated"),
+    "transfer_planned": _("transfer planned"),
+    "transfer_cancelled": _("planned transfer cancelled"),
 }
 
 
@@ -411,3 +420,110 @@ class SupervisorPost(models.Model):
 
     def in_effect(self, day: datetime.date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class OrganisationChange(models.Model):
+    """One change to the organisation tree made in HR's pages (組織の登録・改称・統合・廃止): what,
+    from which day, old → new, who and why."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("Added")
+        RENAMED = "renamed", _("Renamed")
+        MOVED = "moved", _("Moved in the tree")
+        MERGED = "merged", _("Merged into another")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Re-opened")
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="changes",
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    effective_on = models.DateField(_("effective from"))
+    changes = models.JSONField(_("changes"), default=dict)
+    reason = models.CharField(_("reason"), max_length=500)
+    changed_by = models.ForeignKey(
+        User, verbose_name=_("changed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("organisation change")
+        verbose_name_plural = _("organisation changes")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.kind} {self.effective_on}"
+
+    def described(self) -> list[tuple[str, str]]:
+        """(what, old → new or the value) for each thing recorded, in words."""
+        lines = []
+        for key, value in self.changes.items():
+            label = str(ORGANISATION_CHANGE_FIELDS.get(key, key))
+            if isinstance(value, list) and len(value) == 2:
+                text = f"{value[0] or '—'} → {value[1] or '—'}"
+            else:
+                text = "—" if value is None else str(value)
+            lines.append((label, text))
+        return lines
+
+
+ORGANISATION_CHANGE_FIELDS = {
+    "code": _("organisation code"),
+    "name": _("name"),
+    "parent": _("parent organisation"),
+    "into": _("merged into"),
+    "staff": _("staff transferred"),
+    "sub_units": _("sub-units moved"),
+    "coordinators": _("coordinators now acting for it"),
+    "posts_ended": _("supervisor posts ended"),
+    "places": _("places renamed"),
+    "valid_to": _("valid to"),
+}
+
+
+class PlannedTransfer(models.Model):
+    """A transfer entered ahead of the day it takes effect (10月1日付の異動, entered in
+    September): applied by the morning job on that day, through the same transfer as one entered
+    on the day; HR may cancel it before."""
+
+    trainee = models.ForeignKey(
+        Trainee, verbose_name=_("trainee"), on_delete=models.CASCADE,
+        related_name="planned_transfers",
+    )  # fmt: skip
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("new organisation"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    effective_on = models.DateField(_("effective from"))
+    reason = models.CharField(_("reason"), max_length=500)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("entered by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("entered"), default=timezone.now)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("planned transfer")
+        verbose_name_plural = _("planned transfers")
+        ordering = ["effective_on", "id"]
+        constraints = [
+            # One pending move per person: a second plan replaces the first (the service
+            # cancels it), never two racing each other.
+            models.UniqueConstraint(
+                fields=["trainee"],
+                condition=models.Q(applied_at__isnull=True, cancelled_at__isnull=True),
+                name="planned_transfer_one_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["effective_on"], name="planned_transfer_due")]
+
+    def __str__(self) -> str:
+        return f"{self.trainee_id} → {self.organisation_id} {self.effective_on}"
+
+    @property
+    def pending(self) -> bool:
+        return self.applied_at is None and self.cancelled_at is None

@@ -11,14 +11,15 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from lib.access import access
 from lib.forms import add_service_errors
+from lib.messages import refused
 from trainees import records
 from trainees.forms import LeaveForm, StaffRecordForm, TransferForm
 from trainees.http import AuthenticatedHttpRequest
-from trainees.models import Trainee, TraineeStatus
+from trainees.models import PlannedTransfer, Trainee, TraineeStatus
 from trainees.roles import HR_CONSOLE
 
 HR = HR_CONSOLE
@@ -92,10 +93,19 @@ def trainee_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     form = TransferForm(request.POST or None, initial={"effective_on": timezone.localdate()})
 
     def transfer() -> tuple[Trainee, str]:
+        data = form.cleaned_data
+        if data["effective_on"] > timezone.localdate():  # a move ahead: planned for its day
+            plan = records.transfer_plan(
+                trainee=trainee, organisation=data["organisation"],
+                effective_on=data["effective_on"], actor=request.user, reason=data["reason"],
+            )  # fmt: skip
+            return trainee, _("Planned: the transfer to %(organisation)s is made on %(day)s.") % {
+                "organisation": plan.organisation.name,
+                "day": plan.effective_on.isoformat(),
+            }
         recounted = records.trainee_transfer(
-            trainee=trainee, organisation=form.cleaned_data["organisation"],
-            effective_on=form.cleaned_data["effective_on"], actor=request.user,
-            reason=form.cleaned_data["reason"],
+            trainee=trainee, organisation=data["organisation"],
+            effective_on=data["effective_on"], actor=request.user, reason=data["reason"],
         )  # fmt: skip
         return trainee, _(
             "Transferred. Places on sessions since that day now count under the new "
@@ -106,7 +116,8 @@ def trainee_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         "title": _("Transfer to another organisation"), "button": _("Transfer"),
         "trainee": trainee,
         "intro": _(
-            "Places on sessions that began before the day keep the organisation at the time."
+            "Places on sessions that began before the day keep the organisation at the time. "
+            "A day still to come plans the transfer: it is made on that morning."
         ),
     })  # fmt: skip
 
@@ -133,3 +144,18 @@ def trainee_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "For a re-hire or a return: their login works again with its password."
         )}  # fmt: skip
     return _record_page(request, form, set_status, {**page, "trainee": trainee})
+
+
+@access(HR)
+@require_POST
+def transfer_plan_cancel(request: AuthenticatedHttpRequest, pk: int, plan_pk: int) -> HttpResponse:
+    plan = get_object_or_404(PlannedTransfer, pk=plan_pk, trainee_id=pk)
+    try:
+        records.transfer_plan_cancel(
+            plan=plan, actor=request.user, reason=request.POST.get("reason", "")[:500]
+        )
+    except ValidationError as exc:
+        refused(request, exc)
+    else:
+        messages.success(request, _("The planned transfer has been cancelled."))
+    return redirect("trainee_detail", pk=pk)

@@ -23,10 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
+from trainees.concurrent import concurrent_organisations_sync
 from trainees.events import trainee_transferred
 from trainees.models import (
     EmploymentType,
     Organisation,
+    PlannedTransfer,
     Trainee,
     TraineeChange,
     TraineeStatus,
@@ -55,7 +57,7 @@ def _checked(raw: dict[str, str], *, today: datetime.date) -> dict[str, Any]:
     return values
 
 
-def _email_free(email: str, user_id: int | None) -> None:
+def _email_free(email: str, user_id: int | None, trainee_id: int | None = None) -> None:
     """An e-mail address is one person's: not another account's verified address, nor on
     another active person's record."""
     if not email:
@@ -66,6 +68,8 @@ def _email_free(email: str, user_id: int | None) -> None:
         .exists()
     )
     other = Trainee.objects.filter(email__iexact=email, status=TraineeStatus.ACTIVE)
+    if trainee_id is not None:  # the person's own record (with or without a login)
+        other = other.exclude(pk=trainee_id)
     if user_id is not None:
         other = other.exclude(user_id=user_id)
     if owner or other.exists():
@@ -154,6 +158,7 @@ def trainee_add(
         if getattr(trainee, f) not in (None, "", [])
     }
     changes["organisation_id"] = [None, organisation.pk]
+    concurrent_organisations_sync([trainee.pk])
     _change(trainee, "added", changes, actor, reason)
     audit_event_record(
         kind="trainee.added",
@@ -199,7 +204,7 @@ def trainee_edit(
     trainee = Trainee.objects.select_for_update().get(pk=trainee.pk)
     values = _checked({**raw, "staff_number": trainee.staff_number}, today=today)
     _employment_fits(values, trainee.is_external)
-    _email_free(values.get("email", ""), trainee.user_id)
+    _email_free(values.get("email", ""), trainee.user_id, trainee.pk)
     changes: dict[str, list[Any]] = {}
     for field in EDITABLE:
         old = _stored(field, getattr(trainee, field))
@@ -225,6 +230,8 @@ def trainee_edit(
                 EmailAddress.objects.create(
                     user=trainee.user, email=trainee.email.lower(), verified=True, primary=True
                 )
+    if "concurrent_posts" in changes:
+        concurrent_organisations_sync([trainee.pk])
     _change(trainee, "edited", changes, actor, reason)
     audit_event_record(
         kind="trainee.edited",
@@ -233,6 +240,23 @@ def trainee_edit(
         detail={"trainee": trainee.pk, "fields": sorted(changes)},
     )
     return changes
+
+
+def _transfer_check(
+    trainee: Trainee, organisation: Organisation, effective_on: datetime.date
+) -> None:
+    if trainee.hire_date and effective_on < trainee.hire_date:
+        raise ValidationError({"effective_on": _("The day is before the hire date.")})
+    if organisation.pk == trainee.organisation_id:
+        raise ValidationError({"organisation": _("The person already belongs there.")})
+    if organisation.is_external != trainee.is_external or not organisation.is_active:
+        raise ValidationError(
+            {
+                "organisation": _(
+                    "Choose an active organisation of the same kind (ward or external)."
+                )
+            }
+        )
 
 
 @transaction.atomic
@@ -252,27 +276,11 @@ def trainee_transfer(
     today = today or timezone.localdate()
     reason = _reason(reason)
     trainee = Trainee.objects.select_for_update().get(pk=trainee.pk)
-    if effective_on > today:
+    if effective_on > today:  # a move ahead is planned (transfer_plan), not made now
         raise ValidationError(
-            {
-                "effective_on": _(
-                    "A transfer is entered on or after the day it takes effect (for the April "
-                    "moves, the annual roster import)."
-                )
-            }
+            {"effective_on": _("That day has not come: plan the transfer for it instead.")}
         )
-    if trainee.hire_date and effective_on < trainee.hire_date:
-        raise ValidationError({"effective_on": _("The day is before the hire date.")})
-    if organisation.pk == trainee.organisation_id:
-        raise ValidationError({"organisation": _("The person already belongs there.")})
-    if organisation.is_external != trainee.is_external or not organisation.is_active:
-        raise ValidationError(
-            {
-                "organisation": _(
-                    "Choose an active organisation of the same kind (ward or external)."
-                )
-            }
-        )
+    _transfer_check(trainee, organisation, effective_on)
     old = trainee.organisation_id
     trainee.organisation = organisation
     trainee.updated_at = timezone.now()
@@ -350,3 +358,115 @@ def trainee_set_active(
         subject_user=trainee.user,
         detail={"trainee": trainee.pk, "on": on.isoformat()},
     )
+
+
+@transaction.atomic
+def transfer_plan(
+    *,
+    trainee: Trainee,
+    organisation: Organisation,
+    effective_on: datetime.date,
+    actor: User | None,
+    reason: str,
+    today: datetime.date | None = None,
+) -> PlannedTransfer:
+    """A transfer entered ahead of its day: kept, shown on the person's page, and made by the
+    morning job on that day (transfers_apply_due) with the same checks and history as one
+    entered on the day. A new plan for the same person replaces a pending one."""
+    today = today or timezone.localdate()
+    reason = _reason(reason)
+    trainee = Trainee.objects.select_for_update().get(pk=trainee.pk)
+    if effective_on <= today:
+        raise ValidationError({"effective_on": _("That day has come: transfer the person now.")})
+    if trainee.status != TraineeStatus.ACTIVE:
+        raise ValidationError({"organisation": _("Only an active person can be transferred.")})
+    _transfer_check(trainee, organisation, effective_on)
+    replaced = list(
+        PlannedTransfer.objects.select_for_update().filter(
+            trainee=trainee, applied_at__isnull=True, cancelled_at__isnull=True
+        )
+    )
+    now = timezone.now()
+    for old in replaced:
+        old.cancelled_at = now
+        old.save(update_fields=["cancelled_at"])
+    plan = PlannedTransfer.objects.create(
+        trainee=trainee, organisation=organisation, effective_on=effective_on, reason=reason,
+        created_by=actor,
+    )  # fmt: skip
+    _change(trainee, "transfer_planned",
+            {"organisation_id": [trainee.organisation_id, organisation.pk],
+             "effective_on": [None, effective_on.isoformat()]}, actor, reason)  # fmt: skip
+    audit_event_record(
+        kind="trainee.transfer_planned",
+        user=actor,
+        subject_user=trainee.user,
+        detail={"trainee": trainee.pk, "to": organisation.pk,
+                "effective_on": effective_on.isoformat(),
+                **({"replaced": [p.pk for p in replaced]} if replaced else {})},
+    )  # fmt: skip
+    return plan
+
+
+@transaction.atomic
+def transfer_plan_cancel(*, plan: PlannedTransfer, actor: User | None, reason: str) -> None:
+    reason = _reason(reason)
+    plan = PlannedTransfer.objects.select_for_update().get(pk=plan.pk)
+    if not plan.pending:
+        raise ValidationError({"reason": _("This planned transfer is no longer pending.")})
+    plan.cancelled_at = timezone.now()
+    plan.save(update_fields=["cancelled_at"])
+    _change(plan.trainee, "transfer_cancelled",
+            {"organisation_id": [plan.organisation_id, None],
+             "effective_on": [plan.effective_on.isoformat(), None]}, actor, reason)  # fmt: skip
+    audit_event_record(
+        kind="trainee.transfer_cancelled", user=actor, subject_user=plan.trainee.user,
+        detail={"trainee": plan.trainee_id, "plan": plan.pk},
+    )  # fmt: skip
+
+
+def transfers_apply_due(*, today: datetime.date | None = None) -> dict[str, int]:
+    """The morning job: every pending planned transfer whose day has come is made (each in its
+    own transaction), by whoever planned it and with their reason. One the annual roster made
+    already (the person is there) is marked applied; one for someone who has left, or into an
+    organisation since closed, is cancelled with the reason in the history. Safe to run
+    again."""
+    today = today or timezone.localdate()
+    done = {"applied": 0, "cancelled": 0}
+    due = PlannedTransfer.objects.filter(
+        applied_at__isnull=True, cancelled_at__isnull=True, effective_on__lte=today
+    ).values_list("pk", flat=True)
+    for pk in list(due):
+        done[_apply_planned(pk, today)] += 1
+    return done
+
+
+@transaction.atomic
+def _apply_planned(pk: int, today: datetime.date) -> str:
+    plan = PlannedTransfer.objects.select_for_update().select_related("trainee").get(pk=pk)
+    if not plan.pending:
+        return "applied"
+    trainee = plan.trainee
+    if trainee.organisation_id == plan.organisation_id:
+        plan.applied_at = timezone.now()
+        plan.save(update_fields=["applied_at"])
+        return "applied"
+    try:
+        if trainee.status != TraineeStatus.ACTIVE:
+            raise ValidationError(_("The person has left."))
+        with transaction.atomic():
+            trainee_transfer(trainee=trainee, organisation=plan.organisation,
+                             effective_on=plan.effective_on, actor=plan.created_by,
+                             reason=plan.reason, today=today)  # fmt: skip
+    except ValidationError as exc:
+        plan.cancelled_at = timezone.now()
+        plan.save(update_fields=["cancelled_at"])
+        why = "; ".join(exc.messages)
+        _change(trainee, "transfer_cancelled",
+                {"organisation_id": [plan.organisation_id, None],
+                 "effective_on": [plan.effective_on.isoformat(), None]}, None,
+                _("Not made on its day: %(why)s") % {"why": why})  # fmt: skip
+        return "cancelled"
+    plan.applied_at = timezone.now()
+    plan.save(update_fields=["applied_at"])
+    return "applied"

@@ -153,20 +153,24 @@ def roster_import_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     return redirect("roster_import_detail", pk=record.pk)
 
 
-def _search_form(request: AuthenticatedHttpRequest) -> tuple[TraineeSearchForm, dict]:
-    scope_orgs = None
+def _search_form(
+    request: AuthenticatedHttpRequest,
+) -> tuple[TraineeSearchForm, dict, set[int] | None]:
+    """The search form and its filters, and a coordinator's own organisations (HR: None) — the
+    people listed from elsewhere hold a 兼務 post in them."""
+    scope_orgs, ids = None, None
     if not request.user.has_perm(HR):
-        ids = [o.id for o in selectors.organisations_in_scope(request.user)]
+        ids = {o.id for o in selectors.organisations_in_scope(request.user)}
         scope_orgs = Organisation.objects.filter(id__in=ids).order_by("code")
     form = TraineeSearchForm(request.GET or {"status": "active"}, organisations=scope_orgs)
     filters = form.cleaned_data if form.is_valid() else {"status": "active"}
-    return form, filters
+    return form, filters, ids
 
 
 @access(HR, COORDINATOR)
 @require_GET
 def trainee_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form, filters = _search_form(request)
+    form, filters, own = _search_form(request)
     queryset = selectors.trainee_search(selectors.trainee_scope(request.user), filters)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -179,6 +183,7 @@ def trainee_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "is_hr": request.user.has_perm(HR),
+            "own_organisations": own,
         },
     )
 
@@ -203,6 +208,11 @@ def trainee_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "changes": changes,
             "age": trainee.age_on(timezone.localdate()),
             "is_hr": request.user.has_perm(HR),
+            "planned": list(
+                trainee.planned_transfers.filter(
+                    applied_at__isnull=True, cancelled_at__isnull=True
+                ).select_related("organisation")
+            ),
         },
     )
 
@@ -225,7 +235,7 @@ def trainee_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @access(HR, COORDINATOR)
 @require_GET
 def trainee_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    _form, filters = _search_form(request)
+    _form, filters, _own = _search_form(request)
     queryset = selectors.trainee_search(selectors.trainee_scope(request.user), filters)
     file_format = request.GET.get("format", "csv")
     if file_format == "csv" and request.GET.get("encoding") == "cp932":

@@ -33,6 +33,7 @@ from audit.services import audit_event_record
 from lib.bulk import insert_rows, update_rows
 from lib.imports import Checked, FileImportPipeline, Problem
 from lib.japanese import search_key
+from trainees.concurrent import concurrent_organisations_sync
 from trainees.models import (
     HAND_CHANGE_KINDS,
     EmploymentType,
@@ -661,6 +662,11 @@ def _apply(record: RosterImport, plan: RosterPlan, committed_by: User | None) ->
             (pk, "deactivated", {"status": [TraineeStatus.ACTIVE, TraineeStatus.LEFT]})
             for pk in chunk
         )
+    # 兼務先 named in the file, linked to the organisations they name.
+    concurrent_organisations_sync(
+        [*Trainee.objects.filter(created_at=now).values_list("id", flat=True),
+         *(pk for pk, kind, _changes in change_rows if kind == "updated")]
+    )  # fmt: skip
     actor_id = committed_by.pk if committed_by else None
     insert_rows(
         TraineeChange,

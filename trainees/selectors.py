@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from lib.japanese import list_join, search_key
@@ -146,14 +147,20 @@ def user_has_totp(user: User) -> bool:
     return known
 
 
-def trainee_scope(user: User) -> QuerySet[Trainee]:
+def trainee_scope(user: User, *, concurrent: bool = True) -> QuerySet[Trainee]:
     """The trainees this person may see: HR all, a coordinator their organisations' staff
-    (sub-units included), anyone else nobody. Lookups through this give outsiders a 404."""
+    (sub-units included) and — unless ``concurrent`` is False — those holding a 兼務 post in
+    them; anyone else nobody. Lookups through this give outsiders a 404."""
     if user.has_perm("trainees.use_hr_console"):
         return Trainee.objects.all()
     if user.has_perm("trainees.use_coordinator_pages"):
         ids = [organisation.id for organisation in organisations_in_scope(user)]
-        return Trainee.objects.filter(organisation_id__in=ids)
+        if not concurrent:
+            return Trainee.objects.filter(organisation_id__in=ids)
+        posts = Trainee.concurrent_organisations.through.objects.filter(
+            trainee_id=OuterRef("pk"), organisation_id__in=ids
+        )
+        return Trainee.objects.filter(Q(organisation_id__in=ids) | Exists(posts))
     return Trainee.objects.none()
 
 
@@ -163,8 +170,11 @@ def trainee_search(queryset: QuerySet[Trainee], filters: dict) -> QuerySet[Train
     if filters.get("q"):
         for word in filters["q"].split():
             queryset = queryset.filter(search_text__contains=search_key(word))
-    if filters.get("organisation"):
-        queryset = queryset.filter(organisation=filters["organisation"])
+    if filters.get("organisation"):  # its own staff and those holding a 兼務 post there
+        posts = Trainee.concurrent_organisations.through.objects.filter(
+            trainee_id=OuterRef("pk"), organisation=filters["organisation"]
+        )
+        queryset = queryset.filter(Q(organisation=filters["organisation"]) | Exists(posts))
     if filters.get("employment_type"):
         queryset = queryset.filter(employment_type=filters["employment_type"])
     if filters.get("status"):
@@ -296,3 +306,40 @@ def supervised_by(user: User, on: datetime.date) -> bool:
         Q(ends_on__isnull=True) | Q(ends_on__gte=on),
         starts_on__lte=on,
     ).exists()
+
+
+@dataclass
+class OrganisationRow:
+    organisation: Organisation
+    depth: int
+    staff: int  # active staff
+
+
+def organisation_tree() -> list[OrganisationRow]:
+    """Every organisation in tree order (ward first, then external; merged and closed ones
+    where they stood), with its depth and active staff. Two queries."""
+    organisations = list(
+        Organisation.objects.select_related("merged_into").order_by("is_external", "code")
+    )
+    staff = dict(
+        Trainee.objects.filter(status="active").values("organisation_id")
+        .annotate(n=Count("id")).values_list("organisation_id", "n")
+    )  # fmt: skip
+    children: dict[int | None, list[Organisation]] = defaultdict(list)
+    ids = {o.pk for o in organisations}
+    for organisation in organisations:
+        parent = organisation.parent_id if organisation.parent_id in ids else None
+        children[parent].append(organisation)
+    rows: list[OrganisationRow] = []
+    seen: set[int] = set()
+
+    def walk(parent: int | None, depth: int) -> None:
+        for organisation in children[parent]:
+            if organisation.pk in seen:
+                continue
+            seen.add(organisation.pk)
+            rows.append(OrganisationRow(organisation, depth, staff.get(organisation.pk, 0)))
+            walk(organisation.pk, depth + 1)
+
+    walk(None, 0)
+    return rows

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from trainees.models import User
+from trainees.records import transfers_apply_due
 
 
 @shared_task(ignore_result=True)
@@ -45,3 +46,9 @@ def send_invitation(self: Task, user_id: int) -> bool:
         body = render_to_string("trainees/email/invitation_body.txt", context)
     send_mail(subject, body, None, [user.email])
     return True
+
+
+@shared_task(ignore_result=True)
+def apply_planned_transfers() -> dict[str, int]:
+    """Planned transfers whose day has come (Celery beat, every morning). Safe to run again."""
+    return transfers_apply_due()

@@ -271,6 +271,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrollments.tasks.send_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Transfers planned ahead (職員情報登録): made early on their day, before anyone's pages.
+    "apply-planned-transfers": {
+        "task": "trainees.tasks.apply_planned_transfers",
+        "schedule": crontab(hour=0, minute=10),
+    },
     # 所属長承認: a reminder the day before the deadline; past it, the course's no-answer rule.
     "approvals-due": {"task": "enrollments.tasks.approvals_due", "schedule": 900.0},
     "refresh-completion": {

@@ -30,7 +30,7 @@ from enrollments.models import (
     Enrollment,
     Status,
 )
-from enrollments.services.seats import free_seats, session_lock
+from enrollments.services.seats import free_seats, session_lock, sessions_lock
 from enrollments.services.status import EnrollmentRefused, event_add, status_set
 from notices.models import NoticeKind
 from notices.services import Recipient, notice_send_by_template, notices_send
@@ -223,9 +223,16 @@ def approvals_answer(
         raise EnrollmentRefused(_("Say why: the applicant reads it."))
     if len(reason) > 500:
         raise EnrollmentRefused(_("The comment can be at most 500 characters."))
+    approval_ids = list(approval_ids)
+    if decision == APPROVE:
+        # Approving on a first-come course takes a seat: the sessions are locked first, as every
+        # other seat change does (session, then place), so the two never wait on each other.
+        sessions_lock(*Approval.objects.filter(
+            pk__in=approval_ids, enrollment__course__selection=Selection.FIRST_COME
+        ).values_list("enrollment__session_id", flat=True))  # fmt: skip
     approvals = list(
         Approval.objects.select_for_update(of=("self",))
-        .filter(pk__in=list(approval_ids))
+        .filter(pk__in=approval_ids)
         .select_related("enrollment__trainee", "enrollment__course", "enrollment__session")
         .order_by("pk")
     )

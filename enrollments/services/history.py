@@ -10,7 +10,7 @@ from django.db.models import Min, OuterRef, Subquery
 
 from courses.models import SessionDay
 from enrollments.models import Enrollment, Status
-from trainees.models import Trainee
+from trainees.models import Organisation, Trainee
 
 
 def enrollments_stamp_organisation(
@@ -60,3 +60,21 @@ def places_restamp_after_transfer(
         organisation_id=Subquery(trainee.values("organisation_id")[:1]),
         organisation_name=Subquery(trainee.values("organisation__name")[:1]),
     )
+
+
+def places_restamp_after_rename(
+    *, organisation_id: int, effective_on: datetime.date, **_signal: object
+) -> int:
+    """After a renaming effective ``effective_on`` entered late: the places counted under the
+    organisation on sessions whose first day is on or after it take the new name; earlier
+    ones keep the name at the time. The receiver of ``trainees.events.organisation_renamed``."""
+    begun_since = (
+        SessionDay.objects.values("session_id")
+        .annotate(first=Min("date"))
+        .filter(first__gte=effective_on)
+        .values("session_id")
+    )
+    name = Organisation.objects.filter(pk=organisation_id).values("name")[:1]
+    return Enrollment.objects.filter(
+        organisation_id=organisation_id, session_id__in=begun_since
+    ).update(organisation_name=Subquery(name))

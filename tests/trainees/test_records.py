@@ -11,6 +11,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from enrollments.models import Enrollment
@@ -245,3 +246,43 @@ def test_the_record_pages_have_fixed_query_budgets(client, hr_admin, page_querie
     for url, own in pages:
         with page_queries(*own):
             assert client.get(url).status_code == 200
+
+
+def test_a_transfer_ahead_is_planned_and_made_on_its_day(client, hr_admin):
+    """A move entered ahead (10月1日付, entered in September) waits, shows on the person's page,
+    and is made by the morning job on its day — with the same history as one entered on the
+    day; a second plan replaces the first; one whose person left is cancelled, saying why."""
+    old, new, other = (OrganisationFactory(name=n) for n in ("福祉課", "保育課", "環境課"))
+    person = TraineeFactory(organisation=old)
+    leaver = TraineeFactory(organisation=old)
+    september, october = datetime.date(2026, 9, 15), datetime.date(2026, 10, 1)
+    first = records.transfer_plan(trainee=person, organisation=other, effective_on=october,
+                                  actor=hr_admin, reason="内示", today=september)  # fmt: skip
+    plan = records.transfer_plan(trainee=person, organisation=new, effective_on=october,
+                                 actor=hr_admin, reason="10月1日付異動", today=september)  # fmt: skip
+    first.refresh_from_db()
+    assert first.cancelled_at is not None and plan.pending
+    records.transfer_plan(trainee=leaver, organisation=new, effective_on=october,
+                          actor=hr_admin, reason="異動", today=september)  # fmt: skip
+    Trainee.objects.filter(pk=leaver.pk).update(status="left")
+    client.force_login(hr_admin)
+    page = client.get(reverse("trainee_detail", args=[person.pk])).content.decode()
+    assert "保育課" in page and "10月1日付異動" in page
+    # The day before: nothing happens.
+    assert records.transfers_apply_due(today=datetime.date(2026, 9, 30)) == {
+        "applied": 0, "cancelled": 0}  # fmt: skip
+    assert records.transfers_apply_due(today=october) == {"applied": 1, "cancelled": 1}
+    person.refresh_from_db()
+    assert person.organisation == new
+    change = TraineeChange.objects.filter(trainee=person, kind="transferred").get()
+    assert change.reason == "10月1日付異動" and change.changed_by == hr_admin
+    assert TraineeChange.objects.filter(trainee=leaver, kind="transfer_cancelled").exists()
+    # Run again: nothing more.
+    assert records.transfers_apply_due(today=october) == {"applied": 0, "cancelled": 0}
+    # The page form plans a day ahead instead of refusing it.
+    later = timezone.localdate() + datetime.timedelta(days=20)
+    response = client.post(reverse("trainee_transfer", args=[person.pk]), {
+        "organisation": old.pk, "effective_on": later.strftime("%Y/%m/%d"), "reason": "再異動",
+    })  # fmt: skip
+    assert response.status_code == 302
+    assert person.planned_transfers.filter(applied_at=None, cancelled_at=None).count() == 1

@@ -44,6 +44,7 @@ from portal.demo_people import (
     DEMO_ACCOUNTS,
     DEMO_ORGANISATIONS,
     DEMO_PASSWORD,
+    seed_organisation_changes,
     seed_staff_records,
 )
 from trainees.models import ImportMode, Organisation, RosterImport, Trainee, User
@@ -111,6 +112,7 @@ class Command(BaseCommand):
             seed_history()
             seed_renewals()
             seed_staff_records()
+            seed_organisation_changes()
             seed_approvals()
         # The sign-in sheet's confirmation is a durable unit of work, as HR's is.
         seed_attendance_sheet()

@@ -748,8 +748,10 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
         ),
         "venue": VenueFactory(),
         "planned_transfer": PlannedTransfer.objects.create(
-            trainee=in_scope, organisation=OrganisationFactory(code="160000"),
-            effective_on=datetime.date(2099, 4, 1), reason="異動",
+            trainee=in_scope,
+            organisation=OrganisationFactory(code="160000"),
+            effective_on=datetime.date(2099, 4, 1),
+            reason="異動",
         ),
         "supervisor_post": SupervisorPost.objects.create(
             organisation=organisation, holder=in_scope, starts_on=datetime.date(2026, 4, 1)

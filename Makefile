@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format lock setup migrate messages worker beat demo-code system-deps clean backup restore
+.PHONY: run test bench generate lint format lock setup migrate messages worker beat demo-code system-deps clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,7 +65,13 @@ test: setup system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
-	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do [ "$$script" = bench/generate.py ] && continue; \
+		echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The one data generator, into the configured (empty, migrated) database:
+# make generate TRAINEES=4000|100000
+generate: setup
+	$(BIN)/python bench/generate.py --trainees $(or $(TRAINEES),4000)
 
 lint: setup
 	$(BIN)/ruff format --check .

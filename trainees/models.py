@@ -322,8 +322,8 @@ CHANGE_KINDS = {
     "transferred": _("transferred"),
     "left": _("marked as left"),
     "reactivated": _("re-activated"),
-    "transfer_planned": _("transfer planned"),
-    "transfer_cancelled": _("planned transfer cancelled"),
+    "plan_transfer": _("transfer planned"),
+    "plan_cancelled": _("planned transfer cancelled"),
 }
 
 

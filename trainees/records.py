@@ -394,7 +394,7 @@ def transfer_plan(
         trainee=trainee, organisation=organisation, effective_on=effective_on, reason=reason,
         created_by=actor,
     )  # fmt: skip
-    _change(trainee, "transfer_planned",
+    _change(trainee, "plan_transfer",
             {"organisation_id": [trainee.organisation_id, organisation.pk],
              "effective_on": [None, effective_on.isoformat()]}, actor, reason)  # fmt: skip
     audit_event_record(
@@ -416,7 +416,7 @@ def transfer_plan_cancel(*, plan: PlannedTransfer, actor: User | None, reason: s
         raise ValidationError({"reason": _("This planned transfer is no longer pending.")})
     plan.cancelled_at = timezone.now()
     plan.save(update_fields=["cancelled_at"])
-    _change(plan.trainee, "transfer_cancelled",
+    _change(plan.trainee, "plan_cancelled",
             {"organisation_id": [plan.organisation_id, None],
              "effective_on": [plan.effective_on.isoformat(), None]}, actor, reason)  # fmt: skip
     audit_event_record(
@@ -462,7 +462,7 @@ def _apply_planned(pk: int, today: datetime.date) -> str:
         plan.cancelled_at = timezone.now()
         plan.save(update_fields=["cancelled_at"])
         why = "; ".join(exc.messages)
-        _change(trainee, "transfer_cancelled",
+        _change(trainee, "plan_cancelled",
                 {"organisation_id": [plan.organisation_id, None],
                  "effective_on": [plan.effective_on.isoformat(), None]}, None,
                 _("Not made on its day: %(why)s") % {"why": why})  # fmt: skip

@@ -276,7 +276,7 @@ def test_a_transfer_ahead_is_planned_and_made_on_its_day(client, hr_admin):
     assert person.organisation == new
     change = TraineeChange.objects.filter(trainee=person, kind="transferred").get()
     assert change.reason == "10月1日付異動" and change.changed_by == hr_admin
-    assert TraineeChange.objects.filter(trainee=leaver, kind="transfer_cancelled").exists()
+    assert TraineeChange.objects.filter(trainee=leaver, kind="plan_cancelled").exists()
     # Run again: nothing more.
     assert records.transfers_apply_due(today=october) == {"applied": 0, "cancelled": 0}
     # The page form plans a day ahead instead of refusing it.

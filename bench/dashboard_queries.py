@@ -1,8 +1,9 @@
 """The enrolment pages at 4,000 and 100,000 trainees: queries and time per page.
 
-For each size: that many trainees in one department tree, every one of them holding a place on
-one of 20 courses (sessions of 200), a coordinator for the whole tree, and one trainee, the
-coordinator and HR opening their pages. The query count must not move with the size.
+For each size: that many trainees from bench/generate.py (the one generator; one fiscal year —
+about one place each, this year's open sessions taking applications), and a trainee, a
+department's coordinator and HR opening their pages. The query count must not move with the
+size.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kenshu_bench .venv/bin/python bench/dashboard_queries.py [sizes…]
 
@@ -11,7 +12,6 @@ Last line: {"sizes": [...], "pages": {page: {"<size>": {"queries", "ms"}}}}.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import sys
@@ -33,71 +33,17 @@ SIZES = [int(a) for a in sys.argv[1:]] or [4000, 100_000]
 
 
 def build(size: int):  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import Group
-    from django.utils import timezone
+    """The data set: bench/generate.py (one fiscal year, so that a size builds quickly), then
+    the people the pages are opened as — a trainee, a department's coordinator, HR — and the
+    session with the most people on it."""
+    from bench.generate import generate
+    from courses.models import Session
+    from trainees.models import User
 
-    from courses.models import Course, CourseKind, Session, SessionDay
-    from enrollments.models import Enrollment
-    from lib.bulk import insert_rows
-    from trainees.models import Organisation, Trainee, User
-    from trainees.roles import Role
-
-    now = timezone.now()
-    root = Organisation.objects.create(code="100000", name="区役所")
-    sections = [
-        Organisation.objects.create(code=f"1{n:02d}100", name=f"第{n}課", parent=root)
-        for n in range(50)
-    ]
-    insert_rows(
-        Trainee,
-        ["staff_number", "is_external", "name", "name_kana", "organisation_id", "concurrent_posts",
-         "job_title", "job_category", "duty", "gender", "email", "employment_type", "status",
-         "search_text", "created_at", "updated_at"],
-        ([f"{n:07d}", False, f"職員 {n}", "", sections[n % 50].pk, [], "主事", "事務", "", "",
-          f"s{n}@city.example.jp", "正規", "active", f"{n:07d}", now, now] for n in range(size)),
-    )  # fmt: skip
-    ids = list(Trainee.objects.order_by("id").values_list("id", flat=True))
-    sessions = []
-    for c in range(20):
-        course = Course.objects.create(
-            fiscal_year=2026, code=f"B{c:02d}", title=f"研修{c}", category="選択研修",
-            kind=CourseKind.OPEN, delivery="classroom",
-        )  # fmt: skip
-        for number in range(1, max(2, size // 20 // 200) + 1):
-            session = Session.objects.create(
-                course=course, number=number, capacity=1000,
-                application_opens_at=now - datetime.timedelta(days=1),
-                application_closes_at=now + datetime.timedelta(days=30),
-            )  # fmt: skip
-            SessionDay.objects.create(
-                session=session, date=datetime.date(2027, 1, 10), starts_at=datetime.time(9),
-                ends_at=datetime.time(17),
-            )  # fmt: skip
-            sessions.append(session)
-    per = len(ids) // len(sessions) + 1
-    insert_rows(
-        Enrollment,
-        ["session_id", "course_id", "trainee_id", "status", "source", "nomination_comment",
-         "requested_at", "completion", "completion_missing"],
-        ([sessions[i // per].pk, sessions[i // per].course_id, pk, "confirmed", "applied", "", now,
-          "not_started", []] for i, pk in enumerate(ids)),
-    )  # fmt: skip
-    for session in sessions:
-        count = Enrollment.objects.filter(session=session).count()
-        Session.objects.filter(pk=session.pk).update(capacity=max(count, 1), confirmed_count=count)
-    trainee_user = User.objects.create_user(username="t0", password=None)
-    trainee_user.groups.add(Group.objects.get(name=Role.TRAINEE))
-    Trainee.objects.filter(pk=ids[0]).update(user=trainee_user)
-    coordinator = User.objects.create_user(username="c0", password=None)
-    coordinator.groups.add(Group.objects.get(name=Role.COORDINATOR))
-    coordinator.coordinated_organisations.add(root)
-    hr = User.objects.create_user(username="h0", password=None)
-    hr.groups.add(Group.objects.get(name=Role.HR_ADMIN))
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    TOTP.activate(hr, generate_totp_secret())
-    busiest = Session.objects.order_by("-confirmed_count").first()
-    return trainee_user, coordinator, hr, busiest
+    generate(trainees=size, years=1, seed=3)
+    busiest = Session.objects.order_by("-confirmed_count", "pk").first()
+    return (User.objects.get(username="t0000"), User.objects.get(username="c000"),
+            User.objects.get(username="h000"), busiest)  # fmt: skip
 
 
 def measure(client, user, url: str) -> tuple[int, float]:  # type: ignore[no-untyped-def]

@@ -292,6 +292,16 @@ class Generator:
                 self.sessions[(year, code)] = [
                     (s.pk, d) for s, d in zip(sessions, days, strict=True)
                 ]
+                if year == self.last_year and kind == "open":
+                    # This year's open sessions still to come take applications now (the
+                    # catalogue), closing two weeks before their day.
+                    for session, day in zip(sessions, days, strict=True):
+                        if day > self.today + datetime.timedelta(days=15):
+                            Session.objects.filter(pk=session.pk).update(
+                                application_opens_at=self.now - datetime.timedelta(days=7),
+                                application_closes_at=self.now
+                                + datetime.timedelta(days=(day - self.today).days - 14),
+                            )
                 if delivery == "elearning":
                     Material.objects.create(course=course, title=f"{title} 動画", kind="link",
                                             url="https://example.jp/video")  # fmt: skip

@@ -3,16 +3,15 @@ freeze (write the list), with the number of queries each takes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kenshu .venv/bin/python bench/target_lists.py [trainees]
 
-Runs in a throw-away test database. Last line: {"trainees", "matched", "preview_s",
+The ward is bench/generate.py's (the one generator, one fiscal year). Runs in a throw-away
+test database. Last line: {"trainees", "matched", "preview_s",
 "preview_queries", "freeze_s", "freeze_queries", "refreeze_s"}.
 """
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -34,52 +33,23 @@ def main() -> None:
     setup_test_environment()
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        from django.utils import timezone
-
+        from bench.generate import generate
         from courses.models import TargetRule
         from courses.selectors import target_matches
         from enrollments.selectors import completed_trainee_ids
         from enrollments.services import target_list_freeze
-        from lib.bulk import insert_rows
         from tests.courses.factories import CourseFactory
-        from trainees.models import Organisation, Trainee
+        from trainees.models import Organisation
 
-        rng = random.Random(42)
-        now = timezone.now()
-        # 10 departments × 8 sections, as a ward's tree.
-        departments = [
-            Organisation.objects.create(code=f"{d + 10:02d}0000", name=f"第{d + 1}部")
-            for d in range(10)
-        ]
-        sections = [
-            Organisation.objects.create(
-                code=f"{d + 10:02d}{s + 1:02d}00", name=f"第{d + 1}部第{s + 1}課", parent=dept
-            )
-            for d, dept in enumerate(departments)
-            for s in range(8)
-        ]
-        types = ["正規"] * 8 + ["再任用", "会計年度"]
-        insert_rows(
-            Trainee,
-            ["staff_number", "is_external", "name", "name_kana", "organisation_id", "concurrent_posts",
-             "job_title", "job_category", "duty", "gender", "email", "employment_type", "status",
-             "hire_date", "search_text", "created_at", "updated_at"],
-            ([f"{n:07d}", False, f"職員 {n}", "", rng.choice(sections).pk, [], rng.choice(["主事", "主任", "係長"]),
-              "事務", "", "", f"s{n}@city.example.jp", rng.choice(types), "active",
-              datetime.date(1985, 4, 1) + datetime.timedelta(days=rng.randrange(40 * 365)),
-              f"{n:07d}", now, now]
-             for n in range(size)),
-        )  # fmt: skip
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "ANALYZE trainees_trainee"
-            ) if connection.vendor == "postgresql" else None
+        generate(trainees=size, years=1, seed=42)  # the one generator's ward
+        departments = list(Organisation.objects.filter(parent=None, is_external=False)
+                           .order_by("code"))  # fmt: skip
         course = CourseFactory(fiscal_year=2026)
         rule = TargetRule.objects.create(
-            course=course, employment_types=["正規"], job_titles=["主事", "主任"],
+            course=course, employment_types=["正規"], job_titles=["主事", "主任主事"],
             min_years_of_service=3,
         )  # fmt: skip
-        rule.organisations.set(departments[:5])  # half the ward, sub-units included
+        rule.organisations.set(departments[:10])  # half the ward, sub-units included
 
         with CaptureQueriesContext(connection) as preview_queries:
             started = time.perf_counter()

@@ -56,10 +56,11 @@ from learning.selectors import material_titles
 from lib.japanese import list_join
 from notices.models import NoticeKind
 from notices.selectors import notified_pairs
-from trainees.models import Organisation, Trainee, TraineeStatus, User
+from trainees.models import Organisation, SupervisorPost, Trainee, TraineeStatus, User
 from trainees.selectors import (
     coordinators_by_organisation,
     organisation_descendants,
+    organisations_in_scope,
     supervisors_for,
 )
 
@@ -684,19 +685,45 @@ def clash_text(places: list[Enrollment]) -> str:
     )
 
 
-def approvals_waiting_for(user: User, *, today: datetime.date | None = None) -> list[Approval]:
+def approvals_waiting_for(
+    user: User, *, today: datetime.date | None = None, coordinated: set[int] | None = None
+) -> list[Approval]:
     """The applications this person answers now (所属長承認): as 所属長 or deputy of the
     applicant at the supervisor's step, as a coordinator of the applicant at the
-    coordinator's — never their own. Soonest deadline first. Five queries whatever the
-    number (the waiting approvals, the posts and the tree, the coordinators and the tree)."""
+    coordinator's — never their own. Soonest deadline first. Only the applications under the
+    person's posts and coordinated organisations are read (a ward-wide season of approvals
+    costs each approver their own share), then each is checked against the one answer to who
+    approves (supervisors_for). ``coordinated``: the organisations the person coordinates,
+    where the caller has them already. A fixed number of queries whatever the number."""
     today = today or timezone.localdate()
+    posts = list(
+        SupervisorPost.objects.filter(
+            Q(holder__user=user) | Q(deputy__user=user),
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+            starts_on__lte=today,
+        ).values_list("organisation_id", flat=True)
+    )
+    under_posts = organisation_descendants(posts) if posts else set()
+    if coordinated is None:
+        coordinated = (
+            {o.pk for o in organisations_in_scope(user)}
+            if user.has_perm("trainees.use_coordinator_pages") else set()
+        )  # fmt: skip
+    if not under_posts and not coordinated:
+        return []
     waiting = list(
-        Approval.objects.filter(state__in=APPROVAL_WAITING, enrollment__status=Status.REQUESTED)
+        Approval.objects.filter(
+            Q(state=Approval.State.SUPERVISOR,
+              enrollment__trainee__organisation_id__in=under_posts)
+            | Q(state=Approval.State.COORDINATOR,
+                enrollment__trainee__organisation_id__in=coordinated),
+            enrollment__status=Status.REQUESTED,
+        )
         .select_related(
             "enrollment__trainee__organisation", "enrollment__session", "enrollment__course"
         )
         .order_by("due_at", "id")
-    )
+    )  # fmt: skip
     at_supervisor = [a for a in waiting if a.state == Approval.State.SUPERVISOR]
     at_coordinator = [a for a in waiting if a.state == Approval.State.COORDINATOR]
     supervisors = supervisors_for([a.enrollment.trainee for a in at_supervisor], today)

@@ -210,5 +210,5 @@ def coordinator_work_queue(
         oldest_reports=list(waiting.order_by("submitted_at")[:5]),
         missing=[r for r in compliance_summary(current_fiscal_year(), scope) if r["missing"]],
         upcoming=[StaffSession(s, on_them.get(s.pk, [])) for s in soon],
-        approvals=approvals_waiting_for(user, today=today),
+        approvals=approvals_waiting_for(user, today=today, coordinated=scope),
     )

@@ -325,8 +325,8 @@ def test_the_queue_page_answers_several_at_once_with_the_applicants_history(
     client.force_login(ward["chief"].user)
     page = client.get(reverse("approval_queue")).content.decode()
     assert all(c.name in page for c in clerks) and "接遇研修" in page and "理由1" in page
-    own = ["is a 所属長 today", "approvals waiting", "the organisation tree",
-           "the posts in effect", "recent training"]  # fmt: skip
+    own = ["is a 所属長 today", "their posts", "the units under them", "approvals waiting",
+           "the organisation tree", "the posts in effect", "recent training"]  # fmt: skip
     with page_queries(*own, mfa=False):
         assert client.get(reverse("approval_queue")).status_code == 200
     response = client.post(reverse("approval_queue"), {
@@ -390,3 +390,20 @@ def test_hr_keeps_the_supervisors_page(client, hr_admin, ward, page_queries):
     client.post(reverse("supervisor_post_end", args=[post.pk]), {"ends_on": "2099-03-31"})
     post.refresh_from_db()
     assert post.ends_on == datetime.date(2099, 3, 31)
+
+
+def test_each_approver_sees_their_own_share(ward):
+    """The queue reads only what is under the person's posts, and the one answer decides: the
+    部長 does not see a 係 member's application (福祉課's 所属長 answers it), but does see the
+    課長's own when the 課長 has no deputy."""
+    from enrollments.selectors import approvals_waiting_for
+
+    session = approval_session()
+    clerk = enrollment_apply(session=session, trainee=person(ward["unit"]), actor=None).approval
+    assert [a.pk for a in approvals_waiting_for(ward["chief"].user)] == [clerk.pk]
+    assert [a.pk for a in approvals_waiting_for(ward["deputy"].user)] == [clerk.pk]
+    assert approvals_waiting_for(ward["head"].user) == []
+    SupervisorPost.objects.filter(organisation=ward["section"]).update(deputy=None)
+    own = enrollment_apply(session=session, trainee=ward["chief"], actor=None).approval
+    assert [a.pk for a in approvals_waiting_for(ward["head"].user)] == [own.pk]
+    assert own.pk not in [a.pk for a in approvals_waiting_for(ward["chief"].user)]

@@ -104,7 +104,7 @@ def test_the_queue_has_a_fixed_number_of_queries(client, coordinator, organisati
            "the coordinator's organisations (quotas)", "their quotas", "the tree (sub-units)",
            "places held per organisation with a quota", "reports waiting (count)",
            "the oldest reports", "target-list members per course", "completed per course",
-           "approvals waiting (none: nobody to resolve)"]  # fmt: skip
+           "their 所属長 posts (none)", "approvals waiting (none: nobody to resolve)"]  # fmt: skip
     client.force_login(coordinator)
     client.get(reverse("coordinator_home"))
     with page_queries(*own, mfa=False):

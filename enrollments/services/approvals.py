@@ -238,8 +238,15 @@ def approvals_answer(
     )
     if not approvals:
         raise EnrollmentRefused(_("Choose at least one application."))
+    # The applications themselves, locked: one withdrawn meanwhile is not answered.
+    places = Enrollment.objects.select_for_update().in_bulk([a.enrollment_id for a in approvals])
     for approval in approvals:
         name = approval.enrollment.trainee.name
+        approval.enrollment.status = places[approval.enrollment_id].status
+        if approval.enrollment.status != Status.REQUESTED:
+            raise EnrollmentRefused(
+                _("%(name)s's application has been withdrawn or decided.") % {"name": name}
+            )
         if not approval.waiting:
             raise EnrollmentRefused(
                 _("%(name)s's application has already been answered (%(state)s).")
@@ -251,7 +258,6 @@ def approvals_answer(
             )
     counts: dict[str, int] = {}
     for approval in approvals:
-        Enrollment.objects.select_for_update().filter(pk=approval.enrollment_id).first()
         state = _answer(approval, decision, reason, actor)
         counts[state] = counts.get(state, 0) + 1
     audit_event_record(
@@ -305,14 +311,18 @@ def approvals_remind_and_expire(*, now: datetime.datetime | None = None) -> dict
     transaction, so one that fails does not hold the others back."""
     now = now or timezone.now()
     reminded = expired = 0
+    # Applications withdrawn or decided meanwhile are left alone.
     due_soon = Approval.objects.filter(
-        state=Approval.State.SUPERVISOR, due_at__gt=now, due_at__lte=now + REMIND_BEFORE
+        state=Approval.State.SUPERVISOR,
+        due_at__gt=now,
+        due_at__lte=now + REMIND_BEFORE,
+        enrollment__status=Status.REQUESTED,
     ).exclude(reminded_round=F("round"))  # this round reminded already
     for pk in due_soon.values_list("pk", flat=True):
         reminded += _remind(pk)
-    for pk in Approval.objects.filter(state__in=APPROVAL_WAITING, due_at__lte=now).values_list(
-        "pk", flat=True
-    ):
+    for pk in Approval.objects.filter(
+        state__in=APPROVAL_WAITING, due_at__lte=now, enrollment__status=Status.REQUESTED
+    ).values_list("pk", flat=True):
         expired += _expire(pk, now)
     return {"reminded": reminded, "expired": expired}
 

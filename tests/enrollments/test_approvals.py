@@ -407,3 +407,25 @@ def test_each_approver_sees_their_own_share(ward):
     own = enrollment_apply(session=session, trainee=ward["chief"], actor=None).approval
     assert [a.pk for a in approvals_waiting_for(ward["head"].user)] == [own.pk]
     assert own.pk not in [a.pk for a in approvals_waiting_for(ward["chief"].user)]
+
+
+def test_a_withdrawn_application_is_neither_answered_nor_chased(ward):
+    """The applicant cancels while the 所属長 has not answered: approving it later is refused
+    (on a first-come course it would otherwise take a seat), and the deadline job leaves it."""
+    from enrollments.services import enrollment_cancel
+
+    session = approval_session(selection=Selection.FIRST_COME)
+    clerk = person(ward["unit"], name="取消 花子")
+    place = enrollment_apply(session=session, trainee=clerk, actor=None)
+    enrollment_cancel(enrollment=place, actor=None)
+    with pytest.raises(EnrollmentRefused, match="取消 花子"):
+        approvals_answer(approval_ids=[place.approval.pk], decision="approve", reason="",
+                         actor=ward["chief"].user)  # fmt: skip
+    place.refresh_from_db()
+    session.refresh_from_db()
+    assert place.status == Status.CANCELLED and session.confirmed_count == 0
+    due = place.approval.due_at
+    assert approvals_remind_and_expire(now=due - datetime.timedelta(hours=20)) == {
+        "reminded": 0, "expired": 0}  # fmt: skip
+    assert approvals_remind_and_expire(now=due + datetime.timedelta(hours=1)) == {
+        "reminded": 0, "expired": 0}  # fmt: skip

@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("", include("portal.urls")),
+    path("", include("jobs.urls")),
     path("", include("trainees.urls")),
     path("", include("notices.urls")),
     path("", include("courses.urls")),

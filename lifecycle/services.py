@@ -37,12 +37,13 @@ from audit import chain
 from audit.models import AccessLog, AuditEvent, ChainSeal, SubjectView
 from audit.services import audit_event_record
 from enrollments.models import ACTIVE, Enrollment
+from jobs.models import Job
 from learning.models import Material
 from lib.japanese import fold
 from lifecycle import report as report_files
 from lifecycle.models import Basis, DeletionReport, Erasure
 from notices.models import Delivery, Notice
-from reports.models import CertificateBatch, HistoryImport
+from reports.models import HistoryImport
 from trainees.models import RosterImport, Trainee, TraineeChange, TraineeStatus, User
 
 ERASED_NAME = "（消去済み）"
@@ -205,7 +206,7 @@ def _plan(now: datetime.datetime, outcome: Outcome, *, dry_run: bool) -> list[Tr
         model.objects.filter(uploaded_at__lt=file_cutoff).exclude(plan=None)
         for model in (RosterImport, HistoryImport)
     ]
-    batches = CertificateBatch.objects.filter(
+    batches = Job.objects.filter(
         created_at__lt=now - datetime.timedelta(days=policy["export_file_days"])
     ).exclude(file="")
     orphans = _orphan_files()
@@ -222,7 +223,7 @@ def _plan(now: datetime.datetime, outcome: Outcome, *, dry_run: bool) -> list[Tr
             query.update(plan=None, errors=[], warnings=[])
         for batch in batches:
             batch.file.delete(save=False)
-            CertificateBatch.objects.filter(pk=batch.pk).update(file="")
+            Job.objects.filter(pk=batch.pk).update(file="")
         storage = Material._meta.get_field("file").storage
         for name in orphans:
             storage.delete(name)
@@ -230,10 +231,12 @@ def _plan(now: datetime.datetime, outcome: Outcome, *, dry_run: bool) -> list[Tr
 
 
 def _orphan_files() -> list[str]:
-    """Material files in storage that no material refers to any more (a replaced or removed
-    material whose file outlived it), older than a day (an upload in progress is not one)."""
+    """Files in the private storage that neither a material nor a job's result refers to any
+    more (a replaced or removed material whose file outlived it), older than a day (an upload
+    in progress is not one)."""
     storage = Material._meta.get_field("file").storage
     used = set(Material.objects.exclude(file="").values_list("file", flat=True))
+    used |= set(Job.objects.exclude(file="").values_list("file", flat=True))
     found: list[str] = []
 
     def walk(folder: str) -> None:

@@ -13,3 +13,4 @@ class NoticesConfig(AppConfig):
         from notices.audit_kinds import NoticesEventKind
 
         register_event_kinds(NoticesEventKind)
+        from notices import receivers  # noqa: F401 - listens to jobs.events

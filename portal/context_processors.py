@@ -81,6 +81,7 @@ def _menu(user: User, unread: int) -> list[NavItem]:
     if user.has_perm("audit.view_accesslog"):
         items.append(NavItem(_("Audit log"), reverse("audit:home")))
     account = [
+        NavItem(_("My background jobs"), reverse("job_list")),
         NavItem(_("Two-factor authentication"), reverse("mfa_index")),
         NavItem(_("Change password"), reverse("account_change_password")),
     ]

@@ -40,9 +40,15 @@ from enrollments.services import (
     order_issue,
     target_list_freeze,
 )
+from jobs.models import Job
 from portal.demo_assessments import _survey, _template, course_with_session
-from reports.services import authority_current, authority_save, history_record_add
-from trainees.models import Trainee
+from reports.services import (
+    authority_current,
+    authority_save,
+    certificate_batch_start,
+    history_record_add,
+)
+from trainees.models import Trainee, User
 
 OUTSIDE = [
     # (login of the trainee or None for the n-th ward employee, years ago, title, provider, hours)
@@ -143,3 +149,17 @@ def seed_history() -> None:
             reason="派遣研修の修了証を確認して登録",
             actor=None,
         )
+
+
+def seed_certificate_job() -> None:
+    """HR asked for last year's 情報セキュリティ研修 certificates as one PDF: a finished
+    background job (its page, its file, the notice in 100001's inbox)."""
+    hr = User.objects.filter(username="100001").first()
+    session = (
+        Session.objects.filter(course__code="S01", course__fiscal_year=current_fiscal_year() - 1)
+        .select_related("course")
+        .first()
+    )
+    if hr is None or session is None or Job.objects.filter(owner=hr).exists():
+        return
+    certificate_batch_start(session=session, file_format="pdf", actor=hr)

@@ -1,5 +1,5 @@
 """Certificates of completion (修了証): the trainee's own, HR's per session (one by one, or all
-as a ZIP or one PDF made in the background), revocation, the issuer and seal, and the public
+as a ZIP or one PDF made by a background job), revocation, the issuer and seal, and the public
 verification page the QR code opens."""
 
 from __future__ import annotations
@@ -7,8 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
-from django.http.response import HttpResponseBase
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,11 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.services import subject_views_record
 from courses.models import Session
 from enrollments.access import own_enrollment_or_404
+from jobs.services import jobs_for
 from lib.access import access
 from lib.messages import refused
 from reports import services
 from reports.certificates import certificates_pdf, number_of, verification_url
-from reports.models import Certificate, CertificateBatch
+from reports.models import Certificate
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import HR_CONSOLE, TRAINEE_PAGES
 
@@ -51,21 +51,24 @@ def my_certificate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _pdf(certificate)
 
 
+FORMATS = [("zip", gettext_lazy("ZIP of PDF files")), ("pdf", gettext_lazy("One PDF, a page each"))]
+
+
 class BatchForm(forms.Form):
-    kind = forms.ChoiceField(choices=CertificateBatch.Kind.choices)
+    kind = forms.ChoiceField(choices=FORMATS)
 
 
 @access(HR_CONSOLE)
 @require_http_methods(["GET", "POST"])
 def session_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session.objects.select_related("course"), pk=pk)
+    form = BatchForm(request.POST or None)
     if request.method == "POST":
-        form = BatchForm(request.POST)
         if form.is_valid():
-            batch = services.certificate_batch_start(
-                session=session, kind=form.cleaned_data["kind"], actor=request.user
+            job = services.certificate_batch_start(
+                session=session, file_format=form.cleaned_data["kind"], actor=request.user
             )
-            return redirect("certificate_batch", pk=batch.pk)
+            return redirect("job_detail", pk=job.pk)
         messages.error(request, _("Choose ZIP or PDF."))
     places = services.session_completed_places(session).select_related("trainee", "certificate")
     return render(
@@ -74,25 +77,10 @@ def session_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         {
             "session": session,
             "places": places.order_by("trainee__staff_number"),
-            "batches": CertificateBatch.objects.filter(session=session).order_by("-id")[:5],
-            "kinds": CertificateBatch.Kind.choices,
+            "jobs": jobs_for(user=request.user, about=f"session:{session.pk}", limit=5),
+            "kinds": FORMATS,
         },
     )
-
-
-@access(HR_CONSOLE)
-@require_GET
-def certificate_batch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(CertificateBatch.objects.select_related("session__course"), pk=pk)
-    return render(request, "reports/certificate_batch.html", {"batch": batch})
-
-
-@access(HR_CONSOLE)
-@require_GET
-def certificate_batch_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-    batch = get_object_or_404(CertificateBatch, pk=pk, state=CertificateBatch.State.DONE)
-    name = batch.file.name.rsplit("/", 1)[-1].split("-", 1)[-1]
-    return FileResponse(batch.file.open("rb"), as_attachment=True, filename=name)
 
 
 @access(HR_CONSOLE)

@@ -22,11 +22,14 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
 from courses.models import Category, fiscal_year_of
+from jobs.models import Job
+from jobs.services import job_start
 from lib.imports import Checked, Columns, FileImportPipeline, Problem, read_sheet
 from lib.japanese import fold, list_join, parse_date, trim
 from reports.audit_kinds import ReportsEventKind
 from reports.models import HistoryImport, HistoryRecord, HistoryRecordChange, Outcome
 from trainees.models import Trainee, TraineeStatus, User
+from trainees.roles import HR_CONSOLE
 
 COLUMNS = {
     "職員番号": "staff_number",
@@ -305,6 +308,26 @@ def history_import_preview(
     return HistoryPipeline().preview(
         data=data, file_name=file_name, encoding=encoding, uploaded_by=uploaded_by
     )
+
+
+HISTORY_COMMIT_JOB = "history.commit"
+
+
+def history_import_commit_start(*, record: HistoryImport, actor: User) -> Job:
+    """Add the records in the background (reports.background.history_commit): ten years of a
+    ward's past training is more than a page may wait for. Refused at once when it cannot be
+    confirmed."""
+    if record.status != HistoryImport.Status.PREVIEWED:
+        raise ValidationError(
+            _("This import cannot be committed (status: %(status)s).")
+            % {"status": record.get_status_display()}
+        )
+    return job_start(
+        kind=HISTORY_COMMIT_JOB, owner=actor,
+        title=_("History import: %(file)s") % {"file": record.file_name},
+        params={"import": record.pk}, permission=HR_CONSOLE, about=f"history:{record.pk}",
+        total=record.rows,
+    )  # fmt: skip
 
 
 def history_import_commit(*, record: HistoryImport, actor: User | None) -> int:

@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lib.access import access
 from lib.messages import refused
-from reports.history_import import history_import_commit, history_import_preview, planned
+from reports.history_import import history_import_commit_start, history_import_preview, planned
 from reports.models import HistoryImport
 from trainees.forms import TableUploadForm
 from trainees.http import AuthenticatedHttpRequest
@@ -74,19 +73,10 @@ def history_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 @access(HR_CONSOLE)
 @require_POST
 def history_import_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    record = get_object_or_404(HistoryImport, pk=pk)
+    record = get_object_or_404(HistoryImport.objects.defer("plan"), pk=pk)
     try:
-        added = history_import_commit(record=record, actor=request.user)
+        job = history_import_commit_start(record=record, actor=request.user)
     except ValidationError as exc:
         refused(request, exc)
-    else:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)s record was added to the history.",
-                "%(count)s records were added to the history.",
-                added,
-            )
-            % {"count": added},
-        )
-    return redirect("history_import_detail", pk=record.pk)
+        return redirect("history_import_detail", pk=record.pk)
+    return redirect("job_detail", pk=job.pk)

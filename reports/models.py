@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category
 from lib.imports import FileImport
-from lib.storage import private_storage
 
 
 class Outcome(models.TextChoices):
@@ -183,44 +182,6 @@ class Certificate(models.Model):
     @property
     def expired(self) -> bool:
         return self.valid_until is not None and self.valid_until < timezone.localdate()
-
-
-class CertificateBatch(models.Model):
-    """All certificates of a session as one ZIP or one multi-page PDF, made in the background:
-    the page shows its progress, then offers the file."""
-
-    class Kind(models.TextChoices):
-        ZIP = "zip", _("ZIP of PDF files")
-        PDF = "pdf", _("One PDF, a page each")
-
-    class State(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
-        RUNNING = "running", _("Being made")
-        DONE = "done", _("Ready")
-        FAILED = "failed", _("Failed")
-
-    session = models.ForeignKey("courses.Session", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
-    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
-    total = models.PositiveIntegerField(_("certificates"), default=0)
-    done = models.PositiveIntegerField(_("made"), default=0)
-    file = models.FileField(storage=private_storage, upload_to="certificates/", blank=True)
-    error = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        "trainees.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("certificate batch")
-        verbose_name_plural = _("certificate batches")
-
-    def __str__(self) -> str:
-        return f"{self.session_id} {self.kind} {self.state}"
-
-    @property
-    def percent(self) -> int:
-        return round(self.done * 100 / self.total) if self.total else 0
 
 
 class HistoryImport(FileImport):

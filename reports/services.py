@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import datetime
 import io
-import uuid
 import zipfile
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image, UnidentifiedImageError
 
 from audit.services import audit_event_record
@@ -25,20 +24,21 @@ from courses.models import Course, Session
 from courses.selectors import session_notice_values
 from enrollments.audit_kinds import EnrollmentsEventKind
 from enrollments.models import Completion, Enrollment, Status
-from notices.delivery import outbox_add
+from jobs.models import Job
+from jobs.services import JobResult, Progress, job_start
 from notices.models import NoticeKind
 from notices.services import Recipient, notice_send_by_template
 from reports.audit_kinds import ReportsEventKind
 from reports.certificates import certificates_pdf
 from reports.models import (
     Certificate,
-    CertificateBatch,
     HistoryRecord,
     HistoryRecordChange,
     IssuingAuthority,
 )
 from reports.selectors import session_hours
 from trainees.models import Trainee, TraineeStatus, User
+from trainees.roles import HR_CONSOLE
 
 
 def _editable(trainee: Trainee) -> None:
@@ -49,7 +49,6 @@ def _editable(trainee: Trainee) -> None:
         )
 
 
-BATCH_TASK = "reports.tasks.build_certificate_batch"
 FIELDS = (
     "fiscal_year",
     "title",
@@ -340,43 +339,43 @@ def session_completed_places(session: Session) -> QuerySet[Enrollment]:
     )
 
 
+CERTIFICATE_JOB = "certificates"
+
+
 @transaction.atomic
-def certificate_batch_start(*, session: Session, kind: str, actor: User | None) -> CertificateBatch:
-    """Queue the making of the session's certificates as one file (after commit, by a worker)."""
-    batch = CertificateBatch.objects.create(
-        session=session,
-        kind=kind,
-        total=session_completed_places(session).count(),
-        created_by=actor,
-    )
-    outbox_add(BATCH_TASK, [[batch.pk]])
+def certificate_batch_start(*, session: Session, file_format: str, actor: User) -> Job:
+    """All the session's certificates as one ZIP or one PDF, made in the background
+    (reports.background.certificates): the job's page shows the progress, then the file."""
+    count = session_completed_places(session).count()
+    label = {"zip": "ZIP", "pdf": "PDF"}[file_format]
+    job = job_start(
+        kind=CERTIFICATE_JOB, owner=actor,
+        title=_("Certificates of completion: %(course)s, session %(number)s (%(format)s)")
+        % {"course": session.course.title, "number": session.number, "format": label},
+        params={"session": session.pk, "format": file_format},
+        permission=HR_CONSOLE, about=f"session:{session.pk}", total=count,
+    )  # fmt: skip
     audit_event_record(
         kind=ReportsEventKind.CERTIFICATE_BATCH,
         user=actor,
-        detail={"batch": batch.pk, "session": session.pk, "kind": kind, "count": batch.total},
+        detail={"job": job.pk, "session": session.pk, "kind": file_format, "count": count},
     )
-    return batch
+    return job
 
 
-def certificate_batch_build(batch_id: int) -> None:
-    """Issue what is missing and write the file, saving the progress every few certificates so
-    the page can show it. Safe to run again: a batch done is left alone."""
-    batch = CertificateBatch.objects.select_related("session").get(pk=batch_id)
-    if batch.state == CertificateBatch.State.DONE:
-        return
-    CertificateBatch.objects.filter(pk=batch.pk).update(
-        state=CertificateBatch.State.RUNNING, done=0
-    )
-    places = list(session_completed_places(batch.session).select_related("trainee"))
+def certificate_batch_build(*, session: Session, file_format: str, actor: User | None,
+                            progress: Progress) -> JobResult:  # fmt: skip
+    """Issue what is missing and write the file, reporting each certificate made."""
+    places = list(session_completed_places(session).select_related("trainee"))
+    progress(0, len(places))
     authority = authority_current()
     certificates = []
     for index, place in enumerate(places, start=1):
-        certificates.append(certificate_issue(enrollment=place, actor=batch.created_by))
-        if index % 10 == 0 or index == len(places):
-            CertificateBatch.objects.filter(pk=batch.pk).update(done=index, total=len(places))
+        certificates.append(certificate_issue(enrollment=place, actor=actor))
+        progress(index)
     certificates = [c for c in certificates if not c.revoked_at]
-    name = f"certificates-{batch.session.course.code}-{batch.session.number}"
-    if batch.kind == CertificateBatch.Kind.PDF:
+    name = f"certificates-{session.course.code}-{session.number}"
+    if file_format == "pdf":
         content = certificates_pdf(certificates, authority)
         file_name = f"{name}.pdf"
     else:
@@ -388,13 +387,6 @@ def certificate_batch_build(batch_id: int) -> None:
                 )
         content = buffer.getvalue()
         file_name = f"{name}.zip"
-    batch.file.save(f"{uuid.uuid4().hex}-{file_name}", ContentFile(content), save=False)
-    CertificateBatch.objects.filter(pk=batch.pk).update(
-        file=batch.file.name, state=CertificateBatch.State.DONE, done=len(places)
-    )
-
-
-def certificate_batch_failed(batch_id: int, exc: Exception) -> None:
-    CertificateBatch.objects.filter(pk=batch_id).update(
-        state=CertificateBatch.State.FAILED, error=type(exc).__name__[:300]
-    )
+    summary = ngettext("%(count)s certificate.", "%(count)s certificates.", len(certificates))
+    return JobResult(content=content, file_name=file_name,
+                     summary=summary % {"count": len(certificates)})  # fmt: skip

@@ -48,16 +48,6 @@ urlpatterns = [
         certificate_views.session_certificates,
         name="session_certificates",
     ),
-    path(
-        "hr/certificate-batches/<int:pk>/",
-        certificate_views.certificate_batch,
-        name="certificate_batch",
-    ),
-    path(
-        "hr/certificate-batches/<int:pk>/download/",
-        certificate_views.certificate_batch_download,
-        name="certificate_batch_download",
-    ),
     path("hr/certificates/issuer/", certificate_views.authority, name="certificate_authority"),
     path(
         "hr/certificates/issuer/seal/",

@@ -154,15 +154,17 @@ def use_materials_storage(settings, monkeypatch, config: dict) -> None:
     models load (as in production, where settings do not change), so it is re-pointed too."""
     from django.core.files.storage import storages
 
+    from jobs.models import Job
     from learning.models import Material
 
     settings.STORAGES = {**settings.STORAGES, "materials": config}
-    monkeypatch.setattr(Material._meta.get_field("file"), "storage", storages["materials"])
+    for model in (Material, Job):
+        monkeypatch.setattr(model._meta.get_field("file"), "storage", storages["materials"])
 
 
 @pytest.fixture
 def private_storage(settings, monkeypatch, tmp_path):
-    """Course materials written to this test's own directory."""
+    """Course materials and jobs' files written to this test's own directory."""
     use_materials_storage(
         settings,
         monkeypatch,

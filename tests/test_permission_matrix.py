@@ -38,11 +38,12 @@ from enrollments.models import (
     PlaceStatusImport,
 )
 from enrollments.services.attendance import check_in_code_for
+from jobs.models import Job
 from lifecycle.models import DeletionReport
 from notices.models import Notice, NotificationTemplate
 from notices.services import template_save
 from reports.certificates import verification_code
-from reports.models import CertificateBatch, HistoryImport
+from reports.models import HistoryImport
 from reports.services import authority_save, certificate_issue, history_record_add
 from tests.assessments.factories import make_form, make_survey, make_test
 from tests.courses.factories import (
@@ -62,7 +63,7 @@ from tests.trainees.factories import (
     UserFactory,
 )
 from trainees.models import PlannedTransfer, SupervisorPost, User
-from trainees.roles import Role
+from trainees.roles import HR_CONSOLE, Role
 
 LOGIN = "LOGIN"
 PERSONAS = ("anonymous", "trainee", "coordinator", "hr_admin", "auditor", "outsider")
@@ -145,6 +146,12 @@ MATRIX = {
     "audit/deletion-reports/<int:pk>.<str:file_format>": _row(LOGIN, 403, 403, 403, 200),
     # The inbox: everyone's own
     "inbox/": logged_in(200),
+    # Background jobs: one's own (a finished HR job of the hr_admin persona: nobody else's).
+    "jobs/": logged_in(200),
+    "jobs/<int:pk>/": _row(LOGIN, 404, 404, 200, 404),
+    "jobs/<int:pk>/status/": _row(LOGIN, 404, 404, 200, 404),
+    "jobs/<int:pk>/download/": _row(LOGIN, 404, 404, 200, 404),
+    "jobs/<int:pk>/again/": post(LOGIN, 404, 404, 302, 404),
     "inbox/read/": post(LOGIN, 302, 302, 302, 302),
     "inbox/<int:pk>/read/": post(LOGIN, 404, 404, 404, 404),  # not theirs
     # Courses and sessions (HR only)
@@ -239,8 +246,6 @@ MATRIX = {
     # verification page (a made-up code is a 404 for everyone, logged in or not).
     "me/enrollments/<int:pk>/certificate/": _row(LOGIN, 404, 404, 404, 403),
     "hr/sessions/<int:pk>/certificates/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/certificate-batches/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
-    "hr/certificate-batches/<int:pk>/download/": _row(LOGIN, 403, 403, 200, 403),
     "hr/certificates/issuer/": _row(LOGIN, 403, 403, 200, 403),
     "hr/certificates/issuer/seal/": _row(LOGIN, 403, 403, 200, 403),
     "hr/certificates/<int:pk>/": _row(LOGIN, 403, 403, 200, 403),
@@ -606,8 +611,8 @@ def concrete_urls(objects):
             urls[key] = f"/audit/reports/{objects['monthly_report'].pk}.pdf"
         elif key.startswith("hr/history-imports/<int:pk>"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["history_import"].pk))
-        elif key.startswith("hr/certificate-batches/"):
-            urls[key] = "/" + key.replace("<int:pk>", str(objects["batch"].pk))
+        elif key.startswith("jobs/<int:pk>/"):
+            urls[key] = "/" + key.replace("<int:pk>", str(objects["job"].pk))
         elif key.startswith("hr/certificates/<int:pk>"):
             urls[key] = "/" + key.replace("<int:pk>", str(objects["certificate"].pk))
         elif key == "verify/<str:code>/":
@@ -684,18 +689,22 @@ def _assessment_objects(session, enrollment):
     }
 
 
+def _finished_job(owner):
+    job = Job.objects.create(kind="certificates", owner=owner, title="修了証", state="done",
+                             permission=HR_CONSOLE, file_name="certificates.zip")  # fmt: skip
+    job.file.save("certificates.zip", ContentFile(b"PK"), save=True)
+    return job
+
+
 def _certificate_objects(session):
     """A certificate (of a completed place), a finished ZIP of the session's, and a seal."""
     place = enrol(TraineeFactory(), session)
     completed(place)
     certificate = certificate_issue(enrollment=place, actor=None)
-    batch = CertificateBatch.objects.create(session=session, kind="zip", total=1, done=1,
-                                            state="done")  # fmt: skip
-    batch.file.save("certificates.zip", ContentFile(b"PK"), save=True)
     authority_save(name="人材育成センター所長", seal=SEAL_PNG, actor=None)
     history_import = HistoryImport.objects.create(file_name="past.csv", sha256="0" * 64,
                                                   status="invalid")  # fmt: skip
-    return {"certificate": certificate, "batch": batch, "history_import": history_import}
+    return {"certificate": certificate, "history_import": history_import}
 
 
 @pytest.fixture
@@ -757,6 +766,7 @@ def matrix_objects(trainee, coordinator, hr_admin, auditor, organisation, privat
             organisation=organisation, holder=in_scope, starts_on=datetime.date(2026, 4, 1)
         ),
         # A notice in the fixture enrolment's trainee's own inbox: nobody else's to mark read.
+        "job": _finished_job(hr_admin),
         "others_notice": Notice.objects.create(
             user=UserFactory(username="399999"), kind="info", title="x", body="x"
         ),

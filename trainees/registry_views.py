@@ -19,7 +19,6 @@ from audit.exports import export_response
 from audit.services import subject_views_record
 from lib.access import access
 from lib.exports import FORMATS
-from lib.imports import StaleImportError
 from lib.messages import refused
 from trainees import exports, selectors, services
 from trainees.audit_kinds import TraineesEventKind
@@ -30,7 +29,7 @@ from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE
 from trainees.roster_import import (
     changes_for_display,
     privileged_deactivations,
-    roster_import_commit,
+    roster_import_commit_start,
     roster_import_preview,
 )
 
@@ -102,20 +101,17 @@ def roster_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 @access(HR)
 @require_POST
 def roster_import_commit_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    record = get_object_or_404(RosterImport, pk=pk)
+    record = get_object_or_404(RosterImport.objects.defer("plan"), pk=pk)
     try:
-        roster_import_commit(
-            roster_import_id=record.pk,
-            committed_by=request.user,
+        job = roster_import_commit_start(
+            record=record,
+            actor=request.user,
             confirm_privileged=request.POST.get("confirm_privileged") == "on",
         )
-    except StaleImportError as exc:
-        messages.error(request, str(exc))
     except ValidationError as exc:
         refused(request, exc)
-    else:
-        messages.success(request, _("The roster has been imported."))
-    return redirect("roster_import_detail", pk=record.pk)
+        return redirect("roster_import_detail", pk=record.pk)
+    return redirect("job_detail", pk=job.pk)
 
 
 @access(HR)

@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.services import audit_event_record
+from jobs.models import Job
+from jobs.services import job_start
 from lib.bulk import insert_rows, update_rows
 from lib.imports import Checked, FileImportPipeline, Problem
 from lib.japanese import search_key
@@ -45,7 +47,7 @@ from trainees.models import (
     TraineeStatus,
     User,
 )
-from trainees.roles import Role
+from trainees.roles import HR_CONSOLE, Role
 from trainees.roster import ParsedRoster, RosterRow, parse_roster
 
 BATCH = 2000
@@ -612,6 +614,27 @@ def roster_import_preview(
     return RosterPipeline(today or timezone.localdate()).preview(
         data=data, file_name=file_name, encoding=encoding, uploaded_by=uploaded_by,
         mode=mode, organisation=organisation,
+    )  # fmt: skip
+
+
+ROSTER_COMMIT_JOB = "roster.commit"
+
+
+def roster_import_commit_start(
+    *, record: RosterImport, actor: User, confirm_privileged: bool = False
+) -> Job:
+    """Confirm the import in the background (trainees.background.roster_commit): a city's
+    roster takes longer than a page may wait. Refused at once when it cannot be confirmed."""
+    if record.status != RosterImport.Status.PREVIEWED:
+        raise ValidationError(
+            _("This import cannot be committed (status: %(status)s).")
+            % {"status": record.get_status_display()}
+        )
+    return job_start(
+        kind=ROSTER_COMMIT_JOB, owner=actor,
+        title=_("Roster import: %(file)s") % {"file": record.file_name},
+        params={"import": record.pk, "confirm_privileged": confirm_privileged},
+        permission=HR_CONSOLE, about=f"roster:{record.pk}", total=record.rows,
     )  # fmt: skip
 
 

@@ -96,6 +96,7 @@ CERTIFICATE_ISSUER = env_str("CERTIFICATE_ISSUER", "人材育成センター所�
 # list (ARCHITECTURE.md; tests/test_architecture.py reads the layers from here — the one list).
 PROJECT_APPS = [
     "audit",
+    "jobs",
     "trainees",
     "notices",
     "courses",
@@ -258,6 +259,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # A delivery claimed by a worker that died is taken over after this many seconds.
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 60, minimum=1)
+# A background job running this long is presumed to have lost its worker and is run again
+# (jobs.services.jobs_sweep); longer than the longest job.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 1800, minimum=60)
 # A delivery still queued after this is handed to the broker again (its task was lost, e.g.
 # Redis restarted without its data). Longer than the longest retry back-off (600 s).
 DELIVERY_SWEEP_AFTER_SECONDS = env_int("DELIVERY_SWEEP_AFTER_SECONDS", 900, minimum=1)
@@ -265,6 +269,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "trainees.tasks.clear_expired_sessions", "schedule": 3600.0},
     "relay-outbox": {"task": "notices.tasks.relay_outbox", "schedule": 5.0},
+    "sweep-jobs": {"task": "jobs.tasks.sweep_jobs", "schedule": 60.0},
     "sweep-deliveries": {"task": "notices.tasks.sweep_deliveries", "schedule": 60.0},
     # 08:00 Asia/Tokyo: people read reminders at the start of the working day.
     "send-reminders": {

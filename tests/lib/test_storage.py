@@ -1,18 +1,18 @@
-"""The one private storage (lib.storage): materials and certificate batches are kept in it, and it is
+"""The one private storage (lib.storage): materials and background jobs' files are kept in it, and it is
 whatever settings.STORAGES["materials"] names — a swap in settings needs no migration."""
 
 from __future__ import annotations
 
 from django.core.files.base import ContentFile
 
+from jobs.models import Job
 from learning.models import Material
 from lib.storage import private_storage
-from reports.models import CertificateBatch
 
 
 def test_materials_and_certificates_share_the_private_storage():
     # The fields name the function (deconstructed into migrations), not a storage object.
-    for model in (Material, CertificateBatch):
+    for model in (Material, Job):
         assert model._meta.get_field("file")._storage_callable is private_storage
 
 

@@ -16,6 +16,7 @@ import time
 import uuid
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from pypdf import PdfReader
 from audit import chain
 from audit.models import AccessLog, AuditEvent
 from enrollments.models import Enrollment
+from jobs.models import Job
 from lifecycle import services
 from lifecycle.models import DeletionReport, Erasure
 from tests.courses.factories import SessionFactory
@@ -79,6 +81,15 @@ def ward(organisation, private_storage):
     orphan.write_bytes(b"%PDF-1.4 old")
     yesterday = time.time() - 3 * 86400
     os.utime(orphan, (yesterday, yesterday))
+    # Background jobs' files: one past RETENTION_EXPORT_FILE_DAYS (7), one kept (its file is
+    # older than a day, yet a job refers to it: not an orphan).
+    owner = UserFactory(username="100009", roles=[Role.HR_ADMIN])
+    for days, name in ((10, "old.zip"), (3, "recent.zip")):
+        job = Job.objects.create(kind="certificates", owner=owner, title=name, state="done",
+                                 created_at=timezone.now() - datetime.timedelta(days=days))  # fmt: skip
+        job.file.save(f"jobs/{name}", ContentFile(b"PK"), save=True)
+        os.utime(private_storage / job.file.name, (yesterday, yesterday))
+        people[name] = job
     return people
 
 
@@ -88,7 +99,7 @@ def test_a_dry_run_counts_and_changes_nothing(ward):
     result = json.loads(out.getvalue())
     assert result["counts"]["people"] == 1 and result["report"] is None
     assert result["counts"]["access_log"] == 4 and result["counts"]["import_plans"] == 1
-    assert result["counts"]["orphan_files"] == 1
+    assert result["counts"]["orphan_files"] == 1 and result["counts"]["export_files"] == 1
     assert Trainee.objects.get(pk=ward["gone"].pk).name == "退職 000101"
     assert AccessLog.objects.count() == 5 and not DeletionReport.objects.exists()
 
@@ -118,7 +129,10 @@ def test_exactly_the_expired_data_goes_and_the_report_says_so(ward, private_stor
     assert chain.verify().intact
     assert not (private_storage / "materials" / "2019" / "old.pdf").exists()
     assert outcome.counts == {"people": 1, "access_log": 4, "import_plans": 1,
-                              "orphan_files": 1}  # fmt: skip
+                              "export_files": 1, "orphan_files": 1}  # fmt: skip
+    old, recent = (Job.objects.get(pk=ward[n].pk) for n in ("old.zip", "recent.zip"))
+    assert not old.file and not (private_storage / ward["old.zip"].file.name).exists()
+    assert recent.file and (private_storage / recent.file.name).exists()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(bytes(report.pdf))).pages)
     assert "電子データの消去報告書" in text and "保存期間の経過" in text
     assert services.person_hash("000101") in text.replace("\n", "")

@@ -14,6 +14,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from audit.models import AuditEvent
+from jobs.models import Job
 from reports.history_import import history_import_commit, history_import_preview
 from reports.models import HistoryRecord, HistoryRecordChange
 from tests.trainees.factories import TraineeFactory
@@ -28,7 +29,9 @@ def staff():
     return [TraineeFactory(staff_number=f"00012{n}") for n in range(3)]
 
 
-def test_a_cp932_file_with_wareki_dates_is_previewed_then_added_whole(client, hr_admin, staff):
+def test_a_cp932_file_with_wareki_dates_is_previewed_then_added_whole(
+    client, hr_admin, staff, django_capture_on_commit_callbacks, eager_celery
+):
     text = HEADER + (
         "０００１２０,,第1部課程,自治大学校,派遣研修,平成30年10月1日,H30.11.30,２４０,修了,\r\n"
         "000121,2019,政策法務研修,市町村アカデミー,,令和元年5月13日,R1.5.17,30.5,,\r\n"
@@ -40,7 +43,13 @@ def test_a_cp932_file_with_wareki_dates_is_previewed_then_added_whole(client, hr
     assert "第1部課程" in page and "2件を受講履歴に追加します" in page
     assert not HistoryRecord.objects.exists()  # the preview writes nothing
     record_id = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
-    client.post(reverse("history_import_confirm", args=[record_id]))
+    # Added by a background job (run after commit; eager here): its page says what came out.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("history_import_confirm", args=[record_id]))
+    job = Job.objects.get(kind="history.commit")
+    assert response["Location"] == reverse("job_detail", args=[job.pk])
+    assert (job.state, job.summary) == ("done", "2件を受講履歴に追加しました。")
+    assert job.link == reverse("history_import_detail", args=[record_id])
     first, second = HistoryRecord.objects.order_by("started_on")
     assert (first.trainee, first.fiscal_year, first.hours) == (staff[0], 2018, Decimal("240.0"))
     assert first.ended_on == datetime.date(2018, 11, 30) and first.source == "import"
@@ -48,9 +57,12 @@ def test_a_cp932_file_with_wareki_dates_is_previewed_then_added_whole(client, hr
         datetime.date(2019, 5, 13), "派遣研修", "completed")  # fmt: skip
     assert HistoryRecordChange.objects.filter(reason="history.csv から取込").count() == 2
     assert AuditEvent.objects.get(kind="history.imported").detail["records"] == 2
-    # Confirming twice adds nothing more.
-    client.post(reverse("history_import_confirm", args=[record_id]))
-    assert HistoryRecord.objects.count() == 2
+    # Confirming twice adds nothing more: refused at once, no second job.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(reverse("history_import_confirm", args=[record_id]))
+    again = client.get(again["Location"])
+    assert "この取込は反映できません" in again.content.decode()
+    assert HistoryRecord.objects.count() == 2 and Job.objects.count() == 1
 
 
 def test_a_bad_file_names_every_problem_and_writes_nothing(hr_admin, staff):

@@ -258,7 +258,9 @@ def test_import_roster_usage_errors_exit_2(fixtures, db):
 # --- HR in the browser (Django test client) --------------------------------------------------
 
 
-def test_upload_preview_confirm(client, hr_admin, fixtures):
+def test_upload_preview_confirm(
+    client, hr_admin, fixtures, django_capture_on_commit_callbacks, eager_celery
+):
     client.force_login(hr_admin)
     with (fixtures / "roster_sample_cp932.csv").open("rb") as upload:
         response = client.post(
@@ -270,8 +272,11 @@ def test_upload_preview_confirm(client, hr_admin, fixtures):
     assert "小林　恵" in page
     assert "この内容で反映する" in page
     assert not Trainee.objects.exists()
-    client.post(reverse("roster_import_commit", args=[record.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("roster_import_commit", args=[record.pk]))
+    response = client.get(response["Location"])
     assert Trainee.objects.count() == 12
+    assert "名簿を反映しました：追加12件、変更0件、無効化0件。" in response.content.decode()
     record.refresh_from_db()
     assert record.committed_by == hr_admin
     assert (

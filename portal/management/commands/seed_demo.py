@@ -39,7 +39,7 @@ from portal.demo_courses import (
     seed_open_courses,
     seed_renewals,
 )
-from portal.demo_history import seed_history
+from portal.demo_history import seed_certificate_job, seed_history
 from portal.demo_people import (
     DEMO_ACCOUNTS,
     DEMO_ORGANISATIONS,
@@ -116,6 +116,8 @@ class Command(BaseCommand):
             seed_approvals()
         # The sign-in sheet's confirmation is a durable unit of work, as HR's is.
         seed_attendance_sheet()
+        # A background job (after commit, as HR's click makes it): the certificates as one PDF.
+        seed_certificate_job()
         self._demo_views()
         seed_audit_month()
         # The monthly purge has run once: its deletion report (nothing in the demo is past

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+
+class JobsConfig(AppConfig):
+    name = "jobs"
+    verbose_name = _("Background jobs")
+
+    def ready(self) -> None:
+        # Each app names its kinds of job in its background.py (jobs.registry.job_kind).
+        autodiscover_modules("background")

@@ -126,9 +126,10 @@ def progress_of(job: Job) -> tuple[int, int]:
 
 def job_start(
     *, kind: str, owner: Any, title: str, params: dict[str, Any] | None = None,
-    permission: str = "", about: str = "", total: int = 0,
+    permission: str = "", about: str = "", total: int = 0, link: str = "",
 ) -> Job:  # fmt: skip
-    """Keep the job and hand it to a worker once the caller's transaction commits. The same
+    """Keep the job and hand it to a worker once the caller's transaction commits (`link`: the
+    page it was asked from, until the result names its own). The same
     work asked for again by the same person while it is still waiting or running (a double
     click) is the job already there."""
     if kind not in KINDS:
@@ -141,7 +142,7 @@ def job_start(
             return job
     job = Job.objects.create(
         kind=kind, owner=owner, title=title[:200], params=params or {},
-        permission=permission, about=about[:60], total=total,
+        permission=permission, about=about[:60], total=total, link=link[:300],
     )  # fmt: skip
     _dispatch([job.pk])
     return job
@@ -150,7 +151,8 @@ def job_start(
 def job_again(*, job: Job, actor: Any) -> Job:
     """The same work once more (after a failure), as a new job of the same person."""
     return job_start(kind=job.kind, owner=actor, title=job.title, params=job.params,
-                     permission=job.permission, about=job.about, total=job.total)  # fmt: skip
+                     permission=job.permission, about=job.about, total=job.total,
+                     link=job.link)  # fmt: skip
 
 
 def _dispatch(ids: list[int]) -> None:
@@ -202,7 +204,7 @@ def job_run(job_id: int) -> bool:
                 saved = _keep_file(job, result)
                 Job.objects.filter(pk=job.pk).update(
                     state=Job.State.DONE, file=saved, file_name=result.file_name[:200],
-                    link=result.link[:300], summary=result.summary[:300], error="",
+                    link=(result.link or job.link)[:300], summary=result.summary[:300], error="",
                     done=progress.done or progress.total, total=progress.total or job.total,
                     finished_at=timezone.now(),
                 )  # fmt: skip

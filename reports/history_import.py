@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -326,7 +327,7 @@ def history_import_commit_start(*, record: HistoryImport, actor: User) -> Job:
         kind=HISTORY_COMMIT_JOB, owner=actor,
         title=_("History import: %(file)s") % {"file": record.file_name},
         params={"import": record.pk}, permission=HR_CONSOLE, about=f"history:{record.pk}",
-        total=record.rows,
+        total=record.rows, link=reverse("history_import_detail", args=[record.pk]),
     )  # fmt: skip
 
 

@@ -354,6 +354,7 @@ def certificate_batch_start(*, session: Session, file_format: str, actor: User) 
         % {"course": session.course.title, "number": session.number, "format": label},
         params={"session": session.pk, "format": file_format},
         permission=HR_CONSOLE, about=f"session:{session.pk}", total=count,
+        link=reverse("session_certificates", args=[session.pk]),
     )  # fmt: skip
     audit_event_record(
         kind=ReportsEventKind.CERTIFICATE_BATCH,

@@ -25,6 +25,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Manager, Max, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -635,6 +636,7 @@ def roster_import_commit_start(
         title=_("Roster import: %(file)s") % {"file": record.file_name},
         params={"import": record.pk, "confirm_privileged": confirm_privileged},
         permission=HR_CONSOLE, about=f"roster:{record.pk}", total=record.rows,
+        link=reverse("roster_import_detail", args=[record.pk]),
     )  # fmt: skip
 
 

@@ -128,6 +128,8 @@ def test_a_sessions_certificates_as_zip_and_as_one_pdf(
     assert AuditEvent.objects.filter(kind="certificate.batch", detail__job=job.pk).exists()
     page = client.get(reverse("job_detail", args=[job.pk])).content.decode()
     assert "3件の修了証" in page and 'http-equiv="refresh"' not in page
+    assert job.link == reverse("session_certificates", args=[session.pk])  # 依頼した画面に戻る
+    assert f'href="{job.link}"' in page
     download = client.get(reverse("job_download", args=[job.pk]))
     assert download["Content-Disposition"].endswith(f'certificates-S09-{session.number}.zip"')
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))

@@ -544,18 +544,24 @@ def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[d
     )
     if scope is not None:
         records = records.filter(trainee__organisation_id__in=scope)
-    # Who contributed hours: a completed place or a completed record (each person once).
+    # Who contributed hours: a completed place or a completed record (each person once) —
+    # those with a place, then those with only a record (few: an OR of two EXISTS over every
+    # member of staff cost 300 ms at 100,000).
     for employment, people in (
-        Trainee.objects.filter(
-            Exists(places.filter(trainee_id=OuterRef("pk")))
-            | Exists(records.filter(trainee_id=OuterRef("pk")))
-        )
-        .values("employment_type")
-        .annotate(n=Count("id"))
+        places.values("trainee__employment_type")
+        .annotate(n=Count("trainee_id", distinct=True))
         .order_by()
-        .values_list("employment_type", "n")
+        .values_list("trainee__employment_type", "n")
     ):
         trained[employment] = people
+    for employment, people in (
+        records.exclude(Exists(places.filter(trainee_id=OuterRef("trainee_id"))))
+        .values("trainee__employment_type")
+        .annotate(n=Count("trainee_id", distinct=True))
+        .order_by()
+        .values_list("trainee__employment_type", "n")
+    ):
+        trained[employment] = trained.get(employment, 0) + people
     for employment, hours in (
         records.values("trainee__employment_type")
         .annotate(h=Sum("hours"))

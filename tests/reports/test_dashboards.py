@@ -166,6 +166,18 @@ def test_hours_by_employment_type(ward):
     regular = rows[EmploymentType.REGULAR]
     assert regular["trained"] == 5 and regular["in_post"] == 8
     assert regular["hours"] == Decimal("47.5") and regular["mean"] == Decimal("5.9")
+    # Someone with only a record (no place) contributed too: counted once, and alone their
+    # hours are hidden. (Counting only those with a place would show 0 people and 6 h.)
+    history_record_add(trainee=ward["people"]["t6"], data={**RECORD, "fiscal_year": 2026,
+                       "hours": Decimal("6.0")}, reason="派遣", actor=None)  # fmt: skip
+    history_record_add(trainee=ward["people"]["t1"], data={**RECORD, "fiscal_year": 2026,
+                       "title": "二つ目", "hours": Decimal("2.0")}, reason="派遣",
+                       actor=None)  # fmt: skip
+    rows = {row["employment_type"]: row for row in dashboards.hours_by_employment_type(2026, None)}
+    assert rows[EmploymentType.FISCAL_YEAR]["trained"] == 1
+    assert rows[EmploymentType.FISCAL_YEAR]["hours"] is None
+    assert rows[EmploymentType.REGULAR]["trained"] == 5  # t1: a place and two records, once
+    assert rows[EmploymentType.REGULAR]["hours"] == Decimal("49.5")
 
 
 def _take(session, test, person, scores, satisfaction=None, survey=None):
@@ -274,7 +286,8 @@ OWN_QUERIES = {
                              "absences by reason (grouped)"],
     "dashboard_results": ["fiscal years", "test results (grouped)", "survey means (grouped)"],
     "dashboard_hours": ["fiscal years", "the year's courses", "session days (hours)", "places",
-                        "trainees with places", "history records", "staff by organisation"],
+                        "trainees with places", "trainees with only a record", "history records",
+                        "staff by organisation"],
     "dashboard_chase": ["the course", "not yet applied: count", "not yet applied: the page",
                         "their places", "their organisations", "the members' organisations"],
     "dashboard_cell": ["the course", "the organisation", "its sections", "the cell's people"],

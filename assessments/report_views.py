@@ -113,7 +113,7 @@ def report_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "organisations": organisations,
             "organisation_id": data.get("organisation"),
             # reports only HR can review: marked so, first to do
-            "hr_reviews": {report.pk for report in selectors.reports_without_reviewer(course.pk)},
+            "hr_reviews": {pk for pk, _course in selectors.reports_without_reviewer(course.pk)},
         },
     )
 

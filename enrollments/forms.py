@@ -19,7 +19,7 @@ from enrollments.models import (
     Enrollment,
     Status,
 )
-from lib.forms import FoldedNumbersMixin
+from lib.forms import FoldedNumbersMixin, QuickCheckboxSelectMultiple
 from lib.japanese import fold
 from trainees.models import Organisation, Trainee
 
@@ -144,6 +144,10 @@ class StaffChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.staff_number} {obj.name}（{obj.organisation.name}）"
 
 
+# Above this many staff in a coordinator's care, the list to tick shows only those searched for.
+NOMINATION_LIST_MAX = 500
+
+
 class NominateForm(FoldedNumbersMixin, _StaffNumberField, forms.Form):
     """One or more of the coordinator's staff, ticked in their list (narrowed by typing) or by
     staff number."""
@@ -155,7 +159,7 @@ class NominateForm(FoldedNumbersMixin, _StaffNumberField, forms.Form):
         label=_("Your staff"),
         queryset=Trainee.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple(
+        widget=QuickCheckboxSelectMultiple(
             attrs={"class": "checklist", "data-filter-label": _("Type a name or number")}
         ),
     )
@@ -175,8 +179,11 @@ class NominateForm(FoldedNumbersMixin, _StaffNumberField, forms.Form):
     )
 
     def __init__(
-        self, *args: Any, sessions: QuerySet[Session], staff: QuerySet[Trainee], **kwargs: Any
-    ) -> None:
+        self, *args: Any, sessions: QuerySet[Session], staff: QuerySet[Trainee],
+        listed: QuerySet[Trainee] | None = None, **kwargs: Any,
+    ) -> None:  # fmt: skip
+        """`listed`: the staff shown to tick (default: all of `staff`) — a department too large
+        to list is narrowed by a search; anyone in `staff` may still be chosen."""
         super().__init__(*args, **kwargs)
         self.staff = staff
         _choice(self, "session").queryset = sessions
@@ -184,6 +191,8 @@ class NominateForm(FoldedNumbersMixin, _StaffNumberField, forms.Form):
         people.queryset = staff.select_related("organisation").order_by(
             "organisation__code", "staff_number"
         )
+        if listed is not None:
+            people.widget.choices = [(t.pk, people.label_from_instance(t)) for t in listed]
 
     def clean_staff_number(self) -> str:
         if not self.cleaned_data.get("staff_number"):

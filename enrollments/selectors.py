@@ -172,10 +172,17 @@ def other_sessions(enrollment: Enrollment) -> list[Session]:
     )
 
 
-def catalogue(trainee: Trainee, *, category: str = "") -> list[Course]:
+# A course shows its first sessions in the catalogue; the rest on its own page (a city runs a
+# hundred sessions of one course: one long page for everybody, every day).
+CATALOGUE_SESSIONS = 10
+
+
+def catalogue(trainee: Trainee, *, category: str = "", course: int | None = None) -> list[Course]:
     """応募研修 the trainee may apply to now: open courses with a session taking applications,
-    seats left and deadline, and whether the trainee already holds a place. Two queries, plus
-    one per course that has target conditions (to check them)."""
+    seats left and deadline, and whether the trainee already holds a place. Each course keeps
+    its first CATALOGUE_SESSIONS sessions (``more_sessions``: how many are left out), unless
+    it is the one `course` asked for. Two queries, plus one per course that has target
+    conditions (to check them)."""
     now = timezone.now()
     taking = Session.objects.filter(
         Q(application_opens_at__isnull=True) | Q(application_opens_at__lte=now),
@@ -209,6 +216,8 @@ def catalogue(trainee: Trainee, *, category: str = "") -> list[Course]:
     )
     if category:
         courses = courses.filter(category=category)
+    if course is not None:
+        courses = courses.filter(pk=course)
     if trainee.is_external:
         courses = courses.filter(external_allowed=True)
     shown: list[Course] = [
@@ -218,9 +227,13 @@ def catalogue(trainee: Trainee, *, category: str = "") -> list[Course]:
     ]
     # What to read before: the materials' titles (one query for all the courses).
     titles = material_titles({c.pk for c in shown})
-    for course in shown:  # for the template
-        course.reading = titles.get(course.pk, [])  # type: ignore[attr-defined]
-        course.audience = target_rule_summary(getattr(course, "target_rule", None))  # type: ignore[attr-defined]
+    for each in shown:  # for the template
+        each.reading = titles.get(each.pk, [])  # type: ignore[attr-defined]
+        each.audience = target_rule_summary(getattr(each, "target_rule", None))  # type: ignore[attr-defined]
+        sessions = each.open_sessions  # type: ignore[attr-defined]
+        each.more_sessions = 0 if course else max(0, len(sessions) - CATALOGUE_SESSIONS)  # type: ignore[attr-defined]
+        if not course:
+            each.open_sessions = sessions[:CATALOGUE_SESSIONS]  # type: ignore[attr-defined]
     return shown
 
 

@@ -23,6 +23,7 @@ from enrollments.access import own_enrollment_or_404, trainee_or_404
 from enrollments.audit_kinds import EnrollmentsEventKind
 from enrollments.calendar import check_in_qr_svg, session_ics
 from enrollments.forms import (
+    NOMINATION_LIST_MAX,
     AbsenceForm,
     AttendanceForm,
     CatalogueFilterForm,
@@ -43,7 +44,7 @@ from lib.japanese import list_join
 from lib.messages import form_errors, refusal_text, refused
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
-from trainees.selectors import trainee_of, trainee_scope
+from trainees.selectors import trainee_of, trainee_scope, trainee_search
 
 TRAINEE = TRAINEE_PAGES
 COORDINATOR = COORDINATOR_PAGES
@@ -60,8 +61,12 @@ def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     trainee = trainee_of(request.user)
     form = CatalogueFilterForm(request.GET or None)
     category = form.cleaned_data["category"] if form.is_valid() else ""
-    courses = selectors.catalogue(trainee, category=category) if trainee else []
-    return render(request, "enrollments/catalogue.html", {"form": form, "courses": courses})
+    # One course with all its sessions (?course=…), or every course with its first ones.
+    course = request.GET.get("course", "")
+    one = int(course) if course.isdigit() and len(course) < 10 else None
+    courses = selectors.catalogue(trainee, category=category, course=one) if trainee else []
+    return render(request, "enrollments/catalogue.html",
+                  {"form": form, "courses": courses, "one": one})  # fmt: skip
 
 
 @access(TRAINEE)
@@ -284,7 +289,15 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     courses with their status."""
     staff = trainee_scope(request.user)
     sessions = selectors.nominable_sessions()
-    form = NominateForm(request.POST or None, sessions=sessions, staff=staff)
+    # A department of thousands (a city's 部) is not one list to scroll: above
+    # NOMINATION_LIST_MAX people, the list shows those found by number, name or kana.
+    find = request.GET.get("find", "").strip()[:100]
+    headcount = staff.count()
+    listed = None
+    if headcount > NOMINATION_LIST_MAX:
+        listed = (trainee_search(staff, {"q": find})[:NOMINATION_LIST_MAX] if find
+                  else staff.none())  # fmt: skip
+    form = NominateForm(request.POST or None, sessions=sessions, staff=staff, listed=listed)
     if request.method == "POST" and form.is_valid():
         try:
             services.enrollments_nominate(
@@ -323,6 +336,10 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "substitute_form": SubstituteForm(staff=staff),
             "open_sessions": selectors.nomination_overview(request.user, sessions),
+            "narrowed": listed is not None,
+            "find": find,
+            "headcount": headcount,
+            "found": len(form.fields["people"].widget.choices) if listed is not None else 0,
         },
     )
 

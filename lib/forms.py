@@ -14,6 +14,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from lib.japanese import number_fold, parse_date
 
@@ -87,3 +90,34 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Django's list of checkboxes, the same markup, written in Python rather than through a
+    template for every option: a department's thousands of staff at a city's scale are
+    rendered in milliseconds (the templates took three seconds for 5,000)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts: list[str] = [format_html("<div{}>", flatatt({
+            key: widget["attrs"][key] for key in ("id", "class") if widget["attrs"].get(key)
+        }))]  # fmt: skip
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(format_html("\n  <div><label>{}</label>", group))
+            for option in options:
+                label_for = option["attrs"].get("id")
+                parts.append(format_html(
+                    '<div>\n    <label{}><input type="{}" name="{}"{}{}> {}</label></div>',
+                    flatatt({"for": label_for} if label_for else {}), option["type"],
+                    option["name"],
+                    format_html(' value="{}"', option["value"])
+                    if option["value"] is not None else "",
+                    flatatt(option["attrs"]), option["label"],
+                ))  # fmt: skip
+            if group:
+                parts.append("\n  </div>")
+        parts.append("\n</div>")
+        return mark_safe("".join(parts))  # noqa: S308 - every part above is escaped

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -249,7 +251,17 @@ def account_for_login(login: str) -> User | None:
     return User.objects.filter(email__iexact=login).order_by("id").first()
 
 
-def supervisors_for(trainees: list[Trainee], on: datetime.date) -> dict[int, list[Trainee]]:
+class Member(Protocol):
+    """What supervisors_for reads of a person: a Trainee, or the two values alone."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def organisation_id(self) -> Any: ...
+
+
+def supervisors_for(trainees: Sequence[Member], on: datetime.date) -> dict[int, list[Trainee]]:
     """{trainee id: who approves for them on ``on``} — the 所属長 in effect for their
     organisation and its deputy; where the organisation has none, the nearest one up the tree.
     Nobody approves their own application: where the applicant holds the post, the deputy

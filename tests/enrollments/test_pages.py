@@ -277,7 +277,8 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
          ["trainee", "open courses (target rules matched in SQL)", "their open sessions with "
           "rooms", "those sessions' days", "the materials' titles"]),
         (coordinator, reverse("nominations"), False,
-         ["organisations in scope (ids)", "organisations for the form", "staff × courses count",
+         ["organisations in scope (ids)", "organisations for the form", "how many staff (to list "
+          "them all or search)", "staff × courses count",
           "nominable sessions", "the coordinator's organisations", "their quotas",
           "sessions for the overview", "the staff checklist", "the page of staff × courses"]),
         (hr_admin, reverse("session_page", args=[session.pk]), True,
@@ -344,3 +345,52 @@ def test_the_catalogue_says_what_a_course_is(client):
         "事前資料",
     ):
         assert text in page, text
+
+
+def test_a_department_too_large_to_list_is_searched(client, coordinator, organisation, monkeypatch):
+    """Above NOMINATION_LIST_MAX people the checklist shows those found (number, name, kana);
+    anyone in the coordinator's care may still be nominated, and nobody outside it."""
+    monkeypatch.setattr("enrollments.views.NOMINATION_LIST_MAX", 2)
+    session = open_session()
+    staff = [
+        TraineeFactory(organisation=organisation, staff_number=f"14000{n}", name=name,
+                       name_kana=kana)
+        for n, (name, kana) in enumerate([("区民 一郎", "クミン イチロウ"),
+                                          ("区民 二郎", "クミン ジロウ"),
+                                          ("福祉 花子", "フクシ ハナコ")], start=1)
+    ]  # fmt: skip
+    client.force_login(coordinator)
+    url = reverse("nominations")
+    page = client.get(url).content.decode()
+    assert 'name="find"' in page and "3人" in page
+    assert 'name="people"' not in page  # nobody listed until searched
+    found = client.get(url, {"find": "ふくし"}).content.decode()  # kana typed in hiragana
+    assert found.count('name="people"') == 1 and f'value="{staff[2].pk}"' in found
+    # Someone in their care but not in the list shown can still be ticked (or typed).
+    client.post(url, {"session": session.pk, "people": [staff[0].pk, staff[1].pk]})
+    assert set(Enrollment.objects.values_list("trainee_id", flat=True)) == {
+        staff[0].pk, staff[1].pk}  # fmt: skip
+    stranger = TraineeFactory(organisation=OrganisationFactory(code="990000"))
+    response = client.post(url, {"session": session.pk, "people": [stranger.pk]})
+    assert response.status_code == 200 and Enrollment.objects.count() == 2
+
+
+def test_the_catalogue_shows_a_courses_first_sessions_then_all(client, monkeypatch):
+    """A course with more sessions than CATALOGUE_SESSIONS shows the first ones and a link to
+    all of them."""
+    monkeypatch.setattr("enrollments.selectors.CATALOGUE_SESSIONS", 2)
+    user = UserFactory(roles=[Role.TRAINEE])
+    TraineeFactory(user=user)
+    first = open_session()
+    more = [SessionFactory(course=first.course, number=first.number + n,
+                           application_opens_at=first.application_opens_at,
+                           application_closes_at=first.application_closes_at,
+                           days=[datetime.date(2027, 1, 10 + n)])
+            for n in (2, 3)]  # fmt: skip
+    client.force_login(user)
+    page = client.get(reverse("catalogue")).content.decode()
+    assert page.count("/apply/") == 2 and f"/catalogue/sessions/{more[1].pk}/apply/" not in page
+    assert f'href="?course={first.course_id}"' in page and "（あと1回）" in page
+    one = client.get(reverse("catalogue"), {"course": first.course_id}).content.decode()
+    assert one.count("/apply/") == 3 and "すべての研修" in one
+    assert client.get(reverse("catalogue"), {"course": "x' or 1=1"}).status_code == 200

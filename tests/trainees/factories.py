@@ -6,6 +6,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
+from lib.japanese import search_key
 from trainees.models import EmploymentType, Organisation, RosterImport, Trainee, User
 from trainees.roles import STAFF_ROLES, Role
 
@@ -65,6 +66,10 @@ class TraineeFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     employment_type = EmploymentType.REGULAR
     email = factory.LazyAttribute(lambda o: f"t{o.staff_number}@city.example.jp")
+    # As the roster import and the record pages keep it (trainees.roster_import._search_text).
+    search_text = factory.LazyAttribute(
+        lambda o: search_key(f"{o.staff_number} {o.name} {o.name_kana}")[:400]
+    )
 
 
 class RosterImportFactory(factory.django.DjangoModelFactory):

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench generate lint format lock setup migrate messages worker beat demo-code system-deps clean backup restore
+.PHONY: run test bench generate cluster load lint format lock setup migrate messages worker beat demo-code system-deps clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,8 +65,18 @@ test: setup system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
-	@for script in bench/[!_]*.py; do [ "$$script" = bench/generate.py ] && continue; \
+	@for script in bench/[!_]*.py; do case "$$script" in bench/generate.py|bench/load.py) continue;; esac; \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The production shape on one machine, on DATABASE_URL and REDIS_URL (scripts/cluster.py):
+# nginx → two gunicorn nodes, two Celery workers and beat under supervisord, on PORT 8080.
+cluster: migrate system-deps
+	$(BIN)/python scripts/cluster.py --port $(or $(CLUSTER_PORT),8080) --nodes $(or $(NODES),2)
+
+# The load test of the whole portal (bench/load.py) on the generator's ward in DATABASE_URL:
+# make load [LOAD_ARGS="--users 10,25,50 --seconds 60 --nodes 1,2"]
+load: migrate system-deps
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 # The one data generator, into the configured (empty, migrated) database:
 # make generate TRAINEES=4000|100000

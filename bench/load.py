@@ -231,11 +231,16 @@ def run_level(host: str, pools: dict[str, list[dict]], data: dict[str, Any], use
             self.csrf = self.person["cookies"].get(CSRF_COOKIE, "")
 
         def page(self, url: str, name: str) -> Any:
-            return self.client.get(url, name=name)
+            with self.client.get(url, name=name, catch_response=True) as response:
+                _refuse_login(response)
+                return response
 
         def post(self, url: str, name: str, **data: Any) -> Any:
-            return self.client.post(url, name=name, data=data, allow_redirects=False,
-                                    headers={"X-CSRFToken": self.csrf})  # fmt: skip
+            with self.client.post(url, name=name, data=data, allow_redirects=False,
+                                  headers={"X-CSRFToken": self.csrf},
+                                  catch_response=True) as response:  # fmt: skip
+                _refuse_login(response)
+                return response
 
         @task(1)
         def healthz(self) -> None:
@@ -385,6 +390,18 @@ def run_level(host: str, pools: dict[str, list[dict]], data: dict[str, Any], use
             f"{e.name}: {e.error}"[:200]: e.occurrences for e in env.stats.errors.values()
         },
     }
+
+
+def _refuse_login(response: Any) -> None:
+    """A page that sent the user to the login page did not serve them: an error, not a fast
+    page."""
+    where = response.headers.get("Location", "") + " " + str(response.url)
+    if "/accounts/login/" in where:
+        response.failure("sent to the login page")
+    elif response.status_code >= 400:
+        response.failure(f"HTTP {response.status_code}")
+    else:
+        response.success()
 
 
 def _figures(entry: Any) -> dict[str, Any]:

@@ -15,6 +15,11 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = 60
+# Longer than nginx keeps an idle upstream connection (keepalive_timeout 60s in
+# deploy/nginx/default.conf.template): were gunicorn to close first (its default is 2 s),
+# nginx would now and then send a request down a connection just closed and answer 502 —
+# the load test found it (bench/load.py).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

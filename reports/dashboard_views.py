@@ -26,6 +26,7 @@ from lib.access import access
 from lib.exports import FORMATS
 from lib.forms import FoldedNumbersMixin
 from lib.japanese import fiscal_year_choice
+from lib.replica import replica_reads
 from reports import dashboards
 from reports.audit_kinds import ReportsEventKind
 from reports.services import chase_remind
@@ -115,6 +116,7 @@ def _page(request: AuthenticatedHttpRequest, template: str, context: dict) -> Ht
 
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
+@replica_reads
 def completion(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
     matrix = dashboards.completion_matrix(year, scope)
@@ -141,6 +143,7 @@ def completion(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
+@replica_reads
 def completion_cell(
     request: AuthenticatedHttpRequest, course_pk: int, organisation_pk: int
 ) -> HttpResponseBase:
@@ -176,6 +179,7 @@ def completion_cell(
 
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
+@replica_reads
 def compliance(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
     summary = dashboards.compliance_summary(year, scope)
@@ -197,6 +201,7 @@ class DepartmentForm(FoldedNumbersMixin, forms.Form):
 
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
+@replica_reads
 def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     scope = _scope(request)
     course = get_object_or_404(Course, pk=pk)
@@ -262,6 +267,7 @@ def chase_remind_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
+@replica_reads
 def attendance(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
     summary = dashboards.attendance_summary(year, scope)
@@ -306,6 +312,7 @@ def _mean_cell(cell: tuple | None) -> object:
 
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
+@replica_reads
 def results(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope = _scope(request)
     years, lines = dashboards.results_over_years(scope)
@@ -342,6 +349,7 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
+@replica_reads
 def hours(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     scope, form, year = _scope_and_year(request)
     summary = dashboards.hours_by_employment_type(year, scope)

@@ -18,6 +18,7 @@ from audit.services import audit_event_record, subject_views_record
 from lib.access import access
 from lib.exports import requested_format
 from lib.messages import refused
+from lib.replica import replica_reads
 from reports import selectors, services
 from reports.access import trainee_in_scope_or_404
 from reports.audit_kinds import ReportsEventKind
@@ -58,6 +59,7 @@ def _pdf_response(trainee: Trainee, rows: list, name: str) -> HttpResponse:
 
 @access(TRAINEE_PAGES)
 @require_GET
+@replica_reads
 def my_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """受講履歴確認: everything the person has taken, every fiscal year."""
     form, rows = _filtered(request, trainee_of(request.user))
@@ -75,6 +77,7 @@ def my_history(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @access(TRAINEE_PAGES)
 @require_GET
+@replica_reads
 def my_history_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     trainee = trainee_of(request.user)
     _form, rows = _filtered(request, trainee)
@@ -115,6 +118,7 @@ def _download(
 
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
+@replica_reads
 def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """受講履歴管理: a trainee's whole history, with the records HR keeps and their changes."""
     trainee = trainee_in_scope_or_404(request, pk)
@@ -138,6 +142,7 @@ def trainee_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
+@replica_reads
 def trainee_history_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     trainee = trainee_in_scope_or_404(request, pk)
     require_recent_password(request)

@@ -84,8 +84,11 @@ class Cluster:
         self, *, nodes: int = 2, workers: int = 2, port: int | None = None,
         web_workers: int = 2, web_threads: int = 4, directory: Path | None = None,
         environment: dict[str, str] | None = None, beat: bool = True,
+        worker_loglevel: str = "WARNING",
     ) -> None:  # fmt: skip
         self.nodes, self.workers, self.beat = nodes, workers, beat
+        self.worker_loglevel = worker_loglevel
+        self.started_at = 0.0
         self.web_workers, self.web_threads = web_workers, web_threads
         self.port = port or free_port()
         self.directory = directory or Path(tempfile.mkdtemp(prefix="kenshu-cluster-"))
@@ -149,7 +152,7 @@ class Cluster:
             conf += _program(f"worker{n}", [
                 PYTHON, "-m", "celery", "-A", "config", "worker", "--hostname",
                 f"worker{n}@%h", "--concurrency", "2", "--without-gossip", "--without-mingle",
-                "--loglevel", "WARNING"], d)  # fmt: skip
+                "--loglevel", self.worker_loglevel], d)  # fmt: skip
         if self.beat:
             conf += _program("beat", [
                 PYTHON, "-m", "celery", "-A", "config", "beat", "--schedule",
@@ -163,14 +166,15 @@ class Cluster:
         subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
                        env=env, check=True)  # fmt: skip
         conf = self._config(env)
+        self.started_at = time.time()
         self.process = subprocess.Popen(
             [PYTHON, "-m", "supervisor.supervisord", "-c", str(conf)], cwd=ROOT, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 90
         while True:
-            if all(self._answers(f"http://127.0.0.1:{p}/healthz") for p in self.web_ports) and (
-                self._answers(f"{self.url}/healthz")
+            if all(self.answers(f"http://127.0.0.1:{p}/healthz") for p in self.web_ports) and (
+                self.answers(f"{self.url}/healthz")
             ):
                 return self
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -179,7 +183,7 @@ class Cluster:
             time.sleep(0.3)
 
     @staticmethod
-    def _answers(url: str) -> bool:
+    def answers(url: str) -> bool:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - 127.0.0.1
                 return bool(response.status == 200)

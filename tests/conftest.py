@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import time
 
@@ -196,3 +197,68 @@ def page_queries(django_assert_num_queries):
         return django_assert_num_queries(len(PAGE_FRAME) + int(mfa) + len(own))
 
     return budget
+
+
+# --- real services beside the test: an SMTP server, a worker's environment ------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """Starts an aiosmtpd server with the given handler on a free port and returns the port; the
+    servers stop when the test ends (after the test's own clean-up of workers)."""
+    from aiosmtpd.controller import Controller
+
+    controllers: list[Controller] = []
+
+    def start(handler: object) -> int:
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        return port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def service_env(*, smtp_port: int, redis_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a worker or command run against the test database and SMTP server."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_USE_TLS": "false",
+        "LOG_LEVEL": "ERROR",
+        **extra,
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def wait_for(condition, what: str, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
+    """Poll until `condition()` holds (no fixed sleeps: each wait names what it waits for)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.2)
+
+
+def broker_idle(redis_url: str) -> None:
+    """Until the broker holds no task, waiting or handed out and unacknowledged: nothing more
+    can be sent, so what has arrived is all that ever will (a duplicate would be among it)."""
+    import redis as redis_client
+
+    broker = redis_client.Redis.from_url(redis_url)
+    wait_for(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0,
+             "the broker to be empty")  # fmt: skip

@@ -20,6 +20,7 @@ from audit.services import subject_views_record
 from lib.access import access
 from lib.exports import FORMATS
 from lib.messages import refused
+from lib.replica import replica_reads
 from trainees import exports, selectors, services
 from trainees.audit_kinds import TraineesEventKind
 from trainees.forms import RosterUploadForm, TraineeSearchForm
@@ -230,6 +231,7 @@ def trainee_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @access(HR, COORDINATOR)
 @require_GET
+@replica_reads
 def trainee_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _form, filters, _own = _search_form(request)
     queryset = selectors.trainee_search(selectors.trainee_scope(request.user), filters)

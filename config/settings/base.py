@@ -225,6 +225,28 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A streaming replica of the primary, read by the heavy read-only pages (dashboards, histories,
+# results, exports) while it keeps up (lib/replica.py). Without it everything reads the primary.
+DATABASE_REPLICA_URL = env_raw("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    replica = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"] = {
+        **replica,
+        "OPTIONS": {**replica.get("OPTIONS", {}), "connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["lib.replica.ReplicaRouter"]
+# Farther behind than this (and not caught up), the replica is not read; how often each
+# process looks.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5, minimum=0)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5, minimum=1)
+
 # --- Redis: cache and Celery broker ---------------------------------------------------------
 REDIS_URL = env_raw("REDIS_URL") or None
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):

@@ -4,7 +4,6 @@ every address once, temporary refusals retried, permanent ones marked failed."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,11 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.db import connection
 
 from enrollments.services import order_issue
 from notices.models import Delivery
+from tests.conftest import broker_idle, free_port, service_env, wait_for
 from tests.courses.factories import SessionFactory
 from tests.trainees.factories import TraineeFactory
 
@@ -43,48 +41,6 @@ class FlakySmtp:
         for address in envelope.rcpt_tos:
             self.received[address] += 1
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    """Starts an aiosmtpd server with the given handler on a free port and returns the port; the
-    servers stop when the test ends (after the test's own clean-up of workers)."""
-    controllers: list[Controller] = []
-
-    def start(handler: object) -> int:
-        port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        controllers.append(controller)
-        return port
-
-    yield start
-    for controller in controllers:
-        controller.stop()
-
-
-def service_env(*, smtp_port: int, redis_url: str | None = None, **extra: str) -> dict[str, str]:
-    """The environment of a worker or command run against the test database and SMTP server."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "EMAIL_USE_TLS": "false",
-        "LOG_LEVEL": "ERROR",
-        **extra,
-    }
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    return env
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
@@ -122,14 +78,6 @@ def run_in_portal(env: dict[str, str], code: str) -> str:
     return result.stdout.strip()
 
 
-def wait_for(condition, what: str, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
-    """Poll until `condition()` holds (no fixed sleeps: each wait names what it waits for)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
-        time.sleep(0.2)
-
-
 def redis_up(port: int) -> None:
     import redis as redis_client
 
@@ -148,16 +96,6 @@ def worker_ready(redis_url: str, seconds: float = 60) -> None:
 
     probe = Celery(broker=redis_url, set_as_current=False)  # our app stays the current one
     wait_for(lambda: bool(probe.control.ping(timeout=0.5)), "a worker to answer", seconds)
-
-
-def broker_idle(redis_url: str) -> None:
-    """Until the broker holds no task, waiting or handed out and unacknowledged: nothing more
-    can be sent, so what has arrived is all that ever will (a duplicate would be among it)."""
-    import redis as redis_client
-
-    broker = redis_client.Redis.from_url(redis_url)
-    wait_for(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0,
-             "the broker to be empty")  # fmt: skip
 
 
 def wait_for_mail(smtp: FlakySmtp, count: int, redis_url: str, seconds: float = 60) -> None:

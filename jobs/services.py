@@ -205,7 +205,8 @@ def job_run(job_id: int) -> bool:
                 Job.objects.filter(pk=job.pk).update(
                     state=Job.State.DONE, file=saved, file_name=result.file_name[:200],
                     link=(result.link or job.link)[:300], summary=result.summary[:300], error="",
-                    done=progress.done or progress.total, total=progress.total or job.total,
+                    # Done is all of it, whether or not the work reported as it went.
+                    done=progress.total or job.total, total=progress.total or job.total,
                     finished_at=timezone.now(),
                 )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - every failure is the job's answer

@@ -173,8 +173,11 @@ def test_hr_imports_the_roster_and_a_new_trainee_logs_in(
     expect(page.get_by_text("小林　恵")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="この内容で反映する").click()
-    expect(page.get_by_text("名簿を反映しました。")).to_be_visible()
+    # Confirmed by a background job: its page says what came out, then leads back.
+    expect(page.get_by_text("名簿を反映しました：追加12件、変更0件、無効化0件。")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("完了：12件中12件")
     assert_accessible(page)
+    page.get_by_role("link", name="結果を開く").click()
 
     page.get_by_role(
         "button", name="新しいアカウント全員にパスワード設定用リンクをメールで送る"

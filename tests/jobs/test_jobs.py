@@ -82,6 +82,7 @@ def test_progress_is_seen_outside_the_works_transaction(
 ):
     job = _start(hr_admin, django_capture_on_commit_callbacks, kind="test.watch")
     assert job.summary == "(2, 4)" and job.link == "/my/"
+    assert (job.done, job.total) == (4, 4)  # finished: all of it, though it last said 2
     # While running, the status the page's script polls gives the cache's figures.
     running = Job.objects.create(kind="test.count", owner=hr_admin, title="途中", state="running",
                                  total=10, started_at=timezone.now())  # fmt: skip

@@ -93,7 +93,7 @@ def ward():
     }
 
 
-def test_completion_by_course_and_department(ward):
+def test_completion_by_course_and_department(ward, client, hr_admin):
     matrix = dashboards.completion_matrix(2026, None)
     security, ethics = ward["security"].course, ward["ethics"].course
     cell = {(c, d): (x.completed, x.held) for (c, d), x in matrix.cells.items()}
@@ -107,6 +107,14 @@ def test_completion_by_course_and_department(ward):
     assert [d.name for d in matrix.departments] == ["総務部", "福祉部", "社会福祉協議会"]
     places = dashboards.completion_cell(security, ward["welfare"].pk, None)
     assert [p.trainee.name for p in places] == ["異動 三郎"]
+    # The page: each cell links to its people, says what it counts, and shows the rate.
+    client.force_login(hr_admin)
+    page = client.get(reverse("dashboard_completion") + "?year=2026").content.decode()
+    general = reverse("dashboard_cell", args=[security.pk, ward["general"].pk])
+    cell = page[page.index(f'href="{general}"') :].split("</td>")[0]
+    assert "情報セキュリティ研修、総務部：2人中1人修了" in cell
+    assert ">1/2</a>" in cell and "50.0%" in cell
+    assert "66.7%" in page and "3/4" in page and "75.0%" in page
 
 
 def test_a_coordinator_sees_only_their_departments(client, ward):

@@ -12,7 +12,6 @@ from assessments import services
 from assessments.models import Attempt, Survey, Test
 from audit.services import audit_event_record
 from trainees.http import AuthenticatedHttpRequest
-from trainees.selectors import trainee_of
 
 
 def record_refusal(request: AuthenticatedHttpRequest, exc: ValidationError) -> None:
@@ -27,13 +26,12 @@ def record_refusal(request: AuthenticatedHttpRequest, exc: ValidationError) -> N
 
 
 def own_attempt_or_404(request: AuthenticatedHttpRequest, pk: int) -> Attempt:
-    trainee = trainee_of(request.user)
+    # The owner through the place's trainee in the same query (the autosave's hot path: one
+    # query, not the registry record and then the attempt).
     attempt = (
         Attempt.objects.select_related("test__course", "enrollment__session")
-        .filter(pk=pk, enrollment__trainee=trainee)
+        .filter(pk=pk, enrollment__trainee__user=request.user)
         .first()
-        if trainee
-        else None
     )
     if attempt is None:
         if Attempt.objects.filter(pk=pk).exists():

@@ -24,6 +24,11 @@ class TraineesConfig(AppConfig):
         # permissions listed in trainees.roles. The audit app migrates after this one, so its
         # signal is the one that sees every permission; running on both keeps it idempotent.
         post_migrate.connect(_sync_roles, dispatch_uid="trainees.sync_roles")
+        from django.contrib.auth.signals import user_logged_in
+
+        from trainees.sessions import stamp_at_login
+
+        user_logged_in.connect(stamp_at_login, dispatch_uid="trainees.session_stamp")
         from allauth.mfa.models import Authenticator
 
         from audit.selectors import register_detail_values

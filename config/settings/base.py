@@ -133,6 +133,7 @@ MIDDLEWARE = [
     # request (including those answered by the middleware below it) and times all of it.
     "audit.middleware.AccessLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "trainees.sessions.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -487,8 +488,9 @@ MFA_TOTP_ISSUER = "研修管理システム"
 
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-# Every request pushes the expiry forward, so the age above is an idle timeout.
-SESSION_SAVE_EVERY_REQUEST = True
+# Activity pushes the expiry forward, so the age above is an idle timeout: at most once per
+# SESSION_REFRESH_SECONDS (trainees/sessions.py), not with a session write on every request.
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "kenshu_session"

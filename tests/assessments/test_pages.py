@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Attempt, Question, QuestionKind, Test
+from assessments.models import Answer, Attempt, Question, QuestionKind, Test
 from audit.models import AuditEvent
 from tests.assessments.factories import (
     make_form,
@@ -127,6 +127,37 @@ def test_a_trainee_takes_a_test_with_autosave_and_without_javascript(client, ses
     assert again["Location"] == reverse("attempt_result", args=[attempt.pk])
 
 
+def test_an_autosave_costs_a_fixed_handful_of_queries(client, session, django_assert_num_queries):
+    """Every trainee in a test saves on every change: the session is not written, the owner is
+    checked in the attempt's own query, the answer is one upsert (issue 23)."""
+    test = make_test(session.course)
+    user, place = learner(session)
+    client.force_login(user)
+    attempt = services.attempt_start(test=test, enrollment=place, actor=None)
+    single = Question.objects.get(test=test, kind=QuestionKind.SINGLE)
+    short = Question.objects.get(test=test, kind=QuestionKind.SHORT)
+    wrong, right = (
+        single.choices.filter(is_correct=False).first(),
+        single.choices.get(is_correct=True),
+    )
+    url = reverse("answer_save", args=[attempt.pk])
+    assert client.post(url, {"question": single.pk, "choice": wrong.pk}).status_code == 200
+    first = Answer.objects.get(attempt=attempt, question=single)
+    frame = ["session", "user", "groups", "permissions (groups)", "permissions (user)",
+             "the attempt, if it is the trainee's", "SAVEPOINT", "the attempt locked",
+             "the question", "the answer (INSERT … ON CONFLICT UPDATE)"]  # fmt: skip
+    after = ["RELEASE", "SAVEPOINT", "access log", "RELEASE"]
+    with django_assert_num_queries(len(frame) + 3 + len(after)):  # the ticks: read, drop, add
+        assert client.post(url, {"question": single.pk, "choice": right.pk}).status_code == 200
+    with django_assert_num_queries(len(frame) + len(after)):  # a written answer has no ticks
+        assert client.post(url, {"question": short.pk, "text": "個情委"}).status_code == 200
+    again = Answer.objects.get(attempt=attempt, question=single)
+    assert again.pk == first.pk and list(again.choices.all()) == [right]
+    assert Answer.objects.get(attempt=attempt, question=short).text == "個情委"
+    assert client.post(url, {"question": short.pk, "text": "個人情報保護委員会"}).status_code == 200
+    assert Answer.objects.filter(attempt=attempt, question=short).get().text == "個人情報保護委員会"
+
+
 def test_another_trainees_attempt_and_enrolment_are_404_and_audited(client, session):
     test = make_test(session.course)
     _owner, place = learner(session)
@@ -235,6 +266,7 @@ def test_survey_and_report_pages_for_the_trainee(
     for _n in range(4):  # more reports to review do not mean more queries
         _user, other = learner(session, organisation=organisation)
         services.report_save(form=form, enrollment=other, answers=values(form), submit=True, actor=None)  # fmt: skip
+    client.get(reverse("report_review_list"))  # shows (and so removes) the flash message
     with page_queries("organisations in scope (ids)", "organisations for the filter",
                       "reports to review: count", "reports to review: the page", mfa=False):  # fmt: skip
         assert client.get(reverse("report_review_list")).status_code == 200

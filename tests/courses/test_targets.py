@@ -119,6 +119,7 @@ def test_target_page_previews_and_freezes(client, hr_admin, ward, page_queries):
         30, organisation=people["new_welfare"].organisation, hire_date=datetime.date(2026, 5, 1)
     )
     client.post(reverse("course_targets_freeze", args=[course.pk]))
+    client.get(reverse("course_targets", args=[course.pk]))  # shows (removes) the message
     # The page's queries do not grow with the people matched or listed. The order form's
     # sessions are read twice: Django reads a select's options for rendering and for its
     # "required" attribute.

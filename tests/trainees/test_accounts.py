@@ -134,7 +134,6 @@ def test_failed_logins_are_rate_limited_per_account(client, trainee):
 
 def test_admin_roles_get_browser_session_and_everyone_an_idle_timeout(client, trainee, hr_admin):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
     login(client, "300001")
     client.get("/me/")
     assert client.session.get_expire_at_browser_close() is False
@@ -144,6 +143,41 @@ def test_admin_roles_get_browser_session_and_everyone_an_idle_timeout(client, tr
     other.get("/hr/")
     assert other.session.get_expire_at_browser_close() is True
     assert other.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == ""
+
+
+def test_activity_pushes_the_idle_timeout_forward_at_most_once_a_minute(
+    client, trainee, monkeypatch
+):
+    from django.contrib.sessions.models import Session
+
+    import trainees.sessions
+
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(trainees.sessions.time, "time", lambda: clock[0])
+    login(client, "300001")
+    client.get("/me/")
+    key = client.session.session_key
+
+    def expiry():
+        return Session.objects.get(session_key=key).expire_date
+
+    first = expiry()
+    # Within the minute: no session write, no new cookie.
+    clock[0] += settings.SESSION_REFRESH_SECONDS - 1
+    response = client.get("/me/")
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert expiry() == first
+    # A minute on: the expiry and the cookie move forward.
+    clock[0] += 1
+    response = client.get("/me/")
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
+    assert expiry() > first
+    # An expired session (idle past the timeout) is not accepted: signed out.
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert client.get("/me/")["Location"].startswith(reverse("account_login"))
 
 
 def test_language_choice_is_kept_on_the_account(client, trainee):

@@ -236,6 +236,7 @@ def test_the_record_pages_have_fixed_query_budgets(client, hr_admin, page_querie
     person = TraineeFactory()
     OrganisationFactory.create_batch(3)
     client.force_login(hr_admin)
+    client.get(reverse("trainee_add"))  # the first page after signing in starts the session
     organisations = "the organisations to choose from"
     pages = [
         (reverse("trainee_add"), ("organisations",)),

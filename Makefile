@@ -25,6 +25,9 @@ migrate: setup
 
 # The port the server runs on is also the one the demo's e-mails link to (PORTAL_BASE_URL).
 run: export PORT := $(PORT)
+# The demo ward is small: its registry, chase-list and audit-log exports are made by a background
+# job from 10 rows, so the job's page can be seen (production: 5,000).
+run: export EXPORT_BACKGROUND_ROWS ?= 10
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	@echo ""

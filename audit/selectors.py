@@ -101,6 +101,7 @@ DETAIL_LABELS = {
     "recipients": _("recipients"),
     "members": _("people on the list"),
     "rows": _("rows"),
+    "job": _("background job no."),
     "format": _("format"),
     "filters": _("filters"),
     "mode": _("mode"),

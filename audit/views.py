@@ -8,17 +8,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from audit import analysis, selectors, services
-from audit.exports import export_response
+from audit.background import EVENTS_EXPORT
+from audit.exports import export_named
 from audit.forms import AccessLogFilterForm, AuditEventFilterForm
 from audit.models import AuditEvent, AuditEventKind, Finding
 from audit.redaction import redact_path
 from lib.access import access
-from lib.exports import requested_format
 
 # Far beyond any real log, well within the database's integers (OFFSET is a bigint).
 MAX_PAGE = 100_000
@@ -86,49 +84,13 @@ def events(request: HttpRequest) -> HttpResponse:
     return _search(request, AuditEventFilterForm, selectors.audit_event_filter, "audit/events.html")
 
 
-# An export is for a question about a period; beyond this, narrow the filter.
-EXPORT_LIMIT = 100_000
-
-
-def _person(user: Any) -> str:
-    return f"{user.username} {user.full_name}" if user is not None else ""
-
-
-def _event_row(e: AuditEvent) -> list[str]:
-    return [
-        timezone.localtime(e.occurred_at).strftime("%Y/%m/%d %H:%M:%S"),
-        e.kind_label,
-        e.kind,
-        e.username,
-        _person(e.subject_user),
-        selectors.detail_in_words(e.detail),
-        e.login_id,
-        e.ip_address or "",
-        str(e.request_id or ""),
-    ]
-
-
 @access("audit.view_auditevent")
 @require_GET
 def events_export(request: HttpRequest) -> HttpResponseBase:
-    """The events the filter selects (newest first), as CSV or XLSX — the export itself an event."""
-    form = AuditEventFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    events = selectors.audit_event_filter(filters)[:EXPORT_LIMIT]
-    header = [_("Time"), _("Event"), _("Event code"), _("Who"), _("About whom"), _("Details"),
-              _("Login ID tried"), _("IP address"), _("Request ID")]  # fmt: skip
-    rows = (_event_row(e) for e in events.iterator(chunk_size=2000))
-    return export_response(
-        request,
-        name="audit-events",
-        sheet=str(_("Audit events")),
-        header=[str(h) for h in header],
-        rows=rows,
-        file_format=requested_format(request),
-        kind=AuditEventKind.AUDIT_EXPORTED,
-        detail={"filters": sorted(k for k, v in filters.items() if v)},
-        personal=True,  # login IDs, names, addresses
-    )
+    """The events the filter selects (newest first), as CSV or XLSX — the export itself an event
+    (audit/background.py builds the file; a large one is made by a background job)."""
+    latest = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return export_named(request, EVENTS_EXPORT, until=latest or 0)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -3,6 +3,7 @@ HR's session page (decisions, lottery, waiting list, attendance, completion)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -502,21 +503,15 @@ def session_lottery(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form_errors(request, form)
         return redirect("session_page", pk=pk)
+    # Among many, drawn by a background job (LOTTERY_BACKGROUND_ENTRANTS).
+    draw = {"session": session, "actor": request.user, "seed": form.cleaned_data["seed"],
+            "before_close": form.cleaned_data["before_close"]}  # fmt: skip
     try:
-        lottery = services.lottery_run(
-            session=session,
-            actor=request.user,
-            seed=form.cleaned_data["seed"],
-            before_close=form.cleaned_data["before_close"],
-        )
+        if services.lottery_entrants(session) > settings.LOTTERY_BACKGROUND_ENTRANTS:
+            return redirect("job_detail", pk=services.lottery_start(**draw).pk)
+        messages.success(request, services.lottery_summary(services.lottery_run(**draw)))
     except ValidationError as exc:
         refused(request, exc)
-    else:
-        messages.success(
-            request,
-            _("Lots drawn (seed %(seed)s): %(seats)s confirmed, the rest waitlisted in order.")
-            % {"seed": lottery.seed, "seats": min(lottery.seats, len(lottery.drawn))},
-        )
     return redirect("session_page", pk=pk)
 
 

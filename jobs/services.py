@@ -254,6 +254,34 @@ def jobs_sweep(*, now: datetime.datetime | None = None) -> int:
     return len(ids)
 
 
+# A file uploaded for a job to read (a large import's check): kept in the private storage, under
+# this folder, until the job has read it. One the job never read (it failed and was not run again)
+# is removed by the purge a day later with the other files nothing refers to.
+UPLOADS = "jobs/uploads"
+
+
+def job_start_with_upload(*, data: bytes, **start: Any) -> Job:
+    """Start a job that reads an uploaded file (job_start's arguments): the file is kept for it,
+    named in its parameters as ``upload``."""
+    storage = Job._meta.get_field("file").storage
+    name = str(storage.save(f"{UPLOADS}/{uuid.uuid4().hex}", ContentFile(data)))
+    return job_start(**{**start, "params": {**start.get("params", {}), "upload": name}})
+
+
+def job_upload(job: Job) -> bytes:
+    """The file uploaded for this job. Once the job's work is committed the file is removed
+    (a job run again after a failure still finds it)."""
+    storage = Job._meta.get_field("file").storage
+    name = job.params["upload"]
+    try:
+        with storage.open(name, "rb") as kept:
+            data: bytes = kept.read()
+    except FileNotFoundError:
+        raise ValidationError(_("The uploaded file is no longer kept. Upload it again.")) from None
+    transaction.on_commit(lambda: storage.delete(name))
+    return data
+
+
 def jobs_for(*, user: Any, about: str = "", limit: int = 20) -> list[Job]:
     """The person's latest jobs (about one thing, if given)."""
     jobs = Job.objects.filter(owner=user)

@@ -18,7 +18,7 @@ import io
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from typing import Any
+from typing import IO, Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -144,10 +144,41 @@ def _encode(text: str, encoding: str, first: bool) -> bytes:
 
 
 def requested_format(request: HttpRequest) -> str:
-    """The format a download link asks for (?format=csv|csv-cp932|xlsx|xlsx-protected); CSV
-    otherwise."""
+    """The format a download link asks for (?format=csv|csv-cp932|xlsx|xlsx-protected, or
+    ?encoding=cp932 for a CP932 CSV); CSV otherwise."""
     file_format = request.GET.get("format", "csv")
+    if file_format == "csv" and request.GET.get("encoding") == "cp932":
+        return "csv-cp932"  # the older link for a CP932 CSV
     return file_format if file_format in FORMATS else "csv"
+
+
+def extension_of(file_format: str) -> str:
+    return "xlsx" if file_format in ("xlsx", PROTECTED) else "csv"
+
+
+def export_file(
+    *,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    sheet: str,
+    file_format: str,
+    password: str | None = None,
+) -> IO[bytes]:
+    """The whole file in a temporary file, read from its start (a background job's result):
+    the rows are written as they come, never held (a protected XLSX is encrypted as a whole)."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller keeps and closes it
+    if file_format == PROTECTED:
+        if not password:
+            raise ValueError("a protected XLSX needs its password")
+        spool.write(to_protected_xlsx(header, rows, sheet=sheet, password=password))
+    elif file_format == "xlsx":
+        _write_xlsx(header, rows, sheet=sheet, target=spool)
+    else:
+        encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
+        for chunk in csv_chunks(header, rows, encoding=encoding):
+            spool.write(chunk)
+    spool.seek(0)
+    return spool
 
 
 def download(
@@ -171,7 +202,7 @@ def download(
             rows = list(rows)
         count = len(rows)
     encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
-    extension = "xlsx" if file_format in ("xlsx", PROTECTED) else "csv"
+    extension = extension_of(file_format)
     disposition = f'attachment; filename="{name}-{stamp}.{extension}"'
     response: HttpResponse | StreamingHttpResponse | FileResponse
     if file_format == PROTECTED:

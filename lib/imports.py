@@ -29,7 +29,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from lib.japanese import fold
 from lib.tables import TableFileError, read_table
@@ -53,6 +53,15 @@ class Problem:
 
 
 NO_ROWS = gettext_lazy("The file has a header but no rows.")
+
+
+def problems_summary(count: int) -> str:
+    """What a preview with errors comes to, in one line (a background check's result)."""
+    return ngettext(
+        "%(count)s problem to correct: nothing can be imported yet.",
+        "%(count)s problems to correct: nothing can be imported yet.",
+        count,
+    ) % {"count": count}
 
 
 @dataclass(frozen=True)

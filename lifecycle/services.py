@@ -232,8 +232,9 @@ def _plan(now: datetime.datetime, outcome: Outcome, *, dry_run: bool) -> list[Tr
 
 def _orphan_files() -> list[str]:
     """Files in the private storage that neither a material nor a job's result refers to any
-    more (a replaced or removed material whose file outlived it), older than a day (an upload
-    in progress is not one)."""
+    more (a replaced or removed material whose file outlived it; a file uploaded for a job's
+    check that the job never read, jobs.services.UPLOADS), older than a day (an upload in
+    progress, or waiting for its job, is not one)."""
     storage = Material._meta.get_field("file").storage
     used = set(Material.objects.exclude(file="").values_list("file", flat=True))
     used |= set(Job.objects.exclude(file="").values_list("file", flat=True))

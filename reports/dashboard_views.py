@@ -19,17 +19,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.exports import export_response
+from audit.exports import export_named, export_response
 from courses.models import Course, current_fiscal_year
 from courses.selectors import fiscal_years
 from enrollments.models import AbsenceReason
 from lib.access import access
 from lib.exports import FORMATS
-from lib.forms import FoldedNumbersMixin
 from lib.japanese import fiscal_year_choice
 from lib.replica import replica_reads
 from reports import dashboards
 from reports.audit_kinds import ReportsEventKind
+from reports.background import CHASE_EXPORT
+from reports.forms import DepartmentForm
 from reports.services import chase_remind
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE
@@ -228,10 +229,6 @@ def compliance(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     )
 
 
-class DepartmentForm(FoldedNumbersMixin, forms.Form):
-    department = forms.IntegerField(required=False, min_value=1)
-
-
 @access(HR_CONSOLE, COORDINATOR_PAGES)
 @require_GET
 @replica_reads
@@ -240,20 +237,10 @@ def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     course = get_object_or_404(Course, pk=pk)
     form = DepartmentForm(request.GET or None)
     department = form.cleaned_data.get("department") if form.is_valid() else None
-    members = dashboards.chase_members(course, scope, department)
     if _wants_file(request):
-        return export_response(
-            request,
-            name=f"chase-{course.code}",
-            sheet=course.code,
-            header=dashboards.CHASE_HEADER,
-            rows=dashboards.chase_rows(members, course),
-            count=members.count(),
-            file_format=_wants_file(request) or "csv",
-            kind=ReportsEventKind.DASHBOARD_EXPORTED,
-            detail={"dashboard": "chase", "course": course.pk},
-            subjects=members.values_list("trainee_id", flat=True),
-        )
+        # reports/background.py builds the file (a long list is made by a background job).
+        return export_named(request, CHASE_EXPORT, course=course.pk)
+    members = dashboards.chase_members(course, scope, department)
     page = Paginator(members, 100).get_page(request.GET.get("page"))
     return _page(
         request,

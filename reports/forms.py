@@ -9,6 +9,12 @@ from reports.models import HistoryRecord
 from reports.services import FIELDS
 
 
+class DepartmentForm(FoldedNumbersMixin, forms.Form):
+    """A chase list's department (the page and its export read it the same way)."""
+
+    department = forms.IntegerField(required=False, min_value=1)
+
+
 class HistoryFilterForm(FoldedNumbersMixin, forms.Form):
     fiscal_year = forms.IntegerField(
         label=_("Fiscal year"), required=False, min_value=1989, max_value=2100

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_event_record
 from courses.models import Category, fiscal_year_of
 from jobs.models import Job
-from jobs.services import job_start
+from jobs.services import job_start, job_start_with_upload
 from lib.imports import Checked, Columns, FileImportPipeline, Problem, read_sheet
 from lib.japanese import fold, list_join, parse_date, trim
 from reports.audit_kinds import ReportsEventKind
@@ -309,6 +309,22 @@ def history_import_preview(
     return HistoryPipeline().preview(
         data=data, file_name=file_name, encoding=encoding, uploaded_by=uploaded_by
     )
+
+
+HISTORY_PREVIEW_JOB = "history.preview"
+
+
+def history_import_preview_start(
+    *, data: bytes, file_name: str, encoding: str = "auto", uploaded_by: User
+) -> Job:
+    """Check a large file in the background (reports.background.history_preview): the job's
+    result is the preview's page."""
+    return job_start_with_upload(
+        data=data, kind=HISTORY_PREVIEW_JOB, owner=uploaded_by,
+        title=_("History check: %(file)s") % {"file": file_name},
+        params={"file_name": file_name, "encoding": encoding}, permission=HR_CONSOLE,
+        about="history:preview", link=reverse("history_imports"),
+    )  # fmt: skip
 
 
 HISTORY_COMMIT_JOB = "history.commit"

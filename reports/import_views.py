@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lib.access import access
 from lib.messages import refused
-from reports.history_import import history_import_commit_start, history_import_preview, planned
+from reports.history_import import (
+    history_import_commit_start,
+    history_import_preview,
+    history_import_preview_start,
+    planned,
+)
 from reports.models import HistoryImport
 from trainees.forms import TableUploadForm
 from trainees.http import AuthenticatedHttpRequest
@@ -36,13 +42,15 @@ def history_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = HistoryUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        record = history_import_preview(
+        # A large file is checked by a background job (IMPORT_BACKGROUND_BYTES).
+        large = upload.size > settings.IMPORT_BACKGROUND_BYTES
+        made = (history_import_preview_start if large else history_import_preview)(
             data=upload.read(),
             file_name=upload.name,
             encoding=form.cleaned_data["encoding"],
             uploaded_by=request.user,
         )
-        return redirect("history_import_detail", pk=record.pk)
+        return redirect("job_detail" if large else "history_import_detail", pk=made.pk)
     return render(
         request,
         "reports/history_imports.html",

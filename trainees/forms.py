@@ -180,6 +180,22 @@ def _date_field(label: Any) -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=30, help_text=_DATE_HINT)
 
 
+def trainee_search_form(user: Any, query: Any) -> tuple[TraineeSearchForm, dict, set[int] | None]:
+    """The registry search's form and filters for this person and query, and a coordinator's
+    own organisations (HR: None) — the people listed from elsewhere hold a 兼務 post in them.
+    The list page, its export and the export's background job read the query the same way."""
+    from trainees.roles import HR_CONSOLE
+    from trainees.selectors import organisations_in_scope
+
+    scope_orgs, ids = None, None
+    if not user.has_perm(HR_CONSOLE):
+        ids = {o.id for o in organisations_in_scope(user)}
+        scope_orgs = Organisation.objects.filter(id__in=ids).order_by("code")
+    form = TraineeSearchForm(query or {"status": "active"}, organisations=scope_orgs)
+    filters = form.cleaned_data if form.is_valid() else {"status": "active"}
+    return form, filters, ids
+
+
 class StaffRecordForm(forms.Form):
     """A person's fields as typed; trainees.records checks them the way the roster import
     checks a line (kana, 和暦, full-width digits) and names the field of every problem."""

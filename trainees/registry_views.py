@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,23 +16,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.exports import export_response
+from audit.exports import export_named
 from audit.services import subject_views_record
 from lib.access import access
-from lib.exports import FORMATS
 from lib.messages import refused
 from lib.replica import replica_reads
 from trainees import exports, selectors, services
-from trainees.audit_kinds import TraineesEventKind
-from trainees.forms import RosterUploadForm, TraineeSearchForm
+from trainees.background import REGISTRY_EXPORT
+from trainees.forms import RosterUploadForm, TraineeSearchForm, trainee_search_form
 from trainees.http import AuthenticatedHttpRequest
-from trainees.models import Organisation, RosterImport, Trainee
+from trainees.models import RosterImport, Trainee
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE
 from trainees.roster_import import (
     changes_for_display,
     privileged_deactivations,
     roster_import_commit_start,
     roster_import_preview,
+    roster_import_preview_start,
 )
 
 HR = HR_CONSOLE
@@ -44,8 +45,10 @@ def roster_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        # A large file is checked by a background job (IMPORT_BACKGROUND_BYTES).
+        large = upload.size > settings.IMPORT_BACKGROUND_BYTES
         try:
-            record = roster_import_preview(
+            made = (roster_import_preview_start if large else roster_import_preview)(
                 data=upload.read(),
                 file_name=upload.name,
                 mode=form.cleaned_data["mode"],
@@ -56,7 +59,9 @@ def roster_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return redirect("roster_import_detail", pk=record.pk)
+            if large:
+                return redirect("job_detail", pk=made.pk)
+            return redirect("roster_import_detail", pk=made.pk)
     return render(
         request,
         "trainees/roster_imports.html",
@@ -153,15 +158,7 @@ def roster_import_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 def _search_form(
     request: AuthenticatedHttpRequest,
 ) -> tuple[TraineeSearchForm, dict, set[int] | None]:
-    """The search form and its filters, and a coordinator's own organisations (HR: None) — the
-    people listed from elsewhere hold a 兼務 post in them."""
-    scope_orgs, ids = None, None
-    if not request.user.has_perm(HR):
-        ids = {o.id for o in selectors.organisations_in_scope(request.user)}
-        scope_orgs = Organisation.objects.filter(id__in=ids).order_by("code")
-    form = TraineeSearchForm(request.GET or {"status": "active"}, organisations=scope_orgs)
-    filters = form.cleaned_data if form.is_valid() else {"status": "active"}
-    return form, filters, ids
+    return trainee_search_form(request.user, request.GET)
 
 
 @access(HR, COORDINATOR)
@@ -233,20 +230,6 @@ def trainee_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @replica_reads
 def trainee_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    _form, filters, _own = _search_form(request)
-    queryset = selectors.trainee_search(selectors.trainee_scope(request.user), filters)
-    file_format = request.GET.get("format", "csv")
-    if file_format == "csv" and request.GET.get("encoding") == "cp932":
-        file_format = "csv-cp932"
-    return export_response(
-        request,
-        name="trainees",
-        sheet="職員名簿",
-        header=exports.HEADER,
-        rows=exports.rows(queryset),
-        count=queryset.count(),
-        file_format=file_format if file_format in FORMATS else "csv",
-        kind=TraineesEventKind.TRAINEES_EXPORTED,
-        detail={"filters": sorted(k for k, v in filters.items() if v)},
-        subjects=queryset.values_list("pk", flat=True),
-    )
+    """The registry as the search shows it (trainees/background.py builds the file; a large
+    one is made by a background job)."""
+    return export_named(request, REGISTRY_EXPORT)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.services import audit_event_record
 from jobs.models import Job
-from jobs.services import job_start
+from jobs.services import job_start, job_start_with_upload
 from lib.bulk import insert_rows, update_rows
 from lib.imports import Checked, FileImportPipeline, Problem
 from lib.japanese import search_key
@@ -606,15 +606,39 @@ def roster_import_preview(
     today: datetime.date | None = None,
 ) -> RosterImport:
     """Parse and compare; record the import with its plan. Writes nothing to the registry."""
+    _check_mode(mode, organisation)
+    return RosterPipeline(today or timezone.localdate()).preview(
+        data=data, file_name=file_name, encoding=encoding, uploaded_by=uploaded_by,
+        mode=mode, organisation=organisation,
+    )  # fmt: skip
+
+
+def _check_mode(mode: str, organisation: Organisation | None) -> None:
     if mode not in ImportMode.values:
         raise ValidationError(_("Unknown import mode."))
     if mode == ImportMode.FULL and organisation is not None:
         raise ValidationError(
             _("The full roster covers all ward staff: do not choose an organisation.")
         )
-    return RosterPipeline(today or timezone.localdate()).preview(
-        data=data, file_name=file_name, encoding=encoding, uploaded_by=uploaded_by,
-        mode=mode, organisation=organisation,
+
+
+ROSTER_PREVIEW_JOB = "roster.preview"
+
+
+def roster_import_preview_start(
+    *, data: bytes, file_name: str, mode: str, uploaded_by: User,
+    organisation: Organisation | None = None, encoding: str = "auto",
+) -> Job:  # fmt: skip
+    """Check a large file in the background (trainees.background.roster_preview; a city's
+    roster takes seconds): the job's result is the preview's page. The choices are checked at
+    once, so a wrong one is said on the form."""
+    _check_mode(mode, organisation)
+    return job_start_with_upload(
+        data=data, kind=ROSTER_PREVIEW_JOB, owner=uploaded_by,
+        title=_("Roster check: %(file)s") % {"file": file_name},
+        params={"file_name": file_name, "mode": mode, "encoding": encoding,
+                "organisation": organisation.pk if organisation else None},
+        permission=HR_CONSOLE, about="roster:preview", link=reverse("roster_imports"),
     )  # fmt: skip
 
 

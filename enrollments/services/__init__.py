@@ -43,10 +43,14 @@ from enrollments.services.attendance import (
 )
 from enrollments.services.completion import completion_store
 from enrollments.services.decisions import (
+    LOTTERY_JOB,
     enrollments_decide,
     lottery_draw,
+    lottery_entrants,
     lottery_groups,
     lottery_run,
+    lottery_start,
+    lottery_summary,
 )
 from enrollments.services.history import enrollments_stamp_organisation
 from enrollments.services.nominations import (
@@ -80,6 +84,7 @@ from enrollments.services.sessions import (
 from enrollments.services.status import EnrollmentRefused, waitlist_promote
 
 __all__ = [
+    "LOTTERY_JOB",
     "EnrollmentRefused",
     "absence_notify",
     "announcement_preview",
@@ -110,8 +115,11 @@ __all__ = [
     "enrollments_stamp_organisation",
     "free_seats",
     "lottery_draw",
+    "lottery_entrants",
     "lottery_groups",
     "lottery_run",
+    "lottery_start",
+    "lottery_summary",
     "nomination_substitute",
     "nomination_withdraw",
     "order_issue",

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -28,8 +29,11 @@ from enrollments.services.status import (
     waitlist_next_rank,
     waitlist_promote,
 )
+from jobs.models import Job
+from jobs.services import job_start
 from lib.japanese import list_join
 from trainees.models import User
+from trainees.roles import HR_CONSOLE
 
 
 @transaction.atomic
@@ -121,13 +125,7 @@ def lottery_groups(session: Session, enrollments: list[Enrollment]) -> dict[int,
     }
 
 
-@transaction.atomic
-def lottery_run(
-    *, session: Session, actor: User, seed: str = "", before_close: bool = False
-) -> Lottery:
-    """抽選 among those awaiting a decision: the free seats are confirmed in drawn order, the rest
-    waitlisted in that order. Seed, inputs and result are kept (the draw can be replayed)."""
-    session = session_lock(session.pk)
+def _lottery_allowed(session: Session, before_close: bool) -> None:
     not_cancelled(session)
     closes = session.application_closes_at
     if closes and timezone.now() < closes and not before_close:
@@ -138,6 +136,51 @@ def lottery_run(
             )
             % {"when": formats.date_format(timezone.localtime(closes), "DATETIME_FORMAT")}
         )
+
+
+def lottery_entrants(session: Session) -> int:
+    """How many places a lottery would draw among now."""
+    return Enrollment.objects.filter(DECIDABLE, session=session, status=Status.REQUESTED).count()
+
+
+LOTTERY_JOB = "lottery"
+
+
+def lottery_start(
+    *, session: Session, actor: User, seed: str = "", before_close: bool = False
+) -> Job:
+    """A lottery among many (more than LOTTERY_BACKGROUND_ENTRANTS: about 3 ms a place, each
+    decided, recorded and told) drawn by a background job (enrollments.background.lottery),
+    the job's page then the session's. What would refuse it is said at once; the draw itself
+    checks again under the session's lock."""
+    _lottery_allowed(session, before_close)
+    entrants = lottery_entrants(session)
+    if not entrants:
+        raise EnrollmentRefused(_("Nobody is awaiting a decision for this session."))
+    return job_start(
+        kind=LOTTERY_JOB, owner=actor, permission=HR_CONSOLE, about=f"session:{session.pk}",
+        title=_("Lottery: %(session)s") % {"session": session},
+        params={"session": session.pk, "seed": seed, "before_close": before_close},
+        total=entrants, link=reverse("session_page", args=[session.pk]),
+    )  # fmt: skip
+
+
+def lottery_summary(lottery: Lottery) -> str:
+    """What a draw came to, in one line."""
+    return _("Lots drawn (seed %(seed)s): %(seats)s confirmed, the rest waitlisted in order.") % {
+        "seed": lottery.seed,
+        "seats": min(lottery.seats, len(lottery.drawn)),
+    }
+
+
+@transaction.atomic
+def lottery_run(
+    *, session: Session, actor: User, seed: str = "", before_close: bool = False
+) -> Lottery:
+    """抽選 among those awaiting a decision: the free seats are confirmed in drawn order, the rest
+    waitlisted in that order. Seed, inputs and result are kept (the draw can be replayed)."""
+    session = session_lock(session.pk)
+    _lottery_allowed(session, before_close)
     entrants_qs = list(
         Enrollment.objects.select_for_update(of=("self",))
         .filter(DECIDABLE, session=session, status=Status.REQUESTED)

@@ -5,6 +5,7 @@ a failed job says why and offers to run it again. axe-core on each state, phone 
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 
@@ -84,3 +85,38 @@ def test_certificates_in_the_background_and_a_job_followed_live(
     expect(small.get_by_text(re.compile("2件の修了証を作成しました。"))).to_be_visible()
     assert small.evaluate("document.documentElement.scrollWidth") <= 390
     phone.close()
+
+
+def test_a_large_registry_export_is_followed_on_its_job_page(
+    page, live_server, eager_celery, private_storage, settings
+):
+    """HR clicks the registry's Excel link: a list over EXPORT_BACKGROUND_ROWS is made by a job;
+    the browser lands on its page, downloads the workbook, and goes back to the list it asked
+    from, filter kept."""
+    import openpyxl
+
+    from tests.trainees.factories import OrganisationFactory, TraineeFactory
+
+    settings.EXPORT_BACKGROUND_ROWS = 3
+    welfare = OrganisationFactory(code="140000", name="福祉部")
+    for n in range(5):
+        TraineeFactory(staff_number=f"00090{n}", name=f"名簿 {n}郎", organisation=welfare)
+    hr = UserFactory(username="100008", roles=[Role.HR_ADMIN], totp=True)
+    log_in(page, "100008")
+    page.get_by_label(re.compile(r"^コード")).fill(totp_code(hr.totp_secret))
+    page.get_by_role("button", name="ログイン").click()
+
+    page.goto("/trainees/?q=名簿&status=active")
+    page.get_by_role("link", name="Excel", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ダウンロード：職員名簿（5行）")
+    expect(page.get_by_text("ファイルには5行あります。")).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("ダウンロード")).click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True)) == [
+        f"00090{n}" for n in range(5)
+    ]
+    page.get_by_role("link", name="依頼した画面に戻る").click()
+    expect(page.get_by_label(re.compile("職員番号・氏名"))).to_have_value("名簿")

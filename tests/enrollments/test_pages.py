@@ -11,8 +11,14 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from courses.models import CourseKind, Selection
 from enrollments.attendance_import import attendance_import_preview
-from enrollments.models import Attendance, CheckInCode, Enrollment, Source, Status
-from enrollments.services import announcement_send, enrollment_apply, enrollment_nominate
+from enrollments.models import Attendance, CheckInCode, Enrollment, Lottery, Source, Status
+from enrollments.services import (
+    announcement_send,
+    enrollment_apply,
+    enrollment_nominate,
+    lottery_draw,
+)
+from jobs.models import Job
 from tests.courses.factories import SAMPLE_PDF, CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
@@ -136,6 +142,35 @@ def test_hr_decides_in_bulk_and_draws_lots_from_the_session_page(client, hr_admi
     history = client.get(reverse("hr_enrollment", args=[enrollments[1].pk])).content.decode()
     assert people[1].name in history and "抽選2026" not in history
     assert history.count("<li><time") == 2
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_a_lottery_among_many_is_drawn_by_a_job(
+    client, hr_admin, settings, django_capture_on_commit_callbacks
+):
+    settings.LOTTERY_BACKGROUND_ENTRANTS = 3
+    session = open_session(capacity=2)
+    for _ in range(4):
+        enrollment_apply(session=session, trainee=learner()[1], actor=None)
+    client.force_login(hr_admin)
+    url = reverse("session_lottery", args=[session.pk])
+    # Refused at once, on the session's page, while applications are open: no job.
+    page = client.post(url, {"seed": "抽選2027"}, follow=True).content.decode()
+    assert "まで受付中です" in page and not Job.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"seed": "抽選2027", "before_close": "on"})
+    job = Job.objects.get(kind="lottery")
+    assert response["Location"] == reverse("job_detail", args=[job.pk])
+    assert (job.state, job.total, job.link) == (
+        "done",
+        4,
+        reverse("session_page", args=[session.pk]),
+    )
+    assert "抽選2027" in job.summary and "2 人を決定" in job.summary
+    statuses = sorted(Enrollment.objects.values_list("status", flat=True))
+    assert statuses == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    # The same draw as in the request: the seed decides, wherever it runs.
+    assert Lottery.objects.get().drawn == lottery_draw(Lottery.objects.get().entrants, "抽選2027")
 
 
 def test_attendance_roster_all_present_and_the_sign_in_sheet(client, hr_admin):

@@ -17,6 +17,7 @@ from audit.models import AuditEvent
 from courses.models import TargetMember
 from enrollments.models import AbsenceNotice, Status
 from enrollments.services import enrollments_stamp_organisation
+from jobs.models import Job
 from notices.models import Delivery, Notice
 from reports import dashboards
 from reports.services import history_record_add
@@ -265,6 +266,25 @@ def test_exports_read_back(client, hr_admin, ward):
     assert values[0][:2] == ["職員番号", "氏名"] and values[2][6] == "未申込"
     event = AuditEvent.objects.filter(kind="dashboard.exported").latest("id")
     assert event.detail["rows"] == 2 and event.detail["dashboard"] == "chase"
+
+
+@pytest.mark.usefixtures("eager_celery", "private_storage")
+def test_a_long_chase_list_is_made_by_a_job_for_the_department_asked(
+    client, hr_admin, ward, settings, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_BACKGROUND_ROWS = 0  # every list is "long"
+    client.force_login(hr_admin)
+    course = ward["security"].course
+    url = reverse("dashboard_chase", args=[course.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url, {"format": "xlsx", "department": ward["welfare"].pk})
+    job = Job.objects.get(owner=hr_admin, kind="export")
+    assert response.url == reverse("job_detail", args=[job.pk]) and job.state == "done"
+    assert job.link == f"{url}?department={ward['welfare'].pk}"
+    download = client.get(reverse("job_download", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    names = [row[1] for row in sheet.iter_rows(values_only=True)][1:]
+    assert names == ["未申込 六子"]  # the department's one, not the course's two
 
 
 def test_the_reminder_reaches_the_chase_list_once_a_day(client, hr_admin, ward):

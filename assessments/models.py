@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -587,6 +588,12 @@ class CompletionReport(models.Model):
         "enrollments.Enrollment", verbose_name=_("enrolment"), on_delete=models.PROTECT,
         related_name="reports",
     )  # fmt: skip
+    # The place's trainee, kept on the report (a place never changes hands): the reviewers'
+    # lists select a department's reports by it without joining every place (issue 23: at
+    # 100,000 staff the join read the whole table of places, 190 ms for a page of 50).
+    trainee = models.ForeignKey(
+        "trainees.Trainee", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     answers = models.JSONField(default=dict)  # {field id: text or rating}
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
     saved_at = models.DateTimeField(_("saved"), default=timezone.now)
@@ -609,3 +616,8 @@ class CompletionReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_id}:{self.enrollment_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.trainee_id is None and self.enrollment_id is not None:
+            self.trainee_id = self.enrollment.trainee_id
+        super().save(*args, **kwargs)

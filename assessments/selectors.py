@@ -746,7 +746,7 @@ def reports_to_review(trainee_ids: QuerySet) -> QuerySet[CompletionReport]:
     form routed to the 所属長 is theirs: supervisor_reports)."""
     return (
         CompletionReport.objects.filter(
-            enrollment__trainee_id__in=trainee_ids,
+            trainee_id__in=trainee_ids,  # the report's own trainee: no join through the places
             form__requires_review=True,
             form__reviewer=Reviewer.COORDINATOR,
         )

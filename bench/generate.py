@@ -2,7 +2,7 @@
 database (PostgreSQL: written with COPY through lib.bulk.insert_rows).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kenshu_load \\
-        .venv/bin/python bench/generate.py --trainees 4000|100000 [--years 10] [--seed N] [--fresh]
+        .venv/bin/python bench/generate.py --trainees 4000|100000 [--years 10] [--seed N]
 
 What it writes (deterministic for a seed):
 
@@ -25,11 +25,15 @@ What it writes (deterministic for a seed):
   with a TOTP secret, coordinators (one per department) and trainees, written to
   ``var/bench/logins.json`` for the load test.
 
-Not generated (said so rather than faked): certificates (numbered by the issuing service),
-access-log and audit rows (hash-chained by the audit app: the load test writes real ones).
+- certificates for the last two years' completed places, numbered as the issuing service
+  numbers them, each with its audit event;
+- the last thirty days of the access log (ten requests per trainee, by the pool's accounts),
+  logins and mistyped passwords, HR's exports and 閲覧記録 — then hash-chained by the audit app's
+  own sealer, as its beat task does, so the chains verify.
 
 The last line is one JSON object: {"trainees", "organisations", "courses", "places",
-"attendance", "attempts", "answers", "survey_answers", "reports", "notices", "seconds"}.
+"attendance", "attempts", "answers", "survey_answers", "reports", "notices", "certificates",
+"access_log", "audit_events", "subject_views", "seconds"}.
 """
 
 from __future__ import annotations
@@ -72,6 +76,8 @@ from assessments.models import (  # noqa: E402
     SurveyResponse,
     Test,
 )
+from audit import chain  # noqa: E402
+from audit.models import AccessLog, AuditEvent, SubjectView  # noqa: E402
 from courses.models import Course, Session, SessionDay, TargetMember  # noqa: E402
 from enrollments.models import Attendance, Enrollment  # noqa: E402
 from learning.models import Material, MaterialView  # noqa: E402
@@ -397,7 +403,7 @@ class Generator:
                                              requires_review=True)  # fmt: skip
             sample = list(
                 Enrollment.objects.filter(course_id=course_id, status="confirmed").values_list(
-                    "id", "session_id", "organisation_id"
+                    "id", "session_id", "organisation_id", "trainee_id"
                 )[:2000]
             )
             insert_rows(
@@ -406,7 +412,7 @@ class Generator:
                  "started_at", "submitted_at", "auto_submitted", "score", "max_score",
                  "adjust_reason"],
                 ([test.pk, pk, 1, "submitted", [q.pk for q in questions], {}, now, now, False,
-                  rng.randint(4, 10), 10, ""] for pk, _s, _o in sample),
+                  rng.randint(4, 10), 10, ""] for pk, _s, _o, _t in sample),
             )  # fmt: skip
             attempt_ids = list(Attempt.objects.filter(test=test).values_list("id", flat=True))
             attempts += len(attempt_ids)
@@ -422,7 +428,7 @@ class Generator:
                 SurveyResponse,
                 ["id", "survey_id", "session_id", "organisation_id", "anonymous"],
                 ([rid, survey.pk, s, o, True]
-                 for rid, (_pk, s, o) in zip(responses, sample, strict=True)),
+                 for rid, (_pk, s, o, _t) in zip(responses, sample, strict=True)),
             )  # fmt: skip
             insert_rows(
                 SurveyAnswer,
@@ -433,12 +439,12 @@ class Generator:
             reported = sample[:1000]
             insert_rows(
                 CompletionReport,
-                ["form_id", "enrollment_id", "answers", "state", "saved_at", "submitted_at",
-                 "review_comment", "review_round"],
-                ([form.pk, pk, {}, states[n % len(states)], now,
+                ["form_id", "enrollment_id", "trainee_id", "answers", "state", "saved_at",
+                 "submitted_at", "review_comment", "review_round"],
+                ([form.pk, pk, trainee, {}, states[n % len(states)], now,
                   None if n % len(states) == 0 else now,
                   "具体的に" if states[n % len(states)] == "returned" else "", 0]
-                 for n, (pk, _s, _o) in enumerate(reported)),
+                 for n, (pk, _s, _o, trainee) in enumerate(reported)),
             )  # fmt: skip
             reports += len(reported)
         self.counts.update(attempts=attempts, answers=answers, survey_answers=survey_answers,
@@ -531,6 +537,114 @@ class Generator:
         )  # fmt: skip
         self.counts["notices"] = len(ordered)
 
+    def certificates(self) -> None:
+        """The last two years' completed places have their certificates, numbered as the issuing
+        service numbers them (<fiscal year>-<id, six digits>), each with its audit event."""
+        # By label: run from bench/, "reports" may name bench/reports.py, not the app.
+        Certificate = apps.get_model("reports", "Certificate")
+        hr = User.objects.get(username="h000")
+        completed = list(
+            Enrollment.objects.filter(
+                completion="completed", course__fiscal_year__gte=self.last_year - 1
+            ).values_list("id", "trainee__name", "course__title", "session__days__date",
+                          "completed_at")
+        )  # fmt: skip
+        insert_rows(
+            Certificate,
+            ["enrollment_id", "number", "trainee_name", "course_title", "first_day", "last_day",
+             "hours", "issued_by", "issued_on", "revoked_reason"],
+            ([pk, f"tmp-{pk}", name, title, day, day, "7.5", settings.CERTIFICATE_ISSUER,
+              day + datetime.timedelta(days=14), ""]
+             for pk, name, title, day, _at in completed),
+        )  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE reports_certificate c SET number = co.fiscal_year || '-' || "
+                "lpad(c.id::text, 6, '0') FROM enrollments_enrollment e JOIN courses_course co "
+                "ON co.id = e.course_id WHERE e.id = c.enrollment_id"
+            )
+        issued = list(Certificate.objects.values_list("id", "enrollment_id", "issued_on"))
+        insert_rows(
+            AuditEvent,
+            ["occurred_at", "kind", "user_id", "username", "login_id", "detail"],
+            ([self.at(on), "certificate.issued", hr.pk, hr.username, "",
+              {"certificate": pk, "enrollment": place}] for pk, place, on in issued),
+        )  # fmt: skip
+        self.counts["certificates"] = len(issued)
+
+    def at(self, day: datetime.date, hour: int = 10) -> datetime.datetime:
+        """A moment of office hours on `day`, never in the future."""
+        moment = timezone.make_aware(
+            datetime.datetime.combine(day, datetime.time(hour, self.rng.randrange(60)))
+        )
+        return min(moment, self.now - datetime.timedelta(minutes=5))
+
+    def logs(self) -> None:
+        """The last thirty days of the access log (ten requests per trainee, by the pool's
+        accounts), their logins and a few mistyped passwords, HR's registry exports and record
+        views (閲覧記録) — written as plain rows, then hash-chained by the audit app's own sealer
+        (audit.chain.seal_all), as the beat task does."""
+        rng = self.rng
+        users = list(User.objects.filter(username__regex=r"^[hact]\d").values_list(
+            "id", "username"))  # fmt: skip
+        roles = {u: r for u, r in User.objects.filter(pk__in=[u for u, _n in users]).values_list(
+            "id", "groups__name")}  # fmt: skip
+        pages = [("/me/", "me"), ("/catalogue/", "catalogue"), ("/inbox/", "inbox"),
+                 ("/me/history/", "my_history"), ("/hr/", "hr_home"),
+                 ("/trainees/", "trainee_list"), ("/dashboards/", "dashboard_completion"),
+                 ("/audit/access-log/", "audit:access_log")]  # fmt: skip
+        days = [self.today - datetime.timedelta(days=n) for n in range(30)]
+        offices = [f"10.{n}.0.{m}" for n in range(1, 21) for m in (1, 2)]
+
+        def access() -> object:
+            for _n in range(len(self.trainees) * 10):
+                user_id, username = users[rng.randrange(len(users))]
+                path, view = pages[rng.randrange(len(pages))]
+                yield [self.at(days[rng.randrange(30)], rng.randint(8, 18)), self.uuid(),
+                       user_id, username, roles.get(user_id, ""),
+                       offices[rng.randrange(len(offices))], "GET", path, "", view,
+                       200, round(rng.uniform(15, 180), 1)]  # fmt: skip
+
+        insert_rows(
+            AccessLog,
+            ["occurred_at", "request_id", "user_id", "username", "roles", "ip_address",
+             "method", "path", "query_keys", "view_name", "status_code", "duration_ms"],
+            access(),
+        )  # fmt: skip
+        events = []
+        for day in days:
+            for user_id, username in users:
+                if rng.random() < 0.6:
+                    events.append([self.at(day, 8), "login.succeeded", user_id, username, "",
+                                   offices[user_id % len(offices)], {}])  # fmt: skip
+                if rng.random() < 0.02:
+                    events.append([self.at(day, 8), "login.failed", None, "", username,
+                                   offices[user_id % len(offices)], {}])  # fmt: skip
+            hr_id, hr_name = users[0]
+            events.append([self.at(day, 16), "trainees.exported", hr_id, hr_name, "",
+                           offices[0], {"format": "xlsx", "rows": 4000}])  # fmt: skip
+        insert_rows(
+            AuditEvent,
+            ["occurred_at", "kind", "user_id", "username", "login_id", "ip_address", "detail"],
+            events,
+        )  # fmt: skip
+        hr_users = [(u, n) for u, n in users if n.startswith("h")]
+        views = [
+            [self.at(days[rng.randrange(30)]), self.uuid(), *hr_users[n % len(hr_users)],
+             "負荷 " + hr_users[n % len(hr_users)][1], "hr_admin,trainee", offices[0],
+             pk, "record", f"/trainees/{pk}/"]
+            for n, (pk, _o, _e) in enumerate(self.trainees[::10])
+        ]  # fmt: skip
+        insert_rows(
+            SubjectView,
+            ["viewed_at", "request_id", "user_id", "username", "viewer_name", "roles",
+             "ip_address", "subject_id", "what", "path"],
+            views,
+        )  # fmt: skip
+        self.counts["access_log"] = len(self.trainees) * 10
+        self.counts["audit_events"] = len(events) + self.counts.get("certificates", 0)
+        self.counts["subject_views"] = len(views)
+
     def run(self) -> dict[str, int]:
         with transaction.atomic():
             self.organisations()
@@ -544,6 +658,10 @@ class Generator:
             self.learning_and_history()
             self.targets()
             self.notices()
+        with transaction.atomic():
+            self.certificates()
+            self.logs()
+        chain.seal_all()  # as the beat task does, after the rows are written
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         out = Path(settings.VAR_DIR) / "bench" / "logins.json"

@@ -19,7 +19,7 @@ from enrollments.models import (
     Enrollment,
     Status,
 )
-from lib.forms import FoldedNumbersMixin, QuickCheckboxSelectMultiple
+from lib.forms import FoldedNumbersMixin, QuickCheckboxSelectMultiple, QuickSelect
 from lib.japanese import fold
 from trainees.models import Organisation, Trainee
 
@@ -38,7 +38,10 @@ class SessionChoiceField(forms.ModelChoiceField):
 
 
 class CourseSessionChoiceField(forms.ModelChoiceField):
-    """Sessions of several courses, shown with the course."""
+    """Sessions of several courses, shown with the course (a year of a city's sessions runs to
+    over a thousand: the quick drop-down)."""
+
+    widget = QuickSelect
 
     def label_from_instance(self, obj: Session) -> str:
         return f"{obj.course.code} {obj.course.title} 第{obj.number}回"
@@ -186,7 +189,10 @@ class NominateForm(FoldedNumbersMixin, _StaffNumberField, forms.Form):
         to list is narrowed by a search; anyone in `staff` may still be chosen."""
         super().__init__(*args, **kwargs)
         self.staff = staff
-        _choice(self, "session").queryset = sessions
+        # Only what the drop-down shows: a city's year has over a thousand sessions.
+        _choice(self, "session").queryset = sessions.only(
+            "id", "number", "course_id", "course__code", "course__title"
+        )
         people = cast(StaffChoiceField, self.fields["people"])
         people.queryset = staff.select_related("organisation").order_by(
             "organisation__code", "staff_number"

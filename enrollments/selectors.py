@@ -4,7 +4,7 @@ session page. Each runs a fixed number of queries, whatever the number of traine
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -262,7 +262,7 @@ class NominationRow:
     quotas: list[tuple[Organisation, int, int]] = field(default_factory=list)
 
 
-def nomination_overview(coordinator: User, sessions: QuerySet[Session]) -> list[NominationRow]:
+def nomination_overview(coordinator: User, sessions: Iterable[Session]) -> list[NominationRow]:
     """The sessions open for nomination with their deadlines, and for the coordinator's own
     organisations the quota and how many places their staff already hold — a fixed number of
     queries (the quotas, then one count per organisation with a quota)."""

@@ -283,6 +283,13 @@ def check_in(request: AuthenticatedHttpRequest) -> HttpResponse:
 # --- Coordinators ---------------------------------------------------------------------------------
 
 
+def _query_without(request: AuthenticatedHttpRequest, key: str) -> str:
+    """The page's query string without one key (a pager's own page number)."""
+    query = request.GET.copy()
+    query.pop(key, None)
+    return query.urlencode()
+
+
 @access(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -329,6 +336,7 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.department_enrollments(staff.values("id")), 100).get_page(
         request.GET.get("page")
     )
+    open_page = Paginator(sessions, 50).get_page(request.GET.get("sessions"))
     return render(
         request,
         "enrollments/nominations.html",
@@ -336,7 +344,11 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "substitute_form": SubstituteForm(staff=staff),
-            "open_sessions": selectors.nomination_overview(request.user, sessions),
+            # A city's year has over a thousand sessions open: fifty at a time.
+            "open_sessions": selectors.nomination_overview(request.user, open_page),
+            "open_page": open_page,
+            "open_query": _query_without(request, "sessions"),
+            "staff_query": _query_without(request, "page"),
             "narrowed": listed is not None,
             "find": find,
             "headcount": headcount,

@@ -97,7 +97,7 @@ def report_save(
     if enrollment.course_id != form.course_id or enrollment.status != Status.CONFIRMED:
         raise ValidationError(_("This report is for trainees with a place on the course."))
     report, _created = CompletionReport.objects.select_for_update().get_or_create(
-        form=form, enrollment=enrollment
+        form=form, enrollment=enrollment, defaults={"trainee_id": enrollment.trainee_id}
     )
     if report.state not in EDITABLE:
         raise ValidationError(_("This report has been acknowledged and can no longer change."))

@@ -49,8 +49,8 @@ def test_hr_builds_a_test_in_the_browser_and_previews_it(client, hr_admin, sessi
     client.force_login(hr_admin)
     course = session.course
     assert (
-        "Add a survey" in client.get(reverse("course_detail", args=[course.pk])).content.decode()
-        or True
+        "アンケートを追加"
+        in client.get(reverse("course_detail", args=[course.pk])).content.decode()
     )
     response = client.post(
         reverse("test_create", args=[course.pk]) + "?kind=post",

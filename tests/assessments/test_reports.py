@@ -30,6 +30,8 @@ def test_draft_then_submit_then_review_cycle(place, coordinator):
     form = make_form(place.course)
     draft = services.report_save(form=form, enrollment=place, answers=values(form, learned=""), submit=False, actor=None)  # fmt: skip
     assert draft.state == CompletionReport.State.DRAFT
+    # The report keeps its place's trainee (the reviewers' lists select by it).
+    assert CompletionReport.objects.filter(trainee=place.trainee).get() == draft
     with pytest.raises(ValidationError, match="研修で学んだこと"):
         services.report_save(form=form, enrollment=place, answers=values(form, learned=""), submit=True, actor=None)  # fmt: skip
     report = services.report_save(form=form, enrollment=place, answers=values(form), submit=True, actor=None)  # fmt: skip

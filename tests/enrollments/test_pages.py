@@ -226,6 +226,24 @@ def test_the_coordinator_nominates_only_their_staff(client, coordinator, organis
     assert client.post(reverse("nomination_withdraw", args=[other.pk])).status_code == 404
 
 
+def test_a_city_s_open_sessions_are_listed_fifty_at_a_time(client, coordinator, organisation):
+    """The table of sessions open for nomination pages by fifty (a city's year has over a
+    thousand); every open session can still be chosen in the form, and the staff table keeps
+    its own page."""
+    course = CourseFactory(kind=CourseKind.OPEN, code="E01", title="接遇研修")
+    sessions = [open_session(course=course, number=n) for n in range(1, 56)]
+    client.force_login(coordinator)
+    url = reverse("nominations")
+    first = client.get(url).content.decode()
+    table = first.split('id="open-heading"')[1].split("</section>")[0]
+    assert table.count("<tr><td>E01 接遇研修") == 50 and "1 / 2" in table
+    assert 'href="?sessions=2"' in table
+    assert all(f'<option value="{s.pk}">' in first for s in sessions)  # all 55 choosable
+    second = client.get(url, {"sessions": 2}).content.decode()
+    table = second.split('id="open-heading"')[1].split("</section>")[0]
+    assert table.count("<tr><td>E01 接遇研修") == 5 and "2 / 2" in table
+
+
 def test_the_coordinator_ticks_several_staff_all_or_nothing(client, coordinator, organisation):
     from enrollments.models import OrganisationQuota
 
@@ -315,7 +333,8 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
          ["organisations in scope (ids)", "organisations for the form", "how many staff (to list "
           "them all or search)", "staff × courses count",
           "nominable sessions", "the coordinator's organisations", "their quotas",
-          "sessions for the overview", "the staff checklist", "the page of staff × courses"]),
+          "open sessions count (their pager)", "sessions for the overview",
+          "the staff checklist", "the page of staff × courses"]),
         (hr_admin, reverse("session_page", args=[session.pk]), True,
          ["session with course and room", "days with attendance counts", "the page's count",
           "counts by status", "change requests", "last lottery", "the page's rows"]),

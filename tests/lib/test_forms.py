@@ -1,11 +1,11 @@
-"""lib.forms: the quick checkbox list renders Django's own markup."""
+"""lib.forms: the quick checkbox list and drop-down render Django's own markup."""
 
 from __future__ import annotations
 
 from django import forms
 from django.test.html import parse_html
 
-from lib.forms import QuickCheckboxSelectMultiple
+from lib.forms import QuickCheckboxSelectMultiple, QuickSelect
 
 
 def test_the_quick_checkbox_list_is_djangos_markup():
@@ -22,3 +22,17 @@ def test_the_quick_checkbox_list_is_djangos_markup():
         )
         assert parse_html(quick) == parse_html(django_html)
         assert "&lt;太郎&gt;" in quick and "<太郎>" not in quick
+
+
+def test_the_quick_drop_down_is_djangos_markup():
+    """Same HTML as Django's Select, option groups, the empty choice and the selected one
+    included, escaped the same."""
+    choices = [("", "---------"), (1, "A01 <研修> 第1回"),
+               ("B 講座 & \"2\"", [(2, 'x & "y"'), (3, "三")])]  # fmt: skip
+    for value in (None, "1", "3"):
+        attrs = {"required": True, "data-x": "1"}
+        django_html = forms.Select(attrs=attrs, choices=choices).render("s", value, {"id": "id_s"})
+        quick = QuickSelect(attrs=attrs, choices=choices).render("s", value, {"id": "id_s"})
+        assert parse_html(quick) == parse_html(django_html)
+        assert "&lt;研修&gt;" in quick and "<研修>" not in quick
+    assert 'value="3" selected' in quick

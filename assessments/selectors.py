@@ -735,10 +735,10 @@ def reports_for_course(
         "form", "enrollment__trainee__organisation", "enrollment__session", "reviewed_by"
     )
     if organisation_id:
-        reports = reports.filter(enrollment__trainee__organisation_id=organisation_id)
+        reports = reports.filter(trainee__organisation_id=organisation_id)
     if state:
         reports = reports.filter(state=state)
-    return reports.order_by("form__purpose", "enrollment__trainee__organisation__code", "pk")
+    return reports.order_by("form__purpose", "trainee__organisation__code", "pk")
 
 
 def reports_to_review(trainee_ids: QuerySet) -> QuerySet[CompletionReport]:
@@ -820,8 +820,9 @@ def reports_without_reviewer(course_id: int | None = None) -> list[tuple[int, in
         waiting_reports = waiting_reports.filter(form__course_id=course_id)
     waiting = list(
         waiting_reports.order_by("submitted_at", "pk").values_list(
-            "pk", "form__course_id", "form__reviewer", "enrollment__trainee_id",
-            "enrollment__trainee__organisation_id", "enrollment__trainee__user_id",
+            # The report's own trainee: no join through every place.
+            "pk", "form__course_id", "form__reviewer", "trainee_id", "trainee__organisation_id",
+            "trainee__user_id",
         )
     )  # fmt: skip
     reviewers = coordinators_by_organisation(

@@ -105,8 +105,13 @@ def hr_work_queue(today: datetime.date | None = None) -> WorkQueue:
         .filter(Q(waiting__gt=0) | Q(awaiting_approval__gt=0))
         .order_by("application_closes_at", "pk")[:20]
     )
+    soon = SessionDay.objects.filter(session=OuterRef("pk"),
+                                     date__range=(today, today + fortnight))  # fmt: skip
     upcoming = list(
         _sessions()
+        # Only sessions with a day in the fortnight, before their first day is worked out (not
+        # every session ever held: 50 ms at a city's ten years, now a few).
+        .filter(Exists(soon))
         .annotate(first_day=Min("days__date"))
         .filter(first_day__range=(today, today + fortnight))
         .order_by("first_day", "pk")[:20]

@@ -30,6 +30,9 @@ def build_queue():
     past = SessionFactory(course__title="出欠未入力研修", days=[today - datetime.timedelta(days=2)])
     enrol(TraineeFactory(), past)
     soon = SessionFactory(course__title="来週の研修", days=[today + datetime.timedelta(days=5)])
+    # Started three weeks ago, its last day next week: not "coming up" (its first day counts).
+    SessionFactory(course__title="継続中の研修", days=[today - datetime.timedelta(days=21),
+                                                 today + datetime.timedelta(days=6)])  # fmt: skip
     ordered = SessionFactory(course__kind=CourseKind.ORDERED, course__title="命令研修",
                              days=[today + datetime.timedelta(days=20)])  # fmt: skip
     for _ in range(2):
@@ -51,6 +54,7 @@ def test_the_hr_home_lists_what_is_waiting(client, hr_admin):
     assert reverse("course_targets", args=[built["ordered"].course_id]) in page
     assert "名簿2027.csv" in page
     assert "来週の研修" in page
+    assert "継続中の研修" not in page
 
 
 def test_the_work_queue_costs_the_same_with_more_rows(client, hr_admin, page_queries):

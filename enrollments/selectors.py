@@ -188,6 +188,19 @@ def catalogue(trainee: Trainee, *, category: str = "", course: int | None = None
         Q(application_opens_at__isnull=True) | Q(application_opens_at__lte=now),
         Q(application_closes_at__isnull=True) | Q(application_closes_at__gte=now),
     )
+    listed = (
+        taking.annotate(seats_left=F("capacity") - F("confirmed_count"))
+        .select_related("room__venue")
+        .prefetch_related(Prefetch("days", queryset=SessionDay.objects.order_by("date")))
+        .order_by("number")
+    )
+    if course is None:
+        # Only the sessions shown (a window in the same query): a city's open courses have
+        # a hundred sessions each, and reading them all with their days cost 60–90 ms a page.
+        listed = listed[:CATALOGUE_SESSIONS]
+    open_count = (
+        taking.filter(course=OuterRef("pk")).values("course").annotate(n=Count("pk")).values("n")
+    )
     courses = (
         Course.objects.filter(kind=CourseKind.OPEN, fiscal_year__gte=current_fiscal_year())
         .filter(Exists(taking.filter(course=OuterRef("pk"))))
@@ -196,16 +209,10 @@ def catalogue(trainee: Trainee, *, category: str = "", course: int | None = None
             held=Exists(
                 Enrollment.objects.filter(course=OuterRef("pk"), trainee=trainee, status__in=ACTIVE)
             ),
+            open_count=Subquery(open_count),
         )
         .prefetch_related(
-            Prefetch(
-                "sessions",
-                queryset=taking.annotate(seats_left=F("capacity") - F("confirmed_count"))
-                .select_related("room__venue")
-                .prefetch_related(Prefetch("days", queryset=SessionDay.objects.order_by("date")))
-                .order_by("number"),
-                to_attr="open_sessions",
-            ),
+            Prefetch("sessions", queryset=listed, to_attr="open_sessions"),
             Prefetch(
                 "target_rule__organisations",
                 queryset=Organisation.objects.order_by("code"),
@@ -230,10 +237,7 @@ def catalogue(trainee: Trainee, *, category: str = "", course: int | None = None
     for each in shown:  # for the template
         each.reading = titles.get(each.pk, [])  # type: ignore[attr-defined]
         each.audience = target_rule_summary(getattr(each, "target_rule", None))  # type: ignore[attr-defined]
-        sessions = each.open_sessions  # type: ignore[attr-defined]
-        each.more_sessions = 0 if course else max(0, len(sessions) - CATALOGUE_SESSIONS)  # type: ignore[attr-defined]
-        if not course:
-            each.open_sessions = sessions[:CATALOGUE_SESSIONS]  # type: ignore[attr-defined]
+        each.more_sessions = 0 if course else max(0, each.open_count - CATALOGUE_SESSIONS)  # type: ignore[attr-defined]
     return shown
 
 

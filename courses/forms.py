@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category, Course, Room, Session, SessionDay, TargetRule, Venue
-from lib.forms import FoldedNumbersMixin
+from lib.forms import FoldedNumbersMixin, QuickCheckboxSelectMultiple
 from lib.japanese import fiscal_year_choice, fold
 from trainees.models import EmploymentType, Organisation
 
@@ -203,7 +203,8 @@ class TargetRuleForm(FoldedNumbersMixin, forms.ModelForm):
         widgets = {
             # Ticks in a list that can be narrowed by typing (static/js/app.js), not a
             # Ctrl-click multi-select.
-            "organisations": forms.CheckboxSelectMultiple(attrs={"class": "checklist"}),
+            # Written without a template per option: a city has over 600 organisations.
+            "organisations": QuickCheckboxSelectMultiple(attrs={"class": "checklist"}),
             "hired_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "hired_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }

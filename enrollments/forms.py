@@ -334,6 +334,7 @@ class OrderTargetsForm(forms.Form):
         label=_("Only this organisation (and its sub-units)"),
         queryset=Organisation.objects.order_by("code"),
         required=False,
+        widget=QuickSelect,  # a city has over 600 organisations
     )
     staff_numbers = forms.CharField(
         label=_("Only these staff numbers"),

@@ -16,7 +16,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from lib.japanese import number_fold, parse_date
@@ -125,31 +124,37 @@ class QuickSelect(forms.Select):
 
 
 class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
-    """Django's list of checkboxes, the same markup, written in Python rather than through a
-    template for every option: a department's thousands of staff at a city's scale are
-    rendered in milliseconds (the templates took three seconds for 5,000)."""
+    """Django's list of checkboxes, the same markup, written straight from the choices rather
+    than through a template (and an option dictionary) for every option: a department's
+    thousands of staff, or a city's 600 organisations, are rendered in milliseconds (the
+    templates took three seconds for 5,000)."""
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts: list[str] = [format_html("<div{}>", flatatt({
-            key: widget["attrs"][key] for key in ("id", "class") if widget["attrs"].get(key)
-        }))]  # fmt: skip
-        for group, options, _index in widget["optgroups"]:
-            if group:
-                parts.append(format_html("\n  <div><label>{}</label>", group))
-            for option in options:
-                label_for = option["attrs"].get("id")
-                parts.append(format_html(
-                    '<div>\n    <label{}><input type="{}" name="{}"{}{}> {}</label></div>',
-                    flatatt({"for": label_for} if label_for else {}), option["type"],
-                    option["name"],
-                    format_html(' value="{}"', option["value"])
-                    if option["value"] is not None else "",
-                    flatatt(option["attrs"]), option["label"],
-                ))  # fmt: skip
-            if group:
+        final = self.build_attrs(self.attrs, attrs)
+        chosen = set(self.format_value(value))
+        base_id = final.get("id")
+        outer = {key: final[key] for key in ("id", "class") if final.get(key)}
+
+        def option(index: str, key: Any, label: Any) -> str:
+            key = "" if key is None else str(key)
+            own = {**final, "id": f"{base_id}_{index}"} if base_id else dict(final)
+            if key in chosen:
+                own["checked"] = True
+            label_for = f' for="{escape(own["id"])}"' if base_id else ""
+            box = (
+                f'<input type="checkbox" name="{escape(name)}" value="{escape(key)}"{flatatt(own)}>'
+            )
+            return f"<div>\n    <label{label_for}>{box} {escape(str(label))}</label></div>"
+
+        parts = [f"<div{flatatt(outer)}>"]
+        for index, (key, label) in enumerate(self.choices):
+            if isinstance(label, list | tuple):
+                parts.append(f"\n  <div><label>{escape(str(key))}</label>")
+                parts.extend(option(f"{index}_{sub}", k, lab) for sub, (k, lab) in enumerate(label))
                 parts.append("\n  </div>")
+            else:
+                parts.append(option(str(index), key, label))
         parts.append("\n</div>")
-        return mark_safe("".join(parts))  # noqa: S308 - every part above is escaped
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

@@ -22,6 +22,11 @@ def test_the_quick_checkbox_list_is_djangos_markup():
         )
         assert parse_html(quick) == parse_html(django_html)
         assert "&lt;太郎&gt;" in quick and "<太郎>" not in quick
+    grouped = [(1, "一"), ("総務部 <本庁>", [(2, "二"), (3, "三")])]
+    for value in ([], ["3"]):
+        django_html = forms.CheckboxSelectMultiple(choices=grouped).render("o", value, {"id": "o"})
+        quick = QuickCheckboxSelectMultiple(choices=grouped).render("o", value, {"id": "o"})
+        assert parse_html(quick) == parse_html(django_html)
 
 
 def test_the_quick_drop_down_is_djangos_markup():

@@ -137,7 +137,7 @@ def export_builder(name: str, *, permissions: Sequence[str]) -> Callable[[Builde
 
 # What starts the background job: (request, export name, its parameters, the Export) -> (the
 # page to send the person to, what the audit event adds, e.g. the job's number). Registered by
-# the jobs app at start-up (jobs/exports.py).
+# the jobs app at start-up (jobs/background.py).
 Starter = Callable[[HttpRequest, str, dict[str, Any], Export], tuple[HttpResponse, dict[str, Any]]]
 _starters: list[Starter] = []
 

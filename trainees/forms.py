@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from lib.forms import JapaneseDateField
 from lib.japanese import fold
 from trainees.models import EmploymentType, Gender, ImportMode, Organisation, Trainee, TraineeStatus
+from trainees.roles import HR_CONSOLE
+from trainees.selectors import organisations_in_scope
 
 
 class LoginForm(AllauthLoginForm):
@@ -184,9 +186,6 @@ def trainee_search_form(user: Any, query: Any) -> tuple[TraineeSearchForm, dict,
     """The registry search's form and filters for this person and query, and a coordinator's
     own organisations (HR: None) — the people listed from elsewhere hold a 兼務 post in them.
     The list page, its export and the export's background job read the query the same way."""
-    from trainees.roles import HR_CONSOLE
-    from trainees.selectors import organisations_in_scope
-
     scope_orgs, ids = None, None
     if not user.has_perm(HR_CONSOLE):
         ids = {o.id for o in organisations_in_scope(user)}

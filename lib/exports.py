@@ -181,6 +181,12 @@ def export_file(
     return spool
 
 
+def content_type_of(file_format: str) -> str:
+    if extension_of(file_format) == "xlsx":
+        return XLSX
+    return "text/csv; charset=" + ("shift_jis" if file_format == "csv-cp932" else "utf-8")
+
+
 def download(
     *,
     name: str,
@@ -193,41 +199,38 @@ def download(
 ) -> tuple[HttpResponse | StreamingHttpResponse | FileResponse, int]:
     """The file as a download (`name`-YYYYmmdd-HHMM.csv/.xlsx) and its number of rows.
 
-    Up to STREAM_ABOVE rows the file is made in memory. Larger exports never hold their rows:
-    a CSV streams in chunks as the rows come from the database (pass an iterator and its
-    `count`), an XLSX is written row by row to a temporary file that is then streamed."""
+    Up to STREAM_ABOVE rows the file is made in memory (a CSV says in X-Replaced-Characters
+    how many characters CP932 has no code for). Larger exports never hold their rows: a CSV
+    streams in chunks as the rows come from the database (pass an iterator and its `count`),
+    an XLSX is the temporary file `export_file` writes row by row (a protected one is
+    encrypted as a whole, so made in memory whatever the size)."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if count is None:
         if not isinstance(rows, Sized):
             rows = list(rows)
         count = len(rows)
-    encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
-    extension = extension_of(file_format)
-    disposition = f'attachment; filename="{name}-{stamp}.{extension}"'
+    content_type = content_type_of(file_format)
     response: HttpResponse | StreamingHttpResponse | FileResponse
-    if file_format == PROTECTED:
-        if not password:
-            raise ValueError("a protected XLSX needs its password")
-        # Encrypted as a whole, so made in memory whatever the size.
-        body = to_protected_xlsx(header, rows, sheet=sheet, password=password)
-        response = HttpResponse(body, content_type=XLSX)
-    elif count > STREAM_ABOVE and file_format == "xlsx":
-        spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        _write_xlsx(header, rows, sheet=sheet, target=spool)
-        spool.seek(0)
-        response = FileResponse(spool, content_type=XLSX)
-    elif count > STREAM_ABOVE:
-        charset = "shift_jis" if encoding == "cp932" else "utf-8"
-        response = StreamingHttpResponse(
-            csv_chunks(header, rows, encoding=encoding),
-            content_type=f"text/csv; charset={charset}",
+    if extension_of(file_format) == "xlsx":
+        spool = export_file(
+            header=header, rows=rows, sheet=sheet, file_format=file_format, password=password
         )
-    elif file_format == "xlsx":
-        response = HttpResponse(to_xlsx(header, rows, sheet=sheet), content_type=XLSX)
+        if count > STREAM_ABOVE:
+            response = FileResponse(spool, content_type=content_type)  # it closes the file
+        else:
+            with spool:
+                response = HttpResponse(spool.read(), content_type=content_type)
     else:
-        body, replaced = to_csv(header, rows, encoding=encoding)
-        charset = "shift_jis" if encoding == "cp932" else "utf-8"
-        response = HttpResponse(body, content_type=f"text/csv; charset={charset}")
-        response["X-Replaced-Characters"] = str(replaced)
-    response["Content-Disposition"] = disposition
+        encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
+        if count > STREAM_ABOVE:
+            response = StreamingHttpResponse(
+                csv_chunks(header, rows, encoding=encoding), content_type=content_type
+            )
+        else:
+            body, replaced = to_csv(header, rows, encoding=encoding)
+            response = HttpResponse(body, content_type=content_type)
+            response["X-Replaced-Characters"] = str(replaced)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-{stamp}.{extension_of(file_format)}"'
+    )
     return response, count

@@ -204,6 +204,16 @@ class FileImport(models.Model):
         return self.file_name
 
 
+def ensure_previewed(record: FileImport) -> None:
+    """Refuse, in the person's words, an import that is not awaiting its confirmation: at the
+    confirmation itself and before a confirmation is handed to a job."""
+    if record.status != ImportStatus.PREVIEWED:
+        raise ValidationError(
+            _("This import cannot be committed (status: %(status)s).")
+            % {"status": record.get_status_display()}
+        )
+
+
 class StaleImportError(Exception):
     """What the import was checked against changed after the preview: preview it again."""
 
@@ -286,11 +296,7 @@ class FileImportPipeline(Generic[RecordT, PlanT]):
         with transaction.atomic(durable=True):
             self.lock()
             record: RecordT = self.model._default_manager.select_for_update().get(pk=record_id)  # type: ignore[assignment]
-            if record.status != ImportStatus.PREVIEWED:
-                raise ValidationError(
-                    _("This import cannot be committed (status: %(status)s).")
-                    % {"status": record.get_status_display()}
-                )
+            ensure_previewed(record)
             stale = self.stale(record)
             if stale:
                 record.status = ImportStatus.STALE

@@ -25,7 +25,7 @@ from audit.services import audit_event_record
 from courses.models import Category, fiscal_year_of
 from jobs.models import Job
 from jobs.services import job_start, job_start_with_upload
-from lib.imports import Checked, Columns, FileImportPipeline, Problem, read_sheet
+from lib.imports import Checked, Columns, FileImportPipeline, Problem, ensure_previewed, read_sheet
 from lib.japanese import fold, list_join, parse_date, trim
 from reports.audit_kinds import ReportsEventKind
 from reports.models import HistoryImport, HistoryRecord, HistoryRecordChange, Outcome
@@ -334,11 +334,7 @@ def history_import_commit_start(*, record: HistoryImport, actor: User) -> Job:
     """Add the records in the background (reports.background.history_commit): ten years of a
     ward's past training is more than a page may wait for. Refused at once when it cannot be
     confirmed."""
-    if record.status != HistoryImport.Status.PREVIEWED:
-        raise ValidationError(
-            _("This import cannot be committed (status: %(status)s).")
-            % {"status": record.get_status_display()}
-        )
+    ensure_previewed(record)
     return job_start(
         kind=HISTORY_COMMIT_JOB, owner=actor,
         title=_("History import: %(file)s") % {"file": record.file_name},

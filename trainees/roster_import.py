@@ -34,7 +34,7 @@ from audit.services import audit_event_record
 from jobs.models import Job
 from jobs.services import job_start, job_start_with_upload
 from lib.bulk import insert_rows, update_rows
-from lib.imports import Checked, FileImportPipeline, Problem
+from lib.imports import Checked, FileImportPipeline, Problem, ensure_previewed
 from lib.japanese import search_key
 from trainees.concurrent import concurrent_organisations_sync
 from trainees.models import (
@@ -650,11 +650,7 @@ def roster_import_commit_start(
 ) -> Job:
     """Confirm the import in the background (trainees.background.roster_commit): a city's
     roster takes longer than a page may wait. Refused at once when it cannot be confirmed."""
-    if record.status != RosterImport.Status.PREVIEWED:
-        raise ValidationError(
-            _("This import cannot be committed (status: %(status)s).")
-            % {"status": record.get_status_display()}
-        )
+    ensure_previewed(record)
     return job_start(
         kind=ROSTER_COMMIT_JOB, owner=actor,
         title=_("Roster import: %(file)s") % {"file": record.file_name},

@@ -241,7 +241,11 @@ def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
         # reports/background.py builds the file (a long list is made by a background job).
         return export_named(request, CHASE_EXPORT, course=course.pk)
     members = dashboards.chase_members(course, scope, department)
-    page = Paginator(members, 100).get_page(request.GET.get("page"))
+    departments = dashboards.chase_by_department(course, scope)
+    paginator = Paginator(members, 100)
+    # How many are on the list is the sum by department, already counted (one anti-join less).
+    paginator.count = sum(n for o, n in departments if department in (None, o.pk))
+    page = paginator.get_page(request.GET.get("page"))
     return _page(
         request,
         "reports/dashboard_chase.html",
@@ -250,7 +254,7 @@ def chase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
             "year": course.fiscal_year,
             "page": page,
             "lines": dashboards.chase_lines(page.object_list, course),
-            "departments": dashboards.chase_by_department(course, scope),
+            "departments": departments,
             "department": department,
             "is_hr": request.user.has_perm(HR_CONSOLE),
             "current": "dashboard_compliance",

@@ -135,6 +135,27 @@ def test_compliance_counts_only_a_valid_completion_of_the_same_code():
 
 
 @pytest.mark.usefixtures("on_4_december_2026")
+def test_a_member_with_both_kinds_of_completion_counts_once():
+    """This year's course has no validity; last year's S01 had one of 24 months. Someone who
+    completed both counts once, someone with only last year's still-valid completion counts,
+    someone whose only completion is this year's counts (the compliance numbers add the
+    completions on the course to the still-valid ones *without* such a completion: adding
+    both would count 3 of 3 here as 4)."""
+    this_year = CourseFactory(code="S01", fiscal_year=2026, valid_for_months=None)
+    both, only_last_year, only_this_year = (TraineeFactory() for _ in range(3))
+    for person in (both, only_last_year):
+        place = _completed_on(person, datetime.date(2026, 1, 10), months=24)
+        assert place.valid_until == datetime.date(2028, 1, 9)
+    for person in (both, only_this_year):
+        place = _completed_on(person, datetime.date(2026, 6, 1))
+        assert place.course == this_year and place.valid_until is None
+    _members(this_year, both, only_last_year, only_this_year, TraineeFactory())
+    row = next(r for r in compliance_summary(2026, None) if r["course_id"] == this_year.pk)
+    assert (row["members"], row["completed"], row["missing"]) == (4, 3, 1)
+    assert len(chase_list(this_year, None)) == 1
+
+
+@pytest.mark.usefixtures("on_4_december_2026")
 def test_a_past_fiscal_year_counts_what_was_valid_on_its_last_day():
     """FY2024's list: a completion valid on 31 March 2025 counts, though it has expired since
     (counting "valid today" would make every past year look undone)."""

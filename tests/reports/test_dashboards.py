@@ -126,6 +126,14 @@ def test_a_coordinator_sees_only_their_departments(client, ward):
     assert [d.name for d in matrix.departments] == ["総務部"]
     lines = dashboards.chase_list(ward["security"].course, scope)
     assert [line.trainee.name for line in lines] == ["総務 二郎"]
+    # The list's members now in 総務部: t1 and t3 (moved in June) completed, t2 not.
+    (summary,) = dashboards.compliance_summary(2026, scope)
+    assert (summary["members"], summary["completed"], summary["missing"]) == (3, 2, 1)
+    # Hours: t3's place counts in 福祉部, where he was on the day; so only t1 trained here,
+    # of three regular staff now in post.
+    hours = {r["employment_type"]: r for r in dashboards.hours_by_employment_type(2026, scope)}
+    assert (hours[EmploymentType.REGULAR]["in_post"], hours[EmploymentType.REGULAR]["trained"]
+            ) == (3, 1)  # fmt: skip
     client.force_login(coordinator)
     security = ward["security"].course
     assert client.get(reverse("dashboard_cell", args=[security.pk, ward["welfare"].pk])
@@ -309,15 +317,15 @@ OWN_QUERIES = {
     "dashboard_completion": ["fiscal years", "the year's courses", "organisations",
                              "places by organisation (grouped)", "courses for the filter"],
     "dashboard_compliance": ["fiscal years", "the year's courses", "target lists (grouped)",
-                             "places (grouped)"],
+                             "completed places on the course (grouped)",
+                             "still-valid completions of the code (grouped)"],
     "dashboard_attendance": ["fiscal years", "the year's courses", "places by status (grouped)",
                              "absences by reason (grouped)"],
     "dashboard_results": ["fiscal years", "test results (grouped)", "survey means (grouped)"],
     "dashboard_hours": ["fiscal years", "the year's courses", "session days (hours)", "places",
-                        "trainees with places", "trainees with only a record", "history records",
-                        "staff by organisation"],
-    "dashboard_chase": ["the course", "not yet applied: count", "not yet applied: the page",
-                        "their places", "their organisations", "the members' organisations"],
+                        "staff in post and trainees with places", "history records"],
+    "dashboard_chase": ["the course", "the members' organisations (its sum: the count)",
+                        "not yet applied: the page", "their places", "their organisations"],
     "dashboard_cell": ["the course", "the organisation", "its sections", "the cell's people"],
 }  # fmt: skip
 PAGES = [

@@ -78,7 +78,7 @@ from assessments.models import (  # noqa: E402
 )
 from audit import chain  # noqa: E402
 from audit.models import AccessLog, AuditEvent, SubjectView  # noqa: E402
-from courses.models import Course, Session, SessionDay, TargetMember  # noqa: E402
+from courses.models import Course, Session, SessionDay, TargetMember, valid_until  # noqa: E402
 from enrollments.models import Attendance, Enrollment  # noqa: E402
 from learning.models import Material, MaterialView  # noqa: E402
 from lib.bulk import insert_rows  # noqa: E402
@@ -142,6 +142,8 @@ COURSES = [  # (code, title, category, kind, delivery)
 ]  # fmt: skip
 SEATS = 40
 ASSESSED = {"B01", "B02", "A03"}  # the courses with a test, a survey and a report form
+# Completions of these expire (再受講): 情報セキュリティ and 個人情報保護 every year.
+VALID_FOR = {"B01": 12, "B02": 12}
 
 
 def _fiscal_year(day: datetime.date) -> int:
@@ -281,7 +283,7 @@ class Generator:
                     requires_materials=delivery == "elearning",
                     requires_test=code in ASSESSED, requires_survey=code in ASSESSED,
                     requires_report=code in ASSESSED, external_allowed=code.startswith("E"),
-                    valid_for_months=12 if code in {"B01", "B02"} else None,
+                    valid_for_months=VALID_FOR.get(code),
                 )  # fmt: skip
                 self.course_ids[(year, code)] = course.pk
                 count = max(1, per_course // SEATS)
@@ -289,7 +291,9 @@ class Generator:
                 sessions = Session.objects.bulk_create(
                     Session(course=course, number=n + 1, capacity=SEATS) for n in range(count)
                 )
-                days = [start + datetime.timedelta(days=(n * 3) % 300) for n in range(count)]
+                # Every session within its fiscal year (May to mid-March).
+                span = (datetime.date(year + 1, 3, 15) - start).days
+                days = [start + datetime.timedelta(days=(n * 3) % span) for n in range(count)]
                 SessionDay.objects.bulk_create(
                     SessionDay(session=s, date=d, starts_at=datetime.time(9, 30),
                                ends_at=datetime.time(17))
@@ -345,12 +349,13 @@ class Generator:
                     now, now, completion, [],
                     now if completion == "completed" else None, stamped,
                     self.org_names.get(stamped, "") if stamped else "",
+                    valid_until(day, VALID_FOR.get(code)) if completion == "completed" else None,
                 ])  # fmt: skip
         insert_rows(
             Enrollment,
             ["session_id", "course_id", "trainee_id", "status", "source", "nomination_comment",
              "requested_at", "decided_at", "completion", "completion_missing", "completed_at",
-             "organisation_id", "organisation_name"],
+             "organisation_id", "organisation_name", "valid_until"],
             place_rows,
         )  # fmt: skip
         with connection.cursor() as cursor:  # the seat counts in step with the places

@@ -16,6 +16,8 @@ import psycopg
 import pytest
 from django.db import connection
 
+from courses.models import valid_until
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,6 +63,22 @@ def test_the_generated_ward_is_what_the_portal_would_have_written(scratch_databa
             "WHERE kind = 'certificate.issued'"
         ).fetchone()
         assert issued == (counts["certificates"],)
+        # Every session within its course's fiscal year; a completion of a course whose
+        # completions expire carries its 有効期限 as the portal works it out, no other does.
+        outside = db.execute(
+            "SELECT count(*) FROM courses_sessionday d JOIN courses_session s ON s.id = "
+            "d.session_id JOIN courses_course c ON c.id = s.course_id WHERE d.date < "
+            "make_date(c.fiscal_year, 4, 1) OR d.date > make_date(c.fiscal_year + 1, 3, 31)"
+        ).fetchone()
+        assert outside == (0,)
+        places = db.execute(
+            "SELECT d.date, c.valid_for_months, e.valid_until, e.completion FROM "
+            "enrollments_enrollment e JOIN courses_course c ON c.id = e.course_id "
+            "JOIN courses_sessionday d ON d.session_id = e.session_id"
+        ).fetchall()
+        expiring = [p for p in places if p[1] and p[3] == "completed"]
+        assert expiring and all(p[2] == valid_until(p[0], p[1]) for p in expiring)
+        assert all(p[2] is None for p in places if not (p[1] and p[3] == "completed"))
         sealed = db.execute("SELECT log, sum(rows) FROM audit_chainseal GROUP BY log").fetchall()
         assert dict(sealed) == {"access": 4000, "event": counts["audit_events"],
                                 "view": counts["subject_views"]}  # fmt: skip

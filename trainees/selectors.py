@@ -159,10 +159,15 @@ def trainee_scope(user: User, *, concurrent: bool = True) -> QuerySet[Trainee]:
         ids = [organisation.id for organisation in organisations_in_scope(user)]
         if not concurrent:
             return Trainee.objects.filter(organisation_id__in=ids)
-        posts = Trainee.concurrent_organisations.through.objects.filter(
-            trainee_id=OuterRef("pk"), organisation_id__in=ids
+        # The few holding a 兼務 post here, read first: as an EXISTS OR'd with the
+        # organisations, PostgreSQL scanned every member of staff and guessed ten times the
+        # people in scope, and every query built on the scope chose its plan by that guess
+        # (a 部 of 5,000 at 100,000 staff: the nominations page's count of places 53 → 6 ms).
+        holders = Trainee.concurrent_organisations.through.objects.filter(organisation_id__in=ids)
+        return Trainee.objects.filter(
+            Q(organisation_id__in=ids)
+            | Q(pk__in=sorted(set(holders.values_list("trainee_id", flat=True))))
         )
-        return Trainee.objects.filter(Q(organisation_id__in=ids) | Exists(posts))
     return Trainee.objects.none()
 
 

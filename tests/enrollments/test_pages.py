@@ -330,7 +330,8 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
          ["trainee", "open courses (target rules matched in SQL)", "their open sessions with "
           "rooms", "those sessions' days", "the materials' titles"]),
         (coordinator, reverse("nominations"), False,
-         ["organisations in scope (ids)", "organisations for the form", "how many staff (to list "
+         ["organisations in scope (ids)", "who holds a 兼務 post there",
+          "organisations for the form", "how many staff (to list "
           "them all or search)", "staff × courses count",
           "nominable sessions", "the coordinator's organisations", "their quotas",
           "open sessions count (their pager)", "sessions for the overview",

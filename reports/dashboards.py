@@ -546,23 +546,28 @@ def results_over_years(scope: set[int] | None, years: int = 5) -> tuple[list[int
 # --- hours per trainee by employment type ------------------------------------------------------
 
 
-def _session_hours(fiscal_year: int) -> dict[int, Decimal]:
-    hours: dict[int, Decimal] = defaultdict(Decimal)
-    for session_id, date, starts, ends in SessionDay.objects.filter(
+def _seconds(moment: datetime.time) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+def _session_seconds(fiscal_year: int) -> dict[int, int]:
+    """Each session's length in seconds (its days' end − start): whole numbers, so the
+    year's hours are added exactly and divided once (a Decimal per day and per place group
+    cost 10 ms of the page at a city's 2,500 session days)."""
+    seconds: dict[int, int] = defaultdict(int)
+    for session_id, starts, ends in SessionDay.objects.filter(
         session__course__fiscal_year=fiscal_year
-    ).values_list("session_id", "date", "starts_at", "ends_at"):
-        seconds = (
-            datetime.datetime.combine(date, ends) - datetime.datetime.combine(date, starts)
-        ).total_seconds()
-        hours[session_id] += Decimal(seconds) / 3600
-    return hours
+    ).values_list("session_id", "starts_at", "ends_at"):
+        seconds[session_id] += _seconds(ends) - _seconds(starts)
+    return seconds
 
 
 def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[dict]:
     """Per employment type: staff in post, those who completed training, total and mean hours
     per person in post. Grouped queries: places per session and type, records per type, staff
     per type, session days of the year."""
-    session_hours = _session_hours(fiscal_year)
+    session_seconds = _session_seconds(fiscal_year)
+    seconds: dict[str, int] = defaultdict(int)
     totals: dict[str, Decimal] = defaultdict(Decimal)
     trained: dict[str, int] = {}
     places = _places(fiscal_year, scope).filter(completion=Completion.COMPLETED)
@@ -572,7 +577,9 @@ def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[d
         .order_by()
         .values_list("session_id", "trainee__employment_type", "n")
     ):
-        totals[employment] += session_hours.get(session_id, Decimal(0)) * n
+        seconds[employment] += session_seconds.get(session_id, 0) * n
+    for employment, total in seconds.items():
+        totals[employment] = Decimal(total) / 3600
     records = HistoryRecord.objects.filter(
         fiscal_year=fiscal_year, removed_at__isnull=True, outcome=Outcome.COMPLETED
     )

@@ -159,6 +159,26 @@ def test_compliance_and_the_chase_list(ward):
     assert [line.trainee.name for line in only_welfare] == ["未申込 六子"]
 
 
+def test_the_chase_pages_count_is_the_sum_by_department(client, hr_admin, ward):
+    """The page counts its list from the numbers by department: the whole list, one
+    department's part, and nothing for an id that is not a department (the list is empty)."""
+    client.force_login(hr_admin)
+    course = ward["security"].course
+    url = reverse("dashboard_chase", args=[course.pk])
+    remind = reverse("dashboard_chase_remind", args=[course.pk])
+
+    def said(query: str) -> tuple[int, int, bool]:
+        """(the count, the rows shown, whether the reminder form is offered)"""
+        response = client.get(url + query)
+        page = response.context["page"]
+        return page.paginator.count, len(page.object_list), remind in response.content.decode()
+
+    assert said("") == (2, 2, True)
+    assert said(f"?department={ward['welfare'].pk}") == (1, 1, True)
+    section = ward["general"].children.get()  # a section, not a department
+    assert said(f"?department={section.pk}") == (0, 0, False)
+
+
 def test_attendance_and_absence_reasons(ward):
     rows = {row["course__code"]: row for row in dashboards.attendance_summary(2026, None)}
     security = rows["S01"]

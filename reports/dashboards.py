@@ -352,7 +352,8 @@ def chase_members(
     course: Course, scope: set[int] | None, department_id: int | None = None
 ) -> QuerySet[TargetMember]:
     """The members of the course's target list who have not completed it, by organisation and
-    staff number (one anti-join; the page shows them a page at a time)."""
+    staff number (two anti-joins, one for each way a completion counts; the page shows them
+    a page at a time)."""
     on_course, still_valid = _counting_completions(course.fiscal_year, course)
     members = (
         _members(scope)
@@ -564,8 +565,9 @@ def _session_seconds(fiscal_year: int) -> dict[int, int]:
 
 def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[dict]:
     """Per employment type: staff in post, those who completed training, total and mean hours
-    per person in post. Grouped queries: places per session and type, records per type, staff
-    per type, session days of the year."""
+    per person in post. Four grouped queries: the session days of the year, the completed
+    places per session and type, the staff in post and the people with a completed place
+    (one pass over the staff), and the records' hours with the people who have only a record."""
     session_seconds = _session_seconds(fiscal_year)
     seconds: dict[str, int] = defaultdict(int)
     totals: dict[str, Decimal] = defaultdict(Decimal)

@@ -146,6 +146,15 @@ ASSESSED = {"B01", "B02", "A03"}  # the courses with a test, a survey and a repo
 VALID_FOR = {"B01": 12, "B02": 12}
 
 
+def session_days(year: int, index: int, count: int) -> list[datetime.date]:
+    """The days of a fiscal year's ``count`` one-day sessions of its ``index``-th course: from
+    a start in May to November (a course's first sessions nine days after the previous
+    course's), every third day, wrapping round before mid-March — all within the year."""
+    start = datetime.date(year, 5, 1) + datetime.timedelta(days=index * 9)
+    span = (datetime.date(year + 1, 3, 15) - start).days
+    return [start + datetime.timedelta(days=(n * 3) % span) for n in range(count)]
+
+
 def _fiscal_year(day: datetime.date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
@@ -287,13 +296,10 @@ class Generator:
                 )  # fmt: skip
                 self.course_ids[(year, code)] = course.pk
                 count = max(1, per_course // SEATS)
-                start = datetime.date(year, 5, 1) + datetime.timedelta(days=index * 9)
                 sessions = Session.objects.bulk_create(
                     Session(course=course, number=n + 1, capacity=SEATS) for n in range(count)
                 )
-                # Every session within its fiscal year (May to mid-March).
-                span = (datetime.date(year + 1, 3, 15) - start).days
-                days = [start + datetime.timedelta(days=(n * 3) % span) for n in range(count)]
+                days = session_days(year, index, count)
                 SessionDay.objects.bulk_create(
                     SessionDay(session=s, date=d, starts_at=datetime.time(9, 30),
                                ends_at=datetime.time(17))

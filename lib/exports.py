@@ -152,6 +152,11 @@ def requested_format(request: HttpRequest) -> str:
     return file_format if file_format in FORMATS else "csv"
 
 
+def encoding_of(file_format: str) -> str:
+    """A CSV's encoding: CP932 for the Excel-on-Windows link, otherwise UTF-8 (with a BOM)."""
+    return "cp932" if file_format == "csv-cp932" else "utf-8"
+
+
 def extension_of(file_format: str) -> str:
     return "xlsx" if file_format in ("xlsx", PROTECTED) else "csv"
 
@@ -174,7 +179,7 @@ def export_file(
     elif file_format == "xlsx":
         _write_xlsx(header, rows, sheet=sheet, target=spool)
     else:
-        encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
+        encoding = encoding_of(file_format)
         for chunk in csv_chunks(header, rows, encoding=encoding):
             spool.write(chunk)
     spool.seek(0)
@@ -184,7 +189,7 @@ def export_file(
 def content_type_of(file_format: str) -> str:
     if extension_of(file_format) == "xlsx":
         return XLSX
-    return "text/csv; charset=" + ("shift_jis" if file_format == "csv-cp932" else "utf-8")
+    return "text/csv; charset=" + ("shift_jis" if encoding_of(file_format) == "cp932" else "utf-8")
 
 
 def download(
@@ -221,7 +226,7 @@ def download(
             with spool:
                 response = HttpResponse(spool.read(), content_type=content_type)
     else:
-        encoding = "cp932" if file_format == "csv-cp932" else "utf-8"
+        encoding = encoding_of(file_format)
         if count > STREAM_ABOVE:
             response = StreamingHttpResponse(
                 csv_chunks(header, rows, encoding=encoding), content_type=content_type

@@ -6,6 +6,7 @@ no break), and the load test's logins of every role."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -63,8 +64,9 @@ def test_the_generated_ward_is_what_the_portal_would_have_written(scratch_databa
             "WHERE kind = 'certificate.issued'"
         ).fetchone()
         assert issued == (counts["certificates"],)
-        # Every session within its course's fiscal year; a completion of a course whose
-        # completions expire carries its 有効期限 as the portal works it out, no other does.
+        # Every session within its course's fiscal year (at a city's count of sessions too:
+        # the test below); a completion of a course whose completions expire carries its
+        # 有効期限 as the portal works it out, no other does.
         outside = db.execute(
             "SELECT count(*) FROM courses_sessionday d JOIN courses_session s ON s.id = "
             "d.session_id JOIN courses_course c ON c.id = s.course_id WHERE d.date < "
@@ -90,3 +92,16 @@ def test_the_generated_ward_is_what_the_portal_would_have_written(scratch_databa
     logins = json.loads((tmp_path / "bench" / "logins.json").read_text())
     assert {entry["role"] for entry in logins["logins"]} == {
         "hr_admin", "auditor", "coordinator", "trainee"}  # fmt: skip
+
+
+def test_a_citys_sessions_stay_within_their_fiscal_year():
+    """At 100,000 trainees a course has 2,500 sessions a year: their days wrap round inside
+    the fiscal year (they once ran on to the September after)."""
+    from bench.generate import COURSES, session_days
+
+    for index in range(len(COURSES)):
+        days = session_days(2026, index, 2500)
+        assert min(days) >= datetime.date(2026, 5, 1)
+        assert max(days) <= datetime.date(2027, 3, 31)
+        # Spread over the year (every third day to the spring), not piled on a few days.
+        assert len(set(days)) >= 30 and max(days) >= datetime.date(2027, 2, 1)

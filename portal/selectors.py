@@ -72,6 +72,24 @@ def _by_course(reports: list[tuple[int, int]]) -> list[tuple[Course, int]]:
     return [(courses[pk], counts[pk]) for pk in shown]
 
 
+def _lists_not_all_placed(course_ids: set[int]) -> set[int]:
+    """Of these courses, those whose target list has someone without a place (every member not
+    excluded, no active place on the course). The courses are named on both sides: asked as a
+    correlated EXISTS, PostgreSQL anti-joins every course's list against every active place ever
+    made (825,000 at a city's ten years: 115 ms) and filters afterwards; named, it reads only
+    these courses' places (43,000: 42 ms)."""
+    placed = Enrollment.objects.filter(
+        course_id__in=course_ids, course=OuterRef("course"), trainee=OuterRef("trainee"),
+        status__in=ACTIVE,
+    )  # fmt: skip
+    return set(
+        TargetMember.objects.filter(course_id__in=course_ids, excluded=False)
+        .exclude(Exists(placed))
+        .values_list("course_id", flat=True)
+        .distinct()
+    )
+
+
 def _sessions() -> QuerySet[Session]:
     return Session.objects.select_related("course")
 
@@ -132,20 +150,14 @@ def hr_work_queue(today: datetime.date | None = None) -> WorkQueue:
     )
     failed_orders = [(orders[int(rule.removeprefix("order:"))], n) for rule, n in failed.items()
                      if int(rule.removeprefix("order:")) in orders]  # fmt: skip
-    placed = Enrollment.objects.filter(
-        course=OuterRef("course"), trainee=OuterRef("trainee"), status__in=ACTIVE
-    )
-    waiting_members = TargetMember.objects.filter(
-        course=OuterRef("course"), excluded=False
-    ).exclude(Exists(placed))
-    to_order = list(
+    ongoing = (
         _sessions()
         .filter(course__kind=CourseKind.ORDERED, course__fiscal_year__gte=today.year - 1)
         .annotate(last_day=Max("days__date"))
         .filter(last_day__gte=today)
-        .filter(Exists(waiting_members))
-        .order_by("last_day", "pk")[:20]
     )
+    not_all_placed = _lists_not_all_placed(set(ongoing.values_list("course_id", flat=True)))
+    to_order = list(ongoing.filter(course_id__in=not_all_placed).order_by("last_day", "pk")[:20])
     return WorkQueue(
         decisions=decisions,
         upcoming=upcoming,

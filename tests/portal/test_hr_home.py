@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import CourseKind, TargetMember
-from enrollments.models import Status
+from enrollments.models import Enrollment, Status
 from enrollments.services import order_issue
 from notices.models import Delivery
 from tests.courses.factories import SessionFactory
@@ -62,6 +62,7 @@ def test_the_work_queue_costs_the_same_with_more_rows(client, hr_admin, page_que
     client.force_login(hr_admin)
     client.get(reverse("hr_home"))  # warm up (session, permissions)
     own = ["this week's sessions", "next week's sessions", "their days", "failed deliveries",
+           "ordered courses with a session to come", "their lists with someone unplaced",
            "orders to issue", "sessions awaiting decisions", "the last roster import",
            "pending change requests", "reports to review", "accounts with MFA",
            "accounts (active, never logged in)", "organisations"]  # fmt: skip
@@ -71,3 +72,54 @@ def test_the_work_queue_costs_the_same_with_more_rows(client, hr_admin, page_que
     build_queue()
     with page_queries(*own):
         assert client.get(reverse("hr_home")).status_code == 200
+
+
+def test_a_target_list_is_listed_until_everyone_on_it_has_a_place(client, hr_admin):
+    """The rule behind "people on the target list are not ordered yet": a member counts as
+    waiting when not excluded and without an active place on that course — a place on another
+    course, a cancelled place, or an excluded member does not make the list waiting, and
+    a list whose every member holds a place is not listed (nor a course whose sessions are
+    over)."""
+    today = timezone.localdate()
+    later = [today + datetime.timedelta(days=20)]
+
+    def ordered_course(title):
+        session = SessionFactory(course__kind=CourseKind.ORDERED, course__title=title, days=later)
+        return session, session.course
+
+    placed_session, placed = ordered_course("全員命令済み研修")
+    other_session, _other = ordered_course("別の研修")
+    cancelled_session, cancelled = ordered_course("取消のある研修")
+    over = SessionFactory(course__kind=CourseKind.ORDERED, course__title="終わった研修",
+                          days=[today - datetime.timedelta(days=3)])  # fmt: skip
+    for course, session in ((placed, placed_session), (cancelled, cancelled_session)):
+        for _ in range(2):
+            member = TraineeFactory()
+            TargetMember.objects.create(course=course, trainee=member, source="rule")
+            enrol(member, session)
+    # Excluded from the list and without a place: not waiting.
+    TargetMember.objects.create(course=placed, trainee=TraineeFactory(), source="rule",
+                                excluded=True)  # fmt: skip
+    # On the list, placed only on another course: still waiting for this one — the same
+    # person would make "全員命令済み研修" look complete if places were matched by person alone.
+    elsewhere = TraineeFactory()
+    TargetMember.objects.create(course=cancelled, trainee=elsewhere, source="rule")
+    enrol(elsewhere, other_session)
+    over_member = TraineeFactory()
+    TargetMember.objects.create(course=over.course, trainee=over_member, source="rule")
+
+    client.force_login(hr_admin)
+    page = client.get(reverse("hr_home")).content.decode()
+    assert "全員命令済み研修" not in page
+    assert "終わった研修" not in page
+    assert reverse("course_targets", args=[cancelled.pk]) in page
+
+    # Everyone on the list placed: it leaves the queue; a place cancelled: it is back.
+    enrol(elsewhere, cancelled_session)
+    assert reverse("course_targets", args=[cancelled.pk]) not in (
+        client.get(reverse("hr_home")).content.decode()
+    )
+    Enrollment.objects.filter(course=cancelled, trainee=elsewhere).update(status=Status.CANCELLED)
+    assert reverse("course_targets", args=[cancelled.pk]) in (
+        client.get(reverse("hr_home")).content.decode()
+    )

@@ -23,7 +23,7 @@ What it writes (deterministic for a seed):
   this year's inbox notices and e-mail deliveries for the ordered places;
 - a pool of logins with one known password (``LOAD_PASSWORD``): HR administrators and auditors
   with a TOTP secret, coordinators (one per department) and trainees, written to
-  ``var/bench/logins.json`` for the load test.
+  ``var/bench/logins-<database>.json`` for the load test.
 
 - certificates for the last two years' completed places, numbered as the issuing service
   numbers them, each with its audit event;
@@ -678,10 +678,18 @@ class Generator:
             # the statistics, and the visibility map (without it, an index-only scan reads
             # the table too). VACUUM cannot run inside a transaction.
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
-        out = Path(settings.VAR_DIR) / "bench" / "logins.json"
+        out = logins_file()
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"password": LOAD_PASSWORD, "logins": pool}, ensure_ascii=False))
         return self.counts
+
+
+def logins_file() -> Path:
+    """Where the login pool of the configured database's ward is kept: one file per database
+    (``var/bench/logins-<database>.json``), so that generating another ward — bench/reports.py
+    makes its own — never leaves the load test with the TOTP secrets of a different one."""
+    name = Path(str(connection.settings_dict["NAME"])).name
+    return Path(settings.VAR_DIR) / "bench" / f"logins-{name}.json"
 
 
 def generate(*, trainees: int, years: int = 10, seed: int = 1) -> dict[str, int]:

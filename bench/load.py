@@ -55,17 +55,17 @@ def plan() -> dict[str, Any]:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.db.models import Count
     from django.utils import timezone
 
     from assessments.models import Attempt, CompletionReport, Question, Test
+    from bench.generate import logins_file
     from courses.models import Course, Session, current_fiscal_year
     from enrollments.models import ACTIVE, Enrollment
     from trainees.models import Trainee, User
     from trainees.selectors import organisations_in_scope
 
-    logins = json.loads((Path(settings.VAR_DIR) / "bench" / "logins.json").read_text())
+    logins = json.loads(logins_file().read_text())
     now = timezone.now()
     year = current_fiscal_year()
     open_sessions = list(

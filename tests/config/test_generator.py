@@ -89,7 +89,10 @@ def test_the_generated_ward_is_what_the_portal_would_have_written(scratch_databa
                               capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "intact" in verified.stdout
-    logins = json.loads((tmp_path / "bench" / "logins.json").read_text())
+    # The pool is kept per database: another ward generated elsewhere leaves it alone.
+    database = scratch_database.rsplit("/", 1)[-1]
+    assert [p.name for p in (tmp_path / "bench").iterdir()] == [f"logins-{database}.json"]
+    logins = json.loads((tmp_path / "bench" / f"logins-{database}.json").read_text())
     assert {entry["role"] for entry in logins["logins"]} == {
         "hr_admin", "auditor", "coordinator", "trainee"}  # fmt: skip
 

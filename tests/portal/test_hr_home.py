@@ -76,9 +76,9 @@ def test_the_work_queue_costs_the_same_with_more_rows(client, hr_admin, page_que
 
 def test_a_target_list_is_listed_until_everyone_on_it_has_a_place(client, hr_admin):
     """The rule behind "people on the target list are not ordered yet": a member counts as
-    waiting when not excluded and without an active place on that course — a place on another
-    course, a cancelled place, or an excluded member does not make the list waiting, and
-    a list whose every member holds a place is not listed (nor a course whose sessions are
+    waiting when not excluded and without an active place on that course. A member placed only
+    on another course, or whose place was cancelled, is still waiting; an excluded member is
+    not; a list whose every member holds a place is not listed (nor a course whose sessions are
     over)."""
     today = timezone.localdate()
     later = [today + datetime.timedelta(days=20)]
@@ -100,8 +100,8 @@ def test_a_target_list_is_listed_until_everyone_on_it_has_a_place(client, hr_adm
     # Excluded from the list and without a place: not waiting.
     TargetMember.objects.create(course=placed, trainee=TraineeFactory(), source="rule",
                                 excluded=True)  # fmt: skip
-    # On the list, placed only on another course: still waiting for this one — the same
-    # person would make "全員命令済み研修" look complete if places were matched by person alone.
+    # On the list, placed only on another course: still waiting for this one — matched by
+    # person alone, the place on "別の研修" would make "取消のある研修" look complete.
     elsewhere = TraineeFactory()
     TargetMember.objects.create(course=cancelled, trainee=elsewhere, source="rule")
     enrol(elsewhere, other_session)

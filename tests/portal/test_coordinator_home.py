@@ -115,6 +115,43 @@ def test_the_queue_has_a_fixed_number_of_queries(client, coordinator, organisati
         assert client.get(reverse("coordinator_home")).status_code == 200
 
 
+def test_the_fortnight_lists_sessions_with_the_coordinators_staff_confirmed_on_them(
+    coordinator, organisation
+):
+    """A session is listed when one of the coordinator's staff holds a confirmed place on it
+    and one of its days falls in the next two weeks, in the order of its first day in that
+    fortnight, with only the coordinator's own staff on it."""
+    from portal.selectors import coordinator_work_queue
+
+    today = timezone.localdate()
+    ours = TraineeFactory(organisation=organisation, staff_number="140001")
+    also_ours = TraineeFactory(organisation=organisation, staff_number="140002")
+    other = TraineeFactory(organisation=OrganisationFactory(name="子ども家庭部"))
+
+    def session(title, *offsets):
+        return SessionFactory(course=CourseFactory(title=title),
+                              days=[today + datetime.timedelta(days=d) for d in offsets])  # fmt: skip
+
+    late_in_fortnight = session("後半の研修", 9)
+    spans_today = session("昨日からの研修", -1, 8)  # its first day in the fortnight: day 8
+    only_theirs = session("他部の研修", 2)
+    only_requested = session("申込中の研修", 3)
+    cancelled = session("取消した研修", 4)
+    after = session("来月の研修", 20)
+    enrol(also_ours, late_in_fortnight)
+    enrol(ours, late_in_fortnight)
+    enrol(other, late_in_fortnight)
+    enrol(ours, spans_today)
+    enrol(other, only_theirs)
+    enrol(ours, only_requested, status="requested", source="applied")
+    enrol(ours, cancelled, status="cancelled", source="applied")
+    enrol(ours, after)
+    queue = coordinator_work_queue(coordinator, {organisation.pk}, today=today)
+    assert [line.session for line in queue.upcoming] == [spans_today, late_in_fortnight]
+    assert queue.upcoming[0].session.first_day == today + datetime.timedelta(days=8)
+    assert queue.upcoming[1].staff == [ours, also_ours]  # by staff number, none of theirs
+
+
 def test_nothing_waiting_says_so(client, coordinator):
     client.force_login(coordinator)
     page = client.get(reverse("coordinator_home")).content.decode()

@@ -217,6 +217,29 @@ def test_hours_by_employment_type(ward):
     assert rows[EmploymentType.REGULAR]["hours"] == Decimal("49.5")
 
 
+def test_hours_add_every_day_of_a_session_and_count_each_person_once(ward):
+    """A session's hours are all its days (7.5 h and a 4.5 h afternoon); someone who completed
+    two sessions, one of them of two days, contributed once. Counting a person per place or per
+    day, or one day per session, gives other figures."""
+    from courses.models import SessionDay
+
+    two_days = SessionFactory(course__code="S03", course__title="政策形成研修",
+                              days=[DAY + datetime.timedelta(days=7),
+                                    DAY + datetime.timedelta(days=8)])  # fmt: skip
+    SessionDay.objects.filter(session=two_days, date=DAY + datetime.timedelta(days=8)).update(
+        starts_at=datetime.time(13, 0), ends_at=datetime.time(17, 30)
+    )
+    for n in range(6):
+        person = TraineeFactory(name=f"二日 {n}", organisation=ward["general"])
+        completed(enrol(person, ward["security"]))
+        completed(enrol(person, two_days))
+    regular = {row["employment_type"]: row
+               for row in dashboards.hours_by_employment_type(2026, None)}[EmploymentType.REGULAR]  # fmt: skip
+    # t1 and t3: 7.5 h each; t1's record 10 h; six people × (7.5 + 7.5 + 4.5) h.
+    assert regular["trained"] == 8 and regular["in_post"] == 11
+    assert regular["hours"] == Decimal("142.0") and regular["mean"] == Decimal("12.9")
+
+
 def _take(session, test, person, scores, satisfaction=None, survey=None):
     place = enrol(person, session)
     for score in scores:
@@ -342,8 +365,9 @@ OWN_QUERIES = {
     "dashboard_attendance": ["fiscal years", "the year's courses", "places by status (grouped)",
                              "absences by reason (grouped)"],
     "dashboard_results": ["fiscal years", "test results (grouped)", "survey means (grouped)"],
-    "dashboard_hours": ["fiscal years", "the year's courses", "session days (hours)", "places",
-                        "staff in post and trainees with places", "history records"],
+    "dashboard_hours": ["fiscal years", "the year's courses",
+                        "completed places with their days (hours, people)", "staff in post",
+                        "history records"],
     "dashboard_chase": ["the course", "the members' organisations (its sum: the count)",
                         "not yet applied: the page", "their places", "their organisations"],
     "dashboard_cell": ["the course", "the organisation", "its sections", "the cell's people"],

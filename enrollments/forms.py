@@ -7,7 +7,6 @@ from typing import Any, cast
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,7 +20,7 @@ from enrollments.models import (
     Status,
 )
 from lib.forms import FoldedNumbersMixin, QuickCheckboxSelectMultiple, QuickSelect
-from lib.japanese import fold
+from lib.japanese import date_with_weekday, fold
 from trainees.models import Organisation, Trainee
 
 
@@ -71,10 +70,7 @@ class SessionDayChoiceField(forms.ModelChoiceField):
     """Session days shown as 2027年1月11日（月）13:30."""
 
     def label_from_instance(self, obj: SessionDay) -> str:
-        return (
-            f"{date_format(obj.date, 'DATE_FORMAT')}（{date_format(obj.date, 'D')}）"
-            f"{obj.starts_at:%H:%M}"
-        )
+        return f"{date_with_weekday(obj.date)}{obj.starts_at:%H:%M}"
 
 
 def _choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import jaconv
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 # Minus signs people type or paste for a negative number; NFKC leaves some of them alone.
@@ -52,6 +53,12 @@ def to_wareki(date: datetime.date) -> str:
             year = date.year - first.year + 1
             return f"{name}{'元' if year == 1 else year}年{date.month}月{date.day}日"
     return f"{date.year}年{date.month}月{date.day}日"
+
+
+def date_with_weekday(day: datetime.date) -> str:
+    """A day as the portal writes it for a session: 2026年12月10日（木） (in English
+    "10 Dec 2026（Thu）"), in the reader's language."""
+    return f"{date_format(day, 'DATE_FORMAT')}（{date_format(day, 'D')}）"
 
 
 def fiscal_year_wareki(year: int) -> str:

@@ -10,6 +10,7 @@ import pytest
 from django.utils import translation
 
 from lib.japanese import (
+    date_with_weekday,
     fiscal_year_choice,
     fiscal_year_label,
     fiscal_year_wareki,
@@ -117,3 +118,21 @@ def test_lists_are_joined_in_the_readers_language():
 
 def test_trim_takes_full_width_spaces_but_keeps_the_inside():
     assert trim("\u3000山田　太郎 \t") == "山田　太郎"
+
+
+def test_a_session_day_is_written_with_its_weekday_and_times_in_the_reader_s_language():
+    """One way a session day reads on every page (the catalogue, My page, a place, HR's session
+    and course pages, attendance, the homes) and in the drop-down of days."""
+    from types import SimpleNamespace
+
+    from courses.templatetags.courses import day_span, weekday_date
+
+    day = SimpleNamespace(date=datetime.date(2026, 12, 10), starts_at=datetime.time(9, 30),
+                          ends_at=datetime.time(17, 0))  # fmt: skip
+    with translation.override("ja"):
+        assert date_with_weekday(day.date) == "2026年12月10日（木）"
+        assert day_span(day) == "2026年12月10日（木）09:30–17:00"
+        assert weekday_date(datetime.date(2027, 1, 11)) == "2027年1月11日（月）"
+        assert weekday_date(None) == ""
+    with translation.override("en"):
+        assert day_span(day) == "10 Dec 2026（Thu）09:30–17:00"

@@ -60,7 +60,7 @@ from trainees.models import Organisation, SupervisorPost, Trainee, TraineeStatus
 from trainees.selectors import (
     coordinators_by_organisation,
     organisation_descendants,
-    organisations_in_scope,
+    organisation_ids_in_scope,
     supervisors_for,
 )
 
@@ -723,7 +723,7 @@ def approvals_waiting_for(
     under_posts = organisation_descendants(posts) if posts else set()
     if coordinated is None:
         coordinated = (
-            {o.pk for o in organisations_in_scope(user)}
+            organisation_ids_in_scope(user)
             if user.has_perm("trainees.use_coordinator_pages") else set()
         )  # fmt: skip
     if not under_posts and not coordinated:

@@ -47,7 +47,7 @@ from courses.selectors import fiscal_years
 from enrollments.models import AbsenceNotice, AbsenceReason, Completion, Enrollment, Status
 from reports.models import HistoryRecord, Outcome
 from trainees.models import EmploymentType, Organisation, Trainee, TraineeStatus, User
-from trainees.selectors import organisations_in_scope
+from trainees.selectors import organisation_ids_in_scope
 
 HELD = (Status.CONFIRMED, Status.ABSENT)
 PLACE_ORGANISATION = Coalesce("organisation_id", "trainee__organisation_id")
@@ -134,7 +134,7 @@ def scope_ids(user: User) -> set[int] | None:
     organisations with sub-units for a coordinator."""
     if user.has_perm("trainees.use_hr_console"):
         return None
-    return {organisation.pk for organisation in organisations_in_scope(user)}
+    return organisation_ids_in_scope(user)
 
 
 def _places(

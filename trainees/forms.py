@@ -20,7 +20,7 @@ from lib.forms import JapaneseDateField
 from lib.japanese import fold
 from trainees.models import EmploymentType, Gender, ImportMode, Organisation, Trainee, TraineeStatus
 from trainees.roles import HR_CONSOLE
-from trainees.selectors import organisations_in_scope
+from trainees.selectors import organisation_ids_in_scope
 
 
 class LoginForm(AllauthLoginForm):
@@ -188,7 +188,7 @@ def trainee_search_form(user: Any, query: Any) -> tuple[TraineeSearchForm, dict,
     The list page, its export and the export's background job read the query the same way."""
     scope_orgs, ids = None, None
     if not user.has_perm(HR_CONSOLE):
-        ids = {o.id for o in organisations_in_scope(user)}
+        ids = organisation_ids_in_scope(user)
         scope_orgs = Organisation.objects.filter(id__in=ids).order_by("code")
     form = TraineeSearchForm(query or {"status": "active"}, organisations=scope_orgs)
     filters = form.cleaned_data if form.is_valid() else {"status": "active"}

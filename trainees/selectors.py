@@ -108,6 +108,15 @@ def coordinators_of(trainee: Trainee) -> set[int]:
     return found - {trainee.user_id} if trainee.user_id else found
 
 
+def organisation_ids_in_scope(user: User) -> set[int]:
+    """The ids of ``organisations_in_scope``: the organisations a coordinator acts for with all
+    their sub-units. Two light queries (the roots, then every organisation's id and parent),
+    for the many callers that only filter by the scope: building a city's 666 organisations
+    to read their ids cost 4.5 ms of every coordinator page, this 1.3."""
+    root_ids = list(user.coordinated_organisations.values_list("id", flat=True))
+    return organisation_descendants(root_ids) if root_ids else set()
+
+
 def organisations_in_scope(user: User) -> list[Organisation]:
     """The organisations a coordinator acts for, with all their sub-units, in tree order.
 
@@ -156,7 +165,7 @@ def trainee_scope(user: User, *, concurrent: bool = True) -> QuerySet[Trainee]:
     if user.has_perm("trainees.use_hr_console"):
         return Trainee.objects.all()
     if user.has_perm("trainees.use_coordinator_pages"):
-        ids = [organisation.id for organisation in organisations_in_scope(user)]
+        ids = sorted(organisation_ids_in_scope(user))
         if not concurrent:
             return Trainee.objects.filter(organisation_id__in=ids)
         # The few holding a 兼務 post here, read first: as an EXISTS OR'd with the

@@ -167,3 +167,26 @@ def test_hr_pages_add_rename_and_list(client, hr_admin, page_queries):
                       mfa=True):  # fmt: skip
         assert client.get(reverse("organisation_detail", args=[added.pk])).status_code == 200
     assert client.get(reverse("organisation_history")).status_code == 200
+
+
+def test_a_coordinator_s_scope_is_their_organisations_with_every_sub_unit():
+    """Both readings of a coordinator's scope (the organisations for their pages, the ids that
+    filter every list) hold the same units: their own and every unit below, once each even
+    where they coordinate a unit and one of its sections; nothing beside or above."""
+    from trainees.selectors import organisation_ids_in_scope, organisations_in_scope
+
+    welfare = OrganisationFactory(code="200000", name="福祉部")
+    section = OrganisationFactory(code="201000", name="福祉課", parent=welfare)
+    team = OrganisationFactory(code="201100", name="福祉係", parent=section)
+    sibling = OrganisationFactory(code="202000", name="介護保険課", parent=welfare)
+    OrganisationFactory(code="300000", name="子ども家庭部")
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    coordinator.coordinated_organisations.add(section, team)
+    assert organisation_ids_in_scope(coordinator) == {section.pk, team.pk}
+    shown = organisations_in_scope(coordinator)
+    assert [(o.name, o.depth) for o in shown] == [("福祉課", 0), ("福祉係", 1)]
+    coordinator.coordinated_organisations.add(welfare)
+    expected = {welfare.pk, section.pk, team.pk, sibling.pk}
+    assert organisation_ids_in_scope(coordinator) == expected
+    assert {o.pk for o in organisations_in_scope(coordinator)} == expected
+    assert organisation_ids_in_scope(UserFactory(roles=[Role.COORDINATOR])) == set()

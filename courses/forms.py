@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import Category, Course, Room, Session, SessionDay, TargetRule, Venue
 from lib.forms import FoldedNumbersMixin, QuickCheckboxSelectMultiple
 from lib.japanese import fiscal_year_choice, fold
+from trainees.forms import OrganisationMultipleChoiceField
 from trainees.models import EmploymentType, Organisation
 
 
@@ -200,10 +201,11 @@ class TargetRuleForm(FoldedNumbersMixin, forms.ModelForm):
             "promoted_this_fiscal_year", "min_years_of_service", "max_years_of_service",
             "include_external", "exclude_completed_years", "renewal_within_days",
         ]  # fmt: skip
+        # Ticks in a list that can be narrowed by typing (static/js/app.js), not a Ctrl-click
+        # multi-select; written from rows without a template per option (a city has over
+        # 600 organisations).
+        field_classes = {"organisations": OrganisationMultipleChoiceField}
         widgets = {
-            # Ticks in a list that can be narrowed by typing (static/js/app.js), not a
-            # Ctrl-click multi-select.
-            # Written without a template per option: a city has over 600 organisations.
             "organisations": QuickCheckboxSelectMultiple(attrs={"class": "checklist"}),
             "hired_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "hired_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -10,8 +10,9 @@ message, by name, in the reader's language."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from html import escape
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -123,6 +124,29 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
 
+class _RowLabelled(Protocol):
+    empty_label: Any
+    label_columns: tuple[str, ...]
+
+    def label_from_row(self, *columns: Any) -> str: ...
+
+
+class RowChoices(forms.models.ModelChoiceIterator):
+    """A model choice field's options read as rows — the primary key and the field's
+    ``label_columns`` — and labelled by its ``label_from_row``, rather than a model instance
+    built for each option only to print its label (a city's 666 organisations, or a year's
+    1,250 sessions with their courses). A chosen value is still checked against the queryset
+    (ModelChoiceField.to_python); ``label_from_row`` must write what ``label_from_instance``
+    writes."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        field = cast(_RowLabelled, self.field)
+        if field.empty_label is not None:
+            yield ("", field.empty_label)
+        for pk, *columns in self.queryset.values_list("pk", *field.label_columns):
+            yield (pk, field.label_from_row(*columns))
+
+
 class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
     """Django's list of checkboxes, the same markup, written straight from the choices rather
     than through a template (and an option dictionary) for every option: a department's
@@ -136,16 +160,27 @@ class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
         chosen = set(self.format_value(value))
         base_id = final.get("id")
         outer = {key: final[key] for key in ("id", "class") if final.get(key)}
+        # Every box has the list's attributes with its own id and its tick: flatatt writes
+        # the valued attributes, then the bare ones, each in name order, so the shared ones
+        # are written once around those two rather than for each of 666 boxes (flatatt was
+        # two thirds of the list's time). The markup is Django's, byte for byte.
+        shared = {key: v for key, v in final.items() if v is not None}
+        valued = {key: v for key, v in shared.items() if not isinstance(v, bool)}
+        bare = sorted(key for key, v in shared.items() if v is True)
+        kv_low = flatatt({key: v for key, v in valued.items() if key < "id" or (
+            key == "id" and not base_id)})  # fmt: skip
+        kv_high = flatatt({key: v for key, v in valued.items() if key > "id"})
+        bare_low = "".join(f" {key}" for key in bare if key < "checked")
+        bare_high = "".join(f" {key}" for key in bare if key > "checked")
+        start = f'<input type="checkbox" name="{escape(name)}" value="'
 
         def option(index: str, key: Any, label: Any) -> str:
             key = "" if key is None else str(key)
-            own = {**final, "id": f"{base_id}_{index}"} if base_id else dict(final)
-            if key in chosen:
-                own["checked"] = True
-            label_for = f' for="{escape(own["id"])}"' if base_id else ""
-            box = (
-                f'<input type="checkbox" name="{escape(name)}" value="{escape(key)}"{flatatt(own)}>'
-            )
+            own_id = escape(f"{base_id}_{index}") if base_id else ""
+            id_attr = f' id="{own_id}"' if base_id else ""
+            checked = " checked" if key in chosen else ""
+            box = f'{start}{escape(key)}"{kv_low}{id_attr}{kv_high}{bare_low}{checked}{bare_high}>'
+            label_for = f' for="{own_id}"' if base_id else ""
             return f"<div>\n    <label{label_for}>{box} {escape(str(label))}</label></div>"
 
         parts = [f"<div{flatatt(outer)}>"]

@@ -22,6 +22,19 @@ def test_the_quick_checkbox_list_is_djangos_markup():
         )
         assert parse_html(quick) == parse_html(django_html)
         assert "&lt;太郎&gt;" in quick and "<太郎>" not in quick
+    # Attributes on either side of the box's own id and its tick, valued and bare (the list
+    # writes the shared ones once around those two): still Django's, attribute for attribute.
+    around = {"aria-describedby": "id_people_helptext", "title": "所属", "required": True,
+              "autofocus": True, "disabled": False}  # fmt: skip
+    for value in ([], ["1", "x"]):
+        django_html = forms.CheckboxSelectMultiple(choices=choices).render(
+            "people", value, {"id": "id_people", **around}
+        )
+        quick = QuickCheckboxSelectMultiple(choices=choices).render(
+            "people", value, {"id": "id_people", **around}
+        )
+        assert parse_html(quick) == parse_html(django_html)
+    assert 'id="id_people_2" title="所属" autofocus checked required>' in quick
     grouped = [(1, "一"), ("総務部 <本庁>", [(2, "二"), (3, "三")])]
     for value in ([], ["3"]):
         django_html = forms.CheckboxSelectMultiple(choices=grouped).render("o", value, {"id": "o"})

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +25,7 @@ from courses.models import Course
 from enrollments.access import own_enrollment_or_404
 from lib.access import access
 from lib.exports import requested_format
+from lib.pages import page_of
 from trainees.http import AuthenticatedHttpRequest
 from trainees.models import Organisation
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
@@ -109,7 +109,7 @@ def report_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "course": course,
             "filters": filters,
-            "page": Paginator(reports, 50).get_page(request.GET.get("page")),
+            "page": page_of(reports, request.GET.get("page"), 50),
             "organisations": organisations,
             "organisation_id": data.get("organisation"),
             # reports only HR can review: marked so, first to do
@@ -264,7 +264,7 @@ def report_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "assessments/report_review_list.html",
-        {"page": Paginator(reports, 50).get_page(request.GET.get("page"))},
+        {"page": page_of(reports, request.GET.get("page"), 50)},
     )
 
 

@@ -43,6 +43,7 @@ from lib.access import access
 from lib.exports import requested_format
 from lib.japanese import list_join
 from lib.messages import form_errors, refusal_text, refused
+from lib.pages import page_of
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
 from trainees.selectors import trainee_of, trainee_scope, trainee_search
@@ -333,9 +334,8 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
                     ) % {"name": trainee.name,
                          "places": selectors.clash_text(clashes[trainee.pk])})  # fmt: skip
             return redirect("nominations")
-    page = Paginator(selectors.department_enrollments(staff.values("id")), 100).get_page(
-        request.GET.get("page")
-    )
+    places = selectors.department_enrollments(staff.values("id"))
+    page = page_of(places, request.GET.get("page"), 100)
     open_page = Paginator(sessions, 50).get_page(request.GET.get("sessions"))
     return render(
         request,

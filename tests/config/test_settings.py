@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from config import env
 
@@ -112,15 +114,33 @@ def test_services_from_environment(tmp_path):
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("DATABASE_URL", "mysql://x@y/z"), ("REDIS_URL", "localhost:6379"), ("EMAIL_USE_TLS", "sure")],
-)
+    [("DATABASE_URL", "mysql://x@y/z"), ("REDIS_URL", "localhost:6379"), ("EMAIL_USE_TLS", "sure"),
+     ("DATABASE_RANDOM_PAGE_COST", "fast")],
+)  # fmt: skip
 def test_bad_service_settings_fail_naming_the_variable(tmp_path, variable, value):
     environ = {"VAR_DIR": str(tmp_path), variable: value}
+    if variable == "DATABASE_RANDOM_PAGE_COST":
+        environ["DATABASE_URL"] = "postgres://kenshu@127.0.0.1:5432/kenshu"
     if variable == "EMAIL_USE_TLS":
         environ["EMAIL_HOST"] = "smtp.example.jp"
     result = run_python(SHOW_SETTINGS, **environ)
     assert result.returncode != 0
     assert variable in result.stderr
+
+
+def test_the_portal_s_connections_plan_for_data_in_memory_and_without_jit(requires_postgres):
+    """The portal's PostgreSQL connection reads an index as cheap (random_page_cost, from
+    DATABASE_RANDOM_PAGE_COST) and compiles nothing (jit); the access log's own connection
+    and the replica's are opened with the same options."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert float(cursor.fetchone()[0]) == settings.DATABASE_RANDOM_PAGE_COST == 1.1
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    for alias in ("audit", "replica"):
+        if alias in settings.DATABASES:
+            options = settings.DATABASES[alias]["OPTIONS"]["options"]
+            assert options.startswith(settings.PG_SESSION_OPTIONS)
 
 
 KEYS = {"SECRET_KEY": "s" * 60, "DATA_ENCRYPTION_KEY": "m" * 60, "CERTIFICATE_KEY": "c" * 60,

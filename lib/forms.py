@@ -126,6 +126,7 @@ class QuickSelect(forms.Select):
 
 class _RowLabelled(Protocol):
     empty_label: Any
+    to_field_name: str | None
     label_columns: tuple[str, ...]
 
     def label_from_row(self, *columns: Any) -> str: ...
@@ -143,8 +144,9 @@ class RowChoices(forms.models.ModelChoiceIterator):
         field = cast(_RowLabelled, self.field)
         if field.empty_label is not None:
             yield ("", field.empty_label)
-        for pk, *columns in self.queryset.values_list("pk", *field.label_columns):
-            yield (pk, field.label_from_row(*columns))
+        key = field.to_field_name or "pk"  # the value Django's own iterator would give
+        for value, *columns in self.queryset.values_list(key, *field.label_columns):
+            yield (value, field.label_from_row(*columns))
 
 
 class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):

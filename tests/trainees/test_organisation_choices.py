@@ -56,6 +56,12 @@ def test_the_organisation_drop_down_offers_what_django_s_would_from_one_query(
     assert parse_html(quick.widget.render("organisation", chosen, {"id": "id_o"})) == parse_html(
         forms.Select(choices=django_s.choices).render("organisation", chosen, {"id": "id_o"})
     )
+    # Chosen by another field (to_field_name): its values, as Django's own field gives them.
+    by_code = OrganisationChoiceField(queryset=queryset, to_field_name="code")
+    assert _options(by_code) == _options(
+        forms.ModelChoiceField(queryset=queryset, to_field_name="code")
+    )
+    assert ("140000", "福祉部") in _options(by_code) and by_code.clean("140000") == city["welfare"]
     # A value outside the queryset (a closed unit, a made-up id) is refused, by Django's rule.
     assert quick.clean(str(chosen)) == city["welfare"]
     for refused in (str(city["closed"].pk), "999999", "x"):

@@ -22,9 +22,25 @@ from reports.services import certificate_issue
 from tests.courses.factories import CourseFactory, SessionFactory
 from tests.enrollments.factories import enrol
 from tests.trainees.factories import TraineeFactory, UserFactory
+from trainees.models import Organisation
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 12, 4)
+
+
+@pytest.fixture(params=["the ward", "a coordinator's scope"])
+def summary(request):
+    """compliance_summary counted both ways it counts: the whole ward's (HR's three grouped
+    queries) and a scope's (one query probing each member), here a scope holding every
+    organisation, so both must give the same numbers."""
+
+    def counted(fiscal_year: int) -> list[dict]:
+        scope = None
+        if request.param != "the ward":
+            scope = set(Organisation.objects.values_list("pk", flat=True))
+        return compliance_summary(fiscal_year, scope)
+
+    return counted
 
 
 @pytest.mark.parametrize(
@@ -111,7 +127,7 @@ def on_4_december_2026():
 
 
 @pytest.mark.usefixtures("on_4_december_2026")
-def test_compliance_counts_only_a_valid_completion_of_the_same_code():
+def test_compliance_counts_only_a_valid_completion_of_the_same_code(summary):
     this_year = CourseFactory(code="S01", fiscal_year=2026, valid_for_months=12)
     renewed_last_winter, expired, this_years, never = (TraineeFactory() for _ in range(4))
     # Last fiscal year's course, taken in January 2026: valid until 2027-01-09 — counts.
@@ -121,7 +137,7 @@ def test_compliance_counts_only_a_valid_completion_of_the_same_code():
     place = enrol(this_years, SessionFactory(course=this_year, days=[datetime.date(2026, 6, 1)]))
     attendance_record(day=place.session.days.get(), marks={place.pk: "present"}, actor=None)
     _members(this_year, renewed_last_winter, expired, this_years, never)
-    row = next(r for r in compliance_summary(2026, None) if r["course_id"] == this_year.pk)
+    row = next(r for r in summary(2026) if r["course_id"] == this_year.pk)
     assert (row["members"], row["completed"], row["missing"]) == (4, 2, 2)
     assert {line.trainee for line in chase_list(this_year, None)} == {expired, never}
     # Without a validity (on every year's S01) only a completion of this year's course counts.
@@ -130,12 +146,12 @@ def test_compliance_counts_only_a_valid_completion_of_the_same_code():
     for course in Course.objects.filter(code="S01"):
         course.valid_for_months = None
         course_save(course=course, actor=None)
-    row = next(r for r in compliance_summary(2026, None) if r["course_id"] == this_year.pk)
+    row = next(r for r in summary(2026) if r["course_id"] == this_year.pk)
     assert row["completed"] == 1
 
 
 @pytest.mark.usefixtures("on_4_december_2026")
-def test_a_member_with_both_kinds_of_completion_counts_once():
+def test_a_member_with_both_kinds_of_completion_counts_once(summary):
     """This year's course has no validity; last year's S01 had one of 24 months. Someone who
     completed both counts once, someone with only last year's still-valid completion counts,
     someone whose only completion is this year's counts (the compliance numbers add the
@@ -150,13 +166,13 @@ def test_a_member_with_both_kinds_of_completion_counts_once():
         place = _completed_on(person, datetime.date(2026, 6, 1))
         assert place.course == this_year and place.valid_until is None
     _members(this_year, both, only_last_year, only_this_year, TraineeFactory())
-    row = next(r for r in compliance_summary(2026, None) if r["course_id"] == this_year.pk)
+    row = next(r for r in summary(2026) if r["course_id"] == this_year.pk)
     assert (row["members"], row["completed"], row["missing"]) == (4, 3, 1)
     assert len(chase_list(this_year, None)) == 1
 
 
 @pytest.mark.usefixtures("on_4_december_2026")
-def test_a_past_fiscal_year_counts_what_was_valid_on_its_last_day():
+def test_a_past_fiscal_year_counts_what_was_valid_on_its_last_day(summary):
     """FY2024's list: a completion valid on 31 March 2025 counts, though it has expired since
     (counting "valid today" would make every past year look undone)."""
     last_years = CourseFactory(code="S01", fiscal_year=2024, valid_for_months=12)
@@ -165,7 +181,7 @@ def test_a_past_fiscal_year_counts_what_was_valid_on_its_last_day():
     place = _completed_on(lapsed_before, datetime.date(2023, 6, 10))  # until 2024-06-09
     assert place.valid_until == datetime.date(2024, 6, 9)
     _members(last_years, valid_then, lapsed_before)
-    row = next(r for r in compliance_summary(2024, None) if r["course_id"] == last_years.pk)
+    row = next(r for r in summary(2024) if r["course_id"] == last_years.pk)
     assert (row["members"], row["completed"]) == (2, 1)
     assert [line.trainee for line in chase_list(last_years, None)] == [lapsed_before]
 

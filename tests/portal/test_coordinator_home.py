@@ -103,8 +103,8 @@ def test_the_queue_has_a_fixed_number_of_queries(client, coordinator, organisati
            "sessions in the fortnight", "their staff on them", "nominable sessions",
            "the coordinator's organisations (quotas)", "their quotas", "the tree (sub-units)",
            "places held per organisation with a quota", "reports waiting (count)",
-           "the oldest reports", "target-list members per course",
-           "completed places on the course", "still-valid completions of the code",
+           "the oldest reports",
+           "target-list members per course, with those whose completion counts",
            "their 所属長 posts (none)", "approvals waiting (none: nobody to resolve)"]  # fmt: skip
     client.force_login(coordinator)
     client.get(reverse("coordinator_home"))

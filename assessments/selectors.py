@@ -243,6 +243,16 @@ def enrollment_assessments(enrollment: Enrollment) -> EnrollmentAssessments:
     return result
 
 
+def attempt_question_map(attempt: Attempt) -> dict[int, Question]:
+    """The attempt's questions by id, each with its choices: what a page posts answers to and
+    what the attempt is scored against. An attempt's questions are versions that never change
+    (question_save makes a new one), so they may be read before the attempt is locked."""
+    return {
+        q.pk: q
+        for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
+    }
+
+
 def attempt_questions(attempt: Attempt) -> list[tuple[Question, list[Choice], Answer | None]]:
     """The attempt's questions in its order, each with its choices in the order shown and the
     saved answer (choices ticked prefetched)."""

@@ -359,25 +359,30 @@ def attempt_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "assessments/attempt_time_up.html", {"test": test, "attempt": attempt}
         )
-    items = selectors.attempt_questions(attempt)
-    total = len(items)
+    total = len(attempt.question_ids)
     number = 1
     if test.one_per_page:
         try:
             number = min(max(1, int(request.GET.get("q", request.POST.get("q", 1)))), total)
         except ValueError:
             number = 1
-    shown = items[number - 1 : number] if test.one_per_page else items
     if request.method == "POST":
-        answers = posted_answers(request.POST, [question for question, _c, _a in shown])
+        # The questions only (the service reads the saved answers under the attempt's lock).
+        questions = selectors.attempt_question_map(attempt)
+        ordered = [questions[qid] for qid in attempt.question_ids]
+        answers = posted_answers(
+            request.POST, ordered[number - 1 : number] if test.one_per_page else ordered
+        )
         action = request.POST.get("action", "save")
         try:
             if action == "submit":
                 attempt = services.attempt_submit(
-                    attempt=attempt, answers=answers, actor=request.user
+                    attempt=attempt, answers=answers, actor=request.user, questions=questions
                 )
                 return redirect("attempt_result", pk=attempt.pk)
-            services.answers_save(attempt=attempt, answers=answers, actor=request.user)
+            services.answers_save(
+                attempt=attempt, answers=answers, actor=request.user, questions=questions
+            )
         except ValidationError as exc:
             _refused(request, exc)
             attempt.refresh_from_db()
@@ -391,6 +396,8 @@ def attempt_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your answers have been saved."))
         return redirect(f"{request.path}?q={number}" if test.one_per_page else request.path)
+    items = selectors.attempt_questions(attempt)
+    shown = items[number - 1 : number] if test.one_per_page else items
     remaining = None
     if attempt.deadline:
         remaining = max(0, int((attempt.deadline - timezone.now()).total_seconds()))

@@ -40,6 +40,7 @@ from assessments.scoring import (
     number_parse,
     short_text_correct,
 )
+from assessments.selectors import attempt_question_map
 from audit.services import audit_event_record
 from courses.events import announce
 from enrollments.models import Enrollment, Status
@@ -425,16 +426,18 @@ def _question_points(question: Question, answer: Answer | None, chosen: list[int
 
 
 def _submit(
-    attempt: Attempt, now: datetime.datetime, *, auto: bool, actor: User | None = None
+    attempt: Attempt,
+    now: datetime.datetime,
+    *,
+    auto: bool,
+    actor: User | None = None,
+    questions: dict[int, Question] | None = None,
+    answers: dict[int, Answer] | None = None,
 ) -> Attempt:
-    """Score the locked attempt from its stored questions and saved answers."""
-    questions = {
-        q.pk: q
-        for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
-    }
-    answers = {
-        a.question_id: a for a in Answer.objects.filter(attempt=attempt).prefetch_related("choices")
-    }
+    """Score the locked attempt from its stored questions and saved answers (``questions``
+    and ``answers`` as read by the caller, with their choices prefetched, when it has them)."""
+    questions = questions if questions is not None else attempt_question_map(attempt)
+    answers = answers if answers is not None else _saved_answers(attempt)
     total = Decimal(0)
     missing = []
     for qid in attempt.question_ids:
@@ -463,6 +466,12 @@ def _submit(
     return attempt
 
 
+def _saved_answers(attempt: Attempt) -> dict[int, Answer]:
+    return {
+        a.question_id: a for a in Answer.objects.filter(attempt=attempt).prefetch_related("choices")
+    }
+
+
 @transaction.atomic
 def attempt_submit(
     *,
@@ -470,19 +479,28 @@ def attempt_submit(
     actor: User | None,
     answers: dict[int, tuple[list[str], str]] | None = None,
     now: datetime.datetime | None = None,
+    questions: dict[int, Question] | None = None,
 ) -> Attempt:
     """Submit (final): the answers sent with it are saved first (the plain-form path), then the
     attempt is scored. A second submission is refused; under the attempt's row lock, two tabs
     submitting at once end in one scored attempt. After the time limit the attempt is scored
-    with what was saved before it."""
+    with what was saved before it. ``questions``: attempt_question_map(attempt), where the
+    page has read them already.
+
+    The answers are read once, under the lock, for both saving (only what changed is
+    written: the page's autosave usually has it all) and scoring; read again only if the
+    submission changed one (a submission's reads 11 → 4 queries, view included)."""
     now = now or timezone.now()
     attempt = _locked(attempt)
     if attempt.state != Attempt.State.IN_PROGRESS:
         raise ValidationError(_("This attempt has already been submitted."))
+    questions = questions if questions is not None else attempt_question_map(attempt)
     if _expired(attempt, now):
-        return _submit(attempt, now, auto=True)
-    _answers_store(attempt, answers or {}, actor, now)
-    return _submit(attempt, now, auto=False, actor=actor)
+        return _submit(attempt, now, auto=True, questions=questions)
+    saved = _saved_answers(attempt)
+    if _answers_store(attempt, answers or {}, actor, now, questions=questions, saved=saved):
+        saved = _saved_answers(attempt)
+    return _submit(attempt, now, auto=False, actor=actor, questions=questions, answers=saved)
 
 
 def _answers_store(
@@ -490,25 +508,39 @@ def _answers_store(
     answers: dict[int, tuple[list[str], str]],
     actor: User | None,
     now: datetime.datetime,
-) -> None:
+    *,
+    questions: dict[int, Question] | None = None,
+    saved: dict[int, Answer] | None = None,
+) -> bool:
+    """Store the posted answers that differ from the saved ones; whether any was written.
+    ``questions`` and ``saved`` (every saved answer of the attempt, choices prefetched) are
+    read here unless the caller has them."""
     if not set(answers) <= set(attempt.question_ids):
         raise _refuse(actor, attempt, "question", _("That question is not in this test."))
-    questions = Question.objects.in_bulk(list(answers))
+    if questions is None:
+        questions = Question.objects.in_bulk(list(answers))
     cleaned = [
         (questions[qid], *_clean_answer(attempt, questions[qid], selected, text, actor))
         for qid, (selected, text) in answers.items()
     ]
-    # What is saved already (the page's autosave usually has it all): only changes are written.
-    saved = {
-        answer.question_id: (sorted(c.pk for c in answer.choices.all()), answer.text)
-        for answer in Answer.objects.filter(
-            attempt=attempt, question_id__in=list(answers)
-        ).prefetch_related("choices")
+    if saved is None:
+        saved = {
+            answer.question_id: answer
+            for answer in Answer.objects.filter(
+                attempt=attempt, question_id__in=list(answers)
+            ).prefetch_related("choices")
+        }
+    before = {
+        qid: (sorted(c.pk for c in answer.choices.all()), answer.text)
+        for qid, answer in saved.items()
     }
+    written = False
     for question, ids, text in cleaned:
-        before = saved.get(question.pk)
-        if (before is None and (ids or text)) or (before is not None and before != (ids, text)):
+        was = before.get(question.pk)
+        if (was is None and (ids or text)) or (was is not None and was != (ids, text)):
             _store(attempt, question, ids, text, now)
+            written = True
+    return written
 
 
 def answers_save(
@@ -517,13 +549,17 @@ def answers_save(
     answers: dict[int, tuple[list[str], str]],
     actor: User | None,
     now: datetime.datetime | None = None,
+    questions: dict[int, Question] | None = None,
 ) -> None:
     """Save a page of answers (the form without JavaScript): all or none. After the time
-    limit the attempt is submitted (committed) and the answers refused."""
+    limit the attempt is submitted (committed) and the answers refused. ``questions`` as
+    for attempt_submit."""
     when = now or timezone.now()
-    _while_open(
-        attempt, when, lambda open_attempt: _answers_store(open_attempt, answers, actor, when)
-    )
+
+    def write(open_attempt: Attempt) -> bool:
+        return _answers_store(open_attempt, answers, actor, when, questions=questions)
+
+    _while_open(attempt, when, write)
 
 
 def _close_expired(attempts: AttemptQuerySet, now: datetime.datetime) -> int:

@@ -222,6 +222,40 @@ def test_another_trainees_attempt_and_enrolment_are_404_and_audited(client, sess
     assert Attempt.objects.count() == 1
 
 
+def test_the_results_list_is_by_organisation_then_kana_a_page_at_a_time(
+    client, hr_admin, session, monkeypatch
+):
+    """The trainees' rows are chosen a page at a time on their keys (lib.pages.page_of): the
+    order is the organisation's code, then the kana, whatever order the places were made in;
+    page 2 goes on where page 1 stopped, and a page past the end shows the last."""
+    from lib.pages import page_of
+    from tests.trainees.factories import OrganisationFactory
+
+    test = make_test(session.course)
+    later, earlier = OrganisationFactory(code="200"), OrganisationFactory(code="100")
+    made = [(later, "アオキ"), (earlier, "ワタナベ"), (earlier, "イトウ"), (later, "アベ")]
+    for organisation, kana in made:
+        user, _place = learner(session, organisation)
+        user.trainee.name_kana = kana
+        user.trainee.save(update_fields=["name_kana"])
+    client.force_login(hr_admin)
+    url = reverse("test_results", args=[test.pk])
+
+    def listed(query: str) -> list[str]:
+        page = client.get(url + query).context["page"]
+        assert page.paginator.count == 4
+        return [row.trainee.name_kana for row in page.object_list]
+
+    assert listed("") == ["イトウ", "ワタナベ", "アオキ", "アベ"]
+    # Three to a page (fifty in the portal), to see page 2 without making fifty places.
+    import assessments.views
+
+    monkeypatch.setattr(assessments.views, "page_of",
+                        lambda rows, number, _per_page: page_of(rows, number, 3))  # fmt: skip
+    assert listed("?page=2") == ["アベ"]
+    assert listed("?page=9") == ["アベ"]
+
+
 def test_results_pages_show_distribution_and_items_within_a_fixed_budget(
     client, hr_admin, session, page_queries
 ):
@@ -241,7 +275,8 @@ def test_results_pages_show_distribution_and_items_within_a_fixed_budget(
     cached = ["the test with its course", "signature: submitted attempts",
               "signature: questions", "gain: the course's tests", "trainee rows: count",
               "trainee rows: the course's tests", "gain: the pre-test", "gain: paired attempts",
-              "attempts past their time", "trainee rows: the page"]  # fmt: skip
+              "attempts past their time", "trainee rows: the page's keys",
+              "trainee rows: the page"]  # fmt: skip
     with page_queries(*cached):
         response = client.get(url)
     assert response.status_code == 200

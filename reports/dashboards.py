@@ -313,8 +313,8 @@ def compliance_summary(fiscal_year: int, scope: set[int] | None) -> list[dict]:
         .values("course_id", "course__code", "course__title")
         .order_by("course__code")
     )
-    on_course, still_valid = _counting_completions(fiscal_year)
     if scope is not None:
+        on_course, still_valid = _counting_completions(fiscal_year)
         rows = list(
             members.annotate(
                 members=Count("id"), completed=Count("id", filter=Q(on_course) | Q(still_valid))

@@ -821,10 +821,26 @@ class _Author(NamedTuple):
 def reports_without_reviewer(course_id: int | None = None) -> list[tuple[int, int]]:
     """(report id, course id) of the submitted reports waiting for a department review that
     nobody can give (the organisation has no coordinator — or no 所属長, for forms routed to
-    them — or only the author): HR reviews them. Oldest first; four queries, read as values
-    (a city has thousands waiting: no model instances)."""
+    them — or only the author): HR reviews them. Oldest first; four queries, read as values.
+
+    A coordinator's review depends only on the author's organisation and on whether the author
+    is its only coordinator, so the coordinators of every organisation are read first (a few
+    hundred) and only the reports that could lack one are read: those of organisations nobody
+    coordinates and those whose author coordinates alone. Reading every waiting report instead
+    — a city has thousands — cost HR's home 40 ms at 100,000 staff. The rule itself is
+    ``nobody`` below, applied to those rows as before."""
+    reviewers = coordinators_by_organisation(None)
+    uncovered = {pk for pk, people in reviewers.items() if not people}
+    alone = {next(iter(people)) for people in reviewers.values() if len(people) == 1}
     waiting_reports = CompletionReport.objects.filter(
-        state=CompletionReport.State.SUBMITTED, form__requires_review=True
+        Q(form__reviewer=Reviewer.SUPERVISOR)
+        | Q(
+            trainee__in=Trainee.objects.filter(
+                Q(organisation_id__in=uncovered) | Q(user_id__in=alone)
+            ).values("pk")
+        ),
+        state=CompletionReport.State.SUBMITTED,
+        form__requires_review=True,
     )
     if course_id is not None:
         waiting_reports = waiting_reports.filter(form__course_id=course_id)
@@ -835,10 +851,6 @@ def reports_without_reviewer(course_id: int | None = None) -> list[tuple[int, in
             "trainee__user_id",
         )
     )  # fmt: skip
-    reviewers = coordinators_by_organisation(
-        {organisation for _r, _c, reviewer, _t, organisation, _u in waiting
-         if reviewer == Reviewer.COORDINATOR}
-    )  # fmt: skip
     supervisors = supervisors_for(
         [_Author(trainee, organisation) for _r, _c, reviewer, trainee, organisation, _u in waiting
          if reviewer == Reviewer.SUPERVISOR],
@@ -848,7 +860,7 @@ def reports_without_reviewer(course_id: int | None = None) -> list[tuple[int, in
     def nobody(reviewer: str, trainee: int, organisation: int, user: int | None) -> bool:
         if reviewer == Reviewer.SUPERVISOR:
             return not supervisors[trainee]  # never the author: supervisors_for skips them
-        return not reviewers[organisation] - {user}
+        return not reviewers.get(organisation, set()) - {user}
 
     return [
         (report, course)

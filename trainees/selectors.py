@@ -69,15 +69,18 @@ def organisation_descendants(root_ids: list[int]) -> set[int]:
     return found
 
 
-def coordinators_by_organisation(organisation_ids: set[int]) -> dict[int, set[int]]:
+def coordinators_by_organisation(organisation_ids: set[int] | None) -> dict[int, set[int]]:
     """{organisation id: ids of the active coordinators who act for it} — the coordinators of
     the organisation itself and of every unit above it, since a coordinator's scope includes
     all sub-units (``organisations_in_scope``). This is the one answer to "who coordinates
     this person": every notice to coordinators and every review route asks it. 兼務先 do not
-    count: a coordinator's scope holds a trainee by their own organisation only. Two queries."""
-    if not organisation_ids:
+    count: a coordinator's scope holds a trainee by their own organisation only. None asks it
+    of every organisation (a city has a few hundred). Two queries."""
+    if organisation_ids is not None and not organisation_ids:
         return {}
     parent_of = dict(Organisation.objects.values_list("id", "parent_id"))
+    if organisation_ids is None:
+        organisation_ids = set(parent_of)
     chains: dict[int, set[int]] = {}
     for organisation_id in organisation_ids:
         chain: set[int] = set()

@@ -305,8 +305,9 @@ def test_results_pages_show_distribution_and_items_within_a_fixed_budget(
                       "done", "answers held for their anonymous batch (issue 18, item 8)",
                       "free-text questions", "their answers"):  # fmt: skip
         assert client.get(reverse("survey_results", args=[survey.pk])).status_code == 200
-    with page_queries("the course", "reports: count", "reports: the page",
-                      "organisations for the filter"):  # fmt: skip
+    with page_queries("the course", "reports: count (none: no page read)",
+                      "who coordinates: the organisation tree", "who coordinates: the coordinators",
+                      "reports only HR can review", "organisations for the filter"):  # fmt: skip
         assert client.get(reverse("report_list", args=[session.course.pk])).status_code == 200
     with page_queries("the course", "its sessions", "their days", "training orders",
                       "material views", "materials", "tests", "survey", "report forms"):  # fmt: skip

@@ -153,3 +153,38 @@ def test_a_course_routes_the_review_to_the_supervisor_not_the_coordinator(
     second = services.report_save(form=form, enrollment=other, answers=values(form),
                                   submit=True, actor=None)  # fmt: skip
     assert [pk for pk, _course in reports_without_reviewer()] == [second.pk]
+
+
+def test_hr_is_asked_exactly_where_no_other_coordinator_acts(organisation, coordinator):
+    """reports_without_reviewer reads only the reports that could lack a reviewer (organisations
+    nobody coordinates, authors who coordinate alone); every case where a narrower or wider read
+    changes the answer, all waiting at once."""
+    section = OrganisationFactory(code="140100", name="福祉課", parent=organisation)
+    pair = OrganisationFactory(code="150000", name="区民部")
+    for _ in range(2):
+        UserFactory(roles=[Role.COORDINATOR, Role.TRAINEE]).coordinated_organisations.add(pair)
+    lonely = OrganisationFactory(code="160000", name="環境部")
+    partner = UserFactory(roles=[Role.COORDINATOR, Role.TRAINEE])
+    partner.coordinated_organisations.add(pair)
+    solo = UserFactory(roles=[Role.COORDINATOR, Role.TRAINEE])
+    solo_unit = OrganisationFactory(code="170000", name="都市整備部")
+    solo.coordinated_organisations.add(solo_unit)
+    elsewhere = UserFactory(roles=[Role.COORDINATOR, Role.TRAINEE])
+    elsewhere.coordinated_organisations.add(OrganisationFactory(code="180000", name="教育部"))
+
+    to_hr = [
+        _submit(_place(section, user=coordinator)),  # the sub-unit's only coordinator (above it) wrote it
+        _submit(_place(lonely)),  # nobody coordinates
+        _submit(_place(solo_unit, user=solo)),  # the organisation's only coordinator wrote it
+    ]  # fmt: skip
+    reviewed = [
+        _submit(_place(section)),  # the coordinator above the sub-unit reviews it
+        _submit(_place(pair, user=partner)),  # one of three coordinators wrote it: two others
+        # A sole coordinator writing as a member of an organisation somebody else coordinates.
+        _submit(_place(organisation, user=elsewhere)),
+        _submit(_place(organisation)),
+    ]
+    assert {pk for pk, _course in reports_without_reviewer()} == {r.pk for r in to_hr}
+    assert not {r.pk for r in reviewed} & {pk for pk, _c in reports_without_reviewer()}
+    course = to_hr[1].form.course_id
+    assert reports_without_reviewer(course) == [(to_hr[1].pk, course)]

@@ -64,7 +64,8 @@ def test_the_work_queue_costs_the_same_with_more_rows(client, hr_admin, page_que
     own = ["this week's sessions", "next week's sessions", "their days", "failed deliveries",
            "ordered courses with a session to come", "their lists with someone unplaced",
            "orders to issue", "sessions awaiting decisions", "the last roster import",
-           "pending change requests", "reports to review", "accounts with MFA",
+           "pending change requests", "who coordinates: the organisation tree",
+           "who coordinates: the coordinators", "reports only HR can review", "accounts with MFA",
            "accounts (active, never logged in)", "organisations"]  # fmt: skip
     with page_queries(*own):
         assert client.get(reverse("hr_home")).status_code == 200

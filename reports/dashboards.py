@@ -595,7 +595,7 @@ def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[d
     in_post = dict(
         Trainee.objects.filter(in_post_q)
         .values("employment_type")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # COUNT(*): the index on (status, employment type) answers it
         .order_by()
         .values_list("employment_type", "n")
     )

@@ -821,7 +821,8 @@ class _Author(NamedTuple):
 def reports_without_reviewer(course_id: int | None = None) -> list[tuple[int, int]]:
     """(report id, course id) of the submitted reports waiting for a department review that
     nobody can give (the organisation has no coordinator — or no 所属長, for forms routed to
-    them — or only the author): HR reviews them. Oldest first; four queries, read as values.
+    them — or only the author): HR reviews them. Oldest first, read as values (no model
+    instances); three queries, and two more where a waiting report's form goes to the 所属長.
 
     A coordinator's review depends only on the author's organisation and on whether the author
     is its only coordinator, so the coordinators of every organisation are read first (a few

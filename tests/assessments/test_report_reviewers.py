@@ -157,8 +157,9 @@ def test_a_course_routes_the_review_to_the_supervisor_not_the_coordinator(
 
 def test_hr_is_asked_exactly_where_no_other_coordinator_acts(organisation, coordinator):
     """reports_without_reviewer reads only the reports that could lack a reviewer (organisations
-    nobody coordinates, authors who coordinate alone); every case where a narrower or wider read
-    changes the answer, all waiting at once."""
+    nobody coordinates, authors who coordinate alone), then applies the rule to them: every case
+    where reading too few would change the answer, and the near misses that must not reach HR,
+    all waiting at once."""
     section = OrganisationFactory(code="140100", name="福祉課", parent=organisation)
     pair = OrganisationFactory(code="150000", name="区民部")
     for _ in range(2):

@@ -83,10 +83,14 @@ def course_with_session(code: str, capacity: int):  # type: ignore[no-untyped-de
 def place_everyone(session, trainee_ids: list[int]) -> list[int]:  # type: ignore[no-untyped-def]
     from courses.models import Session
     from enrollments.models import Enrollment, Source, Status
+    from trainees.models import Trainee
 
+    organisation = dict(
+        Trainee.objects.filter(pk__in=trainee_ids).values_list("pk", "organisation_id")
+    )
     Enrollment.objects.bulk_create(
         Enrollment(session=session, course_id=session.course_id, trainee_id=pk,
-                   status=Status.CONFIRMED, source=Source.ORDERED)
+                   counted_in_id=organisation[pk], status=Status.CONFIRMED, source=Source.ORDERED)
         for pk in trainee_ids
     )  # fmt: skip
     Session.objects.filter(pk=session.pk).update(confirmed_count=len(trainee_ids))

@@ -353,7 +353,7 @@ class Generator:
                 place_rows.append([
                     session_id, self.course_ids[(year, code)], pk, status, source, "",
                     now, now, completion, [],
-                    now if completion == "completed" else None, stamped,
+                    now if completion == "completed" else None, stamped, stamped or organisation_id,
                     self.org_names.get(stamped, "") if stamped else "",
                     valid_until(day, VALID_FOR.get(code)) if completion == "completed" else None,
                 ])  # fmt: skip
@@ -361,7 +361,7 @@ class Generator:
             Enrollment,
             ["session_id", "course_id", "trainee_id", "status", "source", "nomination_comment",
              "requested_at", "decided_at", "completion", "completion_missing", "completed_at",
-             "organisation_id", "organisation_name", "valid_until"],
+             "organisation_id", "counted_in_id", "organisation_name", "valid_until"],
             place_rows,
         )  # fmt: skip
         with connection.cursor() as cursor:  # the seat counts in step with the places

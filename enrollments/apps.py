@@ -26,10 +26,12 @@ class EnrollmentsConfig(AppConfig):
         register_learning_places(learning_course_ids)
         # A transfer entered late re-counts the places since it took effect (trainees/events).
         from enrollments.services.history import (
+            places_follow_roster,
             places_restamp_after_rename,
             places_restamp_after_transfer,
         )
-        from trainees.events import organisation_renamed, trainee_transferred
+        from trainees.events import organisation_renamed, trainee_transferred, trainees_moved
 
         trainee_transferred.connect(places_restamp_after_transfer, dispatch_uid="restamp")
+        trainees_moved.connect(places_follow_roster, dispatch_uid="follow_roster")
         organisation_renamed.connect(places_restamp_after_rename, dispatch_uid="restamp_rename")

@@ -120,6 +120,17 @@ class Enrollment(models.Model):
     organisation_name = models.CharField(
         _("organisation name at the time"), max_length=200, blank=True, default="", db_default=""
     )
+    # Where the dashboards count the place: the organisation at the time once stamped, until
+    # then the trainee's organisation now — always COALESCE(organisation, trainee's), kept so by
+    # the writers in enrollments.services.history, so that a year's places are grouped without
+    # joining them to 100,000 staff. Set when the place is made; follows a transfer or a roster
+    # move until the session begins; the nightly stamp re-aligns any place left behind.
+    counted_in = models.ForeignKey(
+        "trainees.Organisation",
+        verbose_name=_("organisation counted in"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("enrolment")

@@ -4,7 +4,8 @@ organisation tree (a ward has a few hundred units).
 
 Counting rules (shown on the pages, see COUNTING_RULES):
 - a place counts where its trainee belonged on the session's first day (Enrollment.organisation,
-  stamped that morning); a place whose session has not begun counts where the trainee is now;
+  stamped that morning); a place whose session has not begun counts where the trainee is now
+  (both kept on the place as Enrollment.counted_in, see enrollments.services.history);
 - a department (部) counts the places of all its sections and units; an external
   organisation counts as its own department;
 - completion rate = places completed ÷ places held (confirmed or absent on every day); a place
@@ -36,7 +37,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +51,9 @@ from trainees.models import EmploymentType, Organisation, Trainee, TraineeStatus
 from trainees.selectors import organisation_ids_in_scope
 
 HELD = (Status.CONFIRMED, Status.ABSENT)
-PLACE_ORGANISATION = Coalesce("organisation_id", "trainee__organisation_id")
+# Where a place counts: the organisation at the time once stamped, the trainee's now until
+# then — kept on the place (Enrollment.counted_in) so no count joins the staff table.
+PLACE_ORGANISATION = F("counted_in_id")
 
 COUNTING_RULES = [
     _(
@@ -141,8 +144,7 @@ def _places(
     fiscal_year: int, scope: set[int] | None, *, by_organisation: bool = False
 ) -> QuerySet[Enrollment]:
     """The places held in the fiscal year (within ``scope``), annotated with the organisation
-    they count in (``place_org``) where that is asked for or the scope needs it — the
-    annotation joins every place to its trainee (at a city's size, hashing 100,000 staff)."""
+    they count in (``place_org``) where that is asked for or the scope needs it."""
     places = Enrollment.objects.filter(course__fiscal_year=fiscal_year, status__in=HELD)
     if by_organisation or scope is not None:
         places = places.annotate(place_org=PLACE_ORGANISATION)
@@ -462,7 +464,7 @@ def attendance_summary(fiscal_year: int, scope: set[int] | None) -> list[dict]:
     """Per course: places confirmed, absent every day, cancelled, and absence notices by
     reason (two grouped queries)."""
     places = Enrollment.objects.filter(course__fiscal_year=fiscal_year)
-    if scope is not None:  # the organisation joins each place to its trainee: only if needed
+    if scope is not None:
         places = places.annotate(place_org=PLACE_ORGANISATION).filter(place_org__in=scope)
     by_course = {
         row["course_id"]: row
@@ -509,11 +511,7 @@ def results_over_years(scope: set[int] | None, years: int = 5) -> tuple[list[int
         test__course__fiscal_year__in=recent,
     )
     if scope is not None:
-        attempts = attempts.annotate(
-            place_org=Coalesce(
-                "enrollment__organisation_id", "enrollment__trainee__organisation_id"
-            )
-        ).filter(place_org__in=scope)
+        attempts = attempts.filter(enrollment__counted_in_id__in=scope)
     table: dict[str, dict] = {}
 
     def line(code: str, title: str) -> dict:

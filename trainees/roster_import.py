@@ -37,6 +37,7 @@ from lib.bulk import insert_rows, update_rows
 from lib.imports import Checked, FileImportPipeline, Problem, ensure_previewed
 from lib.japanese import search_key
 from trainees.concurrent import concurrent_organisations_sync
+from trainees.events import trainees_moved
 from trainees.models import (
     HAND_CHANGE_KINDS,
     EmploymentType,
@@ -695,6 +696,9 @@ def _apply(record: RosterImport, plan: RosterPlan, committed_by: User | None) ->
     trainee_group = Group.objects.get(name=Role.TRAINEE.value)
     _create_trainees(plan.creates, org_id, trainee_group, now, record, committed_by, change_rows)
     _update_trainees(plan.updates, now, today, record, committed_by, change_rows)
+    moved = [item.id for item in plan.updates if "organisation_id" in item.changes]
+    if moved:
+        trainees_moved.send(sender=Trainee, trainee_ids=moved)
 
     deactivated_ids = [item.id for item in plan.deactivations]
     for start in range(0, len(deactivated_ids), BATCH):

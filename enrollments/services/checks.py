@@ -140,7 +140,12 @@ def place_requested(
         raise EnrollmentRefused(already_held) from None
     quota_check(session, trainee)
     if enrollment is None:
-        enrollment = Enrollment(session=session, course=session.course, trainee=trainee)
+        enrollment = Enrollment(
+            session=session,
+            course=session.course,
+            trainee=trainee,
+            counted_in_id=trainee.organisation_id,  # until the session begins (services.history)
+        )
     fresh_start(enrollment)
     before = enrollment.status or ""
     enrollment.session = session

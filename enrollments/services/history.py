@@ -1,12 +1,18 @@
 """所属 at the time: each place remembers the organisation its trainee belonged to on the
 session's first day, so history and dashboards count it there after a transfer, a renaming or
-a merger."""
+a merger.
+
+Where a place counts (``Enrollment.counted_in``) is that organisation once stamped and, until
+then, the trainee's organisation now. The writers here keep it so — a place is made with its
+trainee's organisation, follows a transfer or a roster move until its session begins, is fixed
+with the stamp — and the nightly stamp re-aligns any place a concurrent move left behind. The
+dashboards group a year's places by it without reading the staff table."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, Subquery
 
 from courses.models import SessionDay
 from enrollments.models import Enrollment, Status
@@ -34,10 +40,33 @@ def enrollments_stamp_organisation(
         )
         places = places.filter(session_id__in=begun)
     trainee = Trainee.objects.filter(pk=OuterRef("trainee_id"))
-    return places.update(
+    stamped = places.update(
         organisation_id=Subquery(trainee.values("organisation_id")[:1]),
         organisation_name=Subquery(trainee.values("organisation__name")[:1]),
+        counted_in_id=Subquery(trainee.values("organisation_id")[:1]),
     )
+    if session_id is None:  # the nightly run
+        places_follow_trainees()
+    return stamped
+
+
+def places_follow_trainees(trainee_ids: list[int] | None = None) -> int:
+    """The places not yet stamped (their sessions have not begun) of ``trainee_ids`` (None:
+    everyone's) count where their trainees belong now; one UPDATE of the places that differ.
+    Run after a roster import moves people, and nightly for any place a move made while it
+    was being created left behind. Returns how many moved."""
+    places = Enrollment.objects.filter(organisation__isnull=True).exclude(
+        counted_in_id=F("trainee__organisation_id")
+    )
+    if trainee_ids is not None:
+        places = places.filter(trainee_id__in=trainee_ids)
+    trainee = Trainee.objects.filter(pk=OuterRef("trainee_id"))
+    return places.update(counted_in_id=Subquery(trainee.values("organisation_id")[:1]))
+
+
+def places_follow_roster(*, trainee_ids: list[int], **_signal: object) -> int:
+    """The receiver of ``trainees.events.trainees_moved`` (a roster import's moves)."""
+    return places_follow_trainees(trainee_ids)
 
 
 def places_restamp_after_transfer(
@@ -54,12 +83,15 @@ def places_restamp_after_transfer(
         .values("session_id")
     )
     trainee = Trainee.objects.filter(pk=trainee_id)
-    return Enrollment.objects.filter(
+    recounted = Enrollment.objects.filter(
         trainee_id=trainee_id, organisation__isnull=False, session_id__in=begun_since
     ).update(
         organisation_id=Subquery(trainee.values("organisation_id")[:1]),
         organisation_name=Subquery(trainee.values("organisation__name")[:1]),
+        counted_in_id=Subquery(trainee.values("organisation_id")[:1]),
     )
+    places_follow_trainees([trainee_id])  # places not begun: not a re-count, they just follow
+    return recounted
 
 
 def places_restamp_after_rename(

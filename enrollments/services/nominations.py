@@ -108,6 +108,7 @@ def nomination_substitute(
         session=session,
         course_id=enrollment.course_id,
         trainee=substitute,
+        counted_in_id=substitute.organisation_id,  # until the session begins (services.history)
         status=status,
         source=Source.NOMINATED,
         nominated_by=actor,

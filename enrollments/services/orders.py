@@ -173,12 +173,18 @@ def enrollments_order(*, session: Session, trainee_ids: list[int], actor: User |
     missing = session.course.requirement_codes()
     earlier.update(status=Status.CONFIRMED, source=Source.ORDERED, decided_at=now,
                    waitlist_rank=None)  # fmt: skip
+    # Counted in the trainee's organisation until the session begins (services.history).
+    counted_in = dict(
+        Trainee.objects.filter(pk__in=set(trainee_ids) - reused).values_list(
+            "pk", "organisation_id"
+        )
+    )
     insert_rows(
         Enrollment,
-        ["session_id", "course_id", "trainee_id", "status", "source", "nomination_comment",
-         "requested_at", "decided_at", "completion", "completion_missing"],
-        ([session.pk, session.course_id, pk, Status.CONFIRMED, Source.ORDERED, "", now, now,
-          Completion.NOT_STARTED, missing] for pk in trainee_ids if pk not in reused),
+        ["session_id", "course_id", "trainee_id", "counted_in_id", "status", "source",
+         "nomination_comment", "requested_at", "decided_at", "completion", "completion_missing"],
+        ([session.pk, session.course_id, pk, counted_in[pk], Status.CONFIRMED, Source.ORDERED, "",
+          now, now, Completion.NOT_STARTED, missing] for pk in trainee_ids if pk not in reused),
     )  # fmt: skip
     session_seats_take(session, len(trainee_ids))
     ids = list(

@@ -9,8 +9,9 @@ from enrollments.models import Enrollment, Source, Status
 def enrol(trainee, session, status: str = Status.CONFIRMED, source: str = Source.ORDERED):
     """An enrolment as the services would leave it (a confirmed one holds a seat)."""
     enrollment = Enrollment.objects.create(
-        session=session, course=session.course, trainee=trainee, status=status, source=source
-    )
+        session=session, course=session.course, trainee=trainee, status=status, source=source,
+        counted_in_id=trainee.organisation_id,
+    )  # fmt: skip
     if status == Status.CONFIRMED:
         Session.objects.filter(pk=session.pk).update(confirmed_count=F("confirmed_count") + 1)
     return enrollment

@@ -145,7 +145,7 @@ def test_one_active_enrolment_per_course_is_a_database_rule(requires_postgres):
     with pytest.raises(IntegrityError), transaction.atomic():
         Enrollment.objects.create(
             session=other, course=session.course, trainee=trainee,
-            status=Status.REQUESTED, source="applied",
+            status=Status.REQUESTED, source="applied", counted_in_id=trainee.organisation_id,
         )  # fmt: skip
     with pytest.raises(EnrollmentRefused):
         enrollment_apply(session=other, trainee=trainee, actor=None)

@@ -50,18 +50,28 @@ def enrollments_stamp_organisation(
     return stamped
 
 
+FOLLOW_BATCH = 5000
+
+
 def places_follow_trainees(trainee_ids: list[int] | None = None) -> int:
     """The places not yet stamped (their sessions have not begun) of ``trainee_ids`` (None:
-    everyone's) count where their trainees belong now; one UPDATE of the places that differ.
+    everyone's) count where their trainees belong now: an UPDATE of the places that differ
+    (one per FOLLOW_BATCH people).
     Run after a roster import moves people, and nightly for any place a move made while it
     was being created left behind. Returns how many moved."""
     places = Enrollment.objects.filter(organisation__isnull=True).exclude(
         counted_in_id=F("trainee__organisation_id")
     )
-    if trainee_ids is not None:
-        places = places.filter(trainee_id__in=trainee_ids)
-    trainee = Trainee.objects.filter(pk=OuterRef("trainee_id"))
-    return places.update(counted_in_id=Subquery(trainee.values("organisation_id")[:1]))
+    now = Subquery(Trainee.objects.filter(pk=OuterRef("trainee_id")).values("organisation_id")[:1])
+    if trainee_ids is None:
+        return places.update(counted_in_id=now)
+    # In batches: a city's annual roster moves thousands, more than SQLite takes as parameters.
+    return sum(
+        places.filter(trainee_id__in=trainee_ids[start : start + FOLLOW_BATCH]).update(
+            counted_in_id=now
+        )
+        for start in range(0, len(trainee_ids), FOLLOW_BATCH)
+    )
 
 
 def places_follow_roster(*, trainee_ids: list[int], **_signal: object) -> int:
@@ -74,7 +84,8 @@ def places_restamp_after_transfer(
 ) -> int:
     """After a transfer effective ``effective_on``: the person's places on sessions whose first
     day is on or after it, already stamped with the old organisation, count under the new one
-    (one UPDATE; earlier places keep the organisation at the time). The receiver of
+    (one UPDATE; earlier places keep the organisation at the time), and the places not begun
+    follow the person. Returns how many were re-counted. The receiver of
     ``trainees.events.trainee_transferred``."""
     begun_since = (
         SessionDay.objects.values("session_id")

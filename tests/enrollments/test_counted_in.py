@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from courses.models import CourseKind, Selection
 from enrollments.models import Enrollment
-from enrollments.services import enrollment_apply, enrollments_stamp_organisation
+from enrollments.services import enrollment_apply, enrollments_stamp_organisation, history
 from enrollments.services.orders import order_issue
 from reports import dashboards
 from tests.courses.factories import CourseFactory, SessionFactory
@@ -128,6 +128,15 @@ def test_a_place_counts_where_its_trainee_is_until_the_session_begins(ward):
     assert {(c, d): cell.held for (c, d), cell in scoped.cells.items()} == {
         (ward["ahead"].course_id, departments["12"].pk): 1
     }
+
+
+def test_a_roster_moving_many_moves_their_places_in_batches(ward, monkeypatch):
+    monkeypatch.setattr(history, "FOLLOW_BATCH", 1)
+    roster(**{"000001": "130100", "000002": "120100", "000003": "110100"})
+    counted = where_counted()
+    assert [counted[(n, ward["ahead"].pk)] for n in PEOPLE] == ["企画課", "福祉課", "総務課"]
+    assert {counted[(n, ward["begun"].pk)] for n in PEOPLE} == {"総務課"}
+    assert_the_rule_holds()
 
 
 def test_a_merger_takes_the_places_not_yet_begun_along(ward):

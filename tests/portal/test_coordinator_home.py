@@ -99,8 +99,8 @@ def test_a_cancelled_session_is_not_open_for_nomination(
 
 def test_the_queue_has_a_fixed_number_of_queries(client, coordinator, organisation, page_queries):
     _world(organisation)
-    own = ["the coordinator's organisations (ids)", "every organisation (the tree)",
-           "sessions in the fortnight", "their staff on them", "nominable sessions",
+    own = ["the coordinator's organisations (ids)", "every organisation (the tree: ids, parents)",
+           "the organisations in scope", "sessions in the fortnight", "their staff on them", "nominable sessions",
            "the coordinator's organisations (quotas)", "their quotas", "the tree (sub-units)",
            "places held per organisation with a quota", "reports waiting (count)",
            "the oldest reports",

@@ -12,11 +12,36 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import F, Min, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, QuerySet, Subquery
 
 from courses.models import SessionDay
 from enrollments.models import Enrollment, Status
 from trainees.models import Organisation, Trainee
+
+
+def _sessions_whose_first_day(**condition: datetime.date) -> QuerySet[SessionDay, dict]:
+    """The ids of the sessions whose first day meets ``condition`` (``first__lte=…`` or
+    ``first__gte=…``), for a place's ``session_id__in``."""
+    return (
+        SessionDay.objects.values("session_id")
+        .annotate(first=Min("date"))
+        .filter(**condition)
+        .values("session_id")
+    )
+
+
+def _organisation_of(trainee: QuerySet[Trainee]) -> Subquery:
+    return Subquery(trainee.values("organisation_id")[:1])
+
+
+def _stamp(trainee: QuerySet[Trainee]) -> dict[str, Subquery]:
+    """The stamp's columns, read from ``trainee`` (a query of one person): the organisation
+    at the time, its name then, and so where the place counts."""
+    return {
+        "organisation_id": _organisation_of(trainee),
+        "organisation_name": Subquery(trainee.values("organisation__name")[:1]),
+        "counted_in_id": _organisation_of(trainee),
+    }
 
 
 def enrollments_stamp_organisation(
@@ -32,19 +57,8 @@ def enrollments_stamp_organisation(
     if session_id is not None:
         places = places.filter(session_id=session_id)
     if today is not None:
-        begun = (
-            SessionDay.objects.values("session_id")
-            .annotate(first=Min("date"))
-            .filter(first__lte=today)
-            .values("session_id")
-        )
-        places = places.filter(session_id__in=begun)
-    trainee = Trainee.objects.filter(pk=OuterRef("trainee_id"))
-    stamped = places.update(
-        organisation_id=Subquery(trainee.values("organisation_id")[:1]),
-        organisation_name=Subquery(trainee.values("organisation__name")[:1]),
-        counted_in_id=Subquery(trainee.values("organisation_id")[:1]),
-    )
+        places = places.filter(session_id__in=_sessions_whose_first_day(first__lte=today))
+    stamped = places.update(**_stamp(Trainee.objects.filter(pk=OuterRef("trainee_id"))))
     if session_id is None:  # the nightly run
         places_follow_trainees()
     return stamped
@@ -62,7 +76,7 @@ def places_follow_trainees(trainee_ids: list[int] | None = None) -> int:
     places = Enrollment.objects.filter(organisation__isnull=True).exclude(
         counted_in_id=F("trainee__organisation_id")
     )
-    now = Subquery(Trainee.objects.filter(pk=OuterRef("trainee_id")).values("organisation_id")[:1])
+    now = _organisation_of(Trainee.objects.filter(pk=OuterRef("trainee_id")))
     if trainee_ids is None:
         return places.update(counted_in_id=now)
     # In batches: a city's annual roster moves thousands, more than SQLite takes as parameters.
@@ -87,20 +101,10 @@ def places_restamp_after_transfer(
     (one UPDATE; earlier places keep the organisation at the time), and the places not begun
     follow the person. Returns how many were re-counted. The receiver of
     ``trainees.events.trainee_transferred``."""
-    begun_since = (
-        SessionDay.objects.values("session_id")
-        .annotate(first=Min("date"))
-        .filter(first__gte=effective_on)
-        .values("session_id")
-    )
-    trainee = Trainee.objects.filter(pk=trainee_id)
+    begun_since = _sessions_whose_first_day(first__gte=effective_on)
     recounted = Enrollment.objects.filter(
         trainee_id=trainee_id, organisation__isnull=False, session_id__in=begun_since
-    ).update(
-        organisation_id=Subquery(trainee.values("organisation_id")[:1]),
-        organisation_name=Subquery(trainee.values("organisation__name")[:1]),
-        counted_in_id=Subquery(trainee.values("organisation_id")[:1]),
-    )
+    ).update(**_stamp(Trainee.objects.filter(pk=trainee_id)))
     places_follow_trainees([trainee_id])  # places not begun: not a re-count, they just follow
     return recounted
 
@@ -111,12 +115,7 @@ def places_restamp_after_rename(
     """After a renaming effective ``effective_on`` entered late: the places counted under the
     organisation on sessions whose first day is on or after it take the new name; earlier
     ones keep the name at the time. The receiver of ``trainees.events.organisation_renamed``."""
-    begun_since = (
-        SessionDay.objects.values("session_id")
-        .annotate(first=Min("date"))
-        .filter(first__gte=effective_on)
-        .values("session_id")
-    )
+    begun_since = _sessions_whose_first_day(first__gte=effective_on)
     name = Organisation.objects.filter(pk=organisation_id).values("name")[:1]
     return Enrollment.objects.filter(
         organisation_id=organisation_id, session_id__in=begun_since

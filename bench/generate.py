@@ -17,9 +17,12 @@ What it writes (deterministic for a seed):
   and ordered; confirmed, waitlisted, rejected, cancelled and absent; completed and not, each
   stamped with the organisation at the time — and the attendance of every confirmed place;
 - for three courses a year: a post-test of five questions with submitted attempts and their
-  answers, an anonymous survey with answers, a completion report form with reports in every
+  answers, an anonymous survey with answers (each answering place marked as having answered,
+  so it is not asked again; this year's left for the load test's pool to answer), a completion report form with reports in every
   state (draft, submitted, returned, acknowledged);
-- material views for the e-learning courses, history records (派遣研修) for one in ten,
+- a video for each e-learning course, added as HR adds one (checked and stored, its length read
+  from the file), and its views: watched to the end for a completed place, half-way short of
+  the course's threshold for the others; history records (派遣研修) for one in ten,
   this year's inbox notices and e-mail deliveries for the ordered places;
 - a pool of logins with one known password (``LOAD_PASSWORD``): HR administrators and auditors
   with a TOTP secret, coordinators (one per department) and trainees, written to
@@ -50,6 +53,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+VIDEO = ROOT / "portal" / "demo_data" / "introduction.webm"  # 20 seconds, the demo's own
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -61,6 +65,7 @@ from django.apps import apps  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -72,6 +77,7 @@ from assessments.models import (  # noqa: E402
     ReportForm,
     Survey,
     SurveyAnswer,
+    SurveyDone,
     SurveyQuestion,
     SurveyResponse,
     Test,
@@ -80,7 +86,9 @@ from audit import chain  # noqa: E402
 from audit.models import AccessLog, AuditEvent, SubjectView  # noqa: E402
 from courses.models import Course, Session, SessionDay, TargetMember, valid_until  # noqa: E402
 from enrollments.models import Attendance, Enrollment  # noqa: E402
+from learning.materials import inspect_upload  # noqa: E402
 from learning.models import Material, MaterialView  # noqa: E402
+from learning.services import material_add  # noqa: E402
 from lib.bulk import insert_rows  # noqa: E402
 from notices.models import Delivery, Notice  # noqa: E402
 from trainees.concurrent import concurrent_organisations_sync  # noqa: E402
@@ -249,6 +257,7 @@ class Generator:
         groups = {role: Group.objects.get(name=role.value) for role in Role}
         pool: list[dict[str, str]] = []
         ward = [t for t in self.trainees if not t[2]]
+        self.pool_trainees: set[int] = set()
 
         def account(username: str, roles: list[Role], trainee_id: int | None = None) -> User:
             user = User.objects.create(username=username, password=password,
@@ -256,6 +265,7 @@ class Generator:
             user.groups.set([groups[r] for r in roles])
             if trainee_id is not None:
                 Trainee.objects.filter(pk=trainee_id).update(user=user)
+                self.pool_trainees.add(trainee_id)
             return user
 
         for n in range(3):
@@ -319,8 +329,11 @@ class Generator:
                                 + datetime.timedelta(days=(day - self.today).days - 14),
                             )
                 if delivery == "elearning":
-                    Material.objects.create(course=course, title=f"{title} 動画", kind="link",
-                                            url="https://example.jp/video")  # fmt: skip
+                    # A video as HR uploads one (checked, stored, its length read): the load
+                    # test's trainees watch it and their players report their progress.
+                    upload = SimpleUploadedFile("introduction.webm", VIDEO.read_bytes())
+                    material_add(course=course, title=f"{title} 動画", upload=upload,
+                                 inspected=inspect_upload(upload), actor=None)  # fmt: skip
         self.counts["courses"] = len(self.course_ids)
 
     def places(self) -> None:
@@ -397,7 +410,7 @@ class Generator:
         rng, now = self.rng, self.now
         attempts = answers = survey_answers = reports = 0
         states = ["draft", "submitted", "returned", "acknowledged", "acknowledged"]
-        for (_year, code), course_id in self.course_ids.items():
+        for (year, code), course_id in self.course_ids.items():
             if code not in ASSESSED:
                 continue
             test = Test.objects.create(course_id=course_id, kind="post", title="事後テスト")
@@ -434,17 +447,26 @@ class Generator:
                  for q in questions),
             )  # fmt: skip
             answers += len(attempt_ids) * len(questions)
-            responses = [self.uuid() for _ in sample]
+            # This year's survey is still to be answered by the pool's people (the load test
+            # answers it as they would).
+            answered = [row for row in sample
+                        if year < self.last_year or row[3] not in self.pool_trainees]  # fmt: skip
+            responses = [self.uuid() for _ in answered]
             insert_rows(
                 SurveyResponse,
                 ["id", "survey_id", "session_id", "organisation_id", "anonymous"],
                 ([rid, survey.pk, s, o, True]
-                 for rid, (_pk, s, o, _t) in zip(responses, sample, strict=True)),
+                 for rid, (_pk, s, o, _t) in zip(responses, answered, strict=True)),
             )  # fmt: skip
             insert_rows(
                 SurveyAnswer,
                 ["id", "response_id", "question_id", "choice", "choices", "text"],
                 ([self.uuid(), rid, asked.pk, rng.randint(0, 4), [], ""] for rid in responses),
+            )  # fmt: skip
+            insert_rows(
+                SurveyDone,
+                ["survey_id", "enrollment_id", "answered_on"],
+                ([survey.pk, pk, self.today] for pk, _s, _o, _t in answered),
             )  # fmt: skip
             survey_answers += len(responses)
             reported = sample[:1000]
@@ -463,18 +485,23 @@ class Generator:
 
     def learning_and_history(self) -> None:
         rng, now = self.rng, self.now
-        materials = dict(Material.objects.values_list("course_id", "id"))
+        materials = {
+            course_id: (pk, duration, threshold)
+            for course_id, pk, duration, threshold in Material.objects.values_list(
+                "course_id", "id", "duration", "course__materials_threshold"
+            )
+        }
+
+        def view(course_id: int, trainee_id: int, completion: str) -> list:
+            """Watched to the end where the place was completed, half-way where it was not
+            (short of the course's threshold, as the player would have left it)."""
+            pk, duration, threshold = materials[course_id]
+            watched = duration if completion == "completed" else duration * threshold / 200
+            return [pk, trainee_id, [[0, watched]], watched, watched, now, now,
+                    now if completion == "completed" else None]  # fmt: skip
+
         views = (
-            [
-                materials[course_id],
-                trainee_id,
-                [[0, 600]],
-                600,
-                600,
-                now,
-                now,
-                now if completion == "completed" else None,
-            ]
+            view(course_id, trainee_id, completion)
             for course_id, trainee_id, completion in list(
                 Enrollment.objects.filter(
                     status="confirmed", course_id__in=list(materials)
@@ -653,7 +680,8 @@ class Generator:
             views,
         )  # fmt: skip
         self.counts["access_log"] = len(self.trainees) * 10
-        self.counts["audit_events"] = len(events) + self.counts.get("certificates", 0)
+        # Those written here, each certificate's and each video's (added as HR adds one).
+        self.counts["audit_events"] = AuditEvent.objects.count()
         self.counts["subject_views"] = len(views)
 
     def run(self) -> dict[str, int]:
@@ -672,7 +700,12 @@ class Generator:
         with transaction.atomic():
             self.certificates()
             self.logs()
-        chain.seal_all()  # as the beat task does, after the rows are written
+        # As the beat task does, after the rows are written. Its lag (a row younger than that
+        # may belong to a transaction not yet committed) does not apply: every row here is
+        # committed, the videos' events of a moment ago too.
+        chain.seal_all(
+            now=timezone.now() + datetime.timedelta(seconds=settings.AUDIT_SEAL_LAG_SECONDS)
+        )
         with connection.cursor() as cursor:
             # What autovacuum does soon after a load, so that the ward is measured as it runs:
             # the statistics, and the visibility map (without it, an index-only scan reads

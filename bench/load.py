@@ -18,8 +18,9 @@ coordinators (15: their page, staff list, nominations, reports to review, one re
 home, a session page, registry search, a target list preview, a test's results, dashboards,
 an export of about 4,000 staff) and auditors (5: the access log searched). Every user also
 asks /healthz now and then: each page's p50 is given as a ratio to /healthz's p50 in the
-same run. Not in the mix (said in the README): material progress posts (the generated
-materials are links, not videos) and survey answers.
+same run. Trainees with a place on an e-learning course also open its video and their
+player reports progress; those with a course survey open it and answer it once (a survey is
+answered once per place: later visits see the page that says so).
 
 Each level runs --seconds after a 5 s ramp; the figures of each endpoint, then the saturation
 curve (users → requests/s and p95) for each number of nodes. Last line, one JSON object:
@@ -58,10 +59,18 @@ def plan() -> dict[str, Any]:
     from django.db.models import Count
     from django.utils import timezone
 
-    from assessments.models import Attempt, CompletionReport, Question, Test
+    from assessments.models import (
+        Attempt,
+        CompletionReport,
+        Question,
+        Survey,
+        SurveyQuestionKind,
+        Test,
+    )
     from bench.generate import logins_file
     from courses.models import Course, Session, current_fiscal_year
     from enrollments.models import ACTIVE, Enrollment
+    from learning.models import Material
     from trainees.models import Trainee, User
     from trainees.selectors import organisations_in_scope
 
@@ -99,7 +108,33 @@ def plan() -> dict[str, Any]:
                     break
             if test:
                 break
-        trainees.append({"login": entry["login"], "sessions": sessions, "test": test})
+        placed = dict(
+            Enrollment.objects.filter(
+                trainee=person, status="confirmed", course__fiscal_year=year
+            ).values_list("course_id", "id")
+        )
+        # A video of a course they hold a place on (the e-learning courses): they watch it and
+        # the player reports their progress.
+        video = (
+            Material.objects.filter(kind="video", course_id__in=list(placed))
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        # Their courses' surveys not answered yet: each is answered once (then the page says
+        # so), whatever the number of levels and shapes run.
+        surveys = [
+            {"enrollment": placed[survey.course_id], "survey": survey.pk,
+             "answers": {f"q{q.pk}": _survey_answer(q.kind, SurveyQuestionKind)
+                         for q in survey.questions.all()}}
+            for survey in Survey.objects.filter(course_id__in=list(placed))
+            .exclude(done__enrollment_id__in=list(placed.values()))
+            .prefetch_related("questions")
+            .order_by("id")
+            if survey.questions.all()
+        ]  # fmt: skip
+        trainees.append({"login": entry["login"], "sessions": sessions, "test": test,
+                         "video": video, "surveys": surveys})  # fmt: skip
     # One trainee in three with a test to take (in a real week, some are in a course's test
     # period, most are not).
     with_test = [t for t in trainees if t["test"]]
@@ -156,6 +191,11 @@ def plan() -> dict[str, Any]:
         "export": export,
         "year": year,
     }
+
+
+def _survey_answer(kind: str, kinds: Any) -> str:
+    """A valid answer to a survey question of this kind, as the form posts it."""
+    return "よく分かった" if kind == kinds.TEXT else "1"
 
 
 # --- signing in -------------------------------------------------------------------------------
@@ -297,6 +337,42 @@ def run_level(host: str, pools: dict[str, list[dict]], data: dict[str, Any], use
             # autosaved): the same values, so the submission writes only the score.
             self.post(f"/me/attempts/{attempt}/", "trainee: test submit", action="submit",
                       **{f"q{question}": "正解" for question in test["questions"]})  # fmt: skip
+
+        @task(2)
+        def watch(self) -> None:
+            """The video page, then the player's reports as it plays: every few seconds the
+            ranges played since the page opened, as learning/material_view.html posts them (a
+            real player every 15 s; the server refuses more than real time could have
+            played)."""
+            if not self.person["video"]:
+                return
+            video = self.person["video"]
+            self.page(f"/learn/materials/{video}/", "trainee: video page")
+            start = self.person.setdefault("position", 0.0) % 18
+            for step in (1, 2):
+                gevent.sleep(2)
+                self.post(f"/learn/materials/{video}/progress/", "trainee: video progress",
+                          played=json.dumps([[start, start + 2 * step]]),
+                          position=start + 2 * step)  # fmt: skip
+            self.person["position"] = start + 4
+
+        @task(1)
+        def survey(self) -> None:
+            """A course's survey: the page, and the answers where not yet given."""
+            if not self.person["surveys"]:
+                return
+            survey = self.person["surveys"][0]
+            url = f"/me/enrollments/{survey['enrollment']}/surveys/{survey['survey']}/"
+            self.page(url, "trainee: survey page")
+            if survey.get("answered"):
+                return
+            survey["answered"] = True
+            with self.client.post(url, name="trainee: survey answer", data=survey["answers"],
+                                  allow_redirects=False, headers={"X-CSRFToken": self.csrf},
+                                  catch_response=True) as response:  # fmt: skip
+                _refuse_login(response)
+                if response.status_code != 302:  # recorded, then back to the course's tasks
+                    response.failure(f"not recorded: HTTP {response.status_code}")
 
     class Coordinator(Portal):
         weight = 15

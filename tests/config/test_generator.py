@@ -81,6 +81,42 @@ def test_the_generated_ward_is_what_the_portal_would_have_written(scratch_databa
         expiring = [p for p in places if p[1] and p[3] == "completed"]
         assert expiring and all(p[2] == valid_until(p[0], p[1]) for p in expiring)
         assert all(p[2] is None for p in places if not (p[1] and p[3] == "completed"))
+        # Each e-learning course has a video as HR's upload leaves one (its length read from
+        # the file, the file stored), and its views agree with it: watched to the end for a
+        # completed place, short of the course's threshold for the others.
+        videos = db.execute(
+            "SELECT m.kind, m.duration, m.file, c.delivery FROM learning_material m "
+            "JOIN courses_course c ON c.id = m.course_id"
+        ).fetchall()
+        assert videos and all(v[0] == "video" and v[1] > 0 and v[3] == "elearning" for v in videos)
+        assert all((tmp_path / "materials" / v[2]).is_file() for v in videos), videos[:1]
+        wrong_views = db.execute(
+            "SELECT count(*) FROM learning_materialview v JOIN learning_material m ON "
+            "m.id = v.material_id JOIN courses_course c ON c.id = m.course_id JOIN "
+            "enrollments_enrollment e ON e.course_id = c.id AND e.trainee_id = v.trainee_id "
+            "WHERE v.watched_seconds > m.duration OR (v.completed_at IS NOT NULL) <> "
+            "(v.watched_seconds * 100 >= m.duration * c.materials_threshold) "
+            "OR (v.completed_at IS NOT NULL) <> (e.completion = 'completed')"
+        ).fetchone()
+        assert wrong_views == (0,)
+        # Each survey's answers were given by places marked as having answered it (so the
+        # portal does not ask them again), one each.
+        answered = db.execute(
+            "SELECT s.id, (SELECT count(*) FROM assessments_surveyresponse r WHERE "
+            "r.survey_id = s.id), (SELECT count(*) FROM assessments_surveydone d WHERE "
+            "d.survey_id = s.id) FROM assessments_survey s"
+        ).fetchall()
+        assert answered and all(n > 0 and n == done for _s, n, done in answered)
+        # This year's surveys are left for the login pool to answer (the load test does).
+        pool_done, pool_open = db.execute(
+            "SELECT count(d.id), count(*) FROM enrollments_enrollment e JOIN "
+            "assessments_survey s ON s.course_id = e.course_id JOIN courses_course c ON "
+            "c.id = e.course_id JOIN trainees_trainee t ON t.id = e.trainee_id LEFT JOIN "
+            "assessments_surveydone d ON d.enrollment_id = e.id AND d.survey_id = s.id "
+            "WHERE e.status = 'confirmed' AND t.user_id IS NOT NULL AND c.fiscal_year = "
+            "(SELECT max(fiscal_year) FROM courses_course)"
+        ).fetchone()
+        assert pool_open > 0 and pool_done == 0
         sealed = db.execute("SELECT log, sum(rows) FROM audit_chainseal GROUP BY log").fetchall()
         assert dict(sealed) == {"access": 4000, "event": counts["audit_events"],
                                 "view": counts["subject_views"]}  # fmt: skip

@@ -18,8 +18,9 @@ What it writes (deterministic for a seed):
   stamped with the organisation at the time — and the attendance of every confirmed place;
 - for three courses a year: a post-test of five questions with submitted attempts and their
   answers, an anonymous survey with answers (each answering place marked as having answered,
-  so it is not asked again; this year's left for the load test's pool to answer), a completion report form with reports in every
-  state (draft, submitted, returned, acknowledged);
+  so it is not asked again; this year's left for the load test's pool to answer), a
+  completion report form with reports in every state (draft, submitted, returned,
+  acknowledged);
 - a video for each e-learning course, added as HR adds one (checked and stored, its length read
   from the file), and its views: watched to the end for a completed place, half-way short of
   the course's threshold for the others; history records (派遣研修) for one in ten,

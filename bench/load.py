@@ -125,7 +125,9 @@ def plan() -> dict[str, Any]:
         # so), whatever the number of levels and shapes run.
         surveys = [
             {"enrollment": placed[survey.course_id], "survey": survey.pk,
-             "answers": {f"q{q.pk}": _survey_answer(q.kind, SurveyQuestionKind)
+             # A valid answer to each question, as the form posts it: the first choice, or
+             # words for a free-text question.
+             "answers": {f"q{q.pk}": "よく分かった" if q.kind == SurveyQuestionKind.TEXT else "0"
                          for q in survey.questions.all()}}
             for survey in Survey.objects.filter(course_id__in=list(placed))
             .exclude(done__enrollment_id__in=list(placed.values()))
@@ -191,11 +193,6 @@ def plan() -> dict[str, Any]:
         "export": export,
         "year": year,
     }
-
-
-def _survey_answer(kind: str, kinds: Any) -> str:
-    """A valid answer to a survey question of this kind, as the form posts it."""
-    return "よく分かった" if kind == kinds.TEXT else "1"
 
 
 # --- signing in -------------------------------------------------------------------------------

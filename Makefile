@@ -77,7 +77,7 @@ cluster: migrate system-deps
 	$(BIN)/python scripts/cluster.py --port $(or $(CLUSTER_PORT),8080) --nodes $(or $(NODES),2)
 
 # The load test of the whole portal (bench/load.py) on the generator's ward in DATABASE_URL:
-# make load [LOAD_ARGS="--users 10,25,50 --seconds 60 --nodes 1,2"]
+# make load [LOAD_ARGS="--users 10,25,50,100,150 --seconds 60 --nodes 1,2"]
 load: migrate system-deps
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 

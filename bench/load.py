@@ -1,7 +1,7 @@
 """The whole portal over HTTP under a realistic mix of users (locust, headless, as a library).
 
     DATABASE_URL=postgres://…/kenshu_big REDIS_URL=redis://127.0.0.1:6379/5 \
-        .venv/bin/python bench/load.py [--users 10,25,50] [--seconds 60] [--nodes 1,2] \
+        .venv/bin/python bench/load.py [--users 10,25,50,100,150] [--seconds 60] [--nodes 1,2] \
         [--host URL] [--trainees 4000]
 
 The database is the generator's ward (bench/generate.py; made first, with --trainees, if the
@@ -23,10 +23,14 @@ player reports progress; those with a course survey open it and answer it once (
 answered once per place: later visits see the page that says so).
 
 Each level runs --seconds after a 5 s ramp; the figures of each endpoint, then the saturation
-curve (users → requests/s and p95) for each number of nodes. Last line, one JSON object:
-{"trainees", "nodes": {"<n>": {"levels": [...], "healthz_p50_ms", "endpoints": {...}}},
-"levels", "healthz_p50_ms", "endpoints"} — the top-level three are the run with the most nodes
-(its 25-user level for the endpoints, or the middle level).
+curve (users → requests/s, p95 and the share served of what the users ask for) for each number
+of nodes, with its knee: the last level served before the users mostly wait on the server.
+With a think time of 1.5 s, 50 users ask for about 33 requests/s; a shape that serves them
+all has not shown its limit, so two shapes are compared (the most requests/s of each) only
+when the levels reached both knees. Last line, one JSON object: {"trainees", "nodes": {"<n>":
+{"levels": [...], "knee": {"users", "rps", "peak_rps", "reached"}, "healthz_p50_ms",
+"endpoints": {...}}}, "levels", "knee", "healthz_p50_ms", "endpoints"} — the top-level ones
+are the run with the most nodes (its 25-user level for the endpoints, or the middle level).
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 THINK = (1.0, 2.0)
+THINK_MEAN = sum(THINK) / 2
+# A level is served while its requests/s reach this share of what its users ask for with
+# instant answers (users ÷ the mean think time): below it, the users mostly wait on the server.
+KNEE_SERVED = 0.75
 CSRF_COOKIE = "kenshu_csrftoken"  # settings.CSRF_COOKIE_NAME
 
 
@@ -490,6 +498,28 @@ def _figures(entry: Any) -> dict[str, Any]:
     }
 
 
+def served(level: dict[str, Any]) -> float:
+    """The level's requests/s as a share of what its users ask for when every answer is
+    instant (each user: one request per mean think time). It falls as answers slow down —
+    slowly while the server keeps up, fast once they queue for it."""
+    return level["rps"] * THINK_MEAN / level["users"] if level["users"] else 0.0
+
+
+def knee(levels: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where the saturation curve bends: the last level served at KNEE_SERVED or more before
+    the first that is not (more users there bring little more throughput, mostly waiting).
+    ``reached`` is False when every level was served (the load never found the server's
+    limit: comparing shapes there compares the users, not the servers)."""
+    ordered = sorted(levels, key=lambda lv: lv["users"])
+    peak = max((lv["rps"] for lv in ordered), default=0.0)
+    for before, level in zip([None, *ordered], ordered, strict=False):
+        if served(level) < KNEE_SERVED:
+            at = before or level
+            return {"users": at["users"], "rps": at["rps"], "peak_rps": peak, "reached": True}
+    last = ordered[-1] if ordered else {"users": 0, "rps": 0.0}
+    return {"users": last["users"], "rps": last["rps"], "peak_rps": peak, "reached": False}
+
+
 def report(nodes: str, levels: list[dict[str, Any]]) -> dict[str, Any]:
     """Print each level's table and the curve; return the figures for the JSON."""
     for level in levels:
@@ -503,12 +533,22 @@ def report(nodes: str, levels: list[dict[str, Any]]) -> dict[str, Any]:
                   f"{f['p99_ms']:>8}{f['ratio_p50']:>10}")  # fmt: skip
         for failure, count in level["failures"].items():
             print(f"  ! {count}× {failure}")
-    print(f"\nSaturation ({nodes} node(s)): users → requests/s, p95")
+    print(f"\nSaturation ({nodes} node(s)): users → requests/s, p95, served (requests/s against "
+          f"what the users ask for when each answer is instant: users ÷ {THINK_MEAN} s)")  # fmt: skip
     for level in levels:
-        print(f"  {level['users']:>4} → {level['rps']:>7} req/s  p95 {level['p95_ms']:>6} ms")
+        print(f"  {level['users']:>4} → {level['rps']:>7} req/s  p95 {level['p95_ms']:>6} ms  "
+              f"served {served(level):>4.0%}")  # fmt: skip
+    found = knee(levels)
+    if found["reached"]:
+        print(f"  knee: {found['users']} users, {found['rps']} req/s (the level after it is "
+              f"served under {KNEE_SERVED:.0%}); most {found['peak_rps']} req/s")  # fmt: skip
+    else:
+        print(f"  knee not reached: every level served at least {KNEE_SERVED:.0%} "
+              f"(most {found['peak_rps']} req/s); add users to find it")  # fmt: skip
     middle = next((lv for lv in levels if lv["users"] == 25), levels[len(levels) // 2])
     return {
         "levels": [{k: lv[k] for k in ("users", "rps", "p95_ms", "errors")} for lv in levels],
+        "knee": found,
         "healthz_p50_ms": middle["endpoints"].get("healthz", {}).get("p50_ms"),
         "endpoints": {name: {k: f[k] for k in ("n", "errors", "p50_ms", "p95_ms", "ratio_p50")}
                       for name, f in middle["endpoints"].items() if name != "healthz"},
@@ -517,7 +557,7 @@ def report(nodes: str, levels: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", default="10,25,50")
+    parser.add_argument("--users", default="10,25,50,100,150")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--nodes", default="1,2")
     parser.add_argument("--host")
@@ -559,8 +599,14 @@ def main() -> None:
             runs[str(nodes)] = report(str(nodes), levels)
     last = runs[list(runs)[-1]]
     if len(runs) > 1 and "1" in runs:
-        knee = {n: max(lv["rps"] for lv in run["levels"]) for n, run in runs.items()}
-        print("\nMost requests/s: " + ", ".join(f"{n} node(s) {v}" for n, v in knee.items()))
+        print("\nMost requests/s: " + ", ".join(
+            f"{n} node(s) {run['knee']['peak_rps']}" for n, run in runs.items()))  # fmt: skip
+        one, most = runs["1"]["knee"], runs[list(runs)[-1]]["knee"]
+        if one["reached"] and most["reached"]:
+            print(f"Scale-out at the knee: {most['peak_rps'] / one['peak_rps']:.2f}× "
+                  f"({list(runs)[-1]} nodes against 1)")  # fmt: skip
+        else:
+            print("Scale-out not measured: a shape's knee was not reached (add users)")
     print(json.dumps({"trainees": data["trainees_total"], "nodes": runs, **last},
                      ensure_ascii=False))  # fmt: skip
 

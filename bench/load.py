@@ -2,12 +2,13 @@
 
     DATABASE_URL=postgres://…/kenshu_big REDIS_URL=redis://127.0.0.1:6379/5 \
         .venv/bin/python bench/load.py [--users 10,25,50,100,150] [--seconds 60] [--nodes 1,2] \
-        [--host URL] [--trainees 4000]
+        [--web-workers 4] [--web-threads 2] [--host URL] [--trainees 4000]
 
 The database is the generator's ward (bench/generate.py; made first, with --trainees, if the
 database has none). Without --host the production shape is started for each --nodes value
-(scripts/cluster.py: nginx → that many gunicorn nodes, two Celery workers, beat), loaded and
-stopped; with --host that server is loaded as it is (only 127.0.0.1).
+(scripts/cluster.py: nginx → that many gunicorn nodes of --web-workers processes with
+--web-threads threads each, the cluster's own defaults unless given; two Celery workers, beat),
+loaded and stopped; with --host that server is loaded as it is (only 127.0.0.1).
 
 Before the load, a pool of the generator's logins is signed in as people sign in — password,
 then for HR and auditors the TOTP code from the generated secret (a code used once per
@@ -28,9 +29,10 @@ of nodes, with its knee: the last level served before the users mostly wait on t
 With a think time of 1.5 s, 50 users ask for about 33 requests/s; a shape that serves them
 all has not shown its limit, so two shapes are compared (the most requests/s of each) only
 when the levels reached both knees. Last line, one JSON object: {"trainees", "nodes": {"<n>":
-{"levels": [...], "knee": {"users", "rps", "peak_rps", "reached"}, "healthz_p50_ms",
-"endpoints": {...}}}, "levels", "knee", "healthz_p50_ms", "endpoints"} — the top-level ones
-are the run with the most nodes (its 25-user level for the endpoints, or the middle level).
+{"levels": [...], "knee": {"users", "rps", "peak_rps", "reached"}, "web": {"workers",
+"threads"}, "healthz_p50_ms", "endpoints": {...}}}, "levels", "knee", "healthz_p50_ms",
+"endpoints"} — the top-level ones are the run with the most nodes (its 25-user level for the
+endpoints, or the middle level).
 """
 
 from __future__ import annotations
@@ -560,6 +562,8 @@ def main() -> None:
     parser.add_argument("--users", default="10,25,50,100,150")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--nodes", default="1,2")
+    parser.add_argument("--web-workers", type=int, help="gunicorn processes per web node")
+    parser.add_argument("--web-threads", type=int, help="threads per gunicorn process")
     parser.add_argument("--host")
     parser.add_argument("--trainees", type=int, default=4000)
     parser.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
@@ -593,10 +597,15 @@ def main() -> None:
 
         for nodes in [int(n) for n in options.nodes.split(",")]:
             environment = {"EXPORT_REAUTHENTICATION": "false"}  # the export, not its prompt
-            with Cluster(nodes=nodes, environment=environment) as shape:
+            web = {key: value for key in ("web_workers", "web_threads")
+                   if (value := getattr(options, key)) is not None}  # fmt: skip
+            with Cluster(nodes=nodes, environment=environment, **web) as shape:
+                print(f"{nodes} node(s) of {shape.web_workers} gunicorn processes × "
+                      f"{shape.web_threads} threads")  # fmt: skip
                 pools = sessions_for(shape.url, data, max(users))
                 levels = [run_level(shape.url, pools, data, n, options.seconds) for n in users]
             runs[str(nodes)] = report(str(nodes), levels)
+            runs[str(nodes)]["web"] = {"workers": shape.web_workers, "threads": shape.web_threads}
     last = runs[list(runs)[-1]]
     if len(runs) > 1 and "1" in runs:
         print("\nMost requests/s: " + ", ".join(

@@ -8,15 +8,22 @@ again, as the service manager of a real host would). Static files are served by 
 MATERIALS_ROOT.
 
     DATABASE_URL=postgres://… REDIS_URL=redis://… .venv/bin/python scripts/cluster.py [--nodes 2]
-        [--workers 2] [--port 8080] [--web-workers 2] [--web-threads 4]
+        [--workers 2] [--port 8080] [--web-workers 4] [--web-threads 2]
 
 Prints the URL and runs until Ctrl-C. bench/load.py and the scale-out tests start it as a
 library: ``with Cluster(...) as shape: shape.url …``.
 
 The connection budget: each web node holds up to web-workers × web-threads connections to
 PostgreSQL (CONN_MAX_AGE keeps them; the access log has its own connection per thread, so
-twice that), each worker its concurrency, beat one: with the defaults 2 × (2 × 4 × 2) + 2 × 2 +
+twice that), each worker its concurrency, beat one: with the defaults 2 × (4 × 2 × 2) + 2 × 2 +
 1 = 37, under PostgreSQL's default max_connections of 100 (README: "Scaling out").
+
+A node is four gunicorn processes of two threads rather than two of four: the same eight
+requests at once and the same connections, but Python runs one thread of a process at a time
+(the GIL), and a page that renders for 50 ms holds up the other threads of its process. On
+this 2-core machine under bench/load.py (100,000 trainees, one node, two runs of each) the most
+requests/s went from 33.2–33.9 to 36.2–37.6 and p95 at 50 users from 460–810 to 330–370 ms; a
+process takes about 150 MB.
 """
 
 from __future__ import annotations
@@ -82,7 +89,7 @@ class Cluster:
 
     def __init__(
         self, *, nodes: int = 2, workers: int = 2, port: int | None = None,
-        web_workers: int = 2, web_threads: int = 4, directory: Path | None = None,
+        web_workers: int = 4, web_threads: int = 2, directory: Path | None = None,
         environment: dict[str, str] | None = None, beat: bool = True,
         worker_loglevel: str = "WARNING",
     ) -> None:  # fmt: skip
@@ -229,8 +236,8 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-threads", type=int, default=2)
     options = parser.parse_args()
     shape = Cluster(nodes=options.nodes, workers=options.workers, port=options.port,
                     web_workers=options.web_workers, web_threads=options.web_threads,

@@ -24,6 +24,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psutil
 import pytest
 from django.utils import timezone
 
@@ -70,19 +71,6 @@ def _production_password(user) -> None:  # type: ignore[no-untyped-def]
     user.save(update_fields=["password"])
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (field 4 of /proc/<pid>/stat, after the name)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone while we looked
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def _log_in(base: str, login: str, password: str) -> urllib.request.OpenerDirector:
     opener = _opener()
     opener.open(f"{base}/accounts/login/", timeout=30).read()
@@ -124,8 +112,8 @@ def test_two_nodes_two_workers_one_beat(shape):
     # (four of two threads: a page rendering in one thread holds up only its process's other).
     assert (shape.web_workers, shape.web_threads) == (4, 2)
     for program in ("web1", "web2"):
-        master = shape.pid(program)
-        wait_for(lambda master=master: len(_children(master)) == shape.web_workers,
+        master = psutil.Process(shape.pid(program))
+        wait_for(lambda master=master: len(master.children()) == shape.web_workers,
                  f"{program}'s {shape.web_workers} processes")  # fmt: skip
 
     # A session made on one node is honoured by the other.

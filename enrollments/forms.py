@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
@@ -196,13 +197,27 @@ class NominateForm(FoldedNumbersMixin, _StaffNumberField, forms.Form):
 
     def __init__(
         self, *args: Any, sessions: QuerySet[Session], staff: QuerySet[Trainee],
-        listed: QuerySet[Trainee] | None = None, **kwargs: Any,
+        listed: QuerySet[Trainee] | None = None, offered: Iterable[Session] | None = None,
+        **kwargs: Any,
     ) -> None:  # fmt: skip
         """`listed`: the staff shown to tick (default: all of `staff`) — a department too large
-        to list is narrowed by a search; anyone in `staff` may still be chosen."""
+        to list is narrowed by a search; anyone in `staff` may still be chosen. `offered`: the
+        sessions in the drop-down (default: all of `sessions`) — the page of open sessions
+        shown above the form, as a city's year of over a thousand is not one list to scroll;
+        any of `sessions` may still be chosen."""
         super().__init__(*args, **kwargs)
         self.staff = staff
-        _choice(self, "session").queryset = sessions
+        session = _choice(self, "session")
+        session.queryset = sessions
+        if offered is not None:
+            session.widget.choices = [("", session.empty_label)] + [
+                (s.pk, course_session_label(s.course.code, s.course.title, s.number))
+                for s in offered
+            ]
+            session.help_text = _(
+                "The sessions in the table above. To choose another, search for its course "
+                "or turn the table's page."
+            )
         people = cast(StaffChoiceField, self.fields["people"])
         people.queryset = staff.select_related("organisation").order_by(
             "organisation__code", "staff_number"

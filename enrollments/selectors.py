@@ -53,7 +53,7 @@ from enrollments.models import (
     Status,
 )
 from learning.selectors import material_titles
-from lib.japanese import list_join
+from lib.japanese import fold, list_join
 from notices.models import NoticeKind
 from notices.selectors import notified_pairs
 from trainees.models import Organisation, SupervisorPost, Trainee, TraineeStatus, User
@@ -244,9 +244,11 @@ def catalogue(trainee: Trainee, *, category: str = "", course: int | None = None
 # --- Coordinators -------------------------------------------------------------------------------
 
 
-def nominable_sessions() -> QuerySet[Session]:
+def nominable_sessions(find: str = "") -> QuerySet[Session]:
+    """Sessions open for nomination now; ``find`` narrows them to courses whose code or title
+    holds every word typed (full-width letters and digits as typed with the IME)."""
     now = timezone.now()
-    return (
+    sessions = (
         Session.objects.filter(
             course__kind=CourseKind.OPEN, course__fiscal_year__gte=current_fiscal_year()
         )
@@ -256,6 +258,12 @@ def nominable_sessions() -> QuerySet[Session]:
         .select_related("course")
         .order_by("course__code", "number")
     )
+    for word in find.split():  # str.split() also splits at the full-width space
+        typed = Q()
+        for variant in {word, fold(word)}:  # a title may hold full-width digits as typed
+            typed |= Q(course__code__icontains=variant) | Q(course__title__icontains=variant)
+        sessions = sessions.filter(typed)
+    return sessions
 
 
 @dataclass

@@ -306,7 +306,21 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     if headcount > NOMINATION_LIST_MAX:
         listed = (trainee_search(staff, {"q": find})[:NOMINATION_LIST_MAX] if find
                   else staff.none())  # fmt: skip
-    form = NominateForm(request.POST or None, sessions=sessions, staff=staff, listed=listed)
+    # A city's year has over a thousand sessions open: the table shows fifty at a time (or
+    # those of the courses searched for), and the drop-down offers the sessions of that table
+    # and the one picked from a row of it (any open session is still accepted when posted).
+    find_course = request.GET.get("course", "").strip()[:100]
+    open_page = Paginator(selectors.nominable_sessions(find_course), 50).get_page(
+        request.GET.get("sessions")
+    )
+    offered = list(open_page)
+    picked = (request.POST.get("session") or request.GET.get("session", ""))[:18]
+    if picked.isdecimal() and int(picked) not in {s.pk for s in offered}:
+        offered += sessions.filter(pk=int(picked))
+    form = NominateForm(
+        request.POST or None, sessions=sessions, staff=staff, listed=listed, offered=offered,
+        initial={"session": picked},
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             services.enrollments_nominate(
@@ -335,8 +349,7 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
                          "places": selectors.clash_text(clashes[trainee.pk])})  # fmt: skip
             return redirect("nominations")
     places = selectors.department_enrollments(staff.values("id"))
-    page = page_of(places, request.GET.get("page"), 100)
-    open_page = Paginator(sessions, 50).get_page(request.GET.get("sessions"))
+    page = page_of(places, request.GET.get("page"), 50)
     return render(
         request,
         "enrollments/nominations.html",
@@ -344,10 +357,11 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "substitute_form": SubstituteForm(staff=staff),
-            # A city's year has over a thousand sessions open: fifty at a time.
             "open_sessions": selectors.nomination_overview(request.user, open_page),
             "open_page": open_page,
             "open_query": _query_without(request, "sessions"),
+            "pick_query": _query_without(request, "session"),
+            "find_course": find_course,
             "staff_query": _query_without(request, "page"),
             "narrowed": listed is not None,
             "find": find,

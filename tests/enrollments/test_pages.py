@@ -228,20 +228,59 @@ def test_the_coordinator_nominates_only_their_staff(client, coordinator, organis
 
 def test_a_city_s_open_sessions_are_listed_fifty_at_a_time(client, coordinator, organisation):
     """The table of sessions open for nomination pages by fifty (a city's year has over a
-    thousand); every open session can still be chosen in the form, and the staff table keeps
-    its own page."""
+    thousand) and the drop-down offers that page's sessions, not a thousand options; a row's
+    「選ぶ」 picks its session from any page; a session on another page is still accepted when
+    posted; the staff table keeps its own page."""
+    TraineeFactory(organisation=organisation, staff_number="140001")
     course = CourseFactory(kind=CourseKind.OPEN, code="E01", title="接遇研修")
     sessions = [open_session(course=course, number=n) for n in range(1, 56)]
     client.force_login(coordinator)
     url = reverse("nominations")
-    first = client.get(url).content.decode()
-    table = first.split('id="open-heading"')[1].split("</section>")[0]
+
+    def table_and_drop_down(page):
+        table = page.split('id="open-heading"')[1].split("</section>")[0]
+        return table, page.split('name="session"')[1].split("</select>")[0]
+
+    table, drop_down = table_and_drop_down(client.get(url).content.decode())
     assert table.count("<tr><td>E01 接遇研修") == 50 and "1 / 2" in table
     assert 'href="?sessions=2"' in table
-    assert all(f'<option value="{s.pk}">' in first for s in sessions)  # all 55 choosable
-    second = client.get(url, {"sessions": 2}).content.decode()
-    table = second.split('id="open-heading"')[1].split("</section>")[0]
+    assert all(f'<option value="{s.pk}">' in drop_down for s in sessions[:50])
+    assert f'value="{sessions[50].pk}"' not in drop_down and drop_down.count("<option") == 51
+    table, drop_down = table_and_drop_down(client.get(url, {"sessions": 2}).content.decode())
     assert table.count("<tr><td>E01 接遇研修") == 5 and "2 / 2" in table
+    assert drop_down.count("<option") == 6 and f'value="{sessions[54].pk}"' in drop_down
+    # 「選ぶ」 on the second page's last row: the link keeps the page and picks the session,
+    # which is offered (and chosen) even when the table is turned back to its first page.
+    assert f'href="?sessions=2&amp;session={sessions[54].pk}#nominate-heading"' in table
+    _, drop_down = table_and_drop_down(
+        client.get(url, {"session": sessions[54].pk}).content.decode()
+    )
+    assert f'<option value="{sessions[54].pk}" selected>E01 接遇研修 第55回' in drop_down
+    # Posted from a page whose drop-down did not hold it: any open session is accepted.
+    client.post(url, {"session": sessions[52].pk, "staff_number": "140001"})
+    assert Enrollment.objects.get().session == sessions[52]
+
+
+def test_open_sessions_are_found_by_course_code_or_title_as_typed(
+    client, coordinator, organisation
+):
+    """「研修を探す」 narrows the table, and so the drop-down, to the courses whose code or title
+    holds every word, typed with full-width letters and digits or a full-width space."""
+    fire = CourseFactory(kind=CourseKind.OPEN, code="B12", title="防災研修 初級")
+    manners = CourseFactory(kind=CourseKind.OPEN, code="E01", title="接遇研修")
+    drill = open_session(course=fire, number=1)
+    polite = open_session(course=manners, number=1)
+    client.force_login(coordinator)
+    url = reverse("nominations")
+    for typed in ("Ｂ１２", "防災", "研修　初級", "b12"):
+        page = client.get(url, {"course": typed}).content.decode()
+        drop_down = page.split('name="session"')[1].split("</select>")[0]
+        assert f'value="{drill.pk}"' in drop_down, typed
+        assert f'value="{polite.pk}"' not in drop_down and "接遇研修" not in page, typed
+        assert "1回が見つかりました" in page and 'value="' + typed + '"' in page
+    page = client.get(url, {"course": "会計"}).content.decode()
+    assert "検索に合う受付中の回はありません" in page
+    assert 'name="session"' in page and f'value="{drill.pk}"' not in page
 
 
 def test_the_session_drop_down_names_course_and_session_and_offers_only_open_ones(
@@ -358,8 +397,9 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
          ["organisations in scope (ids)", "who holds a 兼務 post there",
           "organisations for the form", "how many staff (to list "
           "them all or search)", "staff × courses count",
-          "nominable sessions", "the coordinator's organisations", "their quotas",
-          "open sessions count (their pager)", "sessions for the overview",
+          "the coordinator's organisations", "their quotas",
+          "open sessions count (their pager)",
+          "the page of open sessions (the table and the drop-down)",
           "the staff checklist", "the page of staff × courses: its keys",
           "the page of staff × courses"]),
         (hr_admin, reverse("session_page", args=[session.pk]), True,

@@ -2,13 +2,17 @@
 
     DATABASE_URL=postgres://…/kenshu_big REDIS_URL=redis://127.0.0.1:6379/5 \
         .venv/bin/python bench/load.py [--users 10,25,50,100,150] [--seconds 60] [--nodes 1,2] \
-        [--web-workers 4] [--web-threads 2] [--host URL] [--trainees 4000]
+        [--web-workers 4] [--web-threads 2] [--pin-web] [--host URL] [--trainees 4000]
 
 The database is the generator's ward (bench/generate.py; made first, with --trainees, if the
 database has none). Without --host the production shape is started for each --nodes value
 (scripts/cluster.py: nginx → that many gunicorn nodes of --web-workers processes with
 --web-threads threads each, the cluster's own defaults unless given; two Celery workers, beat),
-loaded and stopped; with --host that server is loaded as it is (only 127.0.0.1).
+loaded and stopped; with --host that server is loaded as it is (only 127.0.0.1). --pin-web
+puts each web node on a CPU of its own (web1 on CPU 0, web2 on CPU 1), as nodes on separate
+hosts have theirs: one node then has one CPU for its Python, two nodes two — the scale-out of
+the web tier, which on one machine is otherwise hidden by every node sharing every CPU
+(PostgreSQL, nginx, the workers and locust stay unpinned, shared as they would be).
 
 Before the load, a pool of the generator's logins is signed in as people sign in — password,
 then for HR and auditors the TOTP code from the generated secret (a code used once per
@@ -30,7 +34,7 @@ With a think time of 1.5 s, 50 users ask for about 33 requests/s; a shape that s
 all has not shown its limit, so two shapes are compared (the most requests/s of each) only
 when the levels reached both knees. Last line, one JSON object: {"trainees", "nodes": {"<n>":
 {"levels": [...], "knee": {"users", "rps", "peak_rps", "reached"}, "web": {"workers",
-"threads"}, "healthz_p50_ms", "endpoints": {...}}}, "levels", "knee", "healthz_p50_ms",
+"threads", "pinned"}, "healthz_p50_ms", "endpoints": {...}}}, "levels", "knee", "healthz_p50_ms",
 "endpoints"} — the top-level ones are the run with the most nodes (its 25-user level for the
 endpoints, or the middle level).
 """
@@ -564,6 +568,11 @@ def main() -> None:
     parser.add_argument("--nodes", default="1,2")
     parser.add_argument("--web-workers", type=int, help="gunicorn processes per web node")
     parser.add_argument("--web-threads", type=int, help="threads per gunicorn process")
+    parser.add_argument(
+        "--pin-web",
+        action="store_true",
+        help="each web node on a CPU of its own, as on separate hosts",
+    )
     parser.add_argument("--host")
     parser.add_argument("--trainees", type=int, default=4000)
     parser.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
@@ -599,13 +608,17 @@ def main() -> None:
             environment = {"EXPORT_REAUTHENTICATION": "false"}  # the export, not its prompt
             web = {key: value for key in ("web_workers", "web_threads")
                    if (value := getattr(options, key)) is not None}  # fmt: skip
-            with Cluster(nodes=nodes, environment=environment, **web) as shape:
+            with Cluster(nodes=nodes, environment=environment, pin_web=options.pin_web,
+                         **web) as shape:  # fmt: skip
                 print(f"{nodes} node(s) of {shape.web_workers} gunicorn processes × "
-                      f"{shape.web_threads} threads")  # fmt: skip
+                      f"{shape.web_threads} threads" + (", each node on its own CPU ("
+                      + ", ".join(f"web{n}: CPU {Cluster.web_cpu(n)}" for n in range(1, nodes + 1))
+                      + ")" if options.pin_web else ""))  # fmt: skip
                 pools = sessions_for(shape.url, data, max(users))
                 levels = [run_level(shape.url, pools, data, n, options.seconds) for n in users]
             runs[str(nodes)] = report(str(nodes), levels)
-            runs[str(nodes)]["web"] = {"workers": shape.web_workers, "threads": shape.web_threads}
+            runs[str(nodes)]["web"] = {"workers": shape.web_workers, "threads": shape.web_threads,
+                                       "pinned": options.pin_web}  # fmt: skip
     last = runs[list(runs)[-1]]
     if len(runs) > 1 and "1" in runs:
         print("\nMost requests/s: " + ", ".join(

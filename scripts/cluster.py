@@ -8,7 +8,7 @@ again, as the service manager of a real host would). Static files are served by 
 MATERIALS_ROOT.
 
     DATABASE_URL=postgres://… REDIS_URL=redis://… .venv/bin/python scripts/cluster.py [--nodes 2]
-        [--workers 2] [--port 8080] [--web-workers 4] [--web-threads 2]
+        [--workers 2] [--port 8080] [--web-workers 4] [--web-threads 2] [--pin-web]
 
 Prints the URL and runs until Ctrl-C. bench/load.py and the scale-out tests start it as a
 library: ``with Cluster(...) as shape: shape.url …``.
@@ -42,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+TASKSET = shutil.which("taskset") or "/usr/bin/taskset"  # util-linux
 PYTHON = sys.executable
 
 
@@ -91,9 +92,14 @@ class Cluster:
         self, *, nodes: int = 2, workers: int = 2, port: int | None = None,
         web_workers: int = 4, web_threads: int = 2, directory: Path | None = None,
         environment: dict[str, str] | None = None, beat: bool = True,
-        worker_loglevel: str = "WARNING",
+        worker_loglevel: str = "WARNING", pin_web: bool = False,
     ) -> None:  # fmt: skip
+        """``pin_web``: each web node on a CPU of its own (web1 on CPU 0, web2 on CPU 1, …,
+        round the machine's CPUs), as nodes on separate hosts have theirs — for measuring the
+        scale-out of the web tier on one machine; nginx, the workers and PostgreSQL are not
+        pinned."""
         self.nodes, self.workers, self.beat = nodes, workers, beat
+        self.pin_web = pin_web
         self.worker_loglevel = worker_loglevel
         self.started_at = 0.0
         self.web_workers, self.web_threads = web_workers, web_threads
@@ -151,8 +157,9 @@ class Cluster:
         )
         conf += _program("nginx", [NGINX, "-p", str(d), "-c", str(d / "nginx.conf")], d)
         for n, port in enumerate(self.web_ports, start=1):
+            pin = [TASKSET, "-c", str(self.web_cpu(n))] if self.pin_web else []
             conf += _program(f"web{n}", [
-                PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.py",
+                *pin, PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.py",
                 "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
                 "config.wsgi:application"], d)  # fmt: skip
         for n in range(1, self.workers + 1):
@@ -167,6 +174,12 @@ class Cluster:
         path = d / "supervisord.conf"
         path.write_text(conf, encoding="utf-8")
         return path
+
+    @staticmethod
+    def web_cpu(node: int) -> int:
+        """The CPU web node ``node`` (1, 2, …) runs on when the nodes are pinned."""
+        cpus = sorted(os.sched_getaffinity(0))
+        return cpus[(node - 1) % len(cpus)]
 
     def start(self) -> Cluster:
         env = self._env()
@@ -238,10 +251,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--web-threads", type=int, default=2)
+    parser.add_argument(
+        "--pin-web",
+        action="store_true",
+        help="each web node on a CPU of its own (for measuring scale-out)",
+    )
     options = parser.parse_args()
     shape = Cluster(nodes=options.nodes, workers=options.workers, port=options.port,
                     web_workers=options.web_workers, web_threads=options.web_threads,
-                    directory=ROOT / "var" / "cluster")  # fmt: skip
+                    directory=ROOT / "var" / "cluster", pin_web=options.pin_web)  # fmt: skip
     shape.start()
     print(f"研修管理システム (cluster): {shape.url}/ — nginx → {options.nodes} web nodes "
           f"(ports {', '.join(map(str, shape.web_ports))}), {options.workers} Celery workers, "

@@ -203,3 +203,32 @@ def test_two_nodes_two_workers_one_beat(shape):
                for n, status in outcomes.items() if n in failed)  # fmt: skip
     # The killed node is back (supervisord), and serves again.
     wait_for(lambda: shape.answers(f"{web1}/healthz"), "web1 to be restarted", 60)
+
+
+def test_pinned_web_nodes_each_run_on_a_cpu_of_their_own(requires_postgres, smtp_server, tmp_path):
+    """bench/load.py --pin-web: each web node's gunicorn (its master and every process) runs on
+    a CPU of its own, as nodes on separate hosts do, so that one node against two measures the
+    web tier's scale-out rather than every process sharing every CPU."""
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 (CI does)")
+    if not Path("/usr/sbin/nginx").exists():
+        pytest.skip("nginx is not installed (make test installs it as root on Debian)")
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: two nodes cannot each have their own")
+    from cluster import Cluster
+
+    env = service_env(smtp_port=smtp_server(Counting()), redis_url=redis_url)
+    cluster = Cluster(nodes=2, workers=0, beat=False, pin_web=True,
+                      directory=tmp_path / "cluster",
+                      environment={**env, "VAR_DIR": str(tmp_path / "var")})  # fmt: skip
+    with cluster as shape:
+        cpus = {}
+        for node, program in enumerate(("web1", "web2"), start=1):
+            master = psutil.Process(shape.pid(program))
+            wait_for(lambda master=master: len(master.children()) == shape.web_workers,
+                     f"{program}'s {shape.web_workers} processes")  # fmt: skip
+            cpus[program] = {cpu for p in (master, *master.children()) for cpu in p.cpu_affinity()}
+            assert cpus[program] == {Cluster.web_cpu(node)}
+        assert cpus["web1"] != cpus["web2"]
+        assert Cluster.answers(f"{shape.url}/healthz")

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -347,7 +348,11 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
                         "%(name)s already has a place whose days overlap: %(places)s."
                     ) % {"name": trainee.name,
                          "places": selectors.clash_text(clashes[trainee.pk])})  # fmt: skip
-            return redirect("nominations")
+            # Back to the same search and page with the session still chosen: people are
+            # nominated one by one to rank them, often several for one session.
+            query = request.GET.copy()
+            query["session"] = str(form.cleaned_data["session"].pk)
+            return redirect(f"{reverse('nominations')}?{query.urlencode()}")
     places = selectors.department_enrollments(staff.values("id"))
     page = page_of(places, request.GET.get("page"), 50)
     return render(

@@ -428,8 +428,13 @@ def test_nominate_apply_lottery_decision_absence_attendance(
     log_in(page, "200001")
     page.get_by_role("link", name="研修生の推薦").click()
     assert_accessible(page)
-    # The first from their list, narrowed by typing (full-width digits match too) …
-    page.locator("#id_session").select_option(index=1)
+    # The first from their list, narrowed by typing (full-width digits match too), for the
+    # session picked from the table of open ones (「選ぶ」 fills the form's drop-down) …
+    expect(page.locator("#id_session")).to_have_value("")
+    page.get_by_role(
+        "link", name=f"ファシリテーション研修 第{session.number}回を推薦先に選ぶ"
+    ).click()
+    expect(page.locator("#id_session")).to_have_value(str(session.pk))
     search = page.get_by_role("searchbox", name="氏名または職員番号で絞り込む")
     search.fill("１４０００１")
     checklist = page.locator("div.checklist")
@@ -439,12 +444,7 @@ def test_nominate_apply_lottery_decision_absence_attendance(
     page.get_by_label("所属内の推薦順位").fill("1")
     page.get_by_role("button", name="推薦する").click()
     expect(page.get_by_text("さんを推薦しました。")).to_be_visible()
-    # … the second by picking the session from the table of open ones (「選ぶ」 fills the
-    # form's drop-down) and typing the staff number.
-    expect(page.locator("#id_session")).to_have_value("")
-    page.get_by_role(
-        "link", name=f"ファシリテーション研修 第{session.number}回を推薦先に選ぶ"
-    ).click()
+    # … the second by typing the staff number: the page came back with the session chosen.
     expect(page.locator("#id_session")).to_have_value(str(session.pk))
     page.locator("#id_staff_number").fill("１４０００２")
     page.get_by_label("所属内の推薦順位").fill("2")

@@ -259,6 +259,15 @@ def test_a_city_s_open_sessions_are_listed_fifty_at_a_time(client, coordinator, 
     # Posted from a page whose drop-down did not hold it: any open session is accepted.
     client.post(url, {"session": sessions[52].pk, "staff_number": "140001"})
     assert Enrollment.objects.get().session == sessions[52]
+    # After a nomination the page comes back as it was (its search and page) with the same
+    # session chosen: people are nominated one by one, often several for one session.
+    TraineeFactory(organisation=organisation, staff_number="140002")
+    response = client.post(f"{url}?course=E01&sessions=2",
+                           {"session": sessions[53].pk, "staff_number": "140002"})  # fmt: skip
+    assert response.status_code == 302
+    assert response.url == f"{url}?course=E01&sessions=2&session={sessions[53].pk}"
+    _, drop_down = table_and_drop_down(client.get(response.url).content.decode())
+    assert f'<option value="{sessions[53].pk}" selected>' in drop_down
 
 
 def test_open_sessions_are_found_by_course_code_or_title_as_typed(

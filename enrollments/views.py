@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -350,9 +350,7 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
                          "places": selectors.clash_text(clashes[trainee.pk])})  # fmt: skip
             # Back to the same search and page with the session still chosen: people are
             # nominated one by one to rank them, often several for one session.
-            query = request.GET.copy()
-            query["session"] = str(form.cleaned_data["session"].pk)
-            return redirect(f"{reverse('nominations')}?{query.urlencode()}")
+            return _back_to_nominations(request, session=form.cleaned_data["session"].pk)
     places = selectors.department_enrollments(staff.values("id"))
     page = page_of(places, request.GET.get("page"), 50)
     return render(
@@ -368,12 +366,36 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             "pick_query": _query_without(request, "session"),
             "find_course": find_course,
             "staff_query": _query_without(request, "page"),
+            # A row's withdraw and substitute buttons bring the page back as it is.
+            "back_query": _nominations_query(request).urlencode(),
             "narrowed": listed is not None,
             "find": find,
             "headcount": headcount,
             "found": len(form.fields["people"].widget.choices) if listed is not None else 0,
         },
     )
+
+
+# The nominations page's own query: its searches and its two pagers.
+_NOMINATIONS_QUERY = ("course", "sessions", "session", "find", "page")
+
+
+def _nominations_query(request: AuthenticatedHttpRequest) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for key in _NOMINATIONS_QUERY:
+        if key in request.GET:
+            query[key] = request.GET[key][:100]
+    return query
+
+
+def _back_to_nominations(request: AuthenticatedHttpRequest, **chosen: object) -> HttpResponse:
+    """The nominations page as the coordinator left it (the query its form or a row's button
+    was posted with: searches, pages, the session chosen), with ``chosen`` set."""
+    query = _nominations_query(request)
+    for key, value in chosen.items():
+        query[key] = str(value)
+    url = reverse("nominations")
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
 
 
 def _department_enrollment_or_404(request: AuthenticatedHttpRequest, pk: int) -> Enrollment:
@@ -393,7 +415,7 @@ def nomination_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         refused(request, exc)
     else:
         messages.success(request, _("The nomination has been withdrawn."))
-    return redirect("nominations")
+    return _back_to_nominations(request)
 
 
 @access(COORDINATOR)
@@ -403,7 +425,7 @@ def nomination_substitute(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     form = SubstituteForm(request.POST, staff=trainee_scope(request.user))
     if not form.is_valid():
         form_errors(request, form)
-        return redirect("nominations")
+        return _back_to_nominations(request)
     try:
         services.nomination_substitute(
             enrollment=enrollment, substitute=form.trainee, actor=request.user
@@ -412,7 +434,7 @@ def nomination_substitute(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         refused(request, exc)
     else:
         messages.success(request, _("%(name)s will attend instead.") % {"name": form.trainee.name})
-    return redirect("nominations")
+    return _back_to_nominations(request)
 
 
 # --- HR -------------------------------------------------------------------------------------------

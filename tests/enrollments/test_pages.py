@@ -270,6 +270,35 @@ def test_a_city_s_open_sessions_are_listed_fifty_at_a_time(client, coordinator, 
     assert f'<option value="{sessions[53].pk}" selected>' in drop_down
 
 
+def test_withdrawing_or_naming_a_substitute_brings_the_page_back_as_it_was(
+    client, coordinator, organisation
+):
+    """A row's withdraw and substitute buttons post with the page's searches and pages (and
+    nothing else of its query), and the page comes back as the coordinator left it."""
+    session = open_session()
+    first = TraineeFactory(organisation=organisation, staff_number="140001")
+    TraineeFactory(organisation=organisation, staff_number="140002")
+    client.force_login(coordinator)
+    url = reverse("nominations")
+    client.post(url, {"session": session.pk, "staff_number": first.staff_number})
+    place = Enrollment.objects.get()
+    page = client.get(url, {"course": "研修", "page": 1, "other": "x"}).content.decode()
+    back = "course=%E7%A0%94%E4%BF%AE&amp;page=1"
+    withdraw = reverse("nomination_withdraw", args=[place.pk])
+    substitute = reverse("nomination_substitute", args=[place.pk])
+    assert f'action="{withdraw}?{back}"' in page and f'action="{substitute}?{back}"' in page
+    response = client.post(f"{substitute}?course=研修&page=1", {"staff_number": "140002"})
+    assert response.url == f"{url}?course=%E7%A0%94%E4%BF%AE&page=1"
+    assert Enrollment.objects.get(pk=place.pk).status == Status.WITHDRAWN
+    replacement = Enrollment.objects.get(trainee__staff_number="140002")
+    withdraw = reverse("nomination_withdraw", args=[replacement.pk])
+    response = client.post(f"{withdraw}?page=1")
+    assert response.url == f"{url}?page=1"
+    assert Enrollment.objects.get(pk=replacement.pk).status == Status.WITHDRAWN
+    response = client.post(withdraw)  # refused now (already withdrawn): back to the page
+    assert response.url == url
+
+
 def test_open_sessions_are_found_by_course_code_or_title_as_typed(
     client, coordinator, organisation
 ):

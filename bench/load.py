@@ -610,10 +610,12 @@ def main() -> None:
                    if (value := getattr(options, key)) is not None}  # fmt: skip
             with Cluster(nodes=nodes, environment=environment, pin_web=options.pin_web,
                          **web) as shape:  # fmt: skip
-                print(f"{nodes} node(s) of {shape.web_workers} gunicorn processes × "
-                      f"{shape.web_threads} threads" + (", each node on its own CPU ("
-                      + ", ".join(f"web{n}: CPU {Cluster.web_cpu(n)}" for n in range(1, nodes + 1))
-                      + ")" if options.pin_web else ""))  # fmt: skip
+                banner = (f"{nodes} node(s) of {shape.web_workers} gunicorn processes × "
+                          f"{shape.web_threads} threads")  # fmt: skip
+                if options.pin_web:
+                    cpus = [f"web{n}: CPU {Cluster.web_cpu(n)}" for n in range(1, nodes + 1)]
+                    banner += f", each node on its own CPU ({', '.join(cpus)})"
+                print(banner)
                 pools = sessions_for(shape.url, data, max(users))
                 levels = [run_level(shape.url, pools, data, n, options.seconds) for n in users]
             runs[str(nodes)] = report(str(nodes), levels)

@@ -348,7 +348,7 @@ def test_survey_and_report_pages_for_the_trainee(
         services.report_save(form=form, enrollment=other, answers=values(form), submit=True, actor=None)  # fmt: skip
     client.get(reverse("report_review_list"))  # shows (and so removes) the flash message
     with page_queries("organisations in scope (ids)", "organisations for the filter",
-                      "reports to review: count", "reports to review: the page's keys",
+                      "reports to review: the page's keys with their count",
                       "reports to review: the page", mfa=False):  # fmt: skip
         assert client.get(reverse("report_review_list")).status_code == 200
 

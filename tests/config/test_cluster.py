@@ -80,13 +80,19 @@ def _log_in(base: str, login: str, password: str) -> urllib.request.OpenerDirect
     return opener
 
 
-@pytest.fixture
-def shape(requires_postgres, smtp_server, tmp_path):
+def _cluster_redis_url() -> str:
+    """The Redis a cluster runs on; skips the test where the machine has no Redis or nginx."""
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 (CI does)")
     if not Path("/usr/sbin/nginx").exists():
         pytest.skip("nginx is not installed (make test installs it as root on Debian)")
+    return redis_url
+
+
+@pytest.fixture
+def shape(requires_postgres, smtp_server, tmp_path):
+    redis_url = _cluster_redis_url()
     from cluster import Cluster
 
     smtp = Counting()
@@ -209,11 +215,7 @@ def test_pinned_web_nodes_each_run_on_a_cpu_of_their_own(requires_postgres, smtp
     """bench/load.py --pin-web: each web node's gunicorn (its master and every process) runs on
     a CPU of its own, as nodes on separate hosts do, so that one node against two measures the
     web tier's scale-out rather than every process sharing every CPU."""
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 (CI does)")
-    if not Path("/usr/sbin/nginx").exists():
-        pytest.skip("nginx is not installed (make test installs it as root on Debian)")
+    redis_url = _cluster_redis_url()
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one CPU: two nodes cannot each have their own")
     from cluster import Cluster

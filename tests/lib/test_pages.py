@@ -14,7 +14,8 @@ from trainees.models import Trainee
 pytestmark = pytest.mark.django_db
 
 
-def test_a_page_chosen_on_keys_is_django_s_page(django_assert_num_queries):
+@pytest.mark.parametrize("counted_with_keys", [False, True])
+def test_a_page_chosen_on_keys_is_django_s_page(django_assert_num_queries, counted_with_keys):
     # Organisations whose codes run against the staff numbers: the order is the join's.
     units = [OrganisationFactory(code=code) for code in ("300000", "100000", "200000")]
     for n in range(11):
@@ -22,21 +23,35 @@ def test_a_page_chosen_on_keys_is_django_s_page(django_assert_num_queries):
     listed = Trainee.objects.select_related("organisation").order_by(
         "organisation__code", "staff_number", "pk"
     )
-    for number in ("1", "2", "3", "99", "x", None):
+    # Full-width digits as typed with the IME; 0 and below give the last page, as Django's.
+    for number in ("1", "2", "3", "\uff12", "99", "0", "-1", "x", "2.5", None, 2):
         django_s = Paginator(listed, 4).get_page(number)
-        ours = page_of(listed, number, 4)
+        ours = page_of(listed, number, 4, counted_with_keys=counted_with_keys)
         assert [t.pk for t in ours] == [t.pk for t in django_s], number
         assert (ours.number, ours.paginator.num_pages, ours.paginator.count) == (
             django_s.number, django_s.paginator.num_pages, 11)  # fmt: skip
         assert (
             ours.has_next() == django_s.has_next() and ours.start_index() == django_s.start_index()
         )
-    # The count, the page's keys, then its rows with what select_related joins: nothing more
-    # when the page is shown.
-    with django_assert_num_queries(3):
-        page = page_of(listed, "2", 4)
+    # The count, the page's keys (or the keys with the count: one query, the filters run
+    # once), then its rows with what select_related joins: nothing more when it is shown.
+    with django_assert_num_queries(2 if counted_with_keys else 3):
+        page = page_of(listed, "2", 4, counted_with_keys=counted_with_keys)
         codes = [t.organisation.code for t in page]
     assert codes == ["200000", "200000", "200000", "300000"]
+    assert (page.paginator.count, page.paginator.num_pages, page.end_index()) == (11, 3, 8)
+    # Past the last page the keys with their count find nothing: then the count on its own
+    # and the last page's keys, as Django's Paginator reads them.
+    last = [t.pk for t in Paginator(listed, 4).page(3)]
+    with django_assert_num_queries(4 if counted_with_keys else 3):
+        assert [t.pk for t in page_of(listed, "99", 4, counted_with_keys=counted_with_keys)] == last
+
+
+@pytest.mark.parametrize("counted_with_keys", [False, True])
+def test_an_empty_list_is_one_empty_first_page(counted_with_keys):
+    page = page_of(Trainee.objects.order_by("pk"), "3", 10, counted_with_keys=counted_with_keys)
+    assert (list(page), page.number, page.paginator.count, page.paginator.num_pages) == (
+        [], 1, 0, 1)  # fmt: skip
 
 
 def test_a_row_gone_between_the_two_reads_is_left_out(monkeypatch):

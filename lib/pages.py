@@ -21,6 +21,9 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Model, QuerySet, Window
 
+# Far beyond any list (a million pages), and well inside an OFFSET's 64-bit integer.
+_LAST_PAGE_ASKED = 1_000_000
+
 
 def page_of(
     queryset: QuerySet[Any], number: Any, per_page: int, *, counted_with_keys: bool = False
@@ -33,7 +36,9 @@ def page_of(
     keys: list[Any] = []
     page: Page | None = None
     wanted = _page_number(number)
-    if counted_with_keys and wanted >= 1:
+    # A page number past any list (typed, or hostile: ?page=999…9) goes to get_page, which
+    # compares it with the count; as an OFFSET it would overflow the database's integer.
+    if counted_with_keys and 1 <= wanted <= _LAST_PAGE_ASKED:
         start = (wanted - 1) * per_page
         listed = queryset.annotate(_listed=Window(Count("*"))).values_list("pk", "_listed")
         if rows := list(listed[start : start + per_page]):

@@ -368,6 +368,9 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             "staff_query": _query_without(request, "page"),
             # A row's withdraw and substitute buttons bring the page back as it is.
             "back_query": _nominations_query(request).urlencode(),
+            # A new search keeps the session chosen and the other list's search and page.
+            "course_search_keeps": _nominations_query(request, "course", "sessions"),
+            "staff_search_keeps": _nominations_query(request, "find"),
             "narrowed": listed is not None,
             "find": find,
             "headcount": headcount,
@@ -380,10 +383,11 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
 _NOMINATIONS_QUERY = ("course", "sessions", "session", "find", "page")
 
 
-def _nominations_query(request: AuthenticatedHttpRequest) -> QueryDict:
+def _nominations_query(request: AuthenticatedHttpRequest, *dropped: str) -> QueryDict:
+    """The page's own query as the coordinator has it, less ``dropped``."""
     query = QueryDict(mutable=True)
     for key in _NOMINATIONS_QUERY:
-        if key in request.GET:
+        if key in request.GET and key not in dropped:
             query[key] = request.GET[key][:100]
     return query
 

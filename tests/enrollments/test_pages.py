@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -239,7 +240,7 @@ def test_a_city_s_open_sessions_are_listed_fifty_at_a_time(client, coordinator, 
 
     def table_and_drop_down(page):
         table = page.split('id="open-heading"')[1].split("</section>")[0]
-        return table, page.split('name="session"')[1].split("</select>")[0]
+        return table, page.split('<select name="session"')[1].split("</select>")[0]
 
     table, drop_down = table_and_drop_down(client.get(url).content.decode())
     assert table.count("<tr><td>E01 接遇研修") == 50 and "1 / 2" in table
@@ -312,7 +313,7 @@ def test_open_sessions_are_found_by_course_code_or_title_as_typed(
     url = reverse("nominations")
     for typed in ("Ｂ１２", "防災", "研修　初級", "b12"):
         page = client.get(url, {"course": typed}).content.decode()
-        drop_down = page.split('name="session"')[1].split("</select>")[0]
+        drop_down = page.split('<select name="session"')[1].split("</select>")[0]
         assert f'value="{drill.pk}"' in drop_down, typed
         assert f'value="{polite.pk}"' not in drop_down and "接遇研修" not in page, typed
         assert "1回が見つかりました" in page and 'value="' + typed + '"' in page
@@ -336,7 +337,7 @@ def test_the_session_drop_down_names_course_and_session_and_offers_only_open_one
     client.force_login(coordinator)
     url = reverse("nominations")
     page = client.get(url).content.decode()
-    drop_down = page.split('name="session"')[1].split("</select>")[0]
+    drop_down = page.split('<select name="session"')[1].split("</select>")[0]
     assert f'<option value="{offered.pk}">E07 接遇研修 第3回</option>' in drop_down
     assert f'value="{closed.pk}"' not in drop_down and "第4回" not in drop_down
     response = client.post(url, {"session": closed.pk, "staff_number": "140001"})
@@ -533,6 +534,42 @@ def test_a_department_too_large_to_list_is_searched(client, coordinator, organis
     stranger = TraineeFactory(organisation=OrganisationFactory(code="990000"))
     response = client.post(url, {"session": session.pk, "people": [stranger.pk]})
     assert response.status_code == 200 and Enrollment.objects.count() == 2
+
+
+def test_a_new_search_keeps_the_session_chosen_and_the_other_list_as_it_was(
+    client, coordinator, organisation, monkeypatch
+):
+    """At a city's size a coordinator picks the session (「選ぶ」), then finds the person: the
+    staff search keeps the session chosen and the table's search and pages, and the course
+    search keeps the session and the staff search (its own table starts again at page 1)."""
+    monkeypatch.setattr("enrollments.views.NOMINATION_LIST_MAX", 1)
+    session = open_session()
+    ichiro = TraineeFactory(organisation=organisation, staff_number="140001", name="区民 一郎")
+    TraineeFactory(organisation=organisation, staff_number="140002", name="区民 二郎")
+    client.force_login(coordinator)
+    url = reverse("nominations")
+    state = {"course": "研修", "sessions": "1", "session": str(session.pk), "find": "区民",
+             "page": "1"}  # fmt: skip
+    page = client.get(url, {**state, "other": "x"}).content.decode()
+
+    def submitted(search_id: str, name: str, typed: str) -> dict[str, str]:
+        """What the search form sends: its hidden fields and what was typed."""
+        form = page.split(f'id="{search_id}"')[1].split("</form>")[0]
+        hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+        return {**dict(hidden), name: typed}
+
+    staff_search = submitted("find-staff", "find", "一郎")
+    assert staff_search == {**state, "find": "一郎"}
+    course_search = submitted("find-course", "course", "接遇")
+    assert course_search == {"session": str(session.pk), "find": "区民", "page": "1",
+                             "course": "接遇"}  # fmt: skip
+    # After the staff search the session is still chosen, and the person found is listed.
+    found = client.get(url, staff_search).content.decode()
+    drop_down = found.split('<select name="session"')[1].split("</select>")[0]
+    assert f'<option value="{session.pk}" selected>' in drop_down
+    assert found.count('name="people"') == 1 and f'value="{ichiro.pk}"' in found
+    # 「すべての回を表示」 clears the course search only.
+    assert f'href="{url}?session={session.pk}&amp;find=%E5%8C%BA%E6%B0%91&amp;page=1"' in page
 
 
 def test_the_catalogue_shows_a_courses_first_sessions_then_all(client, monkeypatch):

@@ -185,7 +185,16 @@ TEMPLATES = [
 # the portal's connections rather than the server's, so a shared server keeps its own; through
 # PgBouncer, list "options" in its ignore_startup_parameters or set it on the server instead.
 DATABASE_RANDOM_PAGE_COST = env_float("DATABASE_RANDOM_PAGE_COST", 1.1, minimum=0.1)
-PG_SESSION_OPTIONS = f"-c jit=off -c random_page_cost={DATABASE_RANDOM_PAGE_COST}"
+# Workers one query may add (PostgreSQL's max_parallel_workers_per_gather, 2 by default). The
+# portal's requests run side by side; a query that starts workers takes the cores the others
+# were using and pays for starting them. Under load at 25 users on two cores, without them
+# the pages' median times were 13 % lower (the hours dashboard 265 → 205 ms, nominations
+# 215 → 160, the session page 115 → 88), and no page was slower alone.
+DATABASE_PARALLEL_WORKERS = env_int("DATABASE_PARALLEL_WORKERS", 0, minimum=0)
+PG_SESSION_OPTIONS = (
+    f"-c jit=off -c random_page_cost={DATABASE_RANDOM_PAGE_COST}"
+    f" -c max_parallel_workers_per_gather={DATABASE_PARALLEL_WORKERS}"
+)
 DATABASE_URL = env_raw("DATABASE_URL")
 if DATABASE_URL:
     try:

@@ -115,11 +115,11 @@ def test_services_from_environment(tmp_path):
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("DATABASE_URL", "mysql://x@y/z"), ("REDIS_URL", "localhost:6379"), ("EMAIL_USE_TLS", "sure"),
-     ("DATABASE_RANDOM_PAGE_COST", "fast")],
+     ("DATABASE_RANDOM_PAGE_COST", "fast"), ("DATABASE_PARALLEL_WORKERS", "-1")],
 )  # fmt: skip
 def test_bad_service_settings_fail_naming_the_variable(tmp_path, variable, value):
     environ = {"VAR_DIR": str(tmp_path), variable: value}
-    if variable == "DATABASE_RANDOM_PAGE_COST":
+    if variable.startswith("DATABASE_") and variable != "DATABASE_URL":
         environ["DATABASE_URL"] = "postgres://kenshu@127.0.0.1:5432/kenshu"
     if variable == "EMAIL_USE_TLS":
         environ["EMAIL_HOST"] = "smtp.example.jp"
@@ -130,13 +130,16 @@ def test_bad_service_settings_fail_naming_the_variable(tmp_path, variable, value
 
 def test_the_portal_s_connections_plan_for_data_in_memory_and_without_jit(requires_postgres):
     """The portal's PostgreSQL connection reads an index as cheap (random_page_cost, from
-    DATABASE_RANDOM_PAGE_COST) and compiles nothing (jit); the access log's own connection
-    and the replica's are opened with the same options."""
+    DATABASE_RANDOM_PAGE_COST), compiles nothing (jit) and starts no parallel workers for a
+    query (DATABASE_PARALLEL_WORKERS); the access log's own connection and the replica's are
+    opened with the same options."""
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert float(cursor.fetchone()[0]) == settings.DATABASE_RANDOM_PAGE_COST == 1.1
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert int(cursor.fetchone()[0]) == settings.DATABASE_PARALLEL_WORKERS == 0
     for alias in ("audit", "replica"):
         if alias in settings.DATABASES:
             options = settings.DATABASES[alias]["OPTIONS"]["options"]

@@ -189,7 +189,7 @@ DATABASE_RANDOM_PAGE_COST = env_float("DATABASE_RANDOM_PAGE_COST", 1.1, minimum=
 # portal's requests run side by side; a query that starts workers takes the cores the others
 # were using and pays for starting them. Under load at 25 users on two cores, without them
 # the pages' median times were 13 % lower (the hours dashboard 265 → 205 ms, nominations
-# 215 → 160, the session page 115 → 88), and no page was slower alone.
+# 215 → 160, the session page 115 → 88), and no page measurably slower alone.
 DATABASE_PARALLEL_WORKERS = env_int("DATABASE_PARALLEL_WORKERS", 0, minimum=0)
 PG_SESSION_OPTIONS = (
     f"-c jit=off -c random_page_cost={DATABASE_RANDOM_PAGE_COST}"

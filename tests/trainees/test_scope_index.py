@@ -23,7 +23,6 @@ def plan(queryset) -> str:  # type: ignore[no-untyped-def]
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-@pytest.mark.django_db(transaction=False)
 def test_the_staff_of_a_coordinators_organisations_come_from_the_index_alone():
     mine, other = OrganisationFactory.create_batch(2)
     coordinator = UserFactory()

@@ -12,7 +12,8 @@ What it writes (deterministic for a seed):
   organisations), birth, hire and promotion dates, 兼務先 for one in thirty (linked to the
   organisation they name, as the roster import does);
 - ``--years`` fiscal years of courses (24 a year: ordered and open, classroom and e-learning,
-  the same codes every year) with one-day sessions of 40 seats;
+  the same codes every year) with one-day sessions of 40 seats, spread over the year (a ward's
+  four of a course a season apart), this year's still to come taking applications;
 - places: about one per trainee and year (≈ 1,000,000 at 100,000 trainees) — applied, nominated
   and ordered; confirmed, waitlisted, rejected, cancelled and absent; completed and not, each
   stamped with the organisation at the time — and the attendance of every confirmed place;
@@ -158,10 +159,12 @@ VALID_FOR = {"B01": 12, "B02": 12}
 def session_days(year: int, index: int, count: int) -> list[datetime.date]:
     """The days of a fiscal year's ``count`` one-day sessions of its ``index``-th course: from
     a start in May to November (a course's first sessions nine days after the previous
-    course's), every third day, wrapping round before mid-March — all within the year."""
+    course's), spread evenly to mid-March — a ward's four sessions of a course a season
+    apart, a city's hundred every third day, wrapping round — all within the year."""
     start = datetime.date(year, 5, 1) + datetime.timedelta(days=index * 9)
     span = (datetime.date(year + 1, 3, 15) - start).days
-    return [start + datetime.timedelta(days=(n * 3) % span) for n in range(count)]
+    step = max(3, span // count)
+    return [start + datetime.timedelta(days=(n * step) % span) for n in range(count)]
 
 
 def _fiscal_year(day: datetime.date) -> int:

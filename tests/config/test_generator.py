@@ -144,3 +144,17 @@ def test_a_citys_sessions_stay_within_their_fiscal_year():
         assert max(days) <= datetime.date(2027, 3, 31)
         # Spread over the year (every third day to the spring), not piled on a few days.
         assert len(set(days)) >= 30 and max(days) >= datetime.date(2027, 2, 1)
+
+
+def test_a_wards_sessions_run_through_the_winter():
+    """At 4,000 trainees a course has four sessions a year: a season apart, to the winter, so
+    that a ward generated in December still has sessions to apply for (every third day from
+    the course's start, they all fell between May and November, and the load test's
+    catalogue, applications and cancellations had nothing to do)."""
+    from bench.generate import COURSES, session_days
+
+    for index in range(len(COURSES)):
+        days = session_days(2026, index, 4)
+        assert len(set(days)) == 4
+        assert min(days) >= datetime.date(2026, 5, 1)
+        assert datetime.date(2026, 12, 23) <= max(days) <= datetime.date(2027, 3, 31)

@@ -30,6 +30,8 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from reports.freshness import data_restored
+
 MAGIC = b"KENSHU-BACKUP v1\n"
 CHUNK = 4 * 1024 * 1024
 END = b"END:"
@@ -234,6 +236,9 @@ def restore_backup(path: Path, *, force: bool = False, alias: str = "default",
         if root is not None and not force and root.exists() and any(root.iterdir()):
             raise BackupError(f"the files folder {root} is not empty (or --force)")
         _restore_database(unpacked / "database.dump", alias, replace=force)
+        # The cache outlives the restore: no dashboard figure kept before it may be taken
+        # for the restored data (reports.freshness).
+        data_restored(using=alias)
         if root is not None and (unpacked / "files").exists():
             if force and root.exists():
                 shutil.rmtree(root)

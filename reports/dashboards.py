@@ -43,9 +43,10 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, SurveyAnswer, SurveyQuestion, Test
 from assessments.selectors import BREAKDOWN_MINIMUM, FINAL, SCALES
-from courses.models import Course, TargetMember
+from courses.models import Course, SessionDay, TargetMember
 from courses.selectors import fiscal_years
 from enrollments.models import AbsenceNotice, AbsenceReason, Completion, Enrollment, Status
+from reports.freshness import kept, tables_of
 from reports.models import HistoryRecord, Outcome
 from trainees.models import EmploymentType, Organisation, Trainee, TraineeStatus, User
 from trainees.selectors import organisation_ids_in_scope
@@ -153,6 +154,18 @@ def _places(
     return places
 
 
+# The tables each kept figure reads (a session only as the way from a place to its days, by its
+# id, which never changes): tests/reports/test_freshness.py reads the figures' SQL to check.
+COMPLETION_TABLES = tables_of([Enrollment, Course, Organisation])
+HOURS_TABLES = tables_of([Enrollment, Course, SessionDay, Trainee, HistoryRecord])
+COMPLIANCE_TABLES = tables_of([Enrollment, Course, TargetMember, Trainee])
+
+
+def scope_key(scope: set[int] | None) -> tuple[int, ...] | None:
+    """The scope as part of a kept figure's key (None: everything)."""
+    return None if scope is None else tuple(sorted(scope))
+
+
 def rate(done: int, total: int) -> float | None:
     return round(done * 100 / total, 1) if total else None
 
@@ -198,6 +211,13 @@ class CompletionMatrix:
 
 
 def completion_matrix(fiscal_year: int, scope: set[int] | None) -> CompletionMatrix:
+    """Places held and completed per course and department, kept until a place, a course or
+    the organisation tree changes (reports.freshness)."""
+    return kept("completion", (fiscal_year, scope_key(scope)), COMPLETION_TABLES,
+                lambda: _completion_matrix(fiscal_year, scope))  # fmt: skip
+
+
+def _completion_matrix(fiscal_year: int, scope: set[int] | None) -> CompletionMatrix:
     """Places held and completed per course and department (one grouped query)."""
     tree = organisation_tree()
     grouped = (
@@ -297,6 +317,14 @@ def _members(scope: set[int] | None) -> QuerySet[TargetMember]:
 
 
 def compliance_summary(fiscal_year: int, scope: set[int] | None) -> list[dict]:
+    """Per course with a target list: members, completed, not completed — kept until a target
+    list, a place, a course or a member of staff changes, or the day (validity) does
+    (reports.freshness; the coordinator's home shows it on every visit)."""
+    return kept("compliance", (fiscal_year, scope_key(scope), validity_date(fiscal_year)),
+                COMPLIANCE_TABLES, lambda: _compliance_summary(fiscal_year, scope))  # fmt: skip
+
+
+def _compliance_summary(fiscal_year: int, scope: set[int] | None) -> list[dict]:
     """Per course with a target list: members, completed, not completed.
 
     Two ways to count, by the size of what is counted:
@@ -566,6 +594,13 @@ def results_over_years(scope: set[int] | None, years: int = 5) -> tuple[list[int
 
 
 def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[dict]:
+    """Hours by employment type, kept until a place, a course, a session's days, a member of
+    staff or a history record changes (reports.freshness)."""
+    return kept("hours", (fiscal_year, scope_key(scope)), HOURS_TABLES,
+                lambda: _hours_by_employment_type(fiscal_year, scope))  # fmt: skip
+
+
+def _hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[dict]:
     """Per employment type: staff in post, those who completed training, total and mean hours
     per person in post. Three grouped queries: the completed places with their sessions' days
     (the hours, and the people who completed, each once), the staff in post, and the records'

@@ -202,3 +202,22 @@ class HistoryImport(FileImport):
         verbose_name = _("history import")
         verbose_name_plural = _("history imports")
         ordering = ["-uploaded_at", "-id"]
+
+
+class DataChange(models.Model):
+    """That a transaction changed a table the dashboards count from. Written by PostgreSQL's
+    triggers on those tables (migration 0007) — so by every writer: the services, COPY, a bulk
+    update, the admin, a hand-typed SQL statement — one row per table per transaction, in that
+    transaction. A table's rows therefore sum to a number that grows exactly when such a
+    transaction commits, and reports.freshness keeps figures in the cache under that number.
+    Compacted to one row per table every hour (the sum kept); a restore adds a random step so
+    that no figure kept before it is taken for the restored data."""
+
+    table = models.CharField(max_length=63)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["table"], include=["n"], name="datachange_table_sum")]
+
+    def __str__(self) -> str:
+        return f"{self.table} +{self.n}"

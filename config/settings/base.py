@@ -326,6 +326,8 @@ DELIVERY_SWEEP_AFTER_SECONDS = env_int("DELIVERY_SWEEP_AFTER_SECONDS", 900, mini
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "trainees.tasks.clear_expired_sessions", "schedule": 3600.0},
+    # The dashboards' change notes (reports.freshness) summed to one row per table.
+    "compact-data-changes": {"task": "reports.tasks.compact_data_changes", "schedule": 3600.0},
     "relay-outbox": {"task": "notices.tasks.relay_outbox", "schedule": 5.0},
     "sweep-jobs": {"task": "jobs.tasks.sweep_jobs", "schedule": 60.0},
     "sweep-deliveries": {"task": "notices.tasks.sweep_deliveries", "schedule": 60.0},

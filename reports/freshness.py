@@ -35,7 +35,8 @@ from reports.models import DataChange
 
 T = TypeVar("T")
 
-# Part of every key: a change in what a figure holds (its shape in the code) is a new key.
+# Part of every key: raise it when a kept figure's shape changes in the code, so that no node
+# takes a figure of the old shape from the shared cache.
 FIGURES_VERSION = 1
 # How long a figure is kept while nothing changes (the cache's own bound on what it holds).
 KEEP_SECONDS = 6 * 3600

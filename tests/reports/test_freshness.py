@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import re
+import threading
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from enrollments.models import Completion, Enrollment, Status
 from enrollments.services import attendance_all_present, completion_store
 from lib.bulk import insert_rows
 from reports import dashboards, freshness
+from reports.freshness import data_changes_compact
 from reports.models import DataChange, HistoryRecord
 from reports.services import history_record_add
 from reports.tasks import compact_data_changes
@@ -228,6 +230,36 @@ def test_compaction_and_a_restore():
             number(Organisation, Trainee, Enrollment)) == numbers  # fmt: skip
     freshness.data_restored()
     assert number(Organisation) > numbers[0] and number(Trainee) > numbers[1]
+
+
+def test_compaction_keeps_the_note_of_a_transaction_still_open():
+    """A writer's note not yet committed when the hour's compaction runs (in another
+    connection) is neither summed nor lost: it counts once, when the writer commits."""
+    organisation = OrganisationFactory()
+    OrganisationFactory()  # two committed notes: something to compact
+    before = number(Organisation)
+    noted, release = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                Organisation.objects.filter(pk=organisation.pk).update(name="改称課")
+                noted.set()
+                release.wait(timeout=30)
+            outcome.append("committed")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert noted.wait(timeout=30)
+    removed = data_changes_compact()  # this connection; the writer's note is not visible
+    assert removed >= 1 and number(Organisation) == before
+    release.set()
+    thread.join(timeout=30)
+    assert outcome == ["committed"]
+    assert number(Organisation) == before + 1
 
 
 # --- every table a kept figure reads notes its changes -----------------------------------------

@@ -15,9 +15,9 @@ with COPY (lib.bulk.insert_rows); the generation time is printed.
 Last line: {"trainees", "enrollments", "generate_s", "pages": {"<name>": {"ms", "queries",
 "kept_ms"}}, "export_rows", "export_s", "export_peak_mb"} — ms is the median of five requests
 after a warm-up, each counted afresh (every change number moved before it: what the page
-costs after a change to what it counts); queries of the last one; kept_ms the median of five more as the page
-is served while nothing changes (reports.freshness keeps the completion, compliance and hours
-figures; the other pages count every time).
+costs after a change to what it counts); queries of the last one; kept_ms the median of five
+more as the page is served while nothing changes (reports.freshness keeps the completion,
+compliance and hours figures; the other pages count every time).
 """
 
 from __future__ import annotations

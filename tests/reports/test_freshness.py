@@ -222,9 +222,8 @@ def test_compaction_and_a_restore():
     rows = DataChange.objects.count()
     removed = compact_data_changes.apply().get()
     assert removed > 0 and DataChange.objects.count() == rows - removed
-    assert set(DataChange.objects.values_list("table", flat=True)) == set(
-        DataChange.objects.values_list("table", flat=True).distinct()
-    )
+    tables = list(DataChange.objects.values_list("table", flat=True))
+    assert len(tables) == len(set(tables))  # one row per table
     assert DataChange.objects.filter(table="trainees_organisation").count() == 1
     assert (number(Organisation), number(Trainee),
             number(Organisation, Trainee, Enrollment)) == numbers  # fmt: skip

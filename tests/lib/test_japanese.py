@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.test import override_settings
 from django.utils import translation
 
 from lib.japanese import (
@@ -136,3 +137,12 @@ def test_a_session_day_is_written_with_its_weekday_and_times_in_the_reader_s_lan
         assert weekday_date(None) == ""
     with translation.override("en"):
         assert day_span(day) == "10 Dec 2026（Thu）09:30–17:00"
+    # Each day is written once per language and remembered: the language is part of what is
+    # remembered, and a change of the formats (a test's override) forgets what was written.
+    with translation.override("ja"):
+        assert day_span(day) == "2026年12月10日（木）09:30–17:00"
+    with translation.override("xx"):  # a language with no formats of its own: the settings'
+        before = date_with_weekday(day.date)
+        with override_settings(DATE_FORMAT="Y/m/d"):
+            assert date_with_weekday(day.date).startswith("2026/12/10（")
+        assert date_with_weekday(day.date) == before != "2026/12/10（木）"

@@ -183,6 +183,12 @@ def test_attendance_roster_all_present_and_the_sign_in_sheet(client, hr_admin):
     from enrollments.services import absence_notify
 
     absence_notify(enrollment=second, day=day, reason="work", detail="", actor=None)
+    # The session page marks the place with a notice, and only that one.
+    client.force_login(hr_admin)
+    rows = client.get(reverse("session_page", args=[session.pk])).content.decode().split("<tr")
+    [with_notice] = [row for row in rows if notified.name in row]
+    [without] = [row for row in rows if present.name in row]
+    assert "欠席連絡" in with_notice and "欠席連絡" not in without
     # The day comes (attendance is refused for days ahead).
     type(day).objects.filter(pk=day.pk).update(date=timezone.localdate())
     client.force_login(hr_admin)

@@ -463,7 +463,17 @@ class TargetMember(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "trainee"], name="target_member_unique")
         ]
-        indexes = [models.Index(fields=["course", "excluded"], name="target_member_course")]
+        indexes = [
+            models.Index(fields=["course", "excluded"], name="target_member_course"),
+            # The listed members (not removed) by person, read from the index alone: HR's home
+            # asks of each ordered course running whether anyone listed is still without a place
+            # (a city's list of 97,000 against the course's places: 25 → 16 ms).
+            models.Index(
+                fields=["course", "trainee"],
+                condition=models.Q(excluded=False),
+                name="target_member_listed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.course_id}:{self.trainee_id}"

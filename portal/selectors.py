@@ -77,7 +77,8 @@ def _lists_not_all_placed(course_ids: set[int]) -> set[int]:
     excluded, no active place on the course). The courses are named on both sides: asked as a
     correlated EXISTS, PostgreSQL anti-joins every course's list against every active place ever
     made (825,000 at a city's ten years: 115 ms) and filters afterwards; named, it reads only
-    these courses' places (43,000: 42 ms)."""
+    these courses' places (43,000: 42 ms). Both sides come from indexes alone: the listed members
+    (``target_member_listed``) and the active places (25 → 16 ms with a list of 97,000)."""
     placed = Enrollment.objects.filter(
         course_id__in=course_ids, course=OuterRef("course"), trainee=OuterRef("trainee"),
         status__in=ACTIVE,

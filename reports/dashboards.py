@@ -43,10 +43,10 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, SurveyAnswer, SurveyQuestion, Test
 from assessments.selectors import BREAKDOWN_MINIMUM, FINAL, SCALES
-from courses.models import Course, SessionDay, TargetMember
+from courses.models import Course, SessionDay, TargetMember, fiscal_year_of
 from courses.selectors import fiscal_years
 from enrollments.models import AbsenceNotice, AbsenceReason, Completion, Enrollment, Status
-from reports.freshness import kept, tables_of
+from reports.freshness import keeping, kept, tables_of
 from reports.models import HistoryRecord, Outcome
 from trainees.models import EmploymentType, Organisation, Trainee, TraineeStatus, User
 from trainees.selectors import organisation_ids_in_scope
@@ -591,6 +591,22 @@ def results_over_years(scope: set[int] | None, years: int = 5) -> tuple[list[int
 
 
 # --- hours per trainee by employment type ------------------------------------------------------
+
+
+def whole_ward_figures_warm() -> bool:
+    """The current fiscal year's whole-ward figures (the hours by employment type, the
+    completion matrix, the compliance numbers) counted now if what they count has changed since
+    they were kept, and nothing counted if not: run by beat every minute, so that the first HR
+    page after a change takes them from the cache rather than counting them while HR waits
+    (the hours 170–200 ms at 100,000 staff, more under load). False where nothing is kept
+    (no change numbers: SQLite)."""
+    if not keeping():
+        return False
+    year = fiscal_year_of(timezone.localdate())
+    hours_by_employment_type(year, None)
+    completion_matrix(year, None)
+    compliance_summary(year, None)
+    return True
 
 
 def hours_by_employment_type(fiscal_year: int, scope: set[int] | None) -> list[dict]:

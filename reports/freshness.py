@@ -51,12 +51,17 @@ def _alias() -> str:
     return router.db_for_read(DataChange) or "default"
 
 
+def keeping() -> bool:
+    """Whether figures are kept: PostgreSQL, where the triggers note the changes."""
+    return connections[_alias()].vendor == "postgresql"
+
+
 def change_number(tables: Iterable[str]) -> int | None:
     """The sum of the change notes of these tables (and of the restores), on the database the
     figures would be read from now; None where no trigger notes changes (not PostgreSQL)."""
-    alias = _alias()
-    if connections[alias].vendor != "postgresql":
+    if not keeping():
         return None
+    alias = _alias()
     total = (
         DataChange.objects.using(alias)
         .filter(table__in=[*tables, EPOCH])

@@ -328,6 +328,9 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "trainees.tasks.clear_expired_sessions", "schedule": 3600.0},
     # The dashboards' change notes (reports.freshness) summed to one row per table.
     "compact-data-changes": {"task": "reports.tasks.compact_data_changes", "schedule": 3600.0},
+    # The current year's whole-ward dashboard figures counted again after a change (nothing
+    # is counted while nothing changes).
+    "warm-dashboard-figures": {"task": "reports.tasks.warm_dashboard_figures", "schedule": 60.0},
     "relay-outbox": {"task": "notices.tasks.relay_outbox", "schedule": 5.0},
     "sweep-jobs": {"task": "jobs.tasks.sweep_jobs", "schedule": 60.0},
     "sweep-deliveries": {"task": "notices.tasks.sweep_deliveries", "schedule": 60.0},

@@ -25,7 +25,7 @@ from reports import dashboards, freshness
 from reports.freshness import data_changes_compact
 from reports.models import DataChange, HistoryRecord
 from reports.services import history_record_add
-from reports.tasks import compact_data_changes
+from reports.tasks import compact_data_changes, warm_dashboard_figures
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import completed, enrol
 from tests.reports.factories import RECORD
@@ -148,6 +148,29 @@ def test_the_hours_are_kept_until_a_place_is_completed(django_assert_num_queries
         employment_type=EmploymentType.FISCAL_YEAR
     )
     assert _regular(dashboards.hours_by_employment_type(2026, None))["trained"] == 5
+
+
+def test_the_whole_wards_figures_are_counted_after_a_change_before_anyone_asks(
+    django_assert_num_queries,
+):
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2026, 12, 4, 9, 0), tick=False):  # FY 2026
+        _session, places = _ward_of_six()
+        assert warm_dashboard_figures.apply().get() is True
+        completion_store({places[5].pk: (Completion.COMPLETED, [])})
+        warm_dashboard_figures.apply()
+        # What HR's pages ask for next was counted after the change, by the task: each is
+        # taken from the cache (only its change number read), and shows the sixth completed.
+        with django_assert_num_queries(1):
+            assert _regular(dashboards.hours_by_employment_type(2026, None))["trained"] == 6
+        with django_assert_num_queries(1):
+            assert dashboards.completion_matrix(2026, None).total.completed == 6
+        with django_assert_num_queries(1):
+            assert [row["missing"] for row in dashboards.compliance_summary(2026, None)] == [0]
+        # Nothing changed since: the task counts nothing (it reads the three numbers).
+        with django_assert_num_queries(3):
+            warm_dashboard_figures.apply()
 
 
 def test_the_pages_show_a_change_at_once(client, hr_admin):

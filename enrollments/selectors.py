@@ -54,6 +54,7 @@ from enrollments.models import (
 )
 from learning.selectors import material_titles
 from lib.japanese import fold, list_join
+from lib.pages import by_code
 from notices.models import NoticeKind
 from notices.selectors import notified_pairs
 from trainees.models import Organisation, SupervisorPost, Trainee, TraineeStatus, User
@@ -308,13 +309,17 @@ def nomination_overview(coordinator: User, sessions: Iterable[Session]) -> list[
 
 
 def department_enrollments(trainee_ids: QuerySet | list[int]) -> QuerySet[Enrollment]:
-    """Staff × courses: every enrolment of the given staff this fiscal year."""
+    """Staff × courses: every place this fiscal year of the given staff, by organisation code,
+    staff number and course; each place once, so that ``page_of(…, counted_with_keys=True)``
+    counts it with the page's keys (``by_code``: why not in an index's order)."""
     return (
         Enrollment.objects.filter(
             trainee_id__in=trainee_ids, course__fiscal_year__gte=current_fiscal_year()
         )
         .select_related("trainee__organisation", "session__course", "nominated_by")
-        .order_by("trainee__organisation__code", "trainee__staff_number", "session__course__code")
+        .order_by(
+            by_code("trainee__organisation__code"), "trainee__staff_number", "course__code", "pk"
+        )
     )
 
 

@@ -352,7 +352,7 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             # nominated one by one to rank them, often several for one session.
             return _back_to_nominations(request, session=form.cleaned_data["session"].pk)
     places = selectors.department_enrollments(staff.values("id"))
-    page = page_of(places, request.GET.get("page"), 50)
+    page = page_of(places, request.GET.get("page"), 50, counted_with_keys=True)
     return render(
         request,
         "enrollments/nominations.html",

@@ -12,14 +12,25 @@ where every row must be read to order them anyway, and the filters are the cost 
 coordinator's completion reports, their scope's staff hashed for each of the two queries
 (the page 78–113 → 55–76 ms at 100,000 staff). Where an index gives the order, the page's keys
 alone stop after fifty rows and the window would read them all: the nominations page's staff
-× courses 106 → 450 ms, a test's results 84 → 147 ms. So it is asked for, not the default."""
+× courses 106 → 450 ms in that order, a test's results 84 → 147 ms. So it is asked for, not
+the default.
+
+An index that gives the order pays only when the page's rows come early in it. The nominations
+page's staff × courses are in their organisations' code order, and a coordinator's organisations
+are a run of codes: PostgreSQL walked the codes from the first, reading every member of staff of
+the organisations before theirs, so the page's keys took 8 ms for the first 部 in code order
+and 73 ms for the eleventh. ``by_code`` orders a code by its bytes, an order no index gives: the
+rows in scope are hashed, counted and sorted in one query (41–43 ms for any 部, where the count
+alone took 22)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Model, QuerySet, Window
+from django.db import connection
+from django.db.models import Count, F, Model, QuerySet, Window
+from django.db.models.functions import Collate
 
 # Far beyond any list (a million pages), and well inside an OFFSET's 64-bit integer.
 _LAST_PAGE_ASKED = 1_000_000
@@ -52,6 +63,15 @@ def page_of(
     # A row deleted between the two reads is left out rather than shown half.
     page.object_list = [rows_by_key[key] for key in keys if key in rows_by_key]
     return page
+
+
+def by_code(field: str) -> Collate | F:
+    """``field`` (a code of digits and letters) in the order of its bytes, as a list's sort key
+    that no index gives (the module's docstring says why). PostgreSQL's "C"; SQLite compares
+    bytes already."""
+    if connection.vendor == "postgresql":
+        return Collate(F(field), "C")
+    return F(field)
 
 
 def _page_number(number: Any) -> int:

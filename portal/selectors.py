@@ -212,26 +212,43 @@ def coordinator_work_queue(
     staff = Trainee.objects.filter(organisation_id__in=scope).exclude(user=user).values("pk")
     waiting = reports_to_review(staff).filter(state=CompletionReport.State.SUBMITTED)
     fortnight = (today, today + datetime.timedelta(days=14))
-    theirs = Enrollment.objects.filter(status=Status.CONFIRMED, trainee__organisation_id__in=scope)
-    # The fortnight's sessions (a hundred at a city's size) asked whether one of the scope's
-    # staff has a place on each: joining every place of those sessions to its trainee and
-    # grouping them took 28 ms at 100,000 staff, the semi-join 16.
-    soon = list(
-        Session.objects.filter(days__date__range=fortnight)
-        .filter(Exists(theirs.filter(session=OuterRef("pk"))))
-        .annotate(first_day=Min("days__date"))
-        .select_related("course")
-        .order_by("first_day", "pk")[:20]
+    # The confirmed places of the scope's staff on the fortnight's sessions, as (session,
+    # trainee) pairs. Asked per session (EXISTS) PostgreSQL looked up the trainee of every
+    # confirmed place on every session of the fortnight by its key to read the organisation
+    # (2,850 lookups at 100,000 staff: 11 ms). Asked as one set, it hashes the scope's staff from
+    # their organisation index and reads the places from ``enrollment_session_cover``
+    # alone (5 ms); the sessions and the people follow by their keys.
+    pairs = list(
+        Enrollment.objects.filter(
+            status=Status.CONFIRMED,
+            trainee__organisation_id__in=scope,
+            session_id__in=SessionDay.objects.filter(date__range=fortnight).values("session_id"),
+        ).values_list("session_id", "trainee_id")
     )
+    soon: list[Session] = []
+    on_them: dict[int, list[Trainee]] = {}
+    if pairs:
+        soon = list(
+            Session.objects.filter(pk__in={session for session, _trainee in pairs},
+                                   days__date__range=fortnight)
+            .annotate(first_day=Min("days__date"))
+            .select_related("course")
+            .order_by("first_day", "pk")[:20]
+        )  # fmt: skip
+        shown = {session.pk for session in soon}
+        people = Trainee.objects.in_bulk(
+            {trainee for session, trainee in pairs if session in shown}
+        )
+        for session, trainee in sorted(
+            ((s, people[t]) for s, t in pairs if s in shown),
+            key=lambda pair: (pair[1].staff_number, pair[1].pk),
+        ):
+            on_them.setdefault(session, []).append(trainee)
     # The waiting reports' ids, oldest first, in one query (how many, and which five to show),
     # then only those five with what the page shows: at 100,000 staff the count and the page
     # with its joins took 240 ms, now about 15 (with the report's own trainee, 0005).
     waiting_ids = list(waiting.order_by("submitted_at", "pk").values_list("pk", flat=True))
     oldest = waiting_ids[:5]
-    on_them: dict[int, list[Trainee]] = {}
-    on_soon = theirs.filter(session__in=soon).select_related("trainee")
-    for place in on_soon.order_by("trainee__staff_number"):
-        on_them.setdefault(place.session_id, []).append(place.trainee)
     return CoordinatorQueue(
         nominations=nomination_overview(user, sessions),
         reports_waiting=len(waiting_ids),

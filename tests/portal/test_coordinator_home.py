@@ -100,7 +100,8 @@ def test_a_cancelled_session_is_not_open_for_nomination(
 def test_the_queue_has_a_fixed_number_of_queries(client, coordinator, organisation, page_queries):
     _world(organisation)
     own = ["the coordinator's organisations (ids)", "every organisation (the tree: ids, parents)",
-           "the organisations in scope", "sessions in the fortnight", "their staff on them", "nominable sessions",
+           "the organisations in scope", "their staff's places in the fortnight", "those sessions",
+           "those staff", "nominable sessions",
            "the coordinator's organisations (quotas)", "their quotas", "the tree (sub-units)",
            "places held per organisation with a quota", "reports waiting (count)",
            "the oldest reports",
@@ -124,8 +125,9 @@ def test_the_fortnight_lists_sessions_with_the_coordinators_staff_confirmed_on_t
     from portal.selectors import coordinator_work_queue
 
     today = timezone.localdate()
-    ours = TraineeFactory(organisation=organisation, staff_number="140001")
+    # Made in the other order than their staff numbers, which the list follows.
     also_ours = TraineeFactory(organisation=organisation, staff_number="140002")
+    ours = TraineeFactory(organisation=organisation, staff_number="140001")
     other = TraineeFactory(organisation=OrganisationFactory(name="子ども家庭部"))
 
     def session(title, *offsets):
@@ -156,3 +158,19 @@ def test_nothing_waiting_says_so(client, coordinator):
     client.force_login(coordinator)
     page = client.get(reverse("coordinator_home")).content.decode()
     assert "待っているものはありません" in page
+
+
+@pytest.mark.usefixtures("requires_postgres")
+def test_the_fortnights_places_can_be_read_from_the_session_index_alone():
+    """Whose places the fortnight's sessions hold (session, status → trainee) is in
+    ``enrollment_session_cover`` (enrollments migration 0012): at a city's size PostgreSQL
+    hashes the scope's staff and reads the places from that index alone, 11 → 5 ms. That plan
+    is the planner's at that size (README, *Each place's trainee looked up by its key*); here,
+    that the index carries what it needs."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                       ["enrollment_session_cover"])  # fmt: skip
+        (definition,) = cursor.fetchone()
+    assert "(session_id, status) INCLUDE (trainee_id)" in definition

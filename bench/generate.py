@@ -16,7 +16,9 @@ What it writes (deterministic for a seed):
   four of a course a season apart), this year's still to come taking applications;
 - places: about one per trainee and year (≈ 1,000,000 at 100,000 trainees) — applied, nominated
   and ordered; confirmed, waitlisted, rejected, cancelled and absent; completed and not, each
-  stamped with the organisation at the time — and the attendance of every confirmed place;
+  stamped with the organisation at the time — and the attendance of every confirmed place; on
+  this year's sessions still taking applications, applications waiting for HR's decision
+  (申込中: the courses are decided by HR after their applications close);
 - for three courses a year: a post-test of five questions with submitted attempts and their
   answers, an anonymous survey with answers (each answering place marked as having answered,
   so it is not asked again; this year's left for the load test's pool to answer), a
@@ -346,6 +348,14 @@ class Generator:
         seats: dict[int, int] = {}
         place_rows = []
         codes = [c[0] for c in COURSES]
+        # This year's open sessions still taking applications (as courses() opened them): HR
+        # decides after they close, so their places are applications waiting (申込中).
+        taking = {
+            session_id
+            for code, _title, _category, kind, _delivery in COURSES if kind == "open"
+            for session_id, day in self.sessions[(self.last_year, code)]
+            if day > self.today + datetime.timedelta(days=15)
+        }  # fmt: skip
         for year in range(self.last_year - self.years + 1, self.last_year + 1):
             for pk, organisation_id, external in self.trainees:
                 code = rng.choice([c for c in codes if c.startswith("E")] if external else codes)
@@ -357,6 +367,8 @@ class Generator:
                     roll = rng.random()
                     status = ("cancelled" if roll < 0.06 else "absent" if roll < 0.09
                               else "confirmed")  # fmt: skip
+                if session_id in taking and status != "cancelled":
+                    status = "requested"
                 if status == "confirmed":
                     seats[session_id] = seats.get(session_id, 0) + 1
                 source = ("ordered" if code[0] in "ABS" else
@@ -369,7 +381,7 @@ class Generator:
                     rng.choice(self.units).pk if past else None)  # fmt: skip
                 place_rows.append([
                     session_id, self.course_ids[(year, code)], pk, status, source, "",
-                    now, now, completion, [],
+                    now, None if status == "requested" else now, completion, [],
                     now if completion == "completed" else None, stamped, stamped or organisation_id,
                     self.org_names.get(stamped, "") if stamped else "",
                     valid_until(day, VALID_FOR.get(code)) if completion == "completed" else None,

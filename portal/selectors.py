@@ -23,8 +23,8 @@ from courses.models import (
 )
 from enrollments.models import (
     ACTIVE,
-    APPROVAL_PASSED,
     APPROVAL_WAITING,
+    DECIDABLE,
     Approval,
     Attendance,
     ChangeRequest,
@@ -98,32 +98,31 @@ def _sessions() -> QuerySet[Session]:
 def hr_work_queue(today: datetime.date | None = None) -> WorkQueue:
     today = today or timezone.localdate()
     fortnight = datetime.timedelta(days=14)
-    decisions = list(
-        _sessions()
-        # Only sessions with applications, and only those counted (the filter before the
-        # annotation narrows its join: 1.3 s over every place ever made at 100,000 staff).
-        .filter(enrollments__status=Status.REQUESTED)
+    # The applications waiting, counted by session from their own index (``enrollment_requested``:
+    # the session and the place, to join its approval), then the twenty sessions closing first
+    # read by their keys. Grouping the places joined to their sessions and courses read every
+    # waiting place's row and carried each session's and course's columns through the grouping
+    # (18,700 applications on 482 sessions at 100,000 staff: 45 ms, now 8 and 1).
+    counts = {
+        row["session_id"]: row
+        for row in Enrollment.objects.filter(status=Status.REQUESTED)
+        .values("session_id")
         # Only what HR may decide: applications still waiting for 所属長承認 are counted apart.
         .annotate(
-            waiting=Count(
-                "enrollments",
-                filter=Q(enrollments__status=Status.REQUESTED)
-                & (
-                    Q(enrollments__approval__isnull=True)
-                    | Q(enrollments__approval__state__in=APPROVAL_PASSED)
-                ),
-            ),
-            awaiting_approval=Count(
-                "enrollments",
-                filter=Q(
-                    enrollments__status=Status.REQUESTED,
-                    enrollments__approval__state__in=APPROVAL_WAITING,
-                ),
-            ),
+            waiting=Count("pk", filter=DECIDABLE),
+            awaiting_approval=Count("pk", filter=Q(approval__state__in=APPROVAL_WAITING)),
         )
         .filter(Q(waiting__gt=0) | Q(awaiting_approval__gt=0))
-        .order_by("application_closes_at", "pk")[:20]
+        .order_by()
+    }
+    decisions = list(
+        _sessions().filter(pk__in=counts).order_by("application_closes_at", "pk")[:20]
+        if counts
+        else []
     )
+    for session in decisions:
+        session.waiting = counts[session.pk]["waiting"]  # type: ignore[attr-defined]
+        session.awaiting_approval = counts[session.pk]["awaiting_approval"]  # type: ignore[attr-defined]
     soon = SessionDay.objects.filter(session=OuterRef("pk"),
                                      date__range=(today, today + fortnight))  # fmt: skip
     upcoming = list(

@@ -117,6 +117,16 @@ def test_the_generated_ward_is_what_the_portal_would_have_written(scratch_databa
             "(SELECT max(fiscal_year) FROM courses_course)"
         ).fetchone()
         assert pool_open > 0 and pool_done == 0
+        # Places on a session still taking applications (decided by HR once they close) are
+        # applications waiting, undecided; every other place has been decided.
+        waiting, on_open, misplaced = db.execute(
+            "SELECT count(*) FILTER (WHERE e.status = 'requested'), count(*) FILTER (WHERE "
+            "s.application_closes_at > now() AND e.status <> 'cancelled'), count(*) FILTER "
+            "(WHERE e.status = 'requested' AND (s.application_closes_at IS NULL OR "
+            "s.application_closes_at <= now() OR e.decided_at IS NOT NULL)) "
+            "FROM enrollments_enrollment e JOIN courses_session s ON s.id = e.session_id"
+        ).fetchone()
+        assert waiting == on_open and misplaced == 0
         sealed = db.execute("SELECT log, sum(rows) FROM audit_chainseal GROUP BY log").fetchall()
         assert dict(sealed) == {"access": 4000, "event": counts["audit_events"],
                                 "view": counts["subject_views"]}  # fmt: skip

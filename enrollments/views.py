@@ -47,7 +47,7 @@ from lib.messages import form_errors, refusal_text, refused
 from lib.pages import page_of
 from trainees.http import AuthenticatedHttpRequest
 from trainees.roles import COORDINATOR_PAGES, HR_CONSOLE, TRAINEE_PAGES
-from trainees.selectors import trainee_of, trainee_scope, trainee_search
+from trainees.selectors import trainee_of, trainee_scope, trainee_scope_counted, trainee_search
 
 TRAINEE = TRAINEE_PAGES
 COORDINATOR = COORDINATOR_PAGES
@@ -297,12 +297,11 @@ def _query_without(request: AuthenticatedHttpRequest, key: str) -> str:
 def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """推薦: nominate staff of one's own departments; see and withdraw nominations; staff ×
     courses with their status."""
-    staff = trainee_scope(request.user)
+    staff, headcount = trainee_scope_counted(request.user)
     sessions = selectors.nominable_sessions()
     # A department of thousands (a city's 部) is not one list to scroll: above
     # NOMINATION_LIST_MAX people, the list shows those found by number, name or kana.
     find = request.GET.get("find", "").strip()[:100]
-    headcount = staff.count()
     listed = None
     if headcount > NOMINATION_LIST_MAX:
         listed = (trainee_search(staff, {"q": find})[:NOMINATION_LIST_MAX] if find

@@ -180,16 +180,44 @@ def trainee_scope(user: User, *, concurrent: bool = True) -> QuerySet[Trainee]:
         ids = sorted(organisation_ids_in_scope(user))
         if not concurrent:
             return Trainee.objects.filter(organisation_id__in=ids)
-        # The few holding a 兼務 post here, read first: as an EXISTS OR'd with the
-        # organisations, PostgreSQL scanned every member of staff and guessed ten times the
-        # people in scope, and every query built on the scope chose its plan by that guess
-        # (a 部 of 5,000 at 100,000 staff: its count 31 → 6 ms, its places this year 53 → 24).
-        holders = Trainee.concurrent_organisations.through.objects.filter(organisation_id__in=ids)
-        return Trainee.objects.filter(
-            Q(organisation_id__in=ids)
-            | Q(pk__in=sorted(set(holders.values_list("trainee_id", flat=True))))
-        )
+        return _coordinator_scope(ids, _post_holders(ids))
     return Trainee.objects.none()
+
+
+def trainee_scope_counted(user: User) -> tuple[QuerySet[Trainee], int]:
+    """``trainee_scope(user)`` and how many people it holds. A coordinator's are counted in two
+    parts from what the scope is made of — their organisations' staff from the organisation
+    index alone, and the 兼務 holders not already among them by their keys — since the scope's
+    OR is a filter on every entry of that index (a 部 at 100,000 staff: 12 → 1 ms)."""
+    if user.has_perm("trainees.use_hr_console") or not user.has_perm(
+        "trainees.use_coordinator_pages"
+    ):
+        scope = trainee_scope(user)
+        return scope, scope.count()
+    ids = sorted(organisation_ids_in_scope(user))
+    holders = _post_holders(ids)
+    own = Trainee.objects.filter(organisation_id__in=ids).count()
+    posted = (
+        Trainee.objects.filter(pk__in=holders).exclude(organisation_id__in=ids).count()
+        if holders
+        else 0
+    )
+    return _coordinator_scope(ids, holders), own + posted
+
+
+def _post_holders(organisation_ids: list[int]) -> list[int]:
+    """The few holding a 兼務 post in these organisations, read first: as an EXISTS OR'd with
+    the organisations, PostgreSQL scanned every member of staff and guessed ten times the
+    people in scope, and every query built on the scope chose its plan by that guess (a 部 of
+    5,000 at 100,000 staff: its count 31 → 6 ms, its places this year 53 → 24)."""
+    holders = Trainee.concurrent_organisations.through.objects.filter(
+        organisation_id__in=organisation_ids
+    )
+    return sorted(set(holders.values_list("trainee_id", flat=True)))
+
+
+def _coordinator_scope(organisation_ids: list[int], holders: list[int]) -> QuerySet[Trainee]:
+    return Trainee.objects.filter(Q(organisation_id__in=organisation_ids) | Q(pk__in=holders))
 
 
 def trainee_search(queryset: QuerySet[Trainee], filters: dict) -> QuerySet[Trainee]:

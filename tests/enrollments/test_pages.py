@@ -441,7 +441,7 @@ def test_pages_have_fixed_query_budgets(client, hr_admin, coordinator, organisat
         (coordinator, reverse("nominations"), False,
          ["organisations in scope (ids)", "who holds a 兼務 post there",
           "organisations for the form", "how many staff (to list "
-          "them all or search)",
+          "them all or search; the 兼務 holders from elsewhere apart, when there are any)",
           "the coordinator's organisations", "their quotas",
           "open sessions count (their pager)",
           "the page of open sessions (the table and the drop-down)",

@@ -106,3 +106,26 @@ def test_a_post_in_an_organisation_of_the_other_kind_is_not_linked(ward):
                             concurrent_posts=["区民部 区政情報課"])  # fmt: skip
     concurrent_organisations_sync([person.pk])
     assert not person.concurrent_organisations.exists()
+
+
+def test_the_scope_is_counted_once_a_person_whoever_holds_a_post_in_it(ward):
+    """``trainee_scope_counted`` counts in two parts (the organisations' own staff, then the 兼務
+    holders not already among them): a holder whose own organisation is also in the scope is
+    counted once, a holder from outside once, an outsider not at all — the scope's own count,
+    as HR's (everyone) and a trainee's (nobody) are."""
+    from trainees.selectors import trainee_scope, trainee_scope_counted
+
+    planning, info = ward
+    sub_unit = OrganisationFactory(code="130101", name="区政情報係", parent=info)
+    concurrent, own = _import()  # a post in 区政情報課 from 企画政策課; 区政情報課's own
+    inside = TraineeFactory(organisation=sub_unit)
+    inside.concurrent_organisations.add(info)  # own unit and post both in the scope
+    outsider = TraineeFactory(organisation=planning)
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    coordinator.coordinated_organisations.add(info)
+    scope, headcount = trainee_scope_counted(coordinator)
+    assert set(scope) == {concurrent, own, inside} == set(trainee_scope(coordinator))
+    assert headcount == 3 and outsider not in scope
+    hr = UserFactory(roles=[Role.HR_ADMIN])
+    assert trainee_scope_counted(hr)[1] == Trainee.objects.count() == 4
+    assert trainee_scope_counted(UserFactory(roles=[Role.TRAINEE]))[1] == 0

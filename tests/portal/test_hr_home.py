@@ -19,6 +19,7 @@ from notices.models import Delivery
 from portal.selectors import _lists_not_all_placed
 from tests.courses.factories import SessionFactory
 from tests.enrollments.factories import enrol
+from tests.plans import explain
 from tests.trainees.factories import RosterImportFactory, TraineeFactory
 from trainees.models import RosterImport
 
@@ -142,12 +143,7 @@ def test_whether_a_list_has_someone_unplaced_is_read_by_its_indexes():
     enrol(placed, session)
     with CaptureQueriesContext(connection) as asked:
         assert _lists_not_all_placed({session.course_id}) == {session.course_id}
-    with connection.cursor() as cursor:
-        # Asked as at a city's size: the planner would read a table of a few rows whole.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {asked.captured_queries[-1]['sql']}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = explain(asked.captured_queries[-1]["sql"])
     # By its index (from it alone once the table is vacuumed, as on a live server: the test's
     # rows are too new for the planner to skip the table).
     assert "using target_member_listed" in plan
@@ -210,10 +206,4 @@ def test_the_sessions_with_applications_waiting_are_found_from_their_own_index()
         queue = hr_work_queue()
     assert [(s, s.waiting) for s in queue.decisions] == [(session, 1)]
     decisions = next(q["sql"] for q in asked.captured_queries if '"awaiting_approval"' in q["sql"])
-    with connection.cursor() as cursor:
-        # Asked as at a city's size: the planner would read a table of a few rows whole.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {decisions}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "using enrollment_requested" in plan
+    assert "using enrollment_requested" in explain(decisions)

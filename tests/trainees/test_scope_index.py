@@ -5,22 +5,12 @@ target lists' compliance and the places of one's staff all narrow to them first.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
+from tests.plans import plan
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
 from trainees.models import Trainee
 
 pytestmark = pytest.mark.usefixtures("requires_postgres")
-
-
-def plan(queryset) -> str:  # type: ignore[no-untyped-def]
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        # Asked as at a city's size: the planner would read a table of a few rows whole.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_the_staff_of_a_coordinators_organisations_come_from_the_index_alone():

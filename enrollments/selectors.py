@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     Min,
     OuterRef,
     Prefetch,
@@ -308,18 +309,28 @@ def nomination_overview(coordinator: User, sessions: Iterable[Session]) -> list[
     return rows
 
 
-def department_enrollments(trainee_ids: QuerySet | list[int]) -> QuerySet[Enrollment]:
-    """Staff × courses: every place this fiscal year of the given staff, by organisation code,
-    staff number and course; each place once, so that ``page_of(…, counted_with_keys=True)``
-    counts it with the page's keys (``by_code``: why not in an index's order)."""
+def department_enrollments(scope: Q) -> QuerySet[Enrollment]:
+    """Staff × courses: every place this fiscal year of the staff in ``scope`` (a condition on
+    the place's trainee: ``CountedScope.on("trainee")``), by organisation code, staff number and
+    course; each place once, so that ``page_of(…, counted_with_keys=True)`` counts it with the
+    page's keys (``by_code``: why not in an index's order).
+
+    The scope is a condition on the joined trainee's own row (``staff``), which the sort needs
+    anyway: PostgreSQL then reads the scope's staff once with their numbers and hashes them
+    against the year's places. Asked as "the place's trainee is in the scope" (IN, a subquery)
+    it matched the places against the scope and looked up each place's person by key for the
+    sort: 5,000 lookups for a 部 at 100,000 staff, the keys 39–52 → 25–30 ms."""
     return (
-        Enrollment.objects.filter(
-            trainee_id__in=trainee_ids, course__fiscal_year__gte=current_fiscal_year()
+        Enrollment.objects.annotate(
+            staff=FilteredRelation("trainee", condition=scope),
+            # The staff's organisation joined as a relation of its own: reached as
+            # staff__organisation, Django reused the join it had made (and left unused) for the
+            # scope's condition, which it writes before the staff it comes through.
+            unit=FilteredRelation("staff__organisation"),
         )
+        .filter(staff__isnull=False, course__fiscal_year__gte=current_fiscal_year())
         .select_related("trainee__organisation", "session__course", "nominated_by")
-        .order_by(
-            by_code("trainee__organisation__code"), "trainee__staff_number", "course__code", "pk"
-        )
+        .order_by(by_code("unit__code"), "staff__staff_number", "course__code", "pk")
     )
 
 

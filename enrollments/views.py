@@ -297,7 +297,8 @@ def _query_without(request: AuthenticatedHttpRequest, key: str) -> str:
 def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """推薦: nominate staff of one's own departments; see and withdraw nominations; staff ×
     courses with their status."""
-    staff, headcount = trainee_scope_counted(request.user)
+    scope = trainee_scope_counted(request.user)
+    staff, headcount = scope.staff, scope.headcount
     sessions = selectors.nominable_sessions()
     # A department of thousands (a city's 部) is not one list to scroll: above
     # NOMINATION_LIST_MAX people, the list shows those found by number, name or kana.
@@ -350,7 +351,7 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             # Back to the same search and page with the session still chosen: people are
             # nominated one by one to rank them, often several for one session.
             return _back_to_nominations(request, session=form.cleaned_data["session"].pk)
-    places = selectors.department_enrollments(staff.values("id"))
+    places = selectors.department_enrollments(scope.on("trainee"))
     page = page_of(places, request.GET.get("page"), 50, counted_with_keys=True)
     return render(
         request,

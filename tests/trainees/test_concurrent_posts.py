@@ -10,7 +10,9 @@ from django.urls import reverse
 
 from courses.models import TargetRule
 from courses.selectors import target_queryset
-from tests.courses.factories import CourseFactory
+from enrollments.models import Enrollment
+from tests.courses.factories import CourseFactory, SessionFactory
+from tests.enrollments.factories import enrol
 from tests.trainees.factories import OrganisationFactory, TraineeFactory, UserFactory
 from trainees.concurrent import concurrent_organisations_sync
 from trainees.models import Trainee
@@ -123,9 +125,24 @@ def test_the_scope_is_counted_once_a_person_whoever_holds_a_post_in_it(ward):
     outsider = TraineeFactory(organisation=planning)
     coordinator = UserFactory(roles=[Role.COORDINATOR])
     coordinator.coordinated_organisations.add(info)
-    scope, headcount = trainee_scope_counted(coordinator)
+    counted = trainee_scope_counted(coordinator)
+    scope = counted.staff
     assert set(scope) == {concurrent, own, inside} == set(trainee_scope(coordinator))
-    assert headcount == 3 and outsider not in scope
+    assert counted.headcount == 3 and outsider not in scope
     hr = UserFactory(roles=[Role.HR_ADMIN])
-    assert trainee_scope_counted(hr)[1] == Trainee.objects.count() == 4
-    assert trainee_scope_counted(UserFactory(roles=[Role.TRAINEE]))[1] == 0
+    everyone = trainee_scope_counted(hr)
+    assert everyone.headcount == Trainee.objects.count() == 4
+    nobody = trainee_scope_counted(UserFactory(roles=[Role.TRAINEE]))
+    assert nobody.headcount == 0 and not nobody.staff.exists()
+    # Each scope as a condition on the places' own trainee (as the nominations page joins it):
+    # the same people.
+    session = SessionFactory()
+    for person in Trainee.objects.all():
+        enrol(person, session)
+
+    def placed(condition):
+        return {place.trainee for place in Enrollment.objects.filter(condition)}
+
+    assert placed(counted.on("trainee")) == {concurrent, own, inside}
+    assert placed(everyone.on("trainee")) == set(Trainee.objects.all())
+    assert placed(nobody.on("trainee")) == set()

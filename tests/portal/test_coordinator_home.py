@@ -174,3 +174,19 @@ def test_the_fortnights_places_can_be_read_from_the_session_index_alone():
                        ["enrollment_session_cover"])  # fmt: skip
         (definition,) = cursor.fetchone()
     assert "(session_id, status) INCLUDE (trainee_id)" in definition
+
+
+@pytest.mark.usefixtures("requires_postgres")
+def test_the_reports_waiting_can_be_read_from_their_index_alone():
+    """The reports waiting for review are in ``report_form_state_cover`` (assessments migration
+    0007) with each report's author, time and key: at a city's size the coordinator's count of
+    them read the 6,000 waiting reports' rows (5.3 → 2.5 ms; HR's list of those only HR can
+    review 5.5 → 3.3 ms). With a test's few rows the planner starts from the staff instead;
+    here, that the index carries what those queries read."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                       ["report_form_state_cover"])  # fmt: skip
+        (definition,) = cursor.fetchone()
+    assert "(form_id, state) INCLUDE (trainee_id, submitted_at, id)" in definition

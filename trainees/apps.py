@@ -24,6 +24,9 @@ class TraineesConfig(AppConfig):
         # permissions listed in trainees.roles. The audit app migrates after this one, so its
         # signal is the one that sees every permission; running on both keeps it idempotent.
         post_migrate.connect(_sync_roles, dispatch_uid="trainees.sync_roles")
+        from trainees import permission_cache
+
+        permission_cache.connect()  # a change of permissions renews the cache's generation
         from django.contrib.auth.signals import user_logged_in
 
         from trainees.sessions import stamp_at_login

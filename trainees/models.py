@@ -143,11 +143,21 @@ class User(AbstractUser):
         return self.full_name
 
     @cached_property
+    def group_names(self) -> frozenset[str]:
+        """The groups this person belongs to (one query per request, then cached on the
+        instance): their roles, and what their permissions come through."""
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @cached_property
     def roles(self) -> frozenset[Role]:
-        """The roles this person holds (one query per request, then cached on the instance)."""
+        """The roles this person holds."""
         valid = {role.value for role in Role}
-        names = self.groups.filter(name__in=valid).values_list("name", flat=True)
-        return frozenset(Role(name) for name in names)
+        return frozenset(Role(name) for name in self.group_names if name in valid)
+
+    def forget_roles(self) -> None:
+        """After the groups changed: this instance reads its roles and permissions again."""
+        for kept in ("group_names", "roles", "_perm_cache"):
+            self.__dict__.pop(kept, None)
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles

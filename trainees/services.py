@@ -97,7 +97,7 @@ def user_set_roles(*, user: User, roles: Iterable[Role], actor: User | None = No
     if user.is_staff != is_staff:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])
-    user.__dict__.pop("roles", None)  # drop the cached value
+    user.forget_roles()
 
 
 @transaction.atomic

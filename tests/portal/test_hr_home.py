@@ -146,8 +146,7 @@ def test_a_target_list_is_listed_until_everyone_on_it_has_a_place(client, hr_adm
 def test_whether_a_list_has_someone_unplaced_is_asked_course_by_course_from_the_indexes():
     """A city's list has 97,000 members, 93,000 of them unplaced: each course is named in its
     own part of the query and the part stops at its first unplaced member (LIMIT 1), reading
-    the listed (not excluded) members from their own index (courses migration 0018) and the
-    places from the index of active places. Asked for all the courses at once, the planner has
+    the listed (not excluded) members from their own index (courses migration 0018). Asked for all the courses at once, the planner has
     one guess for every list and reads every member of all of them."""
     first = SessionFactory(course__kind=CourseKind.ORDERED)
     second = SessionFactory(course__kind=CourseKind.ORDERED)
@@ -170,7 +169,6 @@ def test_whether_a_list_has_someone_unplaced_is_asked_course_by_course_from_the_
     # By its index (from it alone once the table is vacuumed, as on a live server: the test's
     # rows are too new for the planner to skip the table).
     assert "using target_member_listed" in plan
-    assert "using enrollment_one_active_per_course" in plan
     # The one waiting placed: nobody listed is left (the removed member does not count).
     enrol(waiting, first)
     assert _lists_not_all_placed(both) == set()

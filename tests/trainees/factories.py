@@ -42,7 +42,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         if set(roles) & STAFF_ROLES and not self.is_staff:
             self.is_staff = True
             self.save(update_fields=["is_staff"])
-        self.__dict__.pop("roles", None)
+        self.forget_roles()
         if self.email:
             EmailAddress.objects.get_or_create(
                 user=self, email=self.email, defaults={"verified": True, "primary": True}

@@ -649,7 +649,7 @@ def test_the_staff_and_their_courses_are_in_code_order_and_counted_with_the_page
                     if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "enrollments_enrollment"')]  # fmt: skip
         # The scope is asked of the staff joined for the sort, as they are read (a condition on
         # their own row), not as a set each place is matched against before its person is
-        # looked up by key (at 100,000 staff: 5,000 lookups, the keys 39–52 → 23–25 ms).
+        # looked up by key (at 100,000 staff: 5,000 lookups, the keys 39–52 → 23–30 ms).
         (keys,) = [q["sql"] for q in asked.captured_queries if "OVER ()" in q["sql"]]
         assert 'JOIN "trainees_trainee" staff ON' in keys
         assert 'staff."organisation_id" IN' in keys and 'staff."id" IN' in keys

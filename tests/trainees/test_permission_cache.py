@@ -86,6 +86,10 @@ def test_a_group_renamed_or_deleted_counts_at_the_next_request():
     extra.permissions.add(permission(HR_CONSOLE))
     person.groups.add(extra)
     assert as_next_request(person).has_perm(HR_CONSOLE)
+    # Renamed: its permissions are found under the new name (the groups are kept by name).
+    extra.name = "外部講師"
+    extra.save()
+    assert as_next_request(person).has_perm(HR_CONSOLE)
     extra.delete()
     assert not as_next_request(person).has_perm(HR_CONSOLE)
 

@@ -25,6 +25,14 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def post_worker_init(worker: Any) -> None:
+    """Each worker, once the application is loaded and before it serves: the URLconf, the
+    templates, the tasks and the broker connection made ready (config/warmup.py)."""
+    from config.warmup import post_worker_init as warm_worker  # needs Django set up
+
+    warm_worker(worker)
+
+
 class RedactingLogger(Logger):
     """gunicorn's logger, with the request line's parts as they may be stored."""
 

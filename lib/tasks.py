@@ -12,11 +12,13 @@ from celery import current_app as app
 
 
 @functools.cache
-def _register_all() -> None:
+def register_all() -> None:
+    """Import every app's tasks, once per process (a web process does it before serving:
+    config/warmup.py)."""
     app.loader.import_default_modules()
 
 
 def task_named(name: str) -> Task:
     """The task registered under `name` ("app.tasks.function")."""
-    _register_all()
+    register_all()
     return app.tasks[name]

@@ -6,8 +6,8 @@ the first request imported the URLconf (about 260 ms); the first time each page 
 templates were compiled (the coordinator's home 170 ms the first time, 48 ms after); the
 first request that queued a task registered every app's tasks, which also runs Django's
 system checks (108 ms), and opened the broker connection (26 ms). A worker starts again after
-every deploy and whenever gunicorn replaces one, so these were paid again and again; the load
-test showed them on its rare requests (a survey's answer, twice a run, 11× /healthz).
+every deploy and whenever gunicorn replaces one, so these were paid again and again, mostly by
+the requests a process serves seldom (in the load test, a survey's answer: a few a run).
 
 `warm()` does all of it once, before the process accepts connections, then freezes what the
 process holds so that Python's collector no longer scans it (below). A failure here must not
@@ -85,8 +85,9 @@ def warm() -> dict[str, float | str | int]:
     connections.close_all()
     # What the process holds now (modules, URL patterns, compiled templates: about 200,000
     # objects) lives as long as the process. Python's full collection scanned all of it, 65–95
-    # ms each time, in the middle of whichever request set it off; frozen, it is left out, as
-    # Python's documentation advises for a server's long-lived objects (gc.freeze).
+    # ms each time, in the middle of whichever request set it off. gc.freeze() moves it to a
+    # permanent generation that later collections leave out (collected first, so that no
+    # garbage is frozen with it).
     gc.collect()
     gc.freeze()
     taken["frozen"] = gc.get_freeze_count()

@@ -80,7 +80,7 @@ def test_after_the_hook_the_first_request_finds_everything_ready(requires_postgr
     env = service_env(smtp_port=1, redis_url=redis_url, QUEUE=f"test-warm-{os.getpid()}")
     facts, log = probe(env)
     assert facts["urls"] is True
-    assert facts["templates"] > 100  # the portal's own: base, every page, the mails' bodies
+    assert facts["templates"] > 100  # every page of templates/
     assert facts["compiled"] == facts["templates"]
     assert facts["tasks"] == 1
     # The task went out on the connection the hook opened.
@@ -93,7 +93,7 @@ def test_after_the_hook_the_first_request_finds_everything_ready(requires_postgr
     assert steps["frozen"] == facts["frozen"]
 
 
-def test_an_unreachable_broker_does_not_stop_the_worker(tmp_path):
+def test_an_unreachable_broker_does_not_stop_the_worker():
     """The web serves without the broker (/healthz says it is down); the hook names the
     failure by its type and makes the rest ready."""
     dead = f"redis://127.0.0.1:{free_port()}/0"

@@ -109,7 +109,7 @@ def test_an_unreachable_broker_does_not_stop_the_worker():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_gunicorn_calls_the_hook_before_serving(requires_postgres):
+def test_gunicorn_runs_the_hook_in_its_worker(requires_postgres):
     """The hook is gunicorn's: a worker started from config/gunicorn.py logs its warm-up with
     every step timed, then answers."""
     port = free_port()

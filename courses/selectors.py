@@ -28,9 +28,13 @@ def course_list(*, fiscal_year: int | None = None, category: str = "") -> QueryS
 
 
 def course_detail(pk: int) -> Course:
-    """A course with its sessions, their days and rooms: three queries."""
+    """A course with its sessions, their days (``day_list``) and rooms: three queries. The days
+    are a list on each session (to_attr): as ``days.all`` Django made a queryset for each of a
+    city course's hundred sessions to hold them."""
     sessions = Session.objects.select_related("room__venue").prefetch_related(
-        Prefetch("days", queryset=SessionDay.objects.order_by("date", "starts_at"))
+        Prefetch(
+            "days", queryset=SessionDay.objects.order_by("date", "starts_at"), to_attr="day_list"
+        )
     )
     return Course.objects.prefetch_related(Prefetch("sessions", queryset=sessions)).get(pk=pk)
 

@@ -164,12 +164,12 @@ def own_enrollment(trainee: Trainee, pk: int) -> Enrollment:
 
 
 def other_sessions(enrollment: Enrollment) -> list[Session]:
-    """Sessions the trainee could move to, with seats left."""
+    """Sessions the trainee could move to, with seats left (their numbers and seats only: the
+    page shows no other session's days, and a city's course has a hundred sessions)."""
     return list(
         Session.objects.filter(course_id=enrollment.course_id, cancelled_at__isnull=True)
         .exclude(pk=enrollment.session_id)
         .annotate(seats_left=F("capacity") - F("confirmed_count"))
-        .prefetch_related("days")
         .order_by("number")
     )
 
@@ -193,7 +193,11 @@ def catalogue(trainee: Trainee, *, category: str = "", course: int | None = None
     listed = (
         taking.annotate(seats_left=F("capacity") - F("confirmed_count"))
         .select_related("room__venue")
-        .prefetch_related(Prefetch("days", queryset=SessionDay.objects.order_by("date")))
+        .prefetch_related(
+            # As a list (to_attr): without it Django builds a queryset for each session to
+            # hold its days.
+            Prefetch("days", queryset=SessionDay.objects.order_by("date"), to_attr="day_list")
+        )
         .order_by("number")
     )
     if course is None:

@@ -6,6 +6,8 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -597,6 +599,52 @@ def test_the_catalogue_shows_a_courses_first_sessions_then_all(client, monkeypat
     one = client.get(reverse("catalogue"), {"course": first.course_id}).content.decode()
     assert one.count("/apply/") == 3 and "すべての研修" in one
     assert client.get(reverse("catalogue"), {"course": "x' or 1=1"}).status_code == 200
+
+
+def test_the_catalogue_shows_each_sessions_days_in_a_fixed_number_of_queries(client):
+    """Every session shown has its days (in date order, as each page writes them), read with
+    the sessions: more sessions and more days cost no more queries."""
+    user = UserFactory(roles=[Role.TRAINEE])
+    TraineeFactory(user=user)
+    first = open_session(days=[datetime.date(2027, 2, 3), datetime.date(2027, 2, 1)])
+    client.force_login(user)
+    client.get(reverse("catalogue"))  # the session's first request does its own writes
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(reverse("catalogue")).content.decode()
+    row = page.split(f"/catalogue/sessions/{first.pk}/apply/")[0].rsplit("<tr>", 1)[1]
+    assert re.findall(r"<div>(2027年2月\d+日（.）09:30–17:00)</div>", row) == [
+        "2027年2月1日（月）09:30–17:00", "2027年2月3日（水）09:30–17:00"]  # fmt: skip
+    for n in range(4):
+        open_session(course=first.course, number=first.number + 1 + n,
+                     days=[datetime.date(2027, 3, 1 + n), datetime.date(2027, 3, 10 + n)])  # fmt: skip
+        open_session()  # and other courses
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(reverse("catalogue")).content.decode()
+    assert page.count("/apply/") == 9 and "2027年3月13日（土）09:30–17:00" in page
+    assert len(more) == len(few)
+
+
+def test_a_place_offers_the_courses_other_sessions_with_their_seats_in_fixed_queries(client):
+    """A trainee's place lists the sessions of its course they could move to, each with its
+    seats left; a course of many sessions (a city's hundred) costs no more queries."""
+    user, trainee = learner()
+    session = open_session(capacity=30)
+    place = enrol(trainee, session, source=Source.APPLIED)
+    second = open_session(course=session.course, number=session.number + 1, capacity=2)
+    enrol(TraineeFactory(), second)
+    client.force_login(user)
+    url = reverse("enrollment_detail", args=[place.pk])
+    client.get(url)  # the session's first request does its own writes
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url).content.decode()
+    assert f"第{second.number}回：残り 1 席" in page and f"第{session.number}回：残り" not in page
+    for n in range(2, 6):
+        open_session(course=session.course, number=session.number + n,
+                     days=[datetime.date(2027, 3, n), datetime.date(2027, 3, 10 + n)])  # fmt: skip
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(url).content.decode()
+    assert f"第{session.number + 5}回：残り 30 席" in page
+    assert len(more) == len(few)
 
 
 def test_the_staff_and_their_courses_are_in_code_order_and_counted_with_the_page(

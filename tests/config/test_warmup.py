@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -125,7 +126,10 @@ def test_gunicorn_runs_the_hook_in_its_worker(requires_postgres):
         deadline = time.monotonic() + 90
         while not any("worker ready" in line for line in lines):
             assert server.poll() is None and time.monotonic() < deadline, "".join(lines)
-            lines.append(server.stderr.readline())
+            # Read only when a line is there: a worker that hangs silently fails the test at
+            # the deadline rather than holding it up for ever.
+            if select.select([server.stderr], [], [], 1)[0]:
+                lines.append(server.stderr.readline())
         ready = next(line for line in lines if "worker ready" in line)
         steps = json.loads(re.search(r"worker ready: (\{.*\})", ready).group(1))
         assert all(

@@ -751,17 +751,25 @@ def reports_for_course(
     return reports.order_by("form__purpose", "trainee__organisation__code", "pk")
 
 
+def review_rows() -> QuerySet[CompletionReport]:
+    """Reports with what a list of reports to review shows of each: read by their keys, the
+    rows of a page of ``reports_to_review`` (``page_of(…, rows_from=…)``)."""
+    return CompletionReport.objects.select_related(
+        "form__course", "enrollment__trainee__organisation", "enrollment__session"
+    )
+
+
 def reports_to_review(trainee_ids: QuerySet) -> QuerySet[CompletionReport]:
     """Reports of these trainees on forms with the coordinators' review, waiting first (a
     form routed to the 所属長 is theirs: supervisor_reports)."""
     return (
-        CompletionReport.objects.filter(
+        review_rows()
+        .filter(
             trainee_id__in=trainee_ids,  # the report's own trainee: no join through the places
             form__requires_review=True,
             form__reviewer=Reviewer.COORDINATOR,
         )
         .exclude(state=CompletionReport.State.DRAFT)
-        .select_related("form__course", "enrollment__trainee__organisation", "enrollment__session")
         .annotate(
             waiting=Case(
                 When(state=CompletionReport.State.SUBMITTED, then=Value(0)),

@@ -352,7 +352,8 @@ def nominations(request: AuthenticatedHttpRequest) -> HttpResponse:
             # nominated one by one to rank them, often several for one session.
             return _back_to_nominations(request, session=form.cleaned_data["session"].pk)
     places = selectors.department_enrollments(scope.on("trainee"))
-    page = page_of(places, request.GET.get("page"), 50, counted_with_keys=True)
+    page = page_of(places, request.GET.get("page"), 50, counted_with_keys=True,
+                   rows_from=selectors.department_enrollment_rows())  # fmt: skip
     return render(
         request,
         "enrollments/nominations.html",

@@ -37,12 +37,24 @@ _LAST_PAGE_ASKED = 1_000_000
 
 
 def page_of(
-    queryset: QuerySet[Any], number: Any, per_page: int, *, counted_with_keys: bool = False
+    queryset: QuerySet[Any],
+    number: Any,
+    per_page: int,
+    *,
+    counted_with_keys: bool = False,
+    rows_from: QuerySet[Any] | None = None,
 ) -> Page:
     """Paginator(queryset, per_page).get_page(number), the same page (a number out of range
     or not a number gives the last or first page), read as keys first. ``queryset`` must be
     ordered to the last tie (a key makes it so), as for any page; with ``counted_with_keys``
-    it must also list each row once (no DISTINCT: the window counts the rows before it)."""
+    it must also list each row once (no DISTINCT: the window counts the rows before it).
+
+    ``rows_from``: where the page's rows are read by their keys, with what the page shows; by
+    default the list itself, its filters asked again. A list whose filters are a scope (a
+    department's hundreds of organisations, its staff as a subquery) passes the model's rows
+    instead: the keys were chosen by those filters in this call, and asking them again of
+    fifty keys cost more to build and plan than to run (the nominations page's 50 places 16–18
+    → 10–12 ms at 100,000 staff)."""
     paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
     keys: list[Any] = []
     page: Page | None = None
@@ -59,7 +71,8 @@ def page_of(
     if page is None:  # past the last page, an empty list, not a page number: as Django does
         page = paginator.get_page(number)
         keys = list(page.object_list)
-    rows_by_key: dict[Any, Model] = {row.pk: row for row in queryset.filter(pk__in=keys)}
+    read = queryset if rows_from is None else rows_from
+    rows_by_key: dict[Any, Model] = {row.pk: row for row in read.filter(pk__in=keys)}
     # A row deleted between the two reads is left out rather than shown half.
     page.object_list = [rows_by_key[key] for key in keys if key in rows_by_key]
     return page

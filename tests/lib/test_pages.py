@@ -67,3 +67,31 @@ def test_a_row_gone_between_the_two_reads_is_left_out(monkeypatch):
 
     monkeypatch.setattr(type(listed), "filter", filter_after_a_delete)
     assert [t.pk for t in page_of(listed, 1, 10)] == [people[0].pk, people[2].pk]
+
+
+@pytest.mark.parametrize("counted_with_keys", [False, True])
+def test_the_rows_can_be_read_by_their_keys_alone(counted_with_keys):
+    """``rows_from``: the list's filters choose the page's keys; its rows come from the
+    queryset given, by those keys only (the filters are not asked again), in the list's order
+    and with what that queryset reads."""
+    from django.db import connection
+    from django.db.models import Value
+    from django.test.utils import CaptureQueriesContext
+
+    units = [OrganisationFactory(code=code) for code in ("100100", "100200", "900000")]
+    for n in range(9):
+        TraineeFactory(staff_number=f"{900 - n:06d}", organisation=units[n % 3])
+    listed = Trainee.objects.filter(organisation__code__startswith="100").order_by(
+        "-staff_number", "pk"
+    )
+    shown = Trainee.objects.select_related("organisation").annotate(shown=Value("yes"))
+    with CaptureQueriesContext(connection) as queries:
+        page = page_of(listed, "2", 4, counted_with_keys=counted_with_keys, rows_from=shown)
+        codes = [(t.organisation.code, t.shown) for t in page]
+    assert [t.pk for t in page] == [t.pk for t in Paginator(listed, 4).page(2)]
+    assert codes == [("100100", "yes"), ("100200", "yes")]
+    assert "LIKE" not in queries.captured_queries[-1]["sql"]
+    # By default the rows are read from the list itself, its filters asked again.
+    with CaptureQueriesContext(connection) as queries:
+        page_of(listed, "2", 4, counted_with_keys=counted_with_keys)
+    assert "LIKE" in queries.captured_queries[-1]["sql"]

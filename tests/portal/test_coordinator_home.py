@@ -190,3 +190,40 @@ def test_the_reports_waiting_can_be_read_from_their_index_alone():
                        ["report_form_state_cover"])  # fmt: skip
         (definition,) = cursor.fetchone()
     assert "(form_id, state) INCLUDE (trainee_id, submitted_at, id)" in definition
+
+
+def test_the_five_oldest_reports_waiting_are_listed_oldest_first(client, coordinator, organisation):
+    """The queue links the five reports that have waited longest, oldest first, each with its
+    author and course; a newer one waits for the list (the count still has it), and a report of
+    another organisation's staff, older than all of them, is not the coordinator's."""
+    import time_machine
+
+    from assessments.models import CompletionReport
+
+    past = SessionFactory(course=CourseFactory(title="政策形成研修"),
+                          days=[timezone.localdate() - datetime.timedelta(days=3)])  # fmt: skip
+    form = make_form(past.course)
+    # Submitted on these days of the last week, in another order than the people were made
+    # (and so than the reports' keys): the list follows the days.
+    days_ago = [2, 6, 4, 7, 1, 5]
+    people = [TraineeFactory(organisation=organisation) for _ in days_ago]
+    stranger = TraineeFactory(organisation=OrganisationFactory(name="子ども家庭部"))
+    for person, ago in [*zip(people, days_ago, strict=True), (stranger, 9)]:
+        place = enrol(person, past)
+        with time_machine.travel(timezone.now() - datetime.timedelta(days=ago), tick=False):
+            assessment_services.report_save(form=form, enrollment=place, answers=values(form),
+                                            submit=True, actor=None)  # fmt: skip
+    client.force_login(coordinator)
+    page = client.get(reverse("coordinator_home")).content.decode()
+    assert "6件の報告があなたの確認を待っています" in page
+    oldest_first = [people[i] for i in sorted(range(6), key=lambda i: -days_ago[i])]
+    listed = [page.find(person.name) for person in oldest_first[:5]]
+    assert -1 not in listed and listed == sorted(listed)
+    for person in oldest_first[:5]:
+        report = CompletionReport.objects.get(trainee=person)
+        assert (
+            f'href="{reverse("report_review", args=[report.pk])}">{person.name} — 政策形成研修'
+            in page
+        )
+    assert oldest_first[5].name not in page
+    assert stranger.name not in page

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, QuerySet
 
-from notices.models import Delivery, Notice
+from notices.models import UNDELIVERED, Delivery, Notice
 from trainees.models import User
 
 if TYPE_CHECKING:  # typing only (django-stubs)
@@ -31,9 +31,7 @@ def delivery_counts(rule: str) -> list[tuple[StrOrPromise, int]]:
 def delivery_problems(rule: str, limit: int = 500) -> list[Delivery]:
     """Deliveries about `rule` that did not reach anyone by e-mail, by staff number."""
     return list(
-        Delivery.objects.filter(
-            rule=rule, status__in=[Delivery.Status.FAILED, Delivery.Status.NO_EMAIL]
-        )
+        Delivery.objects.filter(rule=rule, status__in=UNDELIVERED)
         .select_related("trainee__organisation")
         .order_by("trainee__staff_number")[:limit]
     )
@@ -56,7 +54,7 @@ def undelivered_by_rule(*, prefix: str) -> dict[str, int]:
     return dict(
         Delivery.objects.filter(
             rule__startswith=prefix,
-            status__in=[Delivery.Status.FAILED, Delivery.Status.NO_EMAIL],
+            status__in=UNDELIVERED,
         )
         .values_list("rule")
         .annotate(n=Count("id"))

@@ -230,3 +230,22 @@ def test_the_sessions_with_applications_waiting_are_found_from_their_own_index()
     assert [(s, s.waiting) for s in queue.decisions] == [(session, 1)]
     decisions = next(q["sql"] for q in asked.captured_queries if '"awaiting_approval"' in q["sql"])
     assert "using enrollment_requested" in explain(decisions)
+
+
+@pytest.mark.usefixtures("requires_postgres")
+def test_the_orders_with_e_mail_that_went_nowhere_are_found_from_their_own_index():
+    """Which orders have e-mails that reached nobody is asked by the rule's prefix ("order:"),
+    a LIKE that the index of every delivery by (rule, status) takes only under the "C"
+    collation; the few undelivered have an index of their own (notices migration 0008), whose
+    condition the query's must match to be read from it."""
+    from notices.selectors import undelivered_by_rule
+
+    session = SessionFactory(course__kind=CourseKind.ORDERED)
+    people = [TraineeFactory(email=""), TraineeFactory(email=""), TraineeFactory()]
+    order = order_issue(session=session, trainee_ids=[p.pk for p in people], actor=None)
+    other = order_issue(session=SessionFactory(course__kind=CourseKind.ORDERED),
+                        trainee_ids=[TraineeFactory().pk], actor=None)  # fmt: skip
+    with CaptureQueriesContext(connection) as asked:
+        assert undelivered_by_rule(prefix="order:") == {f"order:{order.pk}": 2}
+    assert f"order:{other.pk}" not in undelivered_by_rule(prefix="order:")
+    assert "using delivery_undelivered" in explain(asked.captured_queries[0]["sql"])

@@ -53,8 +53,8 @@ def page_of(
     default the list itself, its filters asked again. A list whose filters are a scope (a
     department's hundreds of organisations, its staff as a subquery) passes the model's rows
     instead: the keys were chosen by those filters in this call, and asking them again of
-    fifty keys cost more to build and plan than to run (the nominations page's 50 places 16–18
-    → 10–12 ms at 100,000 staff)."""
+    fifty keys cost more to build and plan than to run (the nominations page's 50 places 14–19
+    → 9–13 ms at 100,000 staff)."""
     paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
     keys: list[Any] = []
     page: Page | None = None
